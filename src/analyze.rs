@@ -1,0 +1,278 @@
+//! The text pipeline shared by facts and questions: normalise, split, apply the lexicon's
+//! synonyms, stem, and correct typos against the knowledge's own vocabulary.
+//!
+//! Facts and questions go through the same pipeline, so "duties on Chinese imports" and
+//! "tariffs on china" meet in the same terms (`tariff on china import`).
+
+use std::collections::{HashMap, HashSet};
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+/// One word of analysed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The canonical word after synonyms (e.g. "beijing" becomes "china").
+    pub word: String,
+    /// The stem of `word`, which is what the scorer compares.
+    pub stem: String,
+    /// A function or question word that carries no subject.
+    pub stop: bool,
+    /// A word asking what someone said ("claim", "say", "accuse").
+    pub claim: bool,
+}
+
+/// Synonym phrases, stopwords and claim words, as loaded from `lexicon.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct LexiconData {
+    /// canonical word → its variants (each possibly several words).
+    pub synonyms: Vec<(String, Vec<String>)>,
+    pub stopwords: Vec<String>,
+    pub claim_words: Vec<String>,
+}
+
+/// Characters that are invisible or formatting-only and are dropped before anything else.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
+}
+
+/// Lowercases and splits text into words: runs of letters and digits; a decimal point between
+/// digits stays inside a number ("2.9"), everything else separates words.
+pub fn split_words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = text.chars().filter(|c| !is_invisible(*c)).collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let decimal_point = (c == '.' || c == ',')
+            && cur.chars().last().is_some_and(|p| p.is_ascii_digit())
+            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
+        if c.is_alphanumeric() || decimal_point {
+            if decimal_point {
+                cur.push('.');
+            } else {
+                cur.extend(c.to_lowercase());
+            }
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Every number written in a text, as it is written ("30", "2.9", "90").
+pub fn numbers(text: &str) -> Vec<String> {
+    split_words(text)
+        .into_iter()
+        .filter_map(|w| {
+            let digits: String = w
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            (!digits.is_empty() && digits.chars().next().is_some_and(|c| c.is_ascii_digit()))
+                .then_some(digits)
+        })
+        .collect()
+}
+
+/// The analyser: built once per knowledge base, shared by every question.
+pub struct Analyzer {
+    /// first word of a variant → (variant words, canonical), longest variants first.
+    phrases: HashMap<String, Vec<(Vec<String>, String)>>,
+    stop: HashSet<String>,
+    claim: HashSet<String>,
+    stemmer: Stemmer,
+    /// Known words (with their length in chars) by first letter, for typo correction.
+    vocab: HashMap<char, Vec<(usize, String)>>,
+    known: HashSet<String>,
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("phrases", &self.phrases.len())
+            .field("known_words", &self.known.len())
+            .finish()
+    }
+}
+
+impl Analyzer {
+    /// Builds the analyser from the lexicon; `extra_vocab` is text whose words count as known
+    /// for typo correction (the facts and the article).
+    pub fn new<'a>(lexicon: &LexiconData, extra_vocab: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut phrases: HashMap<String, Vec<(Vec<String>, String)>> = HashMap::new();
+        let mut known: HashSet<String> = HashSet::new();
+        for (canonical, variants) in &lexicon.synonyms {
+            known.insert(canonical.clone());
+            for v in variants {
+                let words = split_words(v);
+                if let Some(first) = words.first() {
+                    known.extend(words.iter().cloned());
+                    phrases
+                        .entry(first.clone())
+                        .or_default()
+                        .push((words.clone(), canonical.clone()));
+                }
+            }
+        }
+        for list in phrases.values_mut() {
+            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        }
+        let stop: HashSet<String> = lexicon.stopwords.iter().cloned().collect();
+        let claim: HashSet<String> = lexicon.claim_words.iter().cloned().collect();
+        known.extend(stop.iter().cloned());
+        known.extend(claim.iter().cloned());
+        for text in extra_vocab {
+            known.extend(split_words(text));
+        }
+        let mut vocab: HashMap<char, Vec<(usize, String)>> = HashMap::new();
+        for w in &known {
+            let len = w.chars().count();
+            match w.chars().next() {
+                Some(first) if len >= 4 && !first.is_ascii_digit() => {
+                    vocab.entry(first).or_default().push((len, w.clone()));
+                }
+                _ => {}
+            }
+        }
+        for list in vocab.values_mut() {
+            list.sort();
+        }
+        Analyzer {
+            phrases,
+            stop,
+            claim,
+            stemmer: Stemmer::create(Algorithm::English),
+            vocab,
+            known,
+        }
+    }
+
+    /// Whether a (lowercased) word occurs anywhere in the knowledge or the lexicon.
+    pub fn is_known(&self, word: &str) -> bool {
+        self.known.contains(word)
+    }
+
+    /// The closest known word within one edit (two for words of eight letters or more), if
+    /// exactly one candidate is closest; numbers and short words are never corrected.
+    pub fn correct(&self, word: &str) -> Option<String> {
+        let len = word.chars().count();
+        let first = word.chars().next()?;
+        if len < 4 || first.is_ascii_digit() || self.known.contains(word) {
+            return None;
+        }
+        let limit = if len >= 8 { 2 } else { 1 };
+        let mut best: Option<(usize, &String)> = None;
+        let mut tie = false;
+        for (cand_len, cand) in self.vocab.get(&first).into_iter().flatten() {
+            if cand_len.abs_diff(len) > limit {
+                continue;
+            }
+            let d = strsim::osa_distance(word, cand);
+            if d == 0 || d > limit {
+                continue;
+            }
+            match best {
+                Some((bd, _)) if d > bd => {}
+                Some((bd, _)) if d == bd => tie = true,
+                _ => {
+                    best = Some((d, cand));
+                    tie = false;
+                }
+            }
+        }
+        match best {
+            Some((_, cand)) if !tie => Some(cand.clone()),
+            _ => None,
+        }
+    }
+
+    /// Analyses text into tokens. With `correct_typos`, unknown words are first replaced by their
+    /// closest known word (see [`Analyzer::correct`]).
+    pub fn tokens(&self, text: &str, correct_typos: bool) -> Vec<Token> {
+        let mut words = split_words(text);
+        if correct_typos {
+            for w in words.iter_mut() {
+                if let Some(c) = self.correct(w) {
+                    *w = c;
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(words.len());
+        let mut i = 0;
+        while i < words.len() {
+            let mut canonical: Option<(&str, usize)> = None;
+            if let Some(list) = self.phrases.get(&words[i]) {
+                for (variant, canon) in list {
+                    if words.len() - i >= variant.len() && words[i..i + variant.len()] == variant[..]
+                    {
+                        canonical = Some((canon.as_str(), variant.len()));
+                        break;
+                    }
+                }
+            }
+            let (word, used) = match canonical {
+                Some((c, n)) => (c.to_string(), n),
+                None => (words[i].clone(), 1),
+            };
+            let stop = canonical.is_none() && self.stop.contains(&word);
+            let claim = self.claim.contains(&word) || self.claim.contains(&words[i]);
+            let stem = self.stemmer.stem(&word).into_owned();
+            out.push(Token {
+                word,
+                stem,
+                stop,
+                claim,
+            });
+            i += used;
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lex() -> LexiconData {
+        LexiconData {
+            synonyms: vec![
+                ("us".into(), vec!["united states".into(), "american".into()]),
+                ("china".into(), vec!["beijing".into(), "chinese".into()]),
+            ],
+            stopwords: vec!["the".into(), "on".into()],
+            claim_words: vec!["said".into()],
+        }
+    }
+
+    #[test]
+    fn splits_numbers_and_strips_invisible_characters() {
+        assert_eq!(
+            split_words("Tariffs\u{200B} at 2.9%, 30% — “year-over-year”!"),
+            vec!["tariffs", "at", "2.9", "30", "year", "over", "year"]
+        );
+        assert_eq!(numbers("a 90-day period, 2.9% and 4.8%"), vec!["90", "2.9", "4.8"]);
+    }
+
+    #[test]
+    fn multiword_synonyms_become_one_canonical_token() {
+        let a = Analyzer::new(&lex(), ["tariffs goods"]);
+        let t = a.tokens("The United States said tariffs on Chinese goods", false);
+        let words: Vec<&str> = t.iter().map(|t| t.word.as_str()).collect();
+        assert_eq!(words, ["the", "us", "said", "tariffs", "on", "china", "goods"]);
+        assert!(t[0].stop && !t[1].stop && t[2].claim);
+        assert_eq!(t[3].stem, "tariff");
+    }
+
+    #[test]
+    fn corrects_one_typo_but_never_short_words_or_numbers() {
+        let a = Analyzer::new(&lex(), ["tariffs semiconductor lutnick"]);
+        assert_eq!(a.correct("tarrifs").as_deref(), Some("tariffs"));
+        assert_eq!(a.correct("semiconducter").as_deref(), Some("semiconductor"));
+        assert_eq!(a.correct("lutnik").as_deref(), Some("lutnick"));
+        assert_eq!(a.correct("age"), None);
+        assert_eq!(a.correct("japan"), None);
+        assert_eq!(a.correct("tariffs"), None);
+    }
+}

@@ -1,0 +1,353 @@
+//! The answerer: turns a command or a free-text question into a [`Reply`] — cited facts, or an
+//! honest "the article doesn't cover that".
+//!
+//! Free text is scored against every current fact with a small BM25-style scorer over the
+//! analysed terms (see [`crate::analyze`]). A question is answered only when the best facts cover
+//! most of what it asks: a word the knowledge has never seen ("Japan", "age", "signed") weighs
+//! heavily against answering, because a wrong answer is worse than none.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::analyze::{Analyzer, Token, split_words};
+use crate::knowledge::{Ask, Fact, KnowledgeBase, Topic};
+
+/// Longest question accepted, in characters; longer ones get a polite refusal.
+pub const MAX_QUESTION_CHARS: usize = 1000;
+/// Share of a question's weight that the answering facts must cover.
+const MIN_COVERAGE: f32 = 0.6;
+/// Other facts are shown beside the best one when they score at least this share of it.
+const ALSO_RATIO: f32 = 0.85;
+/// At most this many facts answer one free-text question.
+const MAX_FACTS: usize = 4;
+const K1: f32 = 1.2;
+const B: f32 = 0.75;
+/// Function words kept when forming word pairs, because they carry direction ("on china").
+const DIRECTION_WORDS: &[&str] = &["on", "from", "against", "to", "into", "own"];
+
+/// The fixed commands (topic commands come from the knowledge files).
+pub const COMMANDS: &[(&str, &str)] = &[
+    ("start", "What this bot is"),
+    ("help", "How to use the bot"),
+    ("topics", "What the article covers"),
+    ("ask", "Ask a question: /ask what tariffs did the US set?"),
+    ("source", "The source article"),
+    ("latest", "The most recent updates"),
+];
+
+/// What the bot replies, before rendering.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    /// Facts (indexes into `KnowledgeBase::facts`), best first; `heading` is set for a topic.
+    Facts {
+        heading: Option<String>,
+        facts: Vec<usize>,
+    },
+    /// The article does not answer the question.
+    NotCovered,
+    Start,
+    Help,
+    Topics,
+    Source,
+    /// The most recent updates, newest first (indexes into `KnowledgeBase::updates`).
+    Latest(Vec<usize>),
+    /// A command the bot does not know (name without the slash).
+    UnknownCommand(String),
+    /// `/ask` or a message with nothing to answer.
+    Empty,
+    /// A question longer than [`MAX_QUESTION_CHARS`].
+    TooLong(usize),
+    /// A command addressed to another bot (`/tariffs@OtherBot`): say nothing.
+    NotForMe,
+    /// A command that only works inside a Telegram chat (subscriptions).
+    ChatOnly(String),
+}
+
+impl Reply {
+    /// Whether the reply states facts.
+    pub fn answered(&self) -> bool {
+        matches!(self, Reply::Facts { .. })
+    }
+}
+
+/// The question kinds the wording reveals.
+fn question_kind(words: &[String]) -> Option<Ask> {
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).map(String::as_str).unwrap_or("");
+        let kind = match w.as_str() {
+            "who" | "whom" | "whose" => Some(Ask::Who),
+            "where" => Some(Ask::Where),
+            "when" => Some(Ask::When),
+            "why" => Some(Ask::Why),
+            "how" => Some(match next {
+                "much" | "many" | "high" | "big" | "large" | "low" | "steep" => Ask::HowMuch,
+                "long" | "soon" => Ask::When,
+                _ => Ask::How,
+            }),
+            "what" | "which" => match next {
+                "percent" | "percentage" | "share" | "rate" | "proportion" | "fraction" => {
+                    Some(Ask::HowMuch)
+                }
+                "date" | "day" | "month" | "year" | "time" => Some(Ask::When),
+                "city" | "country" | "place" | "venue" | "location" => Some(Ask::Where),
+                _ => None,
+            },
+            _ => None,
+        };
+        if kind.is_some() {
+            return kind;
+        }
+        if matches!(w.as_str(), "what" | "which") {
+            return None;
+        }
+    }
+    None
+}
+
+fn accepts(fact: &Fact, kind: Option<Ask>) -> bool {
+    match kind {
+        None => true,
+        Some(_) if fact.asks.is_empty() => true,
+        Some(Ask::How) => fact.asks.iter().any(|a| matches!(a, Ask::How | Ask::What)),
+        Some(k) => fact.asks.contains(&k),
+    }
+}
+
+/// The terms (with whether each is a claim word) and word pairs a text contributes.
+fn terms_and_pairs(tokens: &[Token]) -> (Vec<(String, bool)>, Vec<(String, String)>) {
+    let mut terms: Vec<(String, bool)> = Vec::new();
+    for t in tokens.iter().filter(|t| !t.stop) {
+        if !terms.iter().any(|(s, _)| s == &t.stem) {
+            terms.push((t.stem.clone(), t.claim));
+        }
+    }
+    let kept: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| !t.stop || DIRECTION_WORDS.contains(&t.word.as_str()))
+        .collect();
+    let pairs = kept
+        .windows(2)
+        .map(|w| (w[0].stem.clone(), w[1].stem.clone()))
+        .collect();
+    (terms, pairs)
+}
+
+#[derive(Debug)]
+struct FactEntry {
+    terms: HashSet<String>,
+    pairs: HashSet<(String, String)>,
+    len: f32,
+    active: bool,
+}
+
+/// The scorer's precomputed view of the facts; built once per knowledge base.
+#[derive(Debug)]
+pub struct Index {
+    entries: Vec<FactEntry>,
+    idf: HashMap<String, f32>,
+    pair_idf: HashMap<(String, String), f32>,
+    unknown_weight: f32,
+    avg_len: f32,
+}
+
+impl Index {
+    pub(crate) fn build(facts: &[Fact], topics: &[Topic], analyzer: &Analyzer) -> Index {
+        let mut entries = Vec::with_capacity(facts.len());
+        for f in facts {
+            let mut terms = HashSet::new();
+            let mut pairs = HashSet::new();
+            let mut texts: Vec<&str> = vec![f.answer.as_str()];
+            texts.extend(f.keys.iter().map(String::as_str));
+            texts.extend(f.patterns.iter().map(String::as_str));
+            let topic_titles: Vec<&str> = topics
+                .iter()
+                .filter(|t| f.topics.contains(&t.name))
+                .map(|t| t.name.as_str())
+                .collect();
+            texts.extend(topic_titles);
+            if let crate::knowledge::FactKind::Claim { speaker, verb } = &f.kind {
+                texts.push(speaker);
+                texts.push(verb);
+            }
+            for text in texts {
+                let (t, p) = terms_and_pairs(&analyzer.tokens(text, false));
+                terms.extend(t.into_iter().map(|(s, _)| s));
+                pairs.extend(p);
+            }
+            entries.push(FactEntry {
+                len: terms.len() as f32,
+                terms,
+                pairs,
+                active: f.superseded_by.is_none(),
+            });
+        }
+        let active: Vec<&FactEntry> = entries.iter().filter(|e| e.active).collect();
+        let n = active.len().max(1) as f32;
+        let mut df: HashMap<String, usize> = HashMap::new();
+        let mut pair_df: HashMap<(String, String), usize> = HashMap::new();
+        for e in &active {
+            for t in &e.terms {
+                *df.entry(t.clone()).or_default() += 1;
+            }
+            for p in &e.pairs {
+                *pair_df.entry(p.clone()).or_default() += 1;
+            }
+        }
+        let idf = df
+            .into_iter()
+            .map(|(t, d)| (t, (1.0 + n / d as f32).ln()))
+            .collect();
+        let pair_idf = pair_df
+            .into_iter()
+            .map(|(p, d)| (p, (1.0 + n / d as f32).ln()))
+            .collect();
+        let avg_len = active.iter().map(|e| e.len).sum::<f32>() / n;
+        Index {
+            entries,
+            idf,
+            pair_idf,
+            unknown_weight: (1.0 + n / 0.5).ln(),
+            avg_len: avg_len.max(1.0),
+        }
+    }
+}
+
+/// A scored fact, for diagnostics and tests.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scored {
+    pub fact: usize,
+    pub score: f32,
+    pub coverage: f32,
+}
+
+/// Scores every current fact against a free-text question, best first, keeping those that
+/// cover enough of it and fit the question's kind.
+pub fn score(kb: &KnowledgeBase, question: &str) -> Vec<Scored> {
+    let index = &kb.index;
+    let words = split_words(question);
+    let kind = question_kind(&words);
+    let tokens = kb.analyzer.tokens(question, true);
+    let claim_intent = tokens.iter().any(|t| t.claim);
+    let (terms, pairs) = terms_and_pairs(&tokens);
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let weights: Vec<f32> = terms
+        .iter()
+        .map(|(t, _)| index.idf.get(t).copied().unwrap_or(index.unknown_weight))
+        .collect();
+    // Claim words ("say", "accuse") only restrict the answer to claims; they count towards the
+    // coverage a fact must reach only when that fact mentions them.
+    let required: f32 = terms
+        .iter()
+        .zip(&weights)
+        .filter(|((_, claim), _)| !claim)
+        .map(|(_, w)| w)
+        .sum();
+    let mut out = Vec::new();
+    for (i, e) in index.entries.iter().enumerate() {
+        let fact = &kb.facts[i];
+        if !e.active || !accepts(fact, kind) || (claim_intent && !fact.kind.is_claim()) {
+            continue;
+        }
+        let norm = K1 + 1.0;
+        let denom = 1.0 + K1 * (1.0 - B + B * e.len / index.avg_len);
+        let mut matched = 0.0;
+        let mut matched_optional = 0.0;
+        let mut s = 0.0;
+        for ((t, claim), w) in terms.iter().zip(&weights) {
+            if e.terms.contains(t) {
+                if *claim {
+                    matched_optional += w;
+                } else {
+                    matched += w;
+                }
+                s += w * norm / denom;
+            }
+        }
+        if matched + matched_optional == 0.0 {
+            continue;
+        }
+        for p in &pairs {
+            if e.pairs.contains(p) {
+                s += index.pair_idf.get(p).copied().unwrap_or(0.0);
+            }
+        }
+        let coverage = (matched + matched_optional) / (required + matched_optional);
+        if coverage >= MIN_COVERAGE {
+            out.push(Scored {
+                fact: i,
+                score: s,
+                coverage,
+            });
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.fact.cmp(&b.fact)));
+    out
+}
+
+/// Answers a free-text question.
+pub fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
+    let chars = question.chars().count();
+    if chars > MAX_QUESTION_CHARS {
+        return Reply::TooLong(chars);
+    }
+    if split_words(question).is_empty() {
+        return Reply::Empty;
+    }
+    let scored = score(kb, question);
+    let Some(best) = scored.first() else {
+        return Reply::NotCovered;
+    };
+    let facts = scored
+        .iter()
+        .take_while(|s| s.score >= best.score * ALSO_RATIO)
+        .take(MAX_FACTS)
+        .map(|s| s.fact)
+        .collect();
+    Reply::Facts {
+        heading: None,
+        facts,
+    }
+}
+
+/// Answers one message: a `/command` (optionally `/command@bot`) or free text.
+///
+/// `bot_username` is the bot's own name; a command addressed to another bot gets
+/// [`Reply::NotForMe`]. Matching of the bot name is case-insensitive, as Telegram's is.
+pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> Reply {
+    let input = input.trim();
+    let Some(rest) = input.strip_prefix('/') else {
+        return answer_question(kb, input);
+    };
+    let (head, args) = match rest.split_once(char::is_whitespace) {
+        Some((h, a)) => (h, a.trim()),
+        None => (rest, ""),
+    };
+    let (name, target) = match head.split_once('@') {
+        Some((n, t)) => (n, Some(t)),
+        None => (head, None),
+    };
+    if let (Some(target), Some(me)) = (target, bot_username) {
+        if !target.eq_ignore_ascii_case(me) {
+            return Reply::NotForMe;
+        }
+    }
+    let name = name.to_lowercase();
+    match name.as_str() {
+        "start" => Reply::Start,
+        "help" => Reply::Help,
+        "topics" => Reply::Topics,
+        "source" => Reply::Source,
+        "latest" => Reply::Latest((0..kb.updates.len()).rev().take(5).collect()),
+        "ask" if args.is_empty() => Reply::Empty,
+        "ask" => answer_question(kb, args),
+        "subscribe" | "unsubscribe" | "status" => Reply::ChatOnly(name),
+        _ => match kb.topic_by_command(&name) {
+            Some(topic) => Reply::Facts {
+                heading: Some(topic.title.clone()),
+                facts: kb.topic_facts(&topic.name),
+            },
+            None => Reply::UnknownCommand(name),
+        },
+    }
+}

@@ -1,0 +1,661 @@
+//! Parsing and validation of the knowledge files: every check that keeps an answer honest
+//! (citations exist, numbers match their sentence, attributed statements stay claims) lives here.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::{
+    Ask, Fact, FactKind, KnowledgeBase, KnowledgeFiles, LoadError, Problem, Sentence, Source,
+    Topic, Update,
+};
+use crate::analyze::{Analyzer, LexiconData, numbers, split_words};
+use crate::answer::Index;
+
+/// Words that mark a sentence as somebody's statement: a fact drawn from such a sentence must be
+/// a claim with a speaker.
+pub const REPORTING_VERBS: &[&str] = &[
+    "claimed", "claims", "argued", "argues", "described", "describes", "told", "tells", "said",
+    "says", "accused", "accuses", "alleged", "alleges", "insisted", "insists", "stated", "warned",
+    "asserted", "contended",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFacts {
+    #[serde(default)]
+    topic: Vec<RawTopic>,
+    #[serde(default)]
+    fact: Vec<RawFact>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTopic {
+    name: Spanned<String>,
+    command: Spanned<String>,
+    title: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFact {
+    id: Spanned<String>,
+    topics: Spanned<Vec<String>>,
+    kind: Spanned<String>,
+    speaker: Option<String>,
+    verb: Option<String>,
+    answer: Spanned<String>,
+    sentences: Option<Spanned<Vec<i64>>>,
+    #[serde(default)]
+    asks: Vec<String>,
+    #[serde(default)]
+    keys: Vec<String>,
+    #[serde(default)]
+    patterns: Vec<String>,
+    supersedes: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLexicon {
+    #[serde(default)]
+    synonyms: toml::Table,
+    stopwords: Option<WordList>,
+    claim_words: Option<WordList>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WordList {
+    words: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUpdate {
+    id: Spanned<String>,
+    date: Spanned<String>,
+    title: Spanned<String>,
+    text: Spanned<String>,
+    source: Spanned<String>,
+    #[serde(default)]
+    fact: Vec<RawFact>,
+}
+
+/// Collects problems for one file, turning byte offsets into line numbers.
+struct Report<'a> {
+    file: &'a str,
+    text: &'a str,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Report<'_> {
+    fn at(&mut self, offset: usize, message: impl Into<String>) {
+        let line = self.text[..offset.min(self.text.len())]
+            .bytes()
+            .filter(|&b| b == b'\n')
+            .count()
+            + 1;
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            line: Some(line),
+            message: message.into(),
+        });
+    }
+    fn line(&mut self, line: usize, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            line: Some(line),
+            message: message.into(),
+        });
+    }
+    fn toml_error(&mut self, e: &toml::de::Error) {
+        let msg = e.message().trim().to_string();
+        match e.span() {
+            Some(span) => self.at(span.start, msg),
+            None => self.problems.push(Problem {
+                file: self.file.to_string(),
+                line: None,
+                message: msg,
+            }),
+        }
+    }
+}
+
+struct Article {
+    title: String,
+    credit: String,
+    sentences: Vec<Sentence>,
+}
+
+fn parse_article(file: &str, text: &str, problems: &mut Vec<Problem>) -> Article {
+    let mut r = Report {
+        file,
+        text,
+        problems,
+    };
+    let (mut title, mut credit) = (String::new(), String::new());
+    let mut sentences: Vec<Sentence> = Vec::new();
+    let mut heading = None;
+    for (i, raw) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = raw.trim();
+        if line.is_empty() || (line.starts_with('#') && !line.starts_with("##")) {
+            continue;
+        }
+        if let Some(h) = line.strip_prefix("## ") {
+            heading = Some(h.trim().to_string());
+        } else if line.starts_with("! ") {
+            // A promotional line of the page: kept for fidelity, never citable.
+        } else if let Some(t) = line.strip_prefix("title:") {
+            title = t.trim().to_string();
+        } else if let Some(c) = line.strip_prefix("credit:") {
+            credit = c.trim().to_string();
+        } else if let Some(rest) = line.strip_prefix('[') {
+            let Some((num, sentence)) = rest.split_once(']') else {
+                r.line(n, "a sentence line needs \"[N] text\"");
+                continue;
+            };
+            let expected = sentences.len() as u32 + 1;
+            match num.trim().parse::<u32>() {
+                Ok(v) if v == expected && !sentence.trim().is_empty() => sentences.push(Sentence {
+                    number: v,
+                    text: sentence.trim().to_string(),
+                    heading: heading.clone(),
+                }),
+                Ok(_) if sentence.trim().is_empty() => r.line(n, "sentence text is empty"),
+                Ok(v) => r.line(
+                    n,
+                    format!("sentence number {v} out of order: expected [{expected}]"),
+                ),
+                Err(_) => r.line(n, format!("\"{num}\" is not a sentence number")),
+            }
+        } else {
+            r.line(
+                n,
+                "line not understood: expected \"[N] sentence\", \"## heading\", \"! promotional line\", \"title:\", \"credit:\" or a # comment",
+            );
+        }
+    }
+    if title.is_empty() {
+        r.problems.push(Problem {
+            file: file.into(),
+            line: None,
+            message: "missing \"title:\" line".into(),
+        });
+    }
+    if credit.is_empty() {
+        r.problems.push(Problem {
+            file: file.into(),
+            line: None,
+            message: "missing \"credit:\" line naming the source".into(),
+        });
+    }
+    if sentences.is_empty() {
+        r.problems.push(Problem {
+            file: file.into(),
+            line: None,
+            message: "no \"[N] sentence\" lines".into(),
+        });
+    }
+    Article {
+        title,
+        credit,
+        sentences,
+    }
+}
+
+fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> LexiconData {
+    let mut r = Report {
+        file,
+        text,
+        problems,
+    };
+    let raw: RawLexicon = match toml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            r.toml_error(&e);
+            return LexiconData::default();
+        }
+    };
+    let mut data = LexiconData::default();
+    for (canonical, variants) in raw.synonyms {
+        let line = find_line(text, &format!("{canonical} ="));
+        if split_words(&canonical) != [canonical.clone()] {
+            r.line(
+                line,
+                format!("synonym key \"{canonical}\" must be one lowercase word"),
+            );
+            continue;
+        }
+        let list: Vec<String> = match variants.as_array() {
+            Some(a) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            None => {
+                r.line(line, format!("synonyms of \"{canonical}\" must be a list of strings"));
+                continue;
+            }
+        };
+        if list.is_empty() || list.iter().any(|v| split_words(v).is_empty()) {
+            r.line(line, format!("synonyms of \"{canonical}\" must be non-empty words"));
+            continue;
+        }
+        data.synonyms.push((canonical, list));
+    }
+    data.stopwords = raw.stopwords.map(|w| w.words).unwrap_or_default();
+    data.claim_words = raw.claim_words.map(|w| w.words).unwrap_or_default();
+    data
+}
+
+/// The 1-based line of the first occurrence of `needle`, or 1.
+fn find_line(text: &str, needle: &str) -> usize {
+    text.find(needle)
+        .map(|o| text[..o].bytes().filter(|&b| b == b'\n').count() + 1)
+        .unwrap_or(1)
+}
+
+/// What a fact may cite: the article's sentences or one update's text.
+enum Citable<'a> {
+    Article(&'a [Sentence]),
+    Update { id: &'a str, text: &'a str },
+}
+
+/// Validates one raw fact and converts it; problems go to `r`.
+fn convert_fact(
+    raw: RawFact,
+    citable: &Citable<'_>,
+    topics: &HashSet<String>,
+    r: &mut Report<'_>,
+) -> Option<Fact> {
+    let start = r.problems.len();
+    let id_at = raw.id.span().start;
+    let id = raw.id.into_inner();
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        r.at(id_at, format!("fact id \"{id}\" must be letters, digits, - or _"));
+    }
+    let topics_at = raw.topics.span().start;
+    let fact_topics = raw.topics.into_inner();
+    if fact_topics.is_empty() {
+        r.at(topics_at, format!("fact \"{id}\" has no topics"));
+    }
+    for t in &fact_topics {
+        if !topics.contains(t) {
+            r.at(topics_at, format!("fact \"{id}\": unknown topic \"{t}\""));
+        }
+    }
+    let answer_at = raw.answer.span().start;
+    let answer = raw.answer.into_inner().trim().to_string();
+    if answer.is_empty() {
+        r.at(answer_at, format!("fact \"{id}\" has an empty answer"));
+    }
+    let kind_at = raw.kind.span().start;
+    let kind = match (raw.kind.get_ref().as_str(), raw.speaker, raw.verb) {
+        ("fact", None, None) => FactKind::Fact,
+        ("statistic", None, None) => FactKind::Statistic,
+        ("fact" | "statistic", _, _) => {
+            r.at(
+                kind_at,
+                format!("fact \"{id}\": speaker and verb belong to claims only (kind = \"claim\")"),
+            );
+            FactKind::Fact
+        }
+        ("claim", Some(speaker), Some(verb))
+            if !speaker.trim().is_empty() && !verb.trim().is_empty() =>
+        {
+            FactKind::Claim {
+                speaker: speaker.trim().into(),
+                verb: verb.trim().into(),
+            }
+        }
+        ("claim", speaker, _) => {
+            let missing = if speaker.is_none_or(|s| s.trim().is_empty()) {
+                "a speaker"
+            } else {
+                "a reporting verb"
+            };
+            r.at(kind_at, format!("claim \"{id}\" has no {missing}"));
+            FactKind::Fact
+        }
+        (other, _, _) => {
+            r.at(
+                kind_at,
+                format!("fact \"{id}\": kind \"{other}\" is not fact, statistic or claim"),
+            );
+            FactKind::Fact
+        }
+    };
+    let mut asks = Vec::new();
+    for a in &raw.asks {
+        match Ask::parse(a) {
+            Some(v) => asks.push(v),
+            None => r.at(
+                id_at,
+                format!("fact \"{id}\": asks \"{a}\" is not who, where, when, howmuch, what, why or how"),
+            ),
+        }
+    }
+    // Sources, and the text they stand for.
+    let mut sources = Vec::new();
+    let mut source_text = String::new();
+    match (citable, raw.sentences) {
+        (Citable::Article(sentences), Some(cited)) => {
+            let at = cited.span().start;
+            let cited = cited.into_inner();
+            if cited.is_empty() {
+                r.at(at, format!("fact \"{id}\" cites no sentence"));
+            }
+            for n in cited {
+                match u32::try_from(n)
+                    .ok()
+                    .filter(|&v| v >= 1 && v as usize <= sentences.len())
+                {
+                    Some(v) => {
+                        sources.push(Source::Sentence(v));
+                        source_text.push_str(&sentences[v as usize - 1].text);
+                        source_text.push('\n');
+                    }
+                    None => r.at(
+                        at,
+                        format!(
+                            "fact \"{id}\" cites sentence {n}, but the article has sentences 1 to {}",
+                            sentences.len()
+                        ),
+                    ),
+                }
+            }
+        }
+        (Citable::Article(_), None) => {
+            r.at(id_at, format!("fact \"{id}\" has no sentences = [..] to cite"));
+        }
+        (Citable::Update { id: uid, text }, None) => {
+            sources.push(Source::Update((*uid).to_string()));
+            source_text.push_str(text);
+        }
+        (Citable::Update { .. }, Some(cited)) => {
+            r.at(
+                cited.span().start,
+                format!("fact \"{id}\" in an update cites the update's own text; remove sentences"),
+            );
+        }
+    }
+    if !source_text.is_empty() {
+        let available: HashSet<String> = numbers(&source_text).into_iter().collect();
+        for n in numbers(&answer) {
+            if !available.contains(&n) {
+                r.at(
+                    answer_at,
+                    format!("fact \"{id}\": the number {n} in its answer does not occur in its cited source"),
+                );
+            }
+        }
+        let source_words: HashSet<String> = split_words(&source_text).into_iter().collect();
+        let verb_in_source = REPORTING_VERBS.iter().find(|v| source_words.contains(**v));
+        match (&kind, verb_in_source) {
+            (FactKind::Fact | FactKind::Statistic, Some(v)) => r.at(
+                kind_at,
+                format!(
+                    "fact \"{id}\": its source says \"{v}\", so it reports somebody's statement: make it kind = \"claim\" with speaker and verb"
+                ),
+            ),
+            (FactKind::Claim { speaker, verb }, _) => {
+                let answer_words: HashSet<String> = split_words(&answer).into_iter().collect();
+                let verb_l = verb.to_lowercase();
+                if !source_words.contains(&verb_l) {
+                    r.at(kind_at, format!("claim \"{id}\": its source does not use the verb \"{verb}\""));
+                }
+                if !answer_words.contains(&verb_l) {
+                    r.at(answer_at, format!("claim \"{id}\": its answer must keep the verb \"{verb}\" so it reads as a claim"));
+                }
+                let surname = split_words(speaker).pop().unwrap_or_default();
+                if !answer_words.contains(&surname) {
+                    r.at(answer_at, format!("claim \"{id}\": its answer must name the speaker \"{speaker}\""));
+                }
+            }
+            _ => {}
+        }
+    }
+    let supersedes = raw.supersedes.map(|s| s.into_inner());
+    if r.problems.len() > start {
+        return None;
+    }
+    Some(Fact {
+        id,
+        topics: fact_topics,
+        kind,
+        answer,
+        sources,
+        asks,
+        keys: raw.keys,
+        patterns: raw.patterns,
+        supersedes,
+        superseded_by: None,
+        file: r.file.to_string(),
+        line: r.text[..id_at.min(r.text.len())]
+            .bytes()
+            .filter(|&b| b == b'\n')
+            .count()
+            + 1,
+    })
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
+    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+}
+
+/// Parses, validates and indexes everything; all problems are reported together.
+pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> {
+    let mut problems = Vec::new();
+    let article = parse_article(&files.article.0, &files.article.1, &mut problems);
+    let lexicon = parse_lexicon(&files.lexicon.0, &files.lexicon.1, &mut problems);
+
+    let (facts_file, facts_text) = (&files.facts.0, &files.facts.1);
+    let mut r = Report {
+        file: facts_file,
+        text: facts_text,
+        problems: &mut problems,
+    };
+    let raw: RawFacts = match toml::from_str(facts_text) {
+        Ok(v) => v,
+        Err(e) => {
+            r.toml_error(&e);
+            RawFacts {
+                topic: Vec::new(),
+                fact: Vec::new(),
+            }
+        }
+    };
+    let mut topics = Vec::new();
+    let mut topic_names = HashSet::new();
+    for t in raw.topic {
+        let name_at = t.name.span().start;
+        let name = t.name.into_inner();
+        let command = t.command.into_inner();
+        if !topic_names.insert(name.clone()) {
+            r.at(name_at, format!("duplicate topic \"{name}\""));
+        }
+        let valid_command = !command.is_empty()
+            && command.len() <= 32
+            && command
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid_command {
+            r.at(
+                name_at,
+                format!("topic \"{name}\": command \"{command}\" must be 1-32 of a-z, 0-9, _"),
+            );
+        }
+        topics.push(Topic {
+            name,
+            command,
+            title: t.title,
+        });
+    }
+    let mut facts: Vec<Fact> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let citable = Citable::Article(&article.sentences);
+    for rf in raw.fact {
+        let id_at = rf.id.span().start;
+        let id = rf.id.get_ref().clone();
+        if !seen.insert(id.clone()) {
+            r.at(id_at, format!("duplicate fact id \"{id}\""));
+            continue;
+        }
+        if rf.supersedes.is_some() {
+            r.at(
+                id_at,
+                format!("fact \"{id}\": supersedes belongs in an update file"),
+            );
+            continue;
+        }
+        if let Some(f) = convert_fact(rf, &citable, &topic_names, &mut r) {
+            facts.push(f);
+        }
+    }
+
+    // Updates: each file is one update; its facts cite its text.
+    let mut updates: Vec<Update> = Vec::new();
+    for (file, text) in &files.updates {
+        let mut r = Report {
+            file,
+            text,
+            problems: &mut problems,
+        };
+        let raw: RawUpdate = match toml::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                r.toml_error(&e);
+                continue;
+            }
+        };
+        let start = r.problems.len();
+        let uid_at = raw.id.span().start;
+        let uid = raw.id.into_inner();
+        if uid.is_empty()
+            || !uid
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            r.at(uid_at, format!("update id \"{uid}\" must be letters, digits, - or _"));
+        }
+        if updates.iter().any(|u| u.id == uid) {
+            r.at(uid_at, format!("duplicate update id \"{uid}\""));
+        }
+        if !is_date(raw.date.get_ref()) {
+            r.at(
+                raw.date.span().start,
+                format!("date \"{}\" must be YYYY-MM-DD", raw.date.get_ref()),
+            );
+        }
+        for (field, value) in [("title", &raw.title), ("text", &raw.text)] {
+            if value.get_ref().trim().is_empty() {
+                r.at(value.span().start, format!("update \"{uid}\": {field} is empty"));
+            }
+        }
+        let source = raw.source.get_ref().trim();
+        if !(source.starts_with("https://") || source.starts_with("http://")) || source.contains(' ')
+        {
+            r.at(
+                raw.source.span().start,
+                format!("update \"{uid}\": source must be an http(s) link"),
+            );
+        }
+        let text_value = raw.text.get_ref().trim().to_string();
+        let citable = Citable::Update {
+            id: &uid,
+            text: &text_value,
+        };
+        let mut fact_ids = Vec::new();
+        let mut new_facts = Vec::new();
+        for rf in raw.fact {
+            let id_at = rf.id.span().start;
+            let id = rf.id.get_ref().clone();
+            if !seen.insert(id.clone()) {
+                r.at(id_at, format!("duplicate fact id \"{id}\""));
+                continue;
+            }
+            let supersedes = rf.supersedes.as_ref().map(|s| (s.span().start, s.get_ref().clone()));
+            if let Some((at, old)) = &supersedes {
+                if !facts.iter().any(|f| &f.id == old) {
+                    r.at(*at, format!("fact \"{id}\" supersedes \"{old}\", which does not exist"));
+                    continue;
+                }
+            }
+            if let Some(f) = convert_fact(rf, &citable, &topic_names, &mut r) {
+                fact_ids.push(f.id.clone());
+                new_facts.push(f);
+            }
+        }
+        if r.problems.len() > start {
+            continue;
+        }
+        facts.extend(new_facts);
+        updates.push(Update {
+            id: uid,
+            date: raw.date.into_inner(),
+            title: raw.title.into_inner().trim().to_string(),
+            text: text_value,
+            source: source.to_string(),
+            file: file.clone(),
+            facts: fact_ids,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(LoadError { problems });
+    }
+    // Superseding: updates are applied in date order, so the newest statement wins.
+    updates.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
+    let order: HashMap<&str, usize> = updates
+        .iter()
+        .enumerate()
+        .flat_map(|(i, u)| u.facts.iter().map(move |f| (f.as_str(), i)))
+        .collect();
+    let mut replacing: Vec<(usize, usize, usize)> = Vec::new();
+    for (new, f) in facts.iter().enumerate() {
+        if let Some(old) = f.supersedes.as_ref().and_then(|o| facts.iter().position(|g| &g.id == o)) {
+            replacing.push((order.get(f.id.as_str()).copied().unwrap_or(0), new, old));
+        }
+    }
+    replacing.sort();
+    for (_, new, old) in replacing {
+        let new_id = facts[new].id.clone();
+        facts[old].superseded_by = Some(new_id);
+        // The newer fact also answers the questions the older one answered.
+        let (keys, patterns) = (facts[old].keys.clone(), facts[old].patterns.clone());
+        facts[new].keys.extend(keys);
+        facts[new].patterns.extend(patterns);
+    }
+
+    let vocab_texts: Vec<&str> = article
+        .sentences
+        .iter()
+        .map(|s| s.text.as_str())
+        .chain(facts.iter().flat_map(|f| {
+            std::iter::once(f.answer.as_str())
+                .chain(f.keys.iter().map(String::as_str))
+                .chain(f.patterns.iter().map(String::as_str))
+        }))
+        .chain(topics.iter().map(|t| t.name.as_str()))
+        .collect();
+    let analyzer = Analyzer::new(&lexicon, vocab_texts);
+    let index = Index::build(&facts, &topics, &analyzer);
+    Ok(KnowledgeBase {
+        origin: files.origin.clone(),
+        title: article.title,
+        credit: article.credit,
+        sentences: article.sentences,
+        topics,
+        facts,
+        updates,
+        analyzer,
+        index,
+    })
+}

@@ -1,0 +1,27 @@
+//! trade-talks-bot: answers questions about the US–China trade talks at Lancaster House from a
+//! cited fact store, on Telegram and in a terminal.
+//!
+//! # Crate map
+//!
+//! Data flows one way: a transport (Telegram or the terminal) turns what it receives into a plain
+//! string, [`answer`] turns that into a [`answer::Reply`] using an immutable
+//! [`knowledge::KnowledgeBase`], and [`render`] turns the reply into text for that transport.
+//!
+//! - [`knowledge`]: loads and validates `knowledge/` (the article, the curated facts, the lexicon,
+//!   the operator's updates) into a `KnowledgeBase`, reporting every problem as `file:line: reason`.
+//!   A knowledge base is never half-loaded and never changes after loading; a reload builds a new
+//!   one and swaps it in whole.
+//! - [`analyze`]: the text pipeline shared by facts and questions — normalising, tokenising,
+//!   synonyms, stemming and typo correction — so both sides are compared in the same terms.
+//! - [`answer`]: commands and free-text questions to replies; the scorer and the abstention rules.
+//! - [`render`]: replies to plain text (terminal) or Telegram HTML, escaping and length limits.
+//! - [`terminal`]: the offline face of the bot (`ask`, `chat`).
+//!
+//! The dependency rule: nothing above names a teloxide type. Only the Telegram transport does,
+//! so the terminal, the tests and the bot all share the same core.
+
+pub mod analyze;
+pub mod answer;
+pub mod knowledge;
+pub mod render;
+pub mod terminal;

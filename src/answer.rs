@@ -315,6 +315,10 @@ pub fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
 /// `bot_username` is the bot's own name; a command addressed to another bot gets
 /// [`Reply::NotForMe`]. Matching of the bot name is case-insensitive, as Telegram's is.
 pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> Reply {
+    let chars = input.chars().count();
+    if chars > MAX_QUESTION_CHARS {
+        return Reply::TooLong(chars);
+    }
     let input = input.trim();
     let Some(rest) = input.strip_prefix('/') else {
         return answer_question(kb, input);

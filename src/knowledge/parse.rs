@@ -293,39 +293,40 @@ fn convert_fact(
         r.at(answer_at, format!("fact \"{id}\" has an empty answer"));
     }
     let kind_at = raw.kind.span().start;
+    // None when the kind itself is wrong: the checks that depend on it are then skipped.
     let kind = match (raw.kind.get_ref().as_str(), raw.speaker, raw.verb) {
-        ("fact", None, None) => FactKind::Fact,
-        ("statistic", None, None) => FactKind::Statistic,
+        ("fact", None, None) => Some(FactKind::Fact),
+        ("statistic", None, None) => Some(FactKind::Statistic),
         ("fact" | "statistic", _, _) => {
             r.at(
                 kind_at,
                 format!("fact \"{id}\": speaker and verb belong to claims only (kind = \"claim\")"),
             );
-            FactKind::Fact
+            None
         }
         ("claim", Some(speaker), Some(verb))
             if !speaker.trim().is_empty() && !verb.trim().is_empty() =>
         {
-            FactKind::Claim {
+            Some(FactKind::Claim {
                 speaker: speaker.trim().into(),
                 verb: verb.trim().into(),
-            }
+            })
         }
         ("claim", speaker, _) => {
             let missing = if speaker.is_none_or(|s| s.trim().is_empty()) {
-                "a speaker"
+                "speaker"
             } else {
-                "a reporting verb"
+                "reporting verb"
             };
             r.at(kind_at, format!("claim \"{id}\" has no {missing}"));
-            FactKind::Fact
+            None
         }
         (other, _, _) => {
             r.at(
                 kind_at,
                 format!("fact \"{id}\": kind \"{other}\" is not fact, statistic or claim"),
             );
-            FactKind::Fact
+            None
         }
     };
     let mut asks = Vec::new();
@@ -395,13 +396,13 @@ fn convert_fact(
         let source_words: HashSet<String> = split_words(&source_text).into_iter().collect();
         let verb_in_source = REPORTING_VERBS.iter().find(|v| source_words.contains(**v));
         match (&kind, verb_in_source) {
-            (FactKind::Fact | FactKind::Statistic, Some(v)) => r.at(
+            (Some(FactKind::Fact | FactKind::Statistic), Some(v)) => r.at(
                 kind_at,
                 format!(
                     "fact \"{id}\": its source says \"{v}\", so it reports somebody's statement: make it kind = \"claim\" with speaker and verb"
                 ),
             ),
-            (FactKind::Claim { speaker, verb }, _) => {
+            (Some(FactKind::Claim { speaker, verb }), _) => {
                 let answer_words: HashSet<String> = split_words(&answer).into_iter().collect();
                 let verb_l = verb.to_lowercase();
                 if !source_words.contains(&verb_l) {
@@ -419,6 +420,7 @@ fn convert_fact(
         }
     }
     let supersedes = raw.supersedes.map(|s| s.into_inner());
+    let kind = kind?;
     if r.problems.len() > start {
         return None;
     }

@@ -10,15 +10,35 @@ use trade_talks_bot::render;
 fn answering(c: &mut Criterion) {
     let kb = KnowledgeBase::builtin().expect("built-in knowledge loads");
     c.bench_function("free_text_answer", |b| {
-        b.iter(|| respond(&kb, black_box("how high are the US tariffs on chinese goods?"), None))
+        b.iter(|| {
+            respond(
+                &kb,
+                black_box("how high are the US tariffs on chinese goods?"),
+                None,
+            )
+        })
     });
     c.bench_function("free_text_typo_answer", |b| {
-        b.iter(|| respond(&kb, black_box("who is howard lutnik and what is his job"), None))
+        b.iter(|| {
+            respond(
+                &kb,
+                black_box("who is howard lutnik and what is his job"),
+                None,
+            )
+        })
     });
     c.bench_function("free_text_abstain", |b| {
-        b.iter(|| respond(&kb, black_box("what tariffs does japan impose on rice?"), None))
+        b.iter(|| {
+            respond(
+                &kb,
+                black_box("what tariffs does japan impose on rice?"),
+                None,
+            )
+        })
     });
-    c.bench_function("command", |b| b.iter(|| respond(&kb, black_box("/tariffs"), None)));
+    c.bench_function("command", |b| {
+        b.iter(|| respond(&kb, black_box("/tariffs"), None))
+    });
     c.bench_function("command_and_html_render", |b| {
         b.iter(|| render::html(&kb, &respond(&kb, black_box("/tariffs"), None)))
     });

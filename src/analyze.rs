@@ -117,7 +117,7 @@ impl Analyzer {
             }
         }
         for list in phrases.values_mut() {
-            list.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+            list.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
         }
         let stop: HashSet<String> = lexicon.stopwords.iter().cloned().collect();
         let claim: HashSet<String> = lexicon.claim_words.iter().cloned().collect();
@@ -205,7 +205,8 @@ impl Analyzer {
             let mut canonical: Option<(&str, usize)> = None;
             if let Some(list) = self.phrases.get(&words[i]) {
                 for (variant, canon) in list {
-                    if words.len() - i >= variant.len() && words[i..i + variant.len()] == variant[..]
+                    if words.len() - i >= variant.len()
+                        && words[i..i + variant.len()] == variant[..]
                     {
                         canonical = Some((canon.as_str(), variant.len()));
                         break;
@@ -252,7 +253,10 @@ mod tests {
             split_words("Tariffs\u{200B} at 2.9%, 30% — “year-over-year”!"),
             vec!["tariffs", "at", "2.9", "30", "year", "over", "year"]
         );
-        assert_eq!(numbers("a 90-day period, 2.9% and 4.8%"), vec!["90", "2.9", "4.8"]);
+        assert_eq!(
+            numbers("a 90-day period, 2.9% and 4.8%"),
+            vec!["90", "2.9", "4.8"]
+        );
     }
 
     #[test]
@@ -260,7 +264,10 @@ mod tests {
         let a = Analyzer::new(&lex(), ["tariffs goods"]);
         let t = a.tokens("The United States said tariffs on Chinese goods", false);
         let words: Vec<&str> = t.iter().map(|t| t.word.as_str()).collect();
-        assert_eq!(words, ["the", "us", "said", "tariffs", "on", "china", "goods"]);
+        assert_eq!(
+            words,
+            ["the", "us", "said", "tariffs", "on", "china", "goods"]
+        );
         assert!(t[0].stop && !t[1].stop && t[2].claim);
         assert_eq!(t[3].stem, "tariff");
     }

@@ -112,8 +112,13 @@ fn accepts(fact: &Fact, kind: Option<Ask>) -> bool {
     }
 }
 
-/// The terms (with whether each is a claim word) and word pairs a text contributes.
-fn terms_and_pairs(tokens: &[Token]) -> (Vec<(String, bool)>, Vec<(String, String)>) {
+/// A term (stem) and whether it is a claim word.
+type Term = (String, bool);
+/// Two adjacent stems, which carry direction ("on china").
+type Pair = (String, String);
+
+/// The terms and word pairs a text contributes.
+fn terms_and_pairs(tokens: &[Token]) -> (Vec<Term>, Vec<Pair>) {
     let mut terms: Vec<(String, bool)> = Vec::new();
     for t in tokens.iter().filter(|t| !t.stop) {
         if !terms.iter().any(|(s, _)| s == &t.stem) {
@@ -331,10 +336,10 @@ pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> R
         Some((n, t)) => (n, Some(t)),
         None => (head, None),
     };
-    if let (Some(target), Some(me)) = (target, bot_username) {
-        if !target.eq_ignore_ascii_case(me) {
-            return Reply::NotForMe;
-        }
+    if let (Some(target), Some(me)) = (target, bot_username)
+        && !target.eq_ignore_ascii_case(me)
+    {
+        return Reply::NotForMe;
     }
     let name = name.to_lowercase();
     match name.as_str() {
@@ -354,4 +359,42 @@ pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> R
             None => Reply::UnknownCommand(name),
         },
     }
+}
+
+/// Where a message was written and how it reached the bot, as far as answering cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inbound<'a> {
+    pub text: &'a str,
+    /// A private chat with the bot (everything is a question there).
+    pub private: bool,
+    /// The message replies to one of the bot's own messages.
+    pub reply_to_bot: bool,
+    /// The bot's username, without `@`.
+    pub bot_username: &'a str,
+}
+
+/// Decides whether and how to answer a chat message: in private chats every message; in groups
+/// commands for this bot, and free text only when the bot is mentioned or replied to. Unknown
+/// commands are answered with a hint in private chats and ignored in groups (no spam).
+pub fn route(kb: &KnowledgeBase, m: Inbound<'_>) -> Option<Reply> {
+    let text = m.text.trim_start();
+    if text.starts_with('/') {
+        return match respond(kb, text, Some(m.bot_username)) {
+            Reply::NotForMe => None,
+            Reply::UnknownCommand(_) if !m.private => None,
+            r => Some(r),
+        };
+    }
+    if m.private {
+        return Some(respond(kb, text, Some(m.bot_username)));
+    }
+    let mention = format!("@{}", m.bot_username.to_lowercase());
+    let lower = text.to_lowercase();
+    if let Some(at) = lower.find(&mention) {
+        // Byte offsets in `lower` match `text` only for ASCII; rebuild from `lower` to be safe.
+        let question = format!("{}{}", &lower[..at], &lower[at + mention.len()..]);
+        return Some(respond(kb, &question, Some(m.bot_username)));
+    }
+    m.reply_to_bot
+        .then(|| respond(kb, text, Some(m.bot_username)))
 }

@@ -24,4 +24,5 @@ pub mod analyze;
 pub mod answer;
 pub mod knowledge;
 pub mod render;
+pub mod telegram;
 pub mod terminal;

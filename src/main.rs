@@ -5,11 +5,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
+use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles, SharedKnowledge};
+use trade_talks_bot::telegram::{self, Config, WebhookConfig};
 use trade_talks_bot::terminal;
 
 #[derive(Parser)]
-#[command(name = "trade-talks-bot", version, about = "Answers questions about the US–China trade talks at Lancaster House, with citations")]
+#[command(
+    name = "trade-talks-bot",
+    version,
+    about = "Answers questions about the US–China trade talks at Lancaster House, with citations"
+)]
 struct Cli {
     /// Knowledge folder (default: ./knowledge, else the copy built into the binary).
     #[arg(long, global = true, env = "TRADE_TALKS_KNOWLEDGE")]
@@ -30,11 +35,94 @@ enum Command {
     },
     /// An interactive chat in the terminal, with the bot's answers.
     Chat,
+    /// Run the Telegram bot (token from TELOXIDE_TOKEN; long polling unless --webhook-url).
+    Run(Box<RunArgs>),
     /// Validate knowledge files and print a summary; non-zero exit with file:line errors.
     Check {
         /// Folder to check (default: --knowledge, else ./knowledge, else the built-in copy).
         dir: Option<PathBuf>,
     },
+}
+
+#[derive(Parser)]
+#[command(name = "run")]
+struct RunArgs {
+    /// Bot API server URL (self-hosted or a test fake); default Telegram's.
+    #[arg(long, env = "TELOXIDE_API_URL")]
+    api_url: Option<url::Url>,
+    /// Public HTTPS URL Telegram should post updates to; enables webhook mode.
+    #[arg(long, env = "TRADE_TALKS_WEBHOOK_URL")]
+    webhook_url: Option<url::Url>,
+    /// Address the webhook server listens on.
+    #[arg(
+        long,
+        env = "TRADE_TALKS_WEBHOOK_LISTEN",
+        default_value = "0.0.0.0:8443"
+    )]
+    webhook_listen: std::net::SocketAddr,
+    /// Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -).
+    #[arg(long, env = "TRADE_TALKS_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// Messages per second to one chat (Telegram: about 1).
+    #[arg(long, default_value_t = 1)]
+    per_chat_per_sec: u32,
+    /// Messages per minute to one chat (Telegram: 20 in groups).
+    #[arg(long, default_value_t = 20)]
+    per_chat_per_min: u32,
+    /// Messages per minute to one supergroup or channel.
+    #[arg(long, default_value_t = 20)]
+    per_group_per_min: u32,
+    /// Messages per second overall (Telegram: about 30).
+    #[arg(long, default_value_t = 30)]
+    overall_per_sec: u32,
+}
+
+fn bot_config(args: RunArgs) -> Result<Config, ExitCode> {
+    let token = std::env::var("TELOXIDE_TOKEN").unwrap_or_default();
+    let mut config = Config::new(token);
+    config.api_url = args.api_url;
+    config.limits = teloxide::adaptors::throttle::Limits {
+        messages_per_sec_chat: args.per_chat_per_sec,
+        messages_per_min_chat: args.per_chat_per_min,
+        messages_per_min_channel_or_supergroup: args.per_group_per_min,
+        messages_per_sec_overall: args.overall_per_sec,
+    };
+    if let Some(url) = args.webhook_url {
+        let Some(secret) = args.webhook_secret.filter(|s| {
+            !s.is_empty()
+                && s.len() <= 256
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        }) else {
+            eprintln!(
+                "error: webhook mode needs --webhook-secret (TRADE_TALKS_WEBHOOK_SECRET): 1-256 of A-Z a-z 0-9 _ -"
+            );
+            return Err(ExitCode::from(2));
+        };
+        config.webhook = Some(WebhookConfig {
+            listen: args.webhook_listen,
+            url,
+            secret,
+        });
+    }
+    Ok(config)
+}
+
+fn run_bot(dir: Option<&std::path::Path>, args: RunArgs) -> Result<(), ExitCode> {
+    let kb = load(dir)?;
+    let config = bot_config(args)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| io_failure(&e))?;
+    let shared = SharedKnowledge::new(kb);
+    runtime
+        .block_on(telegram::run(
+            config,
+            shared,
+            telegram::termination_signal(),
+        ))
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        })
 }
 
 fn load(dir: Option<&std::path::Path>) -> Result<KnowledgeBase, ExitCode> {
@@ -59,6 +147,7 @@ fn run() -> Result<(), ExitCode> {
             }
         }
         Some(Command::Chat) => chat(dir)?,
+        Some(Command::Run(args)) => run_bot(dir, *args)?,
         Some(Command::Check { dir: check_dir }) => {
             let files = match check_dir.as_deref().or(dir) {
                 Some(d) => KnowledgeFiles::read_dir(d),
@@ -67,10 +156,12 @@ fn run() -> Result<(), ExitCode> {
                 }
                 None => Ok(KnowledgeFiles::builtin()),
             };
-            let kb = files.and_then(|f| KnowledgeBase::from_files(&f)).map_err(|e| {
-                eprint!("{e}");
-                ExitCode::from(1)
-            })?;
+            let kb = files
+                .and_then(|f| KnowledgeBase::from_files(&f))
+                .map_err(|e| {
+                    eprint!("{e}");
+                    ExitCode::from(1)
+                })?;
             let claims = kb.facts.iter().filter(|f| f.kind.is_claim()).count();
             println!(
                 "{}: ok — {} sentences, {} topics, {} facts ({} claims), {} updates",
@@ -82,8 +173,14 @@ fn run() -> Result<(), ExitCode> {
                 kb.updates.len()
             );
         }
+        None if std::env::var("TELOXIDE_TOKEN").is_ok_and(|t| !t.trim().is_empty()) => {
+            let args = RunArgs::parse_from(["run"]);
+            run_bot(dir, args)?;
+        }
         None => {
-            eprintln!("No TELOXIDE_TOKEN set: starting the terminal chat (set it to run the Telegram bot).");
+            eprintln!(
+                "No TELOXIDE_TOKEN set: starting the terminal chat (set it to run the Telegram bot)."
+            );
             chat(dir)?;
         }
     }

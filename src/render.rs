@@ -48,7 +48,9 @@ fn cite_blocks(kb: &KnowledgeBase, fact: &Fact, out: &mut Vec<Block>) {
 
 fn fact_blocks(kb: &KnowledgeBase, fact: &Fact, out: &mut Vec<Block>) {
     let label = match &fact.kind {
-        FactKind::Claim { speaker, .. } => Some(format!("Claim by {speaker}, not established fact:")),
+        FactKind::Claim { speaker, .. } => {
+            Some(format!("Claim by {speaker}, not established fact:"))
+        }
         _ => None,
     };
     out.push(Block::Text {
@@ -187,7 +189,10 @@ pub fn plain(kb: &KnowledgeBase, reply: &Reply) -> String {
     for b in blocks(kb, reply) {
         match b {
             Block::Heading(h) => s.push_str(&format!("{h}\n")),
-            Block::Text { label: Some(l), text } => s.push_str(&format!("{l} {text}\n")),
+            Block::Text {
+                label: Some(l),
+                text,
+            } => s.push_str(&format!("{l} {text}\n")),
             Block::Text { label: None, text } => s.push_str(&format!("{text}\n")),
             Block::Quote { cite, text } => s.push_str(&format!("  {cite} “{text}”\n")),
             Block::Command { name, about } => s.push_str(&format!("  /{name} — {about}\n")),
@@ -214,7 +219,10 @@ pub fn escape(s: &str) -> String {
 fn html_block(b: &Block) -> String {
     match b {
         Block::Heading(h) => format!("<b>{}</b>", escape(h)),
-        Block::Text { label: Some(l), text } => format!("<i>{}</i> {}", escape(l), escape(text)),
+        Block::Text {
+            label: Some(l),
+            text,
+        } => format!("<i>{}</i> {}", escape(l), escape(text)),
         Block::Text { label: None, text } => escape(text),
         Block::Quote { cite, text } => {
             format!("<blockquote>{} {}</blockquote>", escape(cite), escape(text))
@@ -227,7 +235,10 @@ fn html_block(b: &Block) -> String {
 fn split_block(b: Block, max_chars: usize) -> Vec<Block> {
     let chunks = |t: &str| -> Vec<String> {
         let chars: Vec<char> = t.chars().collect();
-        chars.chunks(max_chars).map(|c| c.iter().collect()).collect()
+        chars
+            .chunks(max_chars)
+            .map(|c| c.iter().collect())
+            .collect()
     };
     match b {
         Block::Text { label, text } if text.chars().count() > max_chars => chunks(&text)
@@ -260,7 +271,10 @@ pub fn html_limited(kb: &KnowledgeBase, reply: &Reply, limit: usize) -> Vec<Stri
     let chunk = (limit / 7).max(16);
     let mut messages = Vec::new();
     let mut cur = String::new();
-    for b in blocks(kb, reply).into_iter().flat_map(|b| split_block(b, chunk)) {
+    for b in blocks(kb, reply)
+        .into_iter()
+        .flat_map(|b| split_block(b, chunk))
+    {
         let piece = html_block(&b);
         let piece = if piece.chars().count() > limit {
             piece.chars().take(limit).collect()
@@ -299,10 +313,10 @@ pub fn sentence_numbers(kb: &KnowledgeBase, reply: &Reply) -> Vec<u32> {
     if let Reply::Facts { facts, .. } = reply {
         for f in facts.iter().filter_map(|&i| kb.facts.get(i)) {
             for s in &f.sources {
-                if let Source::Sentence(n) = s {
-                    if !out.contains(n) {
-                        out.push(*n);
-                    }
+                if let Source::Sentence(n) = s
+                    && !out.contains(n)
+                {
+                    out.push(*n);
                 }
             }
         }

@@ -61,7 +61,11 @@ pub fn ask_lines(
 }
 
 /// An interactive chat: a prompt, an answer per line, until EOF, `quit` or `exit`.
-pub fn chat(kb: &KnowledgeBase, input: impl BufRead, mut output: impl Write) -> std::io::Result<()> {
+pub fn chat(
+    kb: &KnowledgeBase,
+    input: impl BufRead,
+    mut output: impl Write,
+) -> std::io::Result<()> {
     writeln!(
         output,
         "Trade talks bot — ask about the US–China talks at Lancaster House (e.g. “who attended?”, /tariffs, /topics). Type quit to leave."

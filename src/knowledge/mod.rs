@@ -45,7 +45,11 @@ pub struct LoadError {
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.problems.len();
-        writeln!(f, "{n} problem{} in the knowledge files:", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "{n} problem{} in the knowledge files:",
+            if n == 1 { "" } else { "s" }
+        )?;
         for p in &self.problems {
             writeln!(f, "  {p}")?;
         }
@@ -165,7 +169,10 @@ pub enum FactKind {
     Fact,
     Statistic,
     /// Attributed: always rendered as `speaker`'s claim, never as established fact.
-    Claim { speaker: String, verb: String },
+    Claim {
+        speaker: String,
+        verb: String,
+    },
 }
 
 impl FactKind {
@@ -322,5 +329,36 @@ impl KnowledgeBase {
                 f.superseded_by.is_none() && f.topics.iter().any(|t| t == topic)
             })
             .collect()
+    }
+}
+
+/// The knowledge the bot currently answers from, shared by every handler; a reload swaps it
+/// whole, and readers keep the `Arc` they took for the rest of their answer.
+#[derive(Debug, Clone)]
+pub struct SharedKnowledge(std::sync::Arc<std::sync::RwLock<std::sync::Arc<KnowledgeBase>>>);
+
+impl SharedKnowledge {
+    pub fn new(kb: KnowledgeBase) -> Self {
+        SharedKnowledge(std::sync::Arc::new(std::sync::RwLock::new(
+            std::sync::Arc::new(kb),
+        )))
+    }
+
+    /// The current knowledge base.
+    pub fn current(&self) -> std::sync::Arc<KnowledgeBase> {
+        // A poisoned lock still holds a complete base: replacing it is a single assignment.
+        match self.0.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// Swaps in a new knowledge base.
+    pub fn replace(&self, kb: KnowledgeBase) {
+        let new = std::sync::Arc::new(kb);
+        match self.0.write() {
+            Ok(mut g) => *g = new,
+            Err(p) => *p.into_inner() = new,
+        }
     }
 }

@@ -16,9 +16,26 @@ use crate::answer::Index;
 /// Words that mark a sentence as somebody's statement: a fact drawn from such a sentence must be
 /// a claim with a speaker.
 pub const REPORTING_VERBS: &[&str] = &[
-    "claimed", "claims", "argued", "argues", "described", "describes", "told", "tells", "said",
-    "says", "accused", "accuses", "alleged", "alleges", "insisted", "insists", "stated", "warned",
-    "asserted", "contended",
+    "claimed",
+    "claims",
+    "argued",
+    "argues",
+    "described",
+    "describes",
+    "told",
+    "tells",
+    "said",
+    "says",
+    "accused",
+    "accuses",
+    "alleged",
+    "alleges",
+    "insisted",
+    "insists",
+    "stated",
+    "warned",
+    "asserted",
+    "contended",
 ];
 
 #[derive(Deserialize)]
@@ -236,12 +253,18 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
             None => {
-                r.line(line, format!("synonyms of \"{canonical}\" must be a list of strings"));
+                r.line(
+                    line,
+                    format!("synonyms of \"{canonical}\" must be a list of strings"),
+                );
                 continue;
             }
         };
         if list.is_empty() || list.iter().any(|v| split_words(v).is_empty()) {
-            r.line(line, format!("synonyms of \"{canonical}\" must be non-empty words"));
+            r.line(
+                line,
+                format!("synonyms of \"{canonical}\" must be non-empty words"),
+            );
             continue;
         }
         data.synonyms.push((canonical, list));
@@ -274,8 +297,15 @@ fn convert_fact(
     let start = r.problems.len();
     let id_at = raw.id.span().start;
     let id = raw.id.into_inner();
-    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        r.at(id_at, format!("fact id \"{id}\" must be letters, digits, - or _"));
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        r.at(
+            id_at,
+            format!("fact id \"{id}\" must be letters, digits, - or _"),
+        );
     }
     let topics_at = raw.topics.span().start;
     let fact_topics = raw.topics.into_inner();
@@ -335,7 +365,9 @@ fn convert_fact(
             Some(v) => asks.push(v),
             None => r.at(
                 id_at,
-                format!("fact \"{id}\": asks \"{a}\" is not who, where, when, howmuch, what, why or how"),
+                format!(
+                    "fact \"{id}\": asks \"{a}\" is not who, where, when, howmuch, what, why or how"
+                ),
             ),
         }
     }
@@ -370,7 +402,10 @@ fn convert_fact(
             }
         }
         (Citable::Article(_), None) => {
-            r.at(id_at, format!("fact \"{id}\" has no sentences = [..] to cite"));
+            r.at(
+                id_at,
+                format!("fact \"{id}\" has no sentences = [..] to cite"),
+            );
         }
         (Citable::Update { id: uid, text }, None) => {
             sources.push(Source::Update((*uid).to_string()));
@@ -546,7 +581,10 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            r.at(uid_at, format!("update id \"{uid}\" must be letters, digits, - or _"));
+            r.at(
+                uid_at,
+                format!("update id \"{uid}\" must be letters, digits, - or _"),
+            );
         }
         if updates.iter().any(|u| u.id == uid) {
             r.at(uid_at, format!("duplicate update id \"{uid}\""));
@@ -559,11 +597,15 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         }
         for (field, value) in [("title", &raw.title), ("text", &raw.text)] {
             if value.get_ref().trim().is_empty() {
-                r.at(value.span().start, format!("update \"{uid}\": {field} is empty"));
+                r.at(
+                    value.span().start,
+                    format!("update \"{uid}\": {field} is empty"),
+                );
             }
         }
         let source = raw.source.get_ref().trim();
-        if !(source.starts_with("https://") || source.starts_with("http://")) || source.contains(' ')
+        if !(source.starts_with("https://") || source.starts_with("http://"))
+            || source.contains(' ')
         {
             r.at(
                 raw.source.span().start,
@@ -584,12 +626,15 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
                 r.at(id_at, format!("duplicate fact id \"{id}\""));
                 continue;
             }
-            let supersedes = rf.supersedes.as_ref().map(|s| (s.span().start, s.get_ref().clone()));
-            if let Some((at, old)) = &supersedes {
-                if !facts.iter().any(|f| &f.id == old) {
-                    r.at(*at, format!("fact \"{id}\" supersedes \"{old}\", which does not exist"));
-                    continue;
-                }
+            if let Some(old) = &rf.supersedes
+                && !facts.iter().any(|f| &f.id == old.get_ref())
+            {
+                let message = format!(
+                    "fact \"{id}\" supersedes \"{}\", which does not exist",
+                    old.get_ref()
+                );
+                r.at(old.span().start, message);
+                continue;
             }
             if let Some(f) = convert_fact(rf, &citable, &topic_names, &mut r) {
                 fact_ids.push(f.id.clone());
@@ -622,7 +667,11 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         .collect();
     let mut replacing: Vec<(usize, usize, usize)> = Vec::new();
     for (new, f) in facts.iter().enumerate() {
-        if let Some(old) = f.supersedes.as_ref().and_then(|o| facts.iter().position(|g| &g.id == o)) {
+        if let Some(old) = f
+            .supersedes
+            .as_ref()
+            .and_then(|o| facts.iter().position(|g| &g.id == o))
+        {
             replacing.push((order.get(f.id.as_str()).copied().unwrap_or(0), new, old));
         }
     }

@@ -10,7 +10,10 @@ fn kb() -> KnowledgeBase {
 }
 
 fn ids(kb: &KnowledgeBase, q: &str) -> Vec<String> {
-    render::fact_ids(kb, &respond(kb, q, None)).into_iter().map(String::from).collect()
+    render::fact_ids(kb, &respond(kb, q, None))
+        .into_iter()
+        .map(String::from)
+        .collect()
 }
 
 #[test]
@@ -21,7 +24,11 @@ fn every_topic_command_answers_with_citations() {
         assert!(reply.answered(), "/{} gave {reply:?}", t.command);
         let text = render::plain(&kb, &reply);
         assert!(text.starts_with(&t.title), "{text}");
-        assert!(text.contains("  ["), "/{} has no citation: {text}", t.command);
+        assert!(
+            text.contains("  ["),
+            "/{} has no citation: {text}",
+            t.command
+        );
     }
     for cmd in ["/start", "/help", "/topics", "/source", "/latest"] {
         let text = render::plain(&kb, &respond(&kb, cmd, None));
@@ -34,8 +41,14 @@ fn every_topic_command_answers_with_citations() {
 fn commands_addressed_to_bots_and_unknown_commands() {
     let kb = kb();
     assert!(respond(&kb, "/tariffs@TradeTalksBot", Some("tradetalksbot")).answered());
-    assert_eq!(respond(&kb, "/tariffs@OtherBot", Some("TradeTalksBot")), Reply::NotForMe);
-    assert_eq!(respond(&kb, "/frobnicate", None), Reply::UnknownCommand("frobnicate".into()));
+    assert_eq!(
+        respond(&kb, "/tariffs@OtherBot", Some("TradeTalksBot")),
+        Reply::NotForMe
+    );
+    assert_eq!(
+        respond(&kb, "/frobnicate", None),
+        Reply::UnknownCommand("frobnicate".into())
+    );
     assert_eq!(respond(&kb, "/ask", None), Reply::Empty);
     assert!(respond(&kb, "/ask where are the talks held?", None).answered());
     assert!(respond(&kb, "/TARIFFS", None).answered());
@@ -45,9 +58,15 @@ fn commands_addressed_to_bots_and_unknown_commands() {
 fn direction_of_tariffs_is_kept() {
     let kb = kb();
     assert_eq!(ids(&kb, "tariffs on china"), ["tariff-us-on-china"]);
-    assert_eq!(ids(&kb, "what duties does washington put on chinese imports?"), ["tariff-us-on-china"]);
+    assert_eq!(
+        ids(&kb, "what duties does washington put on chinese imports?"),
+        ["tariff-us-on-china"]
+    );
     assert_eq!(ids(&kb, "china's tariffs"), ["tariff-china"]);
-    assert_eq!(ids(&kb, "what tariff does beijing charge on american goods"), ["tariff-china"]);
+    assert_eq!(
+        ids(&kb, "what tariff does beijing charge on american goods"),
+        ["tariff-china"]
+    );
 }
 
 #[test]
@@ -56,10 +75,16 @@ fn odd_input_gets_a_normal_answer_or_a_polite_refusal() {
     assert_eq!(respond(&kb, "", None), Reply::Empty);
     assert_eq!(respond(&kb, "   \n\t ", None), Reply::Empty);
     assert_eq!(respond(&kb, "🙂🙂🙂", None), Reply::Empty);
-    assert_eq!(respond(&kb, &"tariffs ".repeat(1250), None), Reply::TooLong(10_000));
+    assert_eq!(
+        respond(&kb, &"tariffs ".repeat(1250), None),
+        Reply::TooLong(10_000)
+    );
     assert!(render::plain(&kb, &Reply::TooLong(10_000)).contains("too long"));
     // Zero-width and bidi characters inside words do not change the answer.
-    assert_eq!(ids(&kb, "tar\u{200B}iffs on ch\u{200D}ina\u{202E}?"), ["tariff-us-on-china"]);
+    assert_eq!(
+        ids(&kb, "tar\u{200B}iffs on ch\u{200D}ina\u{202E}?"),
+        ["tariff-us-on-china"]
+    );
     assert_eq!(respond(&kb, "مرحبا كيف حالك", None), Reply::NotCovered);
     assert_eq!(respond(&kb, "\u{0}\u{1}\u{7f}", None), Reply::Empty);
 }
@@ -67,17 +92,27 @@ fn odd_input_gets_a_normal_answer_or_a_polite_refusal() {
 #[test]
 fn claims_are_never_rendered_as_fact() {
     let kb = kb();
-    for q in ["did china fail to remove restrictions on magnets?", "how did the us violate the agreement", "/claims"] {
+    for q in [
+        "did china fail to remove restrictions on magnets?",
+        "how did the us violate the agreement",
+        "/claims",
+    ] {
         let reply = respond(&kb, q, None);
         assert!(reply.answered(), "{q}");
         for id in render::fact_ids(&kb, &reply) {
             let fact = kb.fact(id).unwrap();
             if let trade_talks_bot::knowledge::FactKind::Claim { speaker, verb } = &fact.kind {
                 let text = render::plain(&kb, &reply);
-                assert!(text.contains(&format!("Claim by {speaker}, not established fact:")), "{text}");
+                assert!(
+                    text.contains(&format!("Claim by {speaker}, not established fact:")),
+                    "{text}"
+                );
                 assert!(fact.answer.contains(verb.as_str()));
                 let html = render::html(&kb, &reply).join("\n");
-                assert!(html.contains(&format!("<i>Claim by {}", render::escape(speaker))), "{html}");
+                assert!(
+                    html.contains(&format!("<i>Claim by {}", render::escape(speaker))),
+                    "{html}"
+                );
             }
         }
     }
@@ -99,8 +134,18 @@ fn html_escapes_dynamic_text_and_splits_long_replies() {
     assert!(messages.len() >= 2, "{} message(s)", messages.len());
     for m in &messages {
         assert!(m.chars().count() <= render::TELEGRAM_LIMIT);
-        assert!(!m.contains("<nothing>") && !m.contains("<b>Tags"), "unescaped: {m}");
-        assert_eq!(m.matches("<blockquote>").count(), m.matches("</blockquote>").count());
+        assert!(
+            !m.contains("<nothing>") && !m.contains("<b>Tags"),
+            "unescaped: {m}"
+        );
+        assert_eq!(
+            m.matches("<blockquote>").count(),
+            m.matches("</blockquote>").count()
+        );
     }
-    assert!(messages.concat().contains("&lt;b&gt;Tags&lt;/b&gt; &amp; more"));
+    assert!(
+        messages
+            .concat()
+            .contains("&lt;b&gt;Tags&lt;/b&gt; &amp; more")
+    );
 }

@@ -7,13 +7,24 @@ use std::process::{Command, Output, Stdio};
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"));
-    c.env_remove("TELOXIDE_TOKEN").env_remove("TRADE_TALKS_KNOWLEDGE");
+    c.env_remove("TELOXIDE_TOKEN")
+        .env_remove("TRADE_TALKS_KNOWLEDGE");
     c
 }
 
 fn run_with_stdin(mut cmd: Command, input: &str) -> Output {
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -24,7 +35,13 @@ fn stdout(o: &Output) -> String {
 #[test]
 fn ask_prints_a_cited_answer_from_any_folder() {
     let empty = tempfile::tempdir().unwrap();
-    let out = bin().current_dir(empty.path()).args(["ask", "how", "high", "are", "US", "tariffs", "on", "Chinese", "goods?"]).output().unwrap();
+    let out = bin()
+        .current_dir(empty.path())
+        .args([
+            "ask", "how", "high", "are", "US", "tariffs", "on", "Chinese", "goods?",
+        ])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = stdout(&out);
     assert!(text.contains("30%") && text.contains("[8]"), "{text}");
@@ -32,7 +49,10 @@ fn ask_prints_a_cited_answer_from_any_folder() {
 
 #[test]
 fn ask_json_has_the_documented_fields() {
-    let out = bin().args(["ask", "--json", "who attended the talks?"]).output().unwrap();
+    let out = bin()
+        .args(["ask", "--json", "who attended the talks?"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["question"], "who attended the talks?");
     assert_eq!(v["answered"], true);
@@ -41,7 +61,10 @@ fn ask_json_has_the_documented_fields() {
     for name in ["Lutnick", "Bessent", "Greer", "He Lifeng"] {
         assert!(v["text"].as_str().unwrap().contains(name));
     }
-    let out = bin().args(["ask", "--json", "what is the capital of france"]).output().unwrap();
+    let out = bin()
+        .args(["ask", "--json", "what is the capital of france"])
+        .output()
+        .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["answered"], false);
     assert_eq!(v["facts"], serde_json::json!([]));
@@ -51,8 +74,14 @@ fn ask_json_has_the_documented_fields() {
 fn ask_reads_one_question_per_line_from_stdin() {
     let mut cmd = bin();
     cmd.args(["ask", "--json"]);
-    let out = run_with_stdin(cmd, "/tariffs\n\nwhere are the talks?\nhow old is he lifeng\n");
-    let lines: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out = run_with_stdin(
+        cmd,
+        "/tariffs\n\nwhere are the talks?\nhow old is he lifeng\n",
+    );
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["answered"], true);
     assert_eq!(lines[1]["facts"][0], "venue");
@@ -85,15 +114,30 @@ fn check_summarises_good_knowledge_and_fails_with_file_line_on_bad() {
     for f in ["article.txt", "lexicon.toml"] {
         std::fs::copy(root.join(f), bad.path().join(f)).unwrap();
     }
-    let facts = std::fs::read_to_string(root.join("facts.toml")).unwrap().replace("sentences = [16]", "sentences = [99]");
+    let facts = std::fs::read_to_string(root.join("facts.toml"))
+        .unwrap()
+        .replace("sentences = [16]", "sentences = [99]");
     std::fs::write(bad.path().join("facts.toml"), &facts).unwrap();
     let out = bin().arg("check").arg(bad.path()).output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    let line = facts[..facts.find("sentences = [99]").unwrap()].lines().count() + 1;
-    assert!(err.contains(&format!("facts.toml:{line}: fact \"oecd-forecast\" cites sentence 99")), "{err}");
+    let line = facts[..facts.find("sentences = [99]").unwrap()]
+        .lines()
+        .count()
+        + 1;
+    assert!(
+        err.contains(&format!(
+            "facts.toml:{line}: fact \"oecd-forecast\" cites sentence 99"
+        )),
+        "{err}"
+    );
 
     // The same bad folder is refused by ask, with the same report.
-    let out = bin().arg("--knowledge").arg(bad.path()).args(["ask", "tariffs"]).output().unwrap();
+    let out = bin()
+        .arg("--knowledge")
+        .arg(bad.path())
+        .args(["ask", "tariffs"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
 }

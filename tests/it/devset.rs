@@ -50,7 +50,12 @@ fn devset_meets_the_accuracy_and_abstention_bar() {
         if q.abstain {
             oos += 1;
             if reply.answered() {
-                failures.push(format!("WRONG (should abstain) [{}] {:?} -> {:?}", q.group, q.text, render::fact_ids(&kb, &reply)));
+                failures.push(format!(
+                    "WRONG (should abstain) [{}] {:?} -> {:?}",
+                    q.group,
+                    q.text,
+                    render::fact_ids(&kb, &reply)
+                ));
             } else {
                 abstained_oos += 1;
             }
@@ -59,18 +64,29 @@ fn devset_meets_the_accuracy_and_abstention_bar() {
         answerable += 1;
         if !reply.answered() {
             abstained_answerable += 1;
-            failures.push(format!("ABSTAINED [{}] {:?} (wants {:?})", q.group, q.text, q.cite));
+            failures.push(format!(
+                "ABSTAINED [{}] {:?} (wants {:?})",
+                q.group, q.text, q.cite
+            ));
             continue;
         }
         let ok = q.cite.iter().all(|n| cited.contains(n))
             && q.contains.iter().all(|c| text.contains(&c.to_lowercase()))
-            && q.not_contains.iter().all(|c| !text.contains(&c.to_lowercase()));
+            && q.not_contains
+                .iter()
+                .all(|c| !text.contains(&c.to_lowercase()));
         if ok {
             right += 1;
         } else {
             failures.push(format!(
                 "MISS [{}] {:?} -> {:?} cites {:?} (wants {:?}, contains {:?}, not {:?})",
-                q.group, q.text, render::fact_ids(&kb, &reply), cited, q.cite, q.contains, q.not_contains
+                q.group,
+                q.text,
+                render::fact_ids(&kb, &reply),
+                cited,
+                q.cite,
+                q.contains,
+                q.not_contains
             ));
         }
     }
@@ -88,7 +104,14 @@ fn devset_meets_the_accuracy_and_abstention_bar() {
         abstain_precision * 100.0,
         oos - abstained_oos
     );
-    assert_eq!(oos - abstained_oos, 0, "wrong answers on out-of-scope questions");
+    assert_eq!(
+        oos - abstained_oos,
+        0,
+        "wrong answers on out-of-scope questions"
+    );
     assert!(accuracy >= 0.95, "answer accuracy {accuracy:.3} < 0.95");
-    assert!(abstain_precision >= 0.95, "abstention precision {abstain_precision:.3} < 0.95");
+    assert!(
+        abstain_precision >= 0.95,
+        "abstention precision {abstain_precision:.3} < 0.95"
+    );
 }

@@ -1,0 +1,173 @@
+//! Routing and handlers: extract what the core needs from an update, call it, reply.
+//!
+//! Every send failure is logged and swallowed here, so one chat's trouble (blocked bot, network
+//! error, 429 after Throttle's retries) never stops the next update from being served.
+
+use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::types::{
+    ChatKind, InlineQuery, InlineQueryResult, InlineQueryResultArticle, InputMessageContent,
+    InputMessageContentText, LinkPreviewOptions, Me, ParseMode, ReplyParameters,
+};
+
+use super::TgBot;
+use crate::answer::{Inbound, Reply, respond, route};
+use crate::knowledge::{KnowledgeBase, SharedKnowledge};
+use crate::render;
+
+type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// The routing tree: messages (text or not) and inline queries; everything else (channel posts,
+/// edited messages, chat-member changes) falls to the dispatcher's default handler.
+pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'static>> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(on_message))
+        .branch(Update::filter_inline_query().endpoint(on_inline_query))
+}
+
+fn no_preview() -> LinkPreviewOptions {
+    LinkPreviewOptions {
+        is_disabled: true,
+        url: None,
+        prefer_small_media: false,
+        prefer_large_media: false,
+        show_above_text: false,
+    }
+}
+
+async fn on_message(bot: TgBot, msg: Message, me: Me, kb: SharedKnowledge) -> HandlerResult {
+    let private = matches!(msg.chat.kind, ChatKind::Private(_));
+    let Some(text) = msg.text() else {
+        // Stickers, photos, service messages: a hint in private chats, silence in groups.
+        if private && msg.from.is_some() && !is_service(&msg) {
+            send(
+                &bot,
+                &msg,
+                false,
+                vec![render::escape(
+                    "I answer text questions about the US–China trade talks. Try /help or /topics.",
+                )],
+            )
+            .await;
+        }
+        return Ok(());
+    };
+    let reply_to_bot = msg
+        .reply_to_message()
+        .and_then(|r| r.from.as_ref())
+        .is_some_and(|u| u.id == me.id);
+    let kb = kb.current();
+    let inbound = Inbound {
+        text,
+        private,
+        reply_to_bot,
+        bot_username: me.username(),
+    };
+    let Some(reply) = route(&kb, inbound) else {
+        return Ok(());
+    };
+    send(&bot, &msg, !private, render::html(&kb, &reply)).await;
+    Ok(())
+}
+
+fn is_service(msg: &Message) -> bool {
+    msg.new_chat_members().is_some()
+        || msg.left_chat_member().is_some()
+        || msg.migrate_to_chat_id().is_some()
+        || msg.migrate_from_chat_id().is_some()
+        || msg.pinned_message().is_some()
+}
+
+/// Sends the parts of a reply in order; in groups the first part replies to the question.
+async fn send(bot: &TgBot, msg: &Message, reply_to: bool, parts: Vec<String>) {
+    for (i, part) in parts.into_iter().enumerate() {
+        let mut req = bot
+            .send_message(msg.chat.id, part)
+            .parse_mode(ParseMode::Html)
+            .link_preview_options(no_preview());
+        if reply_to && i == 0 {
+            req = req.reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply());
+        }
+        if let Err(e) = req.await {
+            log::warn!("reply to chat {} failed: {e}", msg.chat.id);
+            return;
+        }
+    }
+}
+
+/// Inline answer cards: one per fact answering the query, each with its citation; an empty or
+/// unanswerable query gets one card per topic.
+pub fn inline_results(kb: &KnowledgeBase, query: &str) -> Vec<InlineQueryResult> {
+    let card = |id: String, title: String, description: String, reply: &Reply| {
+        let text = render::html(kb, reply)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        InlineQueryResult::Article(
+            InlineQueryResultArticle::new(
+                id,
+                title,
+                InputMessageContent::Text(
+                    InputMessageContentText::new(text)
+                        .parse_mode(ParseMode::Html)
+                        .link_preview_options(no_preview()),
+                ),
+            )
+            .description(description),
+        )
+    };
+    let reply = respond(kb, query, None);
+    if let Reply::Facts { facts, .. } = &reply
+        && !query.trim().is_empty()
+    {
+        return facts
+            .iter()
+            .filter_map(|&i| kb.facts.get(i).map(|f| (i, f)))
+            .map(|(i, f)| {
+                let one = Reply::Facts {
+                    heading: None,
+                    facts: vec![i],
+                };
+                let cite = render::sentence_numbers(kb, &one)
+                    .iter()
+                    .map(|n| format!("[{n}]"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let title: String = f.answer.chars().take(64).collect();
+                card(
+                    f.id.clone(),
+                    title,
+                    format!("Article sentence {cite}"),
+                    &one,
+                )
+            })
+            .collect();
+    }
+    kb.topics
+        .iter()
+        .map(|t| {
+            let topic = Reply::Facts {
+                heading: Some(t.title.clone()),
+                facts: kb.topic_facts(&t.name),
+            };
+            card(
+                format!("topic-{}", t.name),
+                t.title.clone(),
+                format!("/{}", t.command),
+                &topic,
+            )
+        })
+        .collect()
+}
+
+async fn on_inline_query(bot: TgBot, q: InlineQuery, kb: SharedKnowledge) -> HandlerResult {
+    let results = inline_results(&kb.current(), &q.query);
+    if let Err(e) = bot
+        .answer_inline_query(q.id.clone(), results)
+        .cache_time(60)
+        .await
+    {
+        log::warn!("answerInlineQuery failed: {e}");
+    }
+    Ok(())
+}

@@ -1,0 +1,281 @@
+//! The Telegram transport, the only module that names teloxide: configuration, start-up checks,
+//! the command menu, long polling or webhook, and graceful shutdown.
+//!
+//! Why the start-up checks: teloxide's `dispatch()` panics when its first getMe fails, so `run`
+//! calls getMe itself and turns a rejected token or an unreachable API into a [`RunError`].
+
+mod handlers;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use teloxide::adaptors::throttle::Limits;
+use teloxide::error_handlers::ErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::BotCommand;
+use teloxide::update_listeners::webhooks;
+use teloxide::{ApiError, RequestError};
+
+use crate::answer::COMMANDS;
+use crate::knowledge::SharedKnowledge;
+
+pub use handlers::schema;
+
+/// The bot as handlers see it: every send is paced by teloxide's `Throttle`.
+pub type TgBot = teloxide::adaptors::Throttle<Bot>;
+
+/// Webhook mode: Telegram posts updates to `url`; we listen on `listen` at `url`'s path.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    pub listen: SocketAddr,
+    pub url: url::Url,
+    /// Checked against the `X-Telegram-Bot-Api-Secret-Token` header of every request.
+    pub secret: String,
+}
+
+/// Everything `run` needs; built by `main` from the environment and flags.
+#[derive(Clone)]
+pub struct Config {
+    pub token: String,
+    /// A self-hosted or fake Bot API server; `None` for Telegram's.
+    pub api_url: Option<url::Url>,
+    pub webhook: Option<WebhookConfig>,
+    /// Pacing of outgoing messages (Telegram's published limits by default).
+    pub limits: Limits,
+    /// Long-polling timeout.
+    pub poll_timeout: Duration,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("token", &"<hidden>")
+            .field("api_url", &self.api_url.as_ref().map(url::Url::as_str))
+            .field("webhook", &self.webhook)
+            .finish()
+    }
+}
+
+impl Config {
+    pub fn new(token: String) -> Self {
+        Config {
+            token,
+            api_url: None,
+            webhook: None,
+            limits: Limits::default(),
+            poll_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Why the bot could not start or stopped abnormally. Messages never contain the token.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("the bot token is empty: set TELOXIDE_TOKEN")]
+    NoToken,
+    #[error("Telegram rejected the bot token (getMe: {0})")]
+    TokenRejected(String),
+    #[error("cannot reach the Bot API at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("cannot set up the webhook: {0}")]
+    Webhook(String),
+}
+
+/// Removes the token from a message, whatever produced it.
+pub fn redact(message: &str, token: &str) -> String {
+    if token.is_empty() {
+        return message.to_string();
+    }
+    message.replace(token, "<token>")
+}
+
+/// Logs dispatcher and listener errors with the token removed.
+struct RedactingErrorHandler {
+    token: String,
+    what: &'static str,
+}
+
+impl<E: std::fmt::Debug + Send + 'static> ErrorHandler<E> for RedactingErrorHandler {
+    fn handle_error(self: Arc<Self>, error: E) -> futures_like::BoxFuture<()> {
+        log::warn!(
+            "{}: {}",
+            self.what,
+            redact(&format!("{error:?}"), &self.token)
+        );
+        Box::pin(async {})
+    }
+}
+
+/// teloxide's `ErrorHandler` returns a boxed future; named here to keep the impl readable.
+mod futures_like {
+    pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send>>;
+}
+
+/// The command menu: fixed commands first, then one per topic of the knowledge.
+pub fn menu(kb: &crate::knowledge::KnowledgeBase) -> Vec<BotCommand> {
+    let mut out: Vec<BotCommand> = kb
+        .topics
+        .iter()
+        .map(|t| BotCommand::new(t.command.clone(), t.title.clone()))
+        .collect();
+    out.extend(
+        COMMANDS
+            .iter()
+            .map(|(name, about)| BotCommand::new(*name, *about)),
+    );
+    out
+}
+
+fn base_bot(config: &Config) -> Bot {
+    // client_from_env honours TELOXIDE_PROXY, like Bot::from_env.
+    let bot = Bot::with_client(config.token.clone(), teloxide::net::client_from_env());
+    match &config.api_url {
+        Some(url) => bot.set_api_url(url.clone()),
+        None => bot,
+    }
+}
+
+/// Checks the token and the API with getMe; the error says which of the two is wrong.
+async fn check(bot: &Bot, config: &Config) -> Result<teloxide::types::Me, RunError> {
+    let url = config
+        .api_url
+        .as_ref()
+        .map_or("https://api.telegram.org".to_string(), |u| u.to_string());
+    match bot.get_me().await {
+        Ok(me) => Ok(me),
+        Err(RequestError::Api(ApiError::InvalidToken)) => {
+            Err(RunError::TokenRejected("Unauthorized".into()))
+        }
+        Err(RequestError::Api(e)) => Err(RunError::TokenRejected(redact(
+            &e.to_string(),
+            &config.token,
+        ))),
+        Err(e) => Err(RunError::Unreachable {
+            url,
+            reason: redact(&e.to_string(), &config.token),
+        }),
+    }
+}
+
+/// Runs the bot until `shutdown` resolves, then stops taking updates and lets in-flight
+/// handlers finish.
+pub async fn run(
+    config: Config,
+    knowledge: SharedKnowledge,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    if config.token.trim().is_empty() {
+        return Err(RunError::NoToken);
+    }
+    let bot = base_bot(&config);
+    let me = check(&bot, &config).await?;
+    log::info!("running as @{}", me.username());
+    let commands = menu(&knowledge.current());
+    if let Err(e) = bot.set_my_commands(commands).await {
+        log::warn!(
+            "could not register the command menu: {}",
+            redact(&e.to_string(), &config.token)
+        );
+    }
+    let throttled = bot.clone().throttle(config.limits);
+    let mut dispatcher = Dispatcher::builder(throttled, schema())
+        .dependencies(dptree::deps![knowledge.clone()])
+        .default_handler(|upd| async move {
+            log::debug!("unhandled update {}", upd.id.0);
+        })
+        .error_handler(Arc::new(RedactingErrorHandler {
+            token: config.token.clone(),
+            what: "handler error",
+        }))
+        .build();
+    let stopper = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        shutdown.await;
+        log::info!("shutting down: finishing in-flight updates");
+        // Retry while the dispatcher is still starting (shutdown before it was idle-ready).
+        loop {
+            match stopper.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    let listener_errors = Arc::new(RedactingErrorHandler {
+        token: config.token.clone(),
+        what: "update listener error",
+    });
+    match &config.webhook {
+        None => {
+            let listener = teloxide::update_listeners::Polling::builder(bot.clone())
+                .timeout(config.poll_timeout)
+                .delete_webhook()
+                .await
+                .build();
+            dispatcher
+                .try_dispatch_with_listener(listener, listener_errors)
+                .await
+                .map_err(|e| RunError::Unreachable {
+                    url: "the Bot API".into(),
+                    reason: redact(&e.to_string(), &config.token),
+                })?;
+        }
+        Some(w) => {
+            let options = webhooks::Options::new(w.listen, w.url.clone())
+                .path(w.url.path().to_string())
+                .secret_token(w.secret.clone());
+            let tcp = tokio::net::TcpListener::bind(w.listen)
+                .await
+                .map_err(|e| RunError::Webhook(format!("cannot listen on {}: {e}", w.listen)))?;
+            bot.set_webhook(w.url.clone())
+                .secret_token(w.secret.clone())
+                .await
+                .map_err(|e| RunError::Webhook(redact(&e.to_string(), &config.token)))?;
+            let (listener, stop, router) = webhooks::axum_no_setup(options);
+            let server = tokio::spawn(async move {
+                if let Err(e) = axum::serve(tcp, router).with_graceful_shutdown(stop).await {
+                    log::error!("webhook server failed: {e}");
+                }
+            });
+            log::info!("webhook listening on {}", w.listen);
+            dispatcher
+                .try_dispatch_with_listener(listener, listener_errors)
+                .await
+                .map_err(|e| RunError::Unreachable {
+                    url: "the Bot API".into(),
+                    reason: redact(&e.to_string(), &config.token),
+                })?;
+            let _ = server.await;
+        }
+    }
+    log::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn termination_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                log::warn!("cannot listen for SIGTERM ({e}); only Ctrl-C stops the bot");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

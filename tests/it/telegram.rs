@@ -1,0 +1,504 @@
+//! The real teloxide dispatcher against the fake Bot API on 127.0.0.1: private chats, groups,
+//! inline mode, odd updates, failed sends, start-up errors, shutdown and the webhook.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use teloxide::adaptors::throttle::Limits;
+use tokio::sync::oneshot;
+use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
+use trade_talks_bot::telegram::{self, Config, RunError, WebhookConfig};
+
+use crate::fake_api::{self as fake, Failure, FakeApi};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+pub struct Running {
+    pub fake: FakeApi,
+    stop: Option<oneshot::Sender<()>>,
+    handle: tokio::task::JoinHandle<Result<(), RunError>>,
+}
+
+impl Running {
+    /// Stops the bot gracefully and returns how `run` ended.
+    pub async fn stop(mut self) -> Result<(), RunError> {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(15), &mut self.handle)
+            .await
+            .expect("bot stops within 15 s")
+            .expect("bot task did not panic")
+    }
+}
+
+pub fn fast_config(fake: &FakeApi) -> Config {
+    let mut config = Config::new(FakeApi::TOKEN.into());
+    config.api_url = Some(fake.url());
+    config.poll_timeout = Duration::from_secs(1);
+    config.limits = Limits {
+        messages_per_sec_chat: 100,
+        messages_per_min_chat: 6000,
+        messages_per_min_channel_or_supergroup: 6000,
+        messages_per_sec_overall: 1000,
+    };
+    config
+}
+
+pub async fn start_with(fake: FakeApi, config: Config) -> Running {
+    let (tx, rx) = oneshot::channel::<()>();
+    let kb = SharedKnowledge::new(KnowledgeBase::builtin().unwrap());
+    let handle = tokio::spawn(telegram::run(config, kb, async {
+        let _ = rx.await;
+    }));
+    fake.wait_for("getUpdates", 1, WAIT).await;
+    Running {
+        fake,
+        stop: Some(tx),
+        handle,
+    }
+}
+
+pub async fn start() -> Running {
+    let fake = FakeApi::start().await;
+    let config = fast_config(&fake);
+    start_with(fake, config).await
+}
+
+/// Pushes an update and waits for the next sendMessage to `chat`; returns its parameters.
+async fn ask(bot: &Running, chat: i64, update: Value) -> Value {
+    let before = sent_to(&bot.fake, chat).len();
+    bot.fake.push_update(update);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let sent = sent_to(&bot.fake, chat);
+        if sent.len() > before {
+            return sent[before].clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no reply in chat {chat}; calls: {}",
+            bot.fake.describe_calls()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn sent_to(fake: &FakeApi, chat: i64) -> Vec<Value> {
+    fake.calls_to("sendMessage")
+        .into_iter()
+        .filter(|c| c.chat_id() == Some(chat))
+        .map(|c| c.params)
+        .collect()
+}
+
+/// Sends a marker question after `update` and checks that nothing but the marker's answer
+/// came back: proves `update` was ignored without waiting on a timer.
+async fn assert_ignored(bot: &Running, chat: i64, update: Value, marker: Value) {
+    let before = sent_to(&bot.fake, chat).len();
+    bot.fake.push_update(update);
+    let reply = ask(bot, chat, marker).await;
+    let sent = sent_to(&bot.fake, chat);
+    assert_eq!(
+        sent.len(),
+        before + 1,
+        "expected only the marker's reply, got {:#?}",
+        &sent[before..]
+    );
+    assert!(
+        reply["text"].as_str().unwrap().contains("Lancaster House"),
+        "{reply}"
+    );
+}
+
+fn text(v: &Value) -> &str {
+    v["text"].as_str().unwrap_or("")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_chat_commands_free_text_and_odd_input() {
+    let bot = start().await;
+    // The command menu is registered at start.
+    let menu = bot.fake.wait_for("setMyCommands", 1, WAIT).await;
+    let names: Vec<&str> = menu[0].params["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["command"].as_str().unwrap())
+        .collect();
+    for c in [
+        "tariffs",
+        "who",
+        "where",
+        "truce",
+        "rareearths",
+        "chips",
+        "claims",
+        "economy",
+        "call",
+        "help",
+        "ask",
+        "source",
+        "topics",
+    ] {
+        assert!(names.contains(&c), "{c} missing from {names:?}");
+    }
+
+    let r = ask(&bot, 10, fake::private_text(10, 10, "/tariffs")).await;
+    assert_eq!(r["parse_mode"], "HTML");
+    assert!(
+        text(&r).contains("30%") && text(&r).contains("<blockquote>[8]"),
+        "{r}"
+    );
+    assert!(
+        r.get("reply_parameters").is_none(),
+        "private replies need not quote"
+    );
+
+    let r = ask(
+        &bot,
+        10,
+        fake::private_text(10, 10, "who attended the talks?"),
+    )
+    .await;
+    for name in [
+        "Howard Lutnick",
+        "Scott Bessent",
+        "Jamieson Greer",
+        "He Lifeng",
+    ] {
+        assert!(text(&r).contains(name), "{r}");
+    }
+    let r = ask(&bot, 10, fake::private_text(10, 10, "/nonsense<b>")).await;
+    assert!(
+        text(&r).contains("/nonsense&lt;b&gt;") && text(&r).contains("/help"),
+        "{r}"
+    );
+    let r = ask(
+        &bot,
+        10,
+        fake::private_text(10, 10, "what is Bitcoin worth?"),
+    )
+    .await;
+    assert!(text(&r).contains("doesn’t cover"), "{r}");
+    let r = ask(&bot, 10, fake::private_text(10, 10, &"x".repeat(10_000))).await;
+    assert!(
+        text(&r).contains("too long") && text(&r).chars().count() < 4096,
+        "{r}"
+    );
+    let r = ask(
+        &bot,
+        10,
+        fake::private_text(10, 10, "🙂 \u{200F}tariffs\u{200B} on china?"),
+    )
+    .await;
+    assert!(text(&r).contains("30%"), "{r}");
+    // Non-text messages in private get a hint; edits are ignored.
+    let r = ask(&bot, 10, fake::private_sticker(10, 10)).await;
+    assert!(text(&r).contains("text questions"), "{r}");
+    assert_ignored(
+        &bot,
+        10,
+        fake::edited_private_text(10, 10, "/tariffs"),
+        fake::private_text(10, 10, "/where"),
+    )
+    .await;
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_answer_commands_for_this_bot_mentions_and_replies_only() {
+    let bot = start().await;
+    let g = -100;
+    let r = ask(
+        &bot,
+        g,
+        fake::group_text(g, 11, "/tariffs@TradeTalksTestBot"),
+    )
+    .await;
+    assert!(text(&r).contains("30%"));
+    assert!(
+        r["reply_parameters"]["message_id"].is_number(),
+        "group replies quote the question: {r}"
+    );
+    let r = ask(&bot, g, fake::group_text(g, 11, "/who@tradetalkstestbot")).await;
+    assert!(text(&r).contains("Lutnick"));
+    let where_q = || fake::group_text(g, 11, "/where");
+    assert_ignored(
+        &bot,
+        g,
+        fake::group_text(g, 11, "/tariffs@OtherBot"),
+        where_q(),
+    )
+    .await;
+    assert_ignored(
+        &bot,
+        g,
+        fake::group_text(g, 11, "who attended the talks?"),
+        where_q(),
+    )
+    .await;
+    assert_ignored(
+        &bot,
+        g,
+        fake::group_text(g, 11, "/nosuchcommand"),
+        where_q(),
+    )
+    .await;
+    assert_ignored(&bot, g, fake::group_new_member_service(g, 12), where_q()).await;
+    let r = ask(
+        &bot,
+        g,
+        fake::group_text(g, 11, "@TradeTalksTestBot who attended the talks?"),
+    )
+    .await;
+    assert!(text(&r).contains("Bessent"), "{r}");
+    let r = ask(
+        &bot,
+        g,
+        fake::group_reply_to_bot(g, 11, "and china's tariffs?", 5, fake::BOT_USER_ID),
+    )
+    .await;
+    assert!(text(&r).contains("10%"), "{r}");
+    // An anonymous admin (no user of its own) is answered like anyone.
+    let r = ask(&bot, g, fake::anonymous_admin_text(g, "/truce")).await;
+    assert!(text(&r).contains("Geneva"));
+    // Channel posts have no sender: ignored, and the bot keeps serving.
+    bot.fake.push_update(fake::channel_post(-1009, "/tariffs"));
+    let r = ask(&bot, 10, fake::private_text(10, 10, "/where")).await;
+    assert!(text(&r).contains("Lancaster"));
+    assert!(sent_to(&bot.fake, -1009).is_empty());
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inline_queries_return_cited_cards_or_the_topic_list() {
+    let bot = start().await;
+    bot.fake
+        .push_update(fake::inline_query(10, "tariffs on china", "q1"));
+    bot.fake.push_update(fake::inline_query(10, "", "q2"));
+    bot.fake
+        .push_update(fake::inline_query(10, "weather in paris", "q3"));
+    let calls = bot.fake.wait_for("answerInlineQuery", 3, WAIT).await;
+    let by_id = |id: &str| {
+        calls
+            .iter()
+            .find(|c| c.params["inline_query_id"] == id)
+            .unwrap()
+            .params["results"]
+            .as_array()
+            .unwrap()
+            .clone()
+    };
+    let cards = by_id("q1");
+    assert_eq!(cards[0]["id"], "tariff-us-on-china");
+    let content = cards[0]["input_message_content"]["message_text"]
+        .as_str()
+        .unwrap();
+    assert!(
+        content.contains("30%") && content.contains("<blockquote>[8]"),
+        "{content}"
+    );
+    assert_eq!(cards[0]["input_message_content"]["parse_mode"], "HTML");
+    for id in ["q2", "q3"] {
+        let cards = by_id(id);
+        assert_eq!(cards.len(), 9, "{id}: one card per topic");
+        assert!(
+            cards
+                .iter()
+                .any(|c| c["title"].as_str().unwrap().contains("Tariff"))
+        );
+    }
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sends_are_survived_and_do_not_stall_other_chats() {
+    let bot = start().await;
+    // 403: logged, the next update is served.
+    bot.fake.fail_next(
+        "sendMessage",
+        Some(20),
+        Failure::Forbidden("Forbidden: bot was blocked by the user".into()),
+    );
+    bot.fake.push_update(fake::private_text(20, 20, "/tariffs"));
+    let r = ask(&bot, 21, fake::private_text(21, 21, "/where")).await;
+    assert!(text(&r).contains("Lancaster"));
+    // 429 with retry_after: Throttle waits and retries, the answer arrives.
+    bot.fake
+        .fail_next("sendMessage", Some(22), Failure::RetryAfter(1));
+    let started = Instant::now();
+    bot.fake.push_update(fake::private_text(22, 22, "/truce"));
+    let deadline = Instant::now() + WAIT;
+    while !bot
+        .fake
+        .calls_to("sendMessage")
+        .iter()
+        .any(|c| c.chat_id() == Some(22) && c.is_ok())
+    {
+        assert!(Instant::now() < deadline, "{}", bot.fake.describe_calls());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "retried before retry_after"
+    );
+    // 5xx (teloxide then sleeps 10 s for that chat): another chat is still answered promptly.
+    bot.fake.fail_next("sendMessage", Some(23), Failure::Server);
+    bot.fake.push_update(fake::private_text(23, 23, "/chips"));
+    bot.fake
+        .wait_for(
+            "sendMessage",
+            bot.fake.calls_to("sendMessage").len() + 1,
+            WAIT,
+        )
+        .await;
+    let t = Instant::now();
+    let r = ask(&bot, 24, fake::private_text(24, 24, "/call")).await;
+    assert!(text(&r).contains("Trump"));
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "chat 24 waited {:?}",
+        t.elapsed()
+    );
+    // A chat's own next update is still served after its failure.
+    let r = ask(&bot, 20, fake::private_text(20, 20, "/where")).await;
+    assert!(text(&r).contains("Lancaster"));
+    drop(bot);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
+    let fake = FakeApi::start().await;
+    let mut config = fast_config(&fake);
+    config.token = "999:WRONG-SECRET-TOKEN".into();
+    let err = telegram::run(
+        config,
+        SharedKnowledge::new(KnowledgeBase::builtin().unwrap()),
+        std::future::pending(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RunError::TokenRejected(_)), "{err:?}");
+    assert!(!err.to_string().contains("WRONG-SECRET"), "{err}");
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let mut config = fast_config(&fake);
+    config.api_url = Some(format!("http://127.0.0.1:{port}/").parse().unwrap());
+    let err = telegram::run(
+        config,
+        SharedKnowledge::new(KnowledgeBase::builtin().unwrap()),
+        std::future::pending(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, RunError::Unreachable { .. }), "{err:?}");
+    assert!(!err.to_string().contains(FakeApi::TOKEN), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_checks_the_secret_and_dispatches() {
+    let fake = FakeApi::start().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut config = fast_config(&fake);
+    config.webhook = Some(WebhookConfig {
+        listen: format!("127.0.0.1:{port}").parse().unwrap(),
+        url: format!("http://127.0.0.1:{port}/telegram/hook")
+            .parse()
+            .unwrap(),
+        secret: "s3cret-Value_1".into(),
+    });
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(telegram::run(
+        config,
+        SharedKnowledge::new(KnowledgeBase::builtin().unwrap()),
+        async {
+            let _ = rx.await;
+        },
+    ));
+    let set = fake.wait_for("setWebhook", 1, WAIT).await;
+    assert_eq!(set[0].params["secret_token"], "s3cret-Value_1");
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut update = fake::private_text(30, 30, "/tariffs");
+    update["update_id"] = 1.into();
+    let url = format!("http://127.0.0.1:{port}/telegram/hook");
+    // The server may need a moment to accept connections.
+    let deadline = Instant::now() + WAIT;
+    let wrong = loop {
+        match client
+            .post(&url)
+            .header("X-Telegram-Bot-Api-Secret-Token", "wrong")
+            .json(&update)
+            .send()
+            .await
+        {
+            Ok(r) => break r,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => panic!("webhook not listening: {e}"),
+        }
+    };
+    assert_eq!(wrong.status(), 401);
+    let missing = client.post(&url).json(&update).send().await.unwrap();
+    assert_eq!(missing.status(), 401);
+    assert!(
+        sent_to(&fake, 30).is_empty(),
+        "a refused update was dispatched"
+    );
+    let right = client
+        .post(&url)
+        .header("X-Telegram-Bot-Api-Secret-Token", "s3cret-Value_1")
+        .json(&update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    let calls = fake.wait_for("sendMessage", 1, WAIT).await;
+    assert_eq!(calls[0].chat_id(), Some(30));
+    assert!(calls[0].text().unwrap().contains("30%"));
+    let _ = tx.send(());
+    tokio::time::timeout(Duration::from_secs(15), handle)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+#[test]
+fn the_binary_stops_cleanly_on_sigterm_and_never_logs_the_token() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let fake = rt.block_on(FakeApi::start());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
+        .env("TELOXIDE_TOKEN", FakeApi::TOKEN)
+        .env("TELOXIDE_API_URL", fake.url().as_str())
+        .env("RUST_LOG", "trace")
+        .env("NO_PROXY", "127.0.0.1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    rt.block_on(async {
+        fake.wait_for("getUpdates", 1, WAIT).await;
+        fake.push_update(fake::private_text(40, 40, "/tariffs"));
+        fake.wait_for("sendMessage", 1, WAIT).await;
+    });
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {log}", out.status);
+    assert!(log.contains("stopped"), "{log}");
+    assert!(
+        !log.contains(FakeApi::TOKEN) && !log.contains("TEST-TOKEN"),
+        "token in log: {log}"
+    );
+}

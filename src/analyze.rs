@@ -19,6 +19,9 @@ pub struct Token {
     pub stop: bool,
     /// A word asking what someone said ("claim", "say", "accuse").
     pub claim: bool,
+    /// A word naming something specific (a country, a month, a date, an age) that a fact must
+    /// itself mention to answer the question.
+    pub strict: bool,
 }
 
 /// Synonym phrases, stopwords and claim words, as loaded from `lexicon.toml`.
@@ -28,6 +31,7 @@ pub struct LexiconData {
     pub synonyms: Vec<(String, Vec<String>)>,
     pub stopwords: Vec<String>,
     pub claim_words: Vec<String>,
+    pub strict_words: Vec<String>,
 }
 
 /// Characters that are invisible or formatting-only and are dropped before anything else.
@@ -82,6 +86,7 @@ pub struct Analyzer {
     phrases: HashMap<String, Vec<(Vec<String>, String)>>,
     stop: HashSet<String>,
     claim: HashSet<String>,
+    strict: HashSet<String>,
     stemmer: Stemmer,
     /// Known words (with their length in chars) by first letter, for typo correction.
     vocab: HashMap<char, Vec<(usize, String)>>,
@@ -121,8 +126,10 @@ impl Analyzer {
         }
         let stop: HashSet<String> = lexicon.stopwords.iter().cloned().collect();
         let claim: HashSet<String> = lexicon.claim_words.iter().cloned().collect();
+        let strict: HashSet<String> = lexicon.strict_words.iter().cloned().collect();
         known.extend(stop.iter().cloned());
         known.extend(claim.iter().cloned());
+        known.extend(strict.iter().cloned());
         for text in extra_vocab {
             known.extend(split_words(text));
         }
@@ -143,6 +150,7 @@ impl Analyzer {
             phrases,
             stop,
             claim,
+            strict,
             stemmer: Stemmer::create(Algorithm::English),
             vocab,
             known,
@@ -154,7 +162,8 @@ impl Analyzer {
         self.known.contains(word)
     }
 
-    /// The closest known word within one edit (two for words of eight letters or more), if
+    /// The closest known word within one edit (two for words of seven letters or more that
+    /// keep their last letter), if
     /// exactly one candidate is closest; numbers and short words are never corrected.
     pub fn correct(&self, word: &str) -> Option<String> {
         let len = word.chars().count();
@@ -162,7 +171,7 @@ impl Analyzer {
         if len < 4 || first.is_ascii_digit() || self.known.contains(word) {
             return None;
         }
-        let limit = if len >= 8 { 2 } else { 1 };
+        let limit = if len >= 7 { 2 } else { 1 };
         let mut best: Option<(usize, &String)> = None;
         let mut tie = false;
         for (cand_len, cand) in self.vocab.get(&first).into_iter().flatten() {
@@ -170,7 +179,8 @@ impl Analyzer {
                 continue;
             }
             let d = strsim::osa_distance(word, cand);
-            if d == 0 || d > limit {
+            // Two edits only where the word still ends the same ("tarrifs" → "tariffs").
+            if d == 0 || d > limit || (d == 2 && cand.chars().last() != word.chars().last()) {
                 continue;
             }
             match best {
@@ -219,12 +229,14 @@ impl Analyzer {
             };
             let stop = canonical.is_none() && self.stop.contains(&word);
             let claim = self.claim.contains(&word) || self.claim.contains(&words[i]);
+            let strict = self.strict.contains(&word);
             let stem = self.stemmer.stem(&word).into_owned();
             out.push(Token {
                 word,
                 stem,
                 stop,
                 claim,
+                strict,
             });
             i += used;
         }
@@ -244,6 +256,7 @@ mod tests {
             ],
             stopwords: vec!["the".into(), "on".into()],
             claim_words: vec!["said".into()],
+            strict_words: vec!["japan".into()],
         }
     }
 

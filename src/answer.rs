@@ -74,13 +74,14 @@ fn question_kind(words: &[String]) -> Option<Ask> {
     for (i, w) in words.iter().enumerate() {
         let next = words.get(i + 1).map(String::as_str).unwrap_or("");
         let kind = match w.as_str() {
-            "who" | "whom" | "whose" => Some(Ask::Who),
+            "who" | "whom" | "whose" | "whos" => Some(Ask::Who),
             "where" => Some(Ask::Where),
             "when" => Some(Ask::When),
             "why" => Some(Ask::Why),
             "how" => Some(match next {
                 "much" | "many" | "high" | "big" | "large" | "low" | "steep" => Ask::HowMuch,
-                "long" | "soon" => Ask::When,
+                "long" => Ask::HowMuch,
+                "soon" => Ask::When,
                 _ => Ask::How,
             }),
             "what" | "which" => match next {
@@ -155,12 +156,17 @@ pub struct Index {
 }
 
 impl Index {
-    pub(crate) fn build(facts: &[Fact], topics: &[Topic], analyzer: &Analyzer) -> Index {
+    pub(crate) fn build(
+        facts: &[Fact],
+        source_texts: &[String],
+        topics: &[Topic],
+        analyzer: &Analyzer,
+    ) -> Index {
         let mut entries = Vec::with_capacity(facts.len());
-        for f in facts {
+        for (f, source) in facts.iter().zip(source_texts) {
             let mut terms = HashSet::new();
             let mut pairs = HashSet::new();
-            let mut texts: Vec<&str> = vec![f.answer.as_str()];
+            let mut texts: Vec<&str> = vec![f.answer.as_str(), source.as_str()];
             texts.extend(f.keys.iter().map(String::as_str));
             texts.extend(f.patterns.iter().map(String::as_str));
             let topic_titles: Vec<&str> = topics
@@ -210,7 +216,7 @@ impl Index {
             entries,
             idf,
             pair_idf,
-            unknown_weight: (1.0 + n / 0.5).ln(),
+            unknown_weight: (1.0 + n).ln(),
             avg_len: avg_len.max(1.0),
         }
     }
@@ -221,55 +227,91 @@ impl Index {
 pub struct Scored {
     pub fact: usize,
     pub score: f32,
+    /// Share of the question's weight this fact covers on its own.
     pub coverage: f32,
+    /// Which of the question's terms it matches (bit i = term i).
+    matched: u64,
 }
 
-/// Scores every current fact against a free-text question, best first, keeping those that
-/// cover enough of it and fit the question's kind.
-pub fn score(kb: &KnowledgeBase, question: &str) -> Vec<Scored> {
+/// The analysed question: terms with their weights, and what restricts the answer.
+struct Question {
+    terms: Vec<String>,
+    weights: Vec<f32>,
+    /// Claim words count towards coverage only where matched.
+    optional: Vec<bool>,
+    required_weight: f32,
+}
+
+impl Question {
+    fn covered(&self, mask: u64) -> f32 {
+        let mut got = 0.0;
+        let mut optional = 0.0;
+        for i in 0..self.terms.len().min(64) {
+            if mask & (1 << i) != 0 {
+                got += self.weights[i];
+                if self.optional[i] {
+                    optional += self.weights[i];
+                }
+            }
+        }
+        let total = self.required_weight + optional;
+        if total == 0.0 { 0.0 } else { got / total }
+    }
+}
+
+/// Scores every current fact that fits the question's kind against a free-text question, best
+/// first. Returns the analysed question too, for combining facts.
+fn score_all(kb: &KnowledgeBase, question: &str) -> (Question, Vec<Scored>) {
     let index = &kb.index;
     let words = split_words(question);
     let kind = question_kind(&words);
     let tokens = kb.analyzer.tokens(question, true);
     let claim_intent = tokens.iter().any(|t| t.claim);
+    let strict: Vec<&str> = tokens
+        .iter()
+        .filter(|t| t.strict)
+        .map(|t| t.stem.as_str())
+        .collect();
     let (terms, pairs) = terms_and_pairs(&tokens);
-    if terms.is_empty() {
-        return Vec::new();
-    }
+    let terms: Vec<(String, bool)> = terms.into_iter().take(64).collect();
     let weights: Vec<f32> = terms
         .iter()
         .map(|(t, _)| index.idf.get(t).copied().unwrap_or(index.unknown_weight))
         .collect();
-    // Claim words ("say", "accuse") only restrict the answer to claims; they count towards the
-    // coverage a fact must reach only when that fact mentions them.
-    let required: f32 = terms
-        .iter()
-        .zip(&weights)
-        .filter(|((_, claim), _)| !claim)
-        .map(|(_, w)| w)
-        .sum();
+    let q = Question {
+        required_weight: terms
+            .iter()
+            .zip(&weights)
+            .filter(|((_, claim), _)| !claim)
+            .map(|(_, w)| w)
+            .sum(),
+        optional: terms.iter().map(|(_, c)| *c).collect(),
+        terms: terms.into_iter().map(|(t, _)| t).collect(),
+        weights,
+    };
     let mut out = Vec::new();
+    if q.terms.is_empty() {
+        return (q, out);
+    }
     for (i, e) in index.entries.iter().enumerate() {
         let fact = &kb.facts[i];
-        if !e.active || !accepts(fact, kind) || (claim_intent && !fact.kind.is_claim()) {
+        if !e.active
+            || !accepts(fact, kind)
+            || (claim_intent && !fact.kind.is_claim())
+            || strict.iter().any(|s| !e.terms.contains(*s))
+        {
             continue;
         }
-        let norm = K1 + 1.0;
         let denom = 1.0 + K1 * (1.0 - B + B * e.len / index.avg_len);
-        let mut matched = 0.0;
-        let mut matched_optional = 0.0;
+        let mut matched = 0u64;
         let mut s = 0.0;
-        for ((t, claim), w) in terms.iter().zip(&weights) {
+        for (j, (t, w)) in q.terms.iter().zip(&q.weights).enumerate() {
             if e.terms.contains(t) {
-                if *claim {
-                    matched_optional += w;
-                } else {
-                    matched += w;
-                }
-                s += w * norm / denom;
+                matched |= 1 << j;
+                s += w * (K1 + 1.0) / denom;
             }
         }
-        if matched + matched_optional == 0.0 {
+        if matched == 0 {
             continue;
         }
         for p in &pairs {
@@ -277,20 +319,28 @@ pub fn score(kb: &KnowledgeBase, question: &str) -> Vec<Scored> {
                 s += index.pair_idf.get(p).copied().unwrap_or(0.0);
             }
         }
-        let coverage = (matched + matched_optional) / (required + matched_optional);
-        if coverage >= MIN_COVERAGE {
-            out.push(Scored {
-                fact: i,
-                score: s,
-                coverage,
-            });
-        }
+        out.push(Scored {
+            fact: i,
+            score: s,
+            coverage: q.covered(matched),
+            matched,
+        });
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.fact.cmp(&b.fact)));
-    out
+    (q, out)
+}
+
+/// Scores every current fact against a free-text question, best first (diagnostics).
+pub fn score(kb: &KnowledgeBase, question: &str) -> Vec<Scored> {
+    score_all(kb, question).1
 }
 
 /// Answers a free-text question.
+///
+/// The best-scoring fact is taken with any near-ties; then, while part of the question is still
+/// uncovered ("where are the talks and what are they about"), the fact covering most of the rest
+/// is added. The question is answered only if the chosen facts together cover
+/// [`MIN_COVERAGE`] of its weight.
 pub fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
     let chars = question.chars().count();
     if chars > MAX_QUESTION_CHARS {
@@ -299,15 +349,47 @@ pub fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
     if split_words(question).is_empty() {
         return Reply::Empty;
     }
-    let scored = score(kb, question);
+    let (q, scored) = score_all(kb, question);
     let Some(best) = scored.first() else {
         return Reply::NotCovered;
     };
-    let facts = scored
+    let mut chosen: Vec<&Scored> = scored
         .iter()
         .take_while(|s| s.score >= best.score * ALSO_RATIO)
         .take(MAX_FACTS)
-        .map(|s| s.fact)
+        .collect();
+    let mut mask = chosen.iter().fold(0u64, |m, s| m | s.matched);
+    while chosen.len() < MAX_FACTS {
+        let gain = |s: &Scored| q.covered(mask | s.matched) - q.covered(mask);
+        let next = scored
+            .iter()
+            .filter(|s| !chosen.iter().any(|c| c.fact == s.fact) && gain(s) > 0.0)
+            .max_by(|a, b| {
+                gain(a)
+                    .total_cmp(&gain(b))
+                    .then(a.score.total_cmp(&b.score))
+            });
+        match next {
+            Some(n) => {
+                mask |= n.matched;
+                chosen.push(n);
+            }
+            None => break,
+        }
+    }
+    if q.covered(mask) < MIN_COVERAGE {
+        return Reply::NotCovered;
+    }
+    // Drop facts that add nothing the others do not already cover.
+    let facts = chosen
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| {
+            *i == 0
+                || s.score >= best.score * ALSO_RATIO
+                || chosen[..*i].iter().fold(0u64, |m, c| m | c.matched) & s.matched != s.matched
+        })
+        .map(|(_, s)| s.fact)
         .collect();
     Reply::Facts {
         heading: None,

@@ -24,5 +24,6 @@ pub mod analyze;
 pub mod answer;
 pub mod knowledge;
 pub mod render;
+pub mod subscriptions;
 pub mod telegram;
 pub mod terminal;

@@ -81,6 +81,7 @@ struct RawLexicon {
     synonyms: toml::Table,
     stopwords: Option<WordList>,
     claim_words: Option<WordList>,
+    strict: Option<WordList>,
 }
 
 #[derive(Deserialize)]
@@ -271,6 +272,7 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
     }
     data.stopwords = raw.stopwords.map(|w| w.words).unwrap_or_default();
     data.claim_words = raw.claim_words.map(|w| w.words).unwrap_or_default();
+    data.strict_words = raw.strict.map(|w| w.words).unwrap_or_default();
     data
 }
 
@@ -697,7 +699,26 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         .chain(topics.iter().map(|t| t.name.as_str()))
         .collect();
     let analyzer = Analyzer::new(&lexicon, vocab_texts);
-    let index = Index::build(&facts, &topics, &analyzer);
+    // What each fact cites, so a question may use the source's own words too.
+    let source_texts: Vec<String> = facts
+        .iter()
+        .map(|f| {
+            f.sources
+                .iter()
+                .filter_map(|s| match s {
+                    Source::Sentence(n) => article
+                        .sentences
+                        .get(*n as usize - 1)
+                        .map(|s| s.text.clone()),
+                    Source::Update(id) => {
+                        updates.iter().find(|u| &u.id == id).map(|u| u.text.clone())
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .collect();
+    let index = Index::build(&facts, &source_texts, &topics, &analyzer);
     Ok(KnowledgeBase {
         origin: files.origin.clone(),
         title: article.title,

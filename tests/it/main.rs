@@ -5,4 +5,5 @@ mod devset;
 mod fake_api;
 mod fake_api_selftest;
 mod knowledge;
+mod store;
 mod telegram;

@@ -1,0 +1,314 @@
+//! Subscriptions and the durable outbox: which chats get updates, which (update, chat) pairs are
+//! still owed, and what was delivered — behind the small [`Store`] trait, with SQLite as the
+//! default engine.
+//!
+//! Why an outbox: publishing an update inserts one row per subscribed chat in the same
+//! transaction that records the update as published, and a row is removed only after Telegram
+//! accepted the message. A crash at any point leaves either the row (sent again later) or the
+//! delivery record (never sent again).
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Storage failures. Callers treat them as unexpected (logged), never as user mistakes.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database {path}: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("database: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+/// A chat's subscription, as `/status` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatStatus {
+    pub subscribed: bool,
+    /// Updates delivered to this chat so far.
+    pub delivered: u64,
+}
+
+/// One owed message: `update` to `chat`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub update: String,
+    pub chat: i64,
+    pub attempts: u32,
+}
+
+/// What the bot stores. Implementations must make each method atomic.
+pub trait Store: Send + Sync {
+    /// Subscribes a chat; `false` if it already was.
+    fn subscribe(&self, chat: i64) -> Result<bool, StoreError>;
+    /// Unsubscribes a chat and drops what it was still owed; `false` if it was not subscribed.
+    fn unsubscribe(&self, chat: i64) -> Result<bool, StoreError>;
+    fn status(&self, chat: i64) -> Result<ChatStatus, StoreError>;
+    /// Moves a chat's subscription, history and owed messages to a new id (group → supergroup).
+    fn migrate(&self, old: i64, new: i64) -> Result<(), StoreError>;
+    /// Records an update as published and owes it to every current subscriber, once: returns
+    /// how many deliveries were queued (0 when it was already published).
+    fn publish(&self, update: &str) -> Result<usize, StoreError>;
+    /// Owed deliveries whose retry time has come, oldest first.
+    fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<Delivery>, StoreError>;
+    /// Telegram accepted the message: remove it from the outbox and count it, atomically.
+    fn delivered(&self, update: &str, chat: i64) -> Result<(), StoreError>;
+    /// A transient failure: try again at `retry_at_ms`.
+    fn retry_later(&self, update: &str, chat: i64, retry_at_ms: i64) -> Result<(), StoreError>;
+    /// Number of subscribed chats.
+    fn subscriber_count(&self) -> Result<u64, StoreError>;
+    /// Number of owed deliveries.
+    fn outbox_len(&self) -> Result<u64, StoreError>;
+}
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &["CREATE TABLE subscriptions (
+        chat_id INTEGER PRIMARY KEY,
+        since_ms INTEGER NOT NULL,
+        delivered INTEGER NOT NULL DEFAULT 0
+     );
+     CREATE TABLE published (
+        update_id TEXT PRIMARY KEY,
+        at_ms INTEGER NOT NULL
+     );
+     CREATE TABLE outbox (
+        update_id TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        due_ms INTEGER NOT NULL,
+        PRIMARY KEY (update_id, chat_id)
+     );
+     CREATE INDEX outbox_due ON outbox (due_ms);
+     CREATE TABLE deliveries (
+        update_id TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        at_ms INTEGER NOT NULL,
+        PRIMARY KEY (update_id, chat_id)
+     );"];
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// SQLite in one file, WAL mode; a std mutex serialises access (each call is short and
+/// synchronous, so a tokio mutex would buy nothing).
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) and migrates the database; a corrupt or unwritable file is an
+    /// error here, at start, not later.
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let open_err = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_err)?;
+        Self::init(conn).map_err(open_err)
+    }
+
+    fn init(mut conn: Connection) -> Result<SqliteStore, rusqlite::Error> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                Some(check),
+            ));
+        }
+        let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", i + 1)?;
+            tx.commit()?;
+        }
+        // Prove the file is writable now rather than at the first subscription.
+        conn.execute_batch("BEGIN IMMEDIATE; COMMIT;")?;
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, StoreError> {
+        let mut guard = match self.conn.lock() {
+            Ok(g) => g,
+            // A panic mid-call rolled its transaction back; the connection is still sound.
+            Err(p) => p.into_inner(),
+        };
+        Ok(f(&mut guard)?)
+    }
+}
+
+impl Store for SqliteStore {
+    fn subscribe(&self, chat: i64) -> Result<bool, StoreError> {
+        self.with(|c| {
+            Ok(c.execute(
+                "INSERT OR IGNORE INTO subscriptions (chat_id, since_ms) VALUES (?1, ?2)",
+                params![chat, now_ms()],
+            )? == 1)
+        })
+    }
+
+    fn unsubscribe(&self, chat: i64) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let n = tx.execute("DELETE FROM subscriptions WHERE chat_id = ?1", [chat])?;
+            tx.execute("DELETE FROM outbox WHERE chat_id = ?1", [chat])?;
+            tx.commit()?;
+            Ok(n == 1)
+        })
+    }
+
+    fn status(&self, chat: i64) -> Result<ChatStatus, StoreError> {
+        self.with(|c| {
+            let delivered: Option<i64> = c
+                .query_row(
+                    "SELECT delivered FROM subscriptions WHERE chat_id = ?1",
+                    [chat],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            Ok(ChatStatus {
+                subscribed: delivered.is_some(),
+                delivered: delivered.unwrap_or(0) as u64,
+            })
+        })
+    }
+
+    fn migrate(&self, old: i64, new: i64) -> Result<(), StoreError> {
+        if old == new {
+            return Ok(());
+        }
+        self.with(|c| {
+            let tx = c.transaction()?;
+            // If both ids somehow exist, keep one subscription with the counts added up.
+            let old_row: Option<(i64, i64)> = tx
+                .query_row(
+                    "SELECT since_ms, delivered FROM subscriptions WHERE chat_id = ?1",
+                    [old],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((since, delivered)) = old_row {
+                tx.execute(
+                    "INSERT INTO subscriptions (chat_id, since_ms, delivered) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(chat_id) DO UPDATE SET delivered = delivered + excluded.delivered",
+                    params![new, since, delivered],
+                )?;
+                tx.execute("DELETE FROM subscriptions WHERE chat_id = ?1", [old])?;
+            }
+            tx.execute(
+                "UPDATE OR IGNORE deliveries SET chat_id = ?2 WHERE chat_id = ?1",
+                params![old, new],
+            )?;
+            // An owed update the new id already received is not owed twice.
+            tx.execute(
+                "DELETE FROM outbox WHERE chat_id = ?1 AND update_id IN
+                   (SELECT update_id FROM deliveries WHERE chat_id = ?2)",
+                params![old, new],
+            )?;
+            tx.execute(
+                "UPDATE OR IGNORE outbox SET chat_id = ?2, due_ms = 0 WHERE chat_id = ?1",
+                params![old, new],
+            )?;
+            tx.execute("DELETE FROM outbox WHERE chat_id = ?1", [old])?;
+            tx.commit()
+        })
+    }
+
+    fn publish(&self, update: &str) -> Result<usize, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let now = now_ms();
+            if tx.execute(
+                "INSERT OR IGNORE INTO published (update_id, at_ms) VALUES (?1, ?2)",
+                params![update, now],
+            )? == 0
+            {
+                return Ok(0);
+            }
+            let n = tx.execute(
+                "INSERT OR IGNORE INTO outbox (update_id, chat_id, due_ms)
+                 SELECT ?1, chat_id, ?2 FROM subscriptions",
+                params![update, now],
+            )?;
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+
+    fn due(&self, now: i64, limit: usize) -> Result<Vec<Delivery>, StoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT update_id, chat_id, attempts FROM outbox WHERE due_ms <= ?1
+                 ORDER BY due_ms, rowid LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![now, limit as i64], |r| {
+                Ok(Delivery {
+                    update: r.get(0)?,
+                    chat: r.get(1)?,
+                    attempts: r.get(2)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    fn delivered(&self, update: &str, chat: i64) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let owed = tx.execute(
+                "DELETE FROM outbox WHERE update_id = ?1 AND chat_id = ?2",
+                params![update, chat],
+            )?;
+            if owed == 1 {
+                tx.execute(
+                    "INSERT OR IGNORE INTO deliveries (update_id, chat_id, at_ms) VALUES (?1, ?2, ?3)",
+                    params![update, chat, now_ms()],
+                )?;
+                tx.execute(
+                    "UPDATE subscriptions SET delivered = delivered + 1 WHERE chat_id = ?1",
+                    [chat],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+
+    fn retry_later(&self, update: &str, chat: i64, retry_at_ms: i64) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET attempts = attempts + 1, due_ms = ?3
+                 WHERE update_id = ?1 AND chat_id = ?2",
+                params![update, chat, retry_at_ms],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn subscriber_count(&self) -> Result<u64, StoreError> {
+        self.with(|c| c.query_row("SELECT COUNT(*) FROM subscriptions", [], |r| r.get(0)))
+    }
+
+    fn outbox_len(&self) -> Result<u64, StoreError> {
+        self.with(|c| c.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)))
+    }
+}
+
+/// Current time in milliseconds since the epoch, as the store's `due` expects.
+pub fn now() -> i64 {
+    now_ms()
+}

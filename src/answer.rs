@@ -19,6 +19,8 @@ const MIN_COVERAGE: f32 = 0.6;
 const ALSO_RATIO: f32 = 0.85;
 /// At most this many facts answer one free-text question.
 const MAX_FACTS: usize = 4;
+/// How much a term found only in a fact's cited source counts, against one in the fact itself.
+const SOURCE_WEIGHT: f32 = 0.3;
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 /// Function words kept when forming word pairs, because they carry direction ("on china").
@@ -139,7 +141,11 @@ fn terms_and_pairs(tokens: &[Token]) -> (Vec<Term>, Vec<Pair>) {
 
 #[derive(Debug)]
 struct FactEntry {
+    /// Terms of the fact's own answer, keys, patterns and topics.
     terms: HashSet<String>,
+    /// Terms only its cited source uses: they let a question use the article's wording, but
+    /// score less, since several facts share one sentence.
+    source_terms: HashSet<String>,
     pairs: HashSet<(String, String)>,
     len: f32,
     active: bool,
@@ -166,7 +172,7 @@ impl Index {
         for (f, source) in facts.iter().zip(source_texts) {
             let mut terms = HashSet::new();
             let mut pairs = HashSet::new();
-            let mut texts: Vec<&str> = vec![f.answer.as_str(), source.as_str()];
+            let mut texts: Vec<&str> = vec![f.answer.as_str()];
             texts.extend(f.keys.iter().map(String::as_str));
             texts.extend(f.patterns.iter().map(String::as_str));
             let topic_titles: Vec<&str> = topics
@@ -184,9 +190,16 @@ impl Index {
                 terms.extend(t.into_iter().map(|(s, _)| s));
                 pairs.extend(p);
             }
+            let (source_terms, _) = terms_and_pairs(&analyzer.tokens(source, false));
+            let source_terms = source_terms
+                .into_iter()
+                .map(|(s, _)| s)
+                .filter(|s| !terms.contains(s))
+                .collect();
             entries.push(FactEntry {
                 len: terms.len() as f32,
                 terms,
+                source_terms,
                 pairs,
                 active: f.superseded_by.is_none(),
             });
@@ -196,7 +209,7 @@ impl Index {
         let mut df: HashMap<String, usize> = HashMap::new();
         let mut pair_df: HashMap<(String, String), usize> = HashMap::new();
         for e in &active {
-            for t in &e.terms {
+            for t in e.terms.iter().chain(&e.source_terms) {
                 *df.entry(t.clone()).or_default() += 1;
             }
             for p in &e.pairs {
@@ -298,7 +311,9 @@ fn score_all(kb: &KnowledgeBase, question: &str) -> (Question, Vec<Scored>) {
         if !e.active
             || !accepts(fact, kind)
             || (claim_intent && !fact.kind.is_claim())
-            || strict.iter().any(|s| !e.terms.contains(*s))
+            || strict
+                .iter()
+                .any(|s| !e.terms.contains(*s) && !e.source_terms.contains(*s))
         {
             continue;
         }
@@ -309,6 +324,9 @@ fn score_all(kb: &KnowledgeBase, question: &str) -> (Question, Vec<Scored>) {
             if e.terms.contains(t) {
                 matched |= 1 << j;
                 s += w * (K1 + 1.0) / denom;
+            } else if e.source_terms.contains(t) {
+                matched |= 1 << j;
+                s += SOURCE_WEIGHT * w * (K1 + 1.0) / denom;
             }
         }
         if matched == 0 {

@@ -1,0 +1,175 @@
+//! End-to-end benchmark: N updates from many chats through the real dispatcher and answerer
+//! against a loopback fake Bot API, side by side with a bare teloxide echo bot on the same fake
+//! API in the same run. Reports updates/second and p50/p99 from update to reply.
+//!
+//! Run: `cargo bench --bench e2e` (N and chats via E2E_UPDATES / E2E_CHATS).
+
+#[path = "../tests/it/fake_api.rs"]
+mod fake_api;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use fake_api::FakeApi;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::prelude::*;
+use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
+use trade_talks_bot::telegram::{self, Config};
+
+const QUESTIONS: &[&str] = &[
+    "/tariffs",
+    "who attended the talks?",
+    "what tariff does beijing charge on american goods",
+    "what is the weather in paris",
+    "/claims",
+    "how much of the world's rare earths does china mine",
+];
+
+fn limits() -> Limits {
+    // Pacing is not what this measures: limits far above the load.
+    Limits {
+        messages_per_sec_chat: 10_000,
+        messages_per_min_chat: 600_000,
+        messages_per_min_channel_or_supergroup: 600_000,
+        messages_per_sec_overall: 100_000,
+    }
+}
+
+struct Outcome {
+    per_sec: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+/// Pushes `n` updates spread over `chats` chats and waits for every reply.
+async fn drive(fake: &FakeApi, n: usize, chats: i64) -> Outcome {
+    fake.wait_for("getUpdates", 1, Duration::from_secs(10))
+        .await;
+    let mut pushed: HashMap<i64, Vec<Instant>> = HashMap::new();
+    let start = Instant::now();
+    for i in 0..n {
+        let chat = 1 + (i as i64 % chats);
+        let text = QUESTIONS[i % QUESTIONS.len()];
+        pushed.entry(chat).or_default().push(Instant::now());
+        fake.push_update(fake_api::private_text(chat, chat as u64, text));
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let calls = loop {
+        let calls: Vec<_> = fake
+            .calls_to("sendMessage")
+            .into_iter()
+            .filter(|c| c.is_ok())
+            .collect();
+        if calls.len() >= n {
+            break calls;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} replies",
+            calls.len()
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    let end = calls.iter().map(|c| c.at).max().unwrap_or(start);
+    let mut seen: HashMap<i64, usize> = HashMap::new();
+    let mut latencies: Vec<Duration> = calls
+        .iter()
+        .filter_map(|c| {
+            let chat = c.chat_id()?;
+            let k = seen.entry(chat).or_default();
+            let at = pushed.get(&chat)?.get(*k).copied();
+            *k += 1;
+            at.map(|p| c.at.saturating_duration_since(p))
+        })
+        .collect();
+    latencies.sort();
+    let pct = |p: f64| latencies[((latencies.len() as f64 - 1.0) * p).round() as usize];
+    Outcome {
+        per_sec: n as f64 / end.duration_since(start).as_secs_f64(),
+        p50: pct(0.50),
+        p99: pct(0.99),
+    }
+}
+
+async fn run_ours(n: usize, chats: i64) -> Outcome {
+    let fake = FakeApi::start().await;
+    let mut config = Config::new(FakeApi::TOKEN.into());
+    config.api_url = Some(fake.url());
+    config.poll_timeout = Duration::from_secs(1);
+    config.limits = limits();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let kb = SharedKnowledge::new(KnowledgeBase::builtin().expect("knowledge loads"));
+    let handle = tokio::spawn(telegram::run(config, kb, async {
+        let _ = rx.await;
+    }));
+    let out = drive(&fake, n, chats).await;
+    let _ = tx.send(());
+    let _ = handle.await;
+    out
+}
+
+async fn run_echo(n: usize, chats: i64) -> Outcome {
+    let fake = FakeApi::start().await;
+    let bot = fake.bot().throttle(limits());
+    let handler = Update::filter_message().endpoint(
+        |bot: teloxide::adaptors::Throttle<Bot>, msg: Message| async move {
+            if let Some(text) = msg.text() {
+                bot.send_message(msg.chat.id, text).await?;
+            }
+            Ok::<(), teloxide::RequestError>(())
+        },
+    );
+    let mut dispatcher = Dispatcher::builder(bot, handler).build();
+    let stop = dispatcher.shutdown_token();
+    let handle = tokio::spawn(async move { dispatcher.dispatch().await });
+    let out = drive(&fake, n, chats).await;
+    if let Ok(f) = stop.shutdown() {
+        f.await;
+    }
+    let _ = handle.await;
+    out
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    // `cargo bench` passes --bench; `cargo test --benches` runs this once quickly.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let env = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let n = env("E2E_UPDATES", if quick { 60 } else { 3000 });
+    let chats = env("E2E_CHATS", if quick { 6 } else { 300 }) as i64;
+    let rounds = if quick { 1 } else { 5 };
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let (mut ours, mut echo) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        let o = rt.block_on(run_ours(n, chats));
+        let e = rt.block_on(run_echo(n, chats));
+        println!(
+            "round {round}: trade-talks-bot {:.0} upd/s p50 {:?} p99 {:?} | echo bot {:.0} upd/s p50 {:?} p99 {:?}",
+            o.per_sec, o.p50, o.p99, e.per_sec, e.p50, e.p99
+        );
+        ours.push(o);
+        echo.push(e);
+    }
+    let (o, e) = (
+        median(ours.iter().map(|x| x.per_sec).collect()),
+        median(echo.iter().map(|x| x.per_sec).collect()),
+    );
+    let ms = |v: Vec<Duration>| median(v.iter().map(|d| d.as_secs_f64() * 1000.0).collect());
+    println!(
+        "median of {rounds}: {n} updates from {chats} chats — trade-talks-bot {o:.0} upd/s (p50 {:.1} ms, p99 {:.1} ms), echo bot {e:.0} upd/s (p50 {:.1} ms, p99 {:.1} ms), ratio {:.2}",
+        ms(ours.iter().map(|x| x.p50).collect()),
+        ms(ours.iter().map(|x| x.p99).collect()),
+        ms(echo.iter().map(|x| x.p50).collect()),
+        ms(echo.iter().map(|x| x.p99).collect()),
+        o / e
+    );
+}

@@ -1,4 +1,4 @@
-//! End-to-end benchmark: N updates from many chats through the real dispatcher and answerer
+//! End-to-end benchmark: N updates from many chats through the real `trade-talks-bot` binary
 //! against a loopback fake Bot API, side by side with a bare teloxide echo bot on the same fake
 //! API in the same run. Reports updates/second and p50/p99 from update to reply.
 //!
@@ -13,8 +13,6 @@ use std::time::{Duration, Instant};
 use fake_api::FakeApi;
 use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
-use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
-use trade_talks_bot::telegram::{self, Config};
 
 const QUESTIONS: &[&str] = &[
     "/tariffs",
@@ -91,20 +89,30 @@ async fn drive(fake: &FakeApi, n: usize, chats: i64) -> Outcome {
     }
 }
 
+/// Our bot: the real binary, as an operator runs it, pointed at the fake API.
 async fn run_ours(n: usize, chats: i64) -> Outcome {
     let fake = FakeApi::start().await;
-    let mut config = Config::new(FakeApi::TOKEN.into());
-    config.api_url = Some(fake.url());
-    config.poll_timeout = Duration::from_secs(1);
-    config.limits = limits();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let kb = SharedKnowledge::new(KnowledgeBase::builtin().expect("knowledge loads"));
-    let handle = tokio::spawn(telegram::run(config, kb, async {
-        let _ = rx.await;
-    }));
+    let l = limits();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
+        .arg("run")
+        .args(["--per-chat-per-sec", &l.messages_per_sec_chat.to_string()])
+        .args(["--per-chat-per-min", &l.messages_per_min_chat.to_string()])
+        .args([
+            "--per-group-per-min",
+            &l.messages_per_min_channel_or_supergroup.to_string(),
+        ])
+        .args(["--overall-per-sec", &l.messages_per_sec_overall.to_string()])
+        .env("TELOXIDE_TOKEN", FakeApi::TOKEN)
+        .env("TELOXIDE_API_URL", fake.url().as_str())
+        .env("NO_PROXY", "127.0.0.1")
+        .env_remove("RUST_LOG")
+        .spawn()
+        .expect("the trade-talks-bot binary starts");
     let out = drive(&fake, n, chats).await;
-    let _ = tx.send(());
-    let _ = handle.await;
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
     out
 }
 

@@ -185,7 +185,10 @@ impl Analyzer {
             }
             match best {
                 Some((bd, _)) if d > bd => {}
-                Some((bd, _)) if d == bd => tie = true,
+                // A tie between forms of one word ("tariff", "tariffs") is no ambiguity.
+                Some((bd, b)) if d == bd => {
+                    tie |= self.stemmer.stem(b) != self.stemmer.stem(cand);
+                }
                 _ => {
                     best = Some((d, cand));
                     tie = false;

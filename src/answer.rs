@@ -15,6 +15,9 @@ use crate::knowledge::{Ask, Fact, KnowledgeBase, Topic};
 pub const MAX_QUESTION_CHARS: usize = 1000;
 /// Share of a question's weight that the answering facts must cover.
 const MIN_COVERAGE: f32 = 0.6;
+/// Share of a question's weight the best fact must cover in its own words (not only through
+/// the sentence it cites, which other facts share).
+const MIN_OWN_COVERAGE: f32 = 0.4;
 /// Other facts are shown beside the best one when they score at least this share of it.
 const ALSO_RATIO: f32 = 0.85;
 /// At most this many facts answer one free-text question.
@@ -24,7 +27,7 @@ const SOURCE_WEIGHT: f32 = 0.3;
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 /// Function words kept when forming word pairs, because they carry direction ("on china").
-const DIRECTION_WORDS: &[&str] = &["on", "from", "against", "to", "into", "own"];
+const DIRECTION_WORDS: &[&str] = &["on", "from", "against", "to", "into", "own", "in", "about"];
 
 /// The fixed commands (topic commands come from the knowledge files).
 pub const COMMANDS: &[(&str, &str)] = &[
@@ -71,48 +74,64 @@ impl Reply {
     }
 }
 
-/// The question kinds the wording reveals.
-fn question_kind(words: &[String]) -> Option<Ask> {
+/// The question kinds the wording reveals, one per question word; `None` stands for a word
+/// such as "what" that any fact may answer.
+fn question_kinds(words: &[String]) -> Vec<Option<Ask>> {
+    let mut kinds = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let next = words.get(i + 1).map(String::as_str).unwrap_or("");
         let kind = match w.as_str() {
             "who" | "whom" | "whose" | "whos" => Some(Ask::Who),
-            "where" => Some(Ask::Where),
+            "where" | "wheres" => Some(Ask::Where),
             "when" => Some(Ask::When),
             "why" => Some(Ask::Why),
-            "how" => Some(match next {
-                "much" | "many" | "high" | "big" | "large" | "low" | "steep" => Ask::HowMuch,
-                "long" => Ask::HowMuch,
+            "how" | "hows" => Some(match next {
+                "much" | "many" | "high" | "big" | "large" | "low" | "steep" | "long" => {
+                    Ask::HowMuch
+                }
                 "soon" => Ask::When,
                 _ => Ask::How,
             }),
-            "what" | "which" => match next {
+            "what" | "whats" | "which" => match next {
                 "percent" | "percentage" | "share" | "rate" | "proportion" | "fraction" => {
                     Some(Ask::HowMuch)
                 }
                 "date" | "day" | "month" | "year" | "time" => Some(Ask::When),
                 "city" | "country" | "place" | "venue" | "location" => Some(Ask::Where),
-                _ => None,
+                _ => {
+                    kinds.push(None);
+                    continue;
+                }
             },
-            _ => None,
+            _ => continue,
         };
-        if kind.is_some() {
-            return kind;
-        }
-        if matches!(w.as_str(), "what" | "which") {
-            return None;
-        }
+        kinds.push(kind);
     }
-    None
+    kinds
 }
 
-fn accepts(fact: &Fact, kind: Option<Ask>) -> bool {
-    match kind {
-        None => true,
-        Some(_) if fact.asks.is_empty() => true,
-        Some(Ask::How) => fact.asks.iter().any(|a| matches!(a, Ask::How | Ask::What)),
-        Some(k) => fact.asks.contains(&k),
-    }
+fn accepts(fact: &Fact, kinds: &[Option<Ask>]) -> bool {
+    kinds.is_empty()
+        || fact.asks.is_empty()
+        || kinds.iter().any(|k| match k {
+            None => true,
+            Some(Ask::How) => fact.asks.iter().any(|a| matches!(a, Ask::How | Ask::What)),
+            Some(k) => fact.asks.contains(k),
+        })
+}
+
+/// A question in several parts ("where are the talks and what are they about") may be answered
+/// by several facts together; a single question only by its best facts.
+fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
+    let mut asked: Vec<Ask> = kinds.iter().flatten().copied().collect();
+    asked.dedup();
+    asked.len() >= 2
+        || words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "and" | "or" | "but" | "plus" | "also" | "versus" | "vs"
+            )
+        })
 }
 
 /// A term (stem) and whether it is a claim word.
@@ -242,8 +261,14 @@ pub struct Scored {
     pub score: f32,
     /// Share of the question's weight this fact covers on its own.
     pub coverage: f32,
-    /// Which of the question's terms it matches (bit i = term i).
+    /// Which of the question's terms it matches, in its own words or its source's (bit i = term i).
     matched: u64,
+    /// Which it matches in its own words (answer, keys, patterns).
+    own: u64,
+    /// It matches every strict word of the question.
+    all_strict: bool,
+    /// It matches the question's claim words itself (only then may a non-claim answer "say").
+    claim_ok: bool,
 }
 
 /// The analysed question: terms with their weights, and what restricts the answer.
@@ -253,13 +278,18 @@ struct Question {
     /// Claim words count towards coverage only where matched.
     optional: Vec<bool>,
     required_weight: f32,
+    /// Bits of the strict terms.
+    strict: u64,
+    multi_part: bool,
+    /// The kinds of question asked, one per question word.
+    kinds: Vec<Option<Ask>>,
 }
 
 impl Question {
     fn covered(&self, mask: u64) -> f32 {
         let mut got = 0.0;
         let mut optional = 0.0;
-        for i in 0..self.terms.len().min(64) {
+        for i in 0..self.terms.len() {
             if mask & (1 << i) != 0 {
                 got += self.weights[i];
                 if self.optional[i] {
@@ -272,21 +302,32 @@ impl Question {
     }
 }
 
-/// Scores every current fact that fits the question's kind against a free-text question, best
-/// first. Returns the analysed question too, for combining facts.
+/// Scores every current fact that fits the question's kind, best first, with the analysed
+/// question for combining facts.
 fn score_all(kb: &KnowledgeBase, question: &str) -> (Question, Vec<Scored>) {
     let index = &kb.index;
     let words = split_words(question);
-    let kind = question_kind(&words);
+    let kinds = question_kinds(&words);
     let tokens = kb.analyzer.tokens(question, true);
-    let claim_intent = tokens.iter().any(|t| t.claim);
-    let strict: Vec<&str> = tokens
+    // "how would you describe…" asks the bot, not what somebody claimed.
+    let claim_intent = tokens
+        .iter()
+        .enumerate()
+        .any(|(i, t)| t.claim && (i == 0 || tokens[i - 1].word != "you"));
+    let strict_stems: HashSet<&str> = tokens
         .iter()
         .filter(|t| t.strict)
         .map(|t| t.stem.as_str())
         .collect();
     let (terms, pairs) = terms_and_pairs(&tokens);
-    let terms: Vec<(String, bool)> = terms.into_iter().take(64).collect();
+    // Unknown one- and two-letter fragments ("wr") say nothing either way.
+    let terms: Vec<(String, bool)> = terms
+        .into_iter()
+        .filter(|(t, _)| {
+            t.chars().count() > 2 || index.idf.contains_key(t) || strict_stems.contains(t.as_str())
+        })
+        .take(64)
+        .collect();
     let weights: Vec<f32> = terms
         .iter()
         .map(|(t, _)| index.idf.get(t).copied().unwrap_or(index.unknown_weight))
@@ -299,37 +340,44 @@ fn score_all(kb: &KnowledgeBase, question: &str) -> (Question, Vec<Scored>) {
             .map(|(_, w)| w)
             .sum(),
         optional: terms.iter().map(|(_, c)| *c).collect(),
-        terms: terms.into_iter().map(|(t, _)| t).collect(),
+        strict: terms
+            .iter()
+            .enumerate()
+            .filter(|(_, (t, _))| strict_stems.contains(t.as_str()))
+            .fold(0, |m, (i, _)| m | (1 << i)),
+        multi_part: is_multi_part(&words, &kinds),
+        kinds: kinds.clone(),
+        terms: terms.iter().map(|(t, _)| t.clone()).collect(),
         weights,
     };
+    let claim_bits: u64 = terms
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, c))| *c)
+        .fold(0, |m, (i, _)| m | (1 << i));
     let mut out = Vec::new();
     if q.terms.is_empty() {
         return (q, out);
     }
     for (i, e) in index.entries.iter().enumerate() {
         let fact = &kb.facts[i];
-        if !e.active
-            || !accepts(fact, kind)
-            || (claim_intent && !fact.kind.is_claim())
-            || strict
-                .iter()
-                .any(|s| !e.terms.contains(*s) && !e.source_terms.contains(*s))
-        {
+        if !e.active || !accepts(fact, &kinds) {
             continue;
         }
         let denom = 1.0 + K1 * (1.0 - B + B * e.len / index.avg_len);
-        let mut matched = 0u64;
+        let (mut matched, mut own) = (0u64, 0u64);
         let mut s = 0.0;
         for (j, (t, w)) in q.terms.iter().zip(&q.weights).enumerate() {
             if e.terms.contains(t) {
                 matched |= 1 << j;
+                own |= 1 << j;
                 s += w * (K1 + 1.0) / denom;
             } else if e.source_terms.contains(t) {
                 matched |= 1 << j;
                 s += SOURCE_WEIGHT * w * (K1 + 1.0) / denom;
             }
         }
-        if matched == 0 {
+        if own == 0 {
             continue;
         }
         for p in &pairs {
@@ -342,7 +390,14 @@ fn score_all(kb: &KnowledgeBase, question: &str) -> (Question, Vec<Scored>) {
             score: s,
             coverage: q.covered(matched),
             matched,
+            own,
+            all_strict: matched & q.strict == q.strict,
+            claim_ok: !claim_intent || fact.kind.is_claim() || own & claim_bits != 0,
         });
+    }
+    // A fact that leaves much of the question unmatched ranks lower, however strong its match.
+    for s in &mut out {
+        s.score *= s.coverage * q.covered(s.own);
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.fact.cmp(&b.fact)));
     (q, out)
@@ -355,10 +410,12 @@ pub fn score(kb: &KnowledgeBase, question: &str) -> Vec<Scored> {
 
 /// Answers a free-text question.
 ///
-/// The best-scoring fact is taken with any near-ties; then, while part of the question is still
-/// uncovered ("where are the talks and what are they about"), the fact covering most of the rest
-/// is added. The question is answered only if the chosen facts together cover
-/// [`MIN_COVERAGE`] of its weight.
+/// The best fact must fit what the question asks for: a claim when it asks what someone said,
+/// every specific word it names (another country, a person, a date) unless the question has
+/// several parts, and a good part of the question in the fact's own words. Near-ties join it;
+/// for a question in several parts, the facts covering the rest of it are added. The question is
+/// answered only when the chosen facts together cover [`MIN_COVERAGE`] of it and every specific
+/// word it names.
 pub fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
     let chars = question.chars().count();
     if chars > MAX_QUESTION_CHARS {
@@ -368,50 +425,64 @@ pub fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
         return Reply::Empty;
     }
     let (q, scored) = score_all(kb, question);
-    let Some(best) = scored.first() else {
+    // A question in several parts is checked as a whole below; each part alone may be partial.
+    let eligible = |s: &Scored| {
+        s.claim_ok
+            && (q.multi_part || s.all_strict)
+            && q.covered(s.own) >= MIN_OWN_COVERAGE * if q.multi_part { 0.5 } else { 1.0 }
+    };
+    let Some(best) = scored.iter().find(|s| eligible(s)) else {
         return Reply::NotCovered;
     };
-    let mut chosen: Vec<&Scored> = scored
-        .iter()
-        .take_while(|s| s.score >= best.score * ALSO_RATIO)
-        .take(MAX_FACTS)
-        .collect();
-    let mut mask = chosen.iter().fold(0u64, |m, s| m | s.matched);
-    while chosen.len() < MAX_FACTS {
-        let gain = |s: &Scored| q.covered(mask | s.matched) - q.covered(mask);
-        let next = scored
+    let mut chosen: Vec<&Scored> = vec![best];
+    chosen.extend(
+        scored
             .iter()
-            .filter(|s| !chosen.iter().any(|c| c.fact == s.fact) && gain(s) > 0.0)
-            .max_by(|a, b| {
-                gain(a)
-                    .total_cmp(&gain(b))
-                    .then(a.score.total_cmp(&b.score))
-            });
-        match next {
-            Some(n) => {
-                mask |= n.matched;
+            .filter(|s| s.fact != best.fact && s.score >= best.score * ALSO_RATIO && eligible(s))
+            .take(MAX_FACTS - 1),
+    );
+    let mut matched = chosen.iter().fold(0u64, |m, s| m | s.matched);
+    let mut own = chosen.iter().fold(0u64, |m, s| m | s.own);
+    if q.multi_part {
+        while chosen.len() < MAX_FACTS {
+            let gain = |s: &Scored| q.covered(own | s.own) - q.covered(own);
+            let next = scored
+                .iter()
+                .filter(|s| !chosen.iter().any(|c| c.fact == s.fact) && gain(s) > 0.0)
+                .max_by(|a, b| {
+                    gain(a)
+                        .total_cmp(&gain(b))
+                        .then(a.score.total_cmp(&b.score))
+                });
+            let Some(n) = next else { break };
+            matched |= n.matched;
+            own |= n.own;
+            chosen.push(n);
+        }
+        // Each kind of question asked ("where … and how long …") gets a fact of that kind.
+        for kind in q.kinds.iter().flatten() {
+            if chosen.len() >= MAX_FACTS
+                || chosen
+                    .iter()
+                    .any(|c| accepts(&kb.facts[c.fact], &[Some(*kind)]))
+            {
+                continue;
+            }
+            if let Some(n) = scored.iter().find(|s| {
+                !chosen.iter().any(|c| c.fact == s.fact)
+                    && accepts(&kb.facts[s.fact], &[Some(*kind)])
+            }) {
+                matched |= n.matched;
                 chosen.push(n);
             }
-            None => break,
         }
     }
-    if q.covered(mask) < MIN_COVERAGE {
+    if q.covered(matched) < MIN_COVERAGE || matched & q.strict != q.strict {
         return Reply::NotCovered;
     }
-    // Drop facts that add nothing the others do not already cover.
-    let facts = chosen
-        .iter()
-        .enumerate()
-        .filter(|(i, s)| {
-            *i == 0
-                || s.score >= best.score * ALSO_RATIO
-                || chosen[..*i].iter().fold(0u64, |m, c| m | c.matched) & s.matched != s.matched
-        })
-        .map(|(_, s)| s.fact)
-        .collect();
     Reply::Facts {
         heading: None,
-        facts,
+        facts: chosen.iter().map(|s| s.fact).collect(),
     }
 }
 
@@ -497,4 +568,39 @@ pub fn route(kb: &KnowledgeBase, m: Inbound<'_>) -> Option<Reply> {
     }
     m.reply_to_bot
         .then(|| respond(kb, text, Some(m.bot_username)))
+}
+
+/// How a free-text question was understood and scored, for `ask --explain`: the analysed words
+/// and the best-scoring facts, so an operator can see why the bot answered or abstained.
+pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
+    let mut out = String::from("words:");
+    for t in kb.analyzer.tokens(question, true) {
+        let mut flags = String::new();
+        for (on, f) in [(t.stop, "stop"), (t.claim, "claim"), (t.strict, "strict")] {
+            if on {
+                flags.push(' ');
+                flags.push_str(f);
+            }
+        }
+        let known = if t.stop || kb.index.idf.contains_key(&t.stem) {
+            ""
+        } else {
+            " unknown"
+        };
+        out.push_str(&format!(" {}[{}{flags}{known}]", t.word, t.stem));
+    }
+    let (q, scored) = score_all(kb, question);
+    out.push_str(&format!("\nmulti-part: {}\n", q.multi_part));
+    for s in scored.iter().take(6) {
+        out.push_str(&format!(
+            "{:<22} score {:>6.2}  coverage {:.2}  own {:.2}  strict {}  claim-ok {}\n",
+            kb.facts[s.fact].id,
+            s.score,
+            s.coverage,
+            q.covered(s.own),
+            s.all_strict,
+            s.claim_ok
+        ));
+    }
+    out
 }

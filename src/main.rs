@@ -30,6 +30,9 @@ enum Command {
         /// Print one JSON object per answer.
         #[arg(long)]
         json: bool,
+        /// Also show how the question was understood and scored.
+        #[arg(long, conflicts_with = "json")]
+        explain: bool,
         /// The question; omitted: read one question per line from stdin.
         question: Vec<String>,
     },
@@ -136,14 +139,22 @@ fn run() -> Result<(), ExitCode> {
     let cli = Cli::parse();
     let dir = cli.knowledge.as_deref();
     match cli.command {
-        Some(Command::Ask { json, question }) => {
+        Some(Command::Ask {
+            json,
+            explain,
+            question,
+        }) => {
             let kb = load(dir)?;
             if question.is_empty() {
                 let stdin = std::io::stdin();
                 terminal::ask_lines(&kb, stdin.lock(), std::io::stdout().lock(), json)
                     .map_err(|e| io_failure(&e))?;
             } else {
-                println!("{}", terminal::ask_one(&kb, &question.join(" "), json));
+                let question = question.join(" ");
+                if explain {
+                    say(&trade_talks_bot::answer::explain(&kb, &question))?;
+                }
+                say(&terminal::ask_one(&kb, &question, json))?;
             }
         }
         Some(Command::Chat) => chat(dir)?,
@@ -163,7 +174,7 @@ fn run() -> Result<(), ExitCode> {
                     ExitCode::from(1)
                 })?;
             let claims = kb.facts.iter().filter(|f| f.kind.is_claim()).count();
-            println!(
+            say(&format!(
                 "{}: ok — {} sentences, {} topics, {} facts ({} claims), {} updates",
                 kb.origin,
                 kb.sentences.len(),
@@ -171,7 +182,7 @@ fn run() -> Result<(), ExitCode> {
                 kb.facts.len(),
                 claims,
                 kb.updates.len()
-            );
+            ))?;
         }
         None if std::env::var("TELOXIDE_TOKEN").is_ok_and(|t| !t.trim().is_empty()) => {
             let args = RunArgs::parse_from(["run"]);
@@ -194,6 +205,15 @@ fn chat(dir: Option<&std::path::Path>) -> Result<(), ExitCode> {
         log::debug!("chat reading from a pipe");
     }
     terminal::chat(&kb, stdin.lock(), std::io::stdout().lock()).map_err(|e| io_failure(&e))
+}
+
+/// Prints a line to stdout; a closed pipe (`| head`) ends quietly instead of panicking.
+fn say(text: &str) -> Result<(), ExitCode> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(|e| io_failure(&e))
 }
 
 fn io_failure(e: &std::io::Error) -> ExitCode {

@@ -93,7 +93,9 @@ async fn drive(fake: &FakeApi, n: usize, chats: i64) -> Outcome {
 async fn run_ours(n: usize, chats: i64) -> Outcome {
     let fake = FakeApi::start().await;
     let l = limits();
+    let dir = tempfile::tempdir().expect("temporary folder");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
+        .current_dir(dir.path())
         .arg("run")
         .args(["--per-chat-per-sec", &l.messages_per_sec_chat.to_string()])
         .args(["--per-chat-per-min", &l.messages_per_min_chat.to_string()])

@@ -65,6 +65,8 @@ pub enum Reply {
     NotForMe,
     /// A command that only works inside a Telegram chat (subscriptions).
     ChatOnly(String),
+    /// The outcome of `/subscribe`, `/unsubscribe` or `/status` in a chat.
+    Subscription(crate::subscriptions::SubscriptionReply),
 }
 
 impl Reply {

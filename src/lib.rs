@@ -22,7 +22,9 @@
 
 pub mod analyze;
 pub mod answer;
+pub mod delivery;
 pub mod knowledge;
+pub mod reload;
 pub mod render;
 pub mod subscriptions;
 pub mod telegram;

@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use std::sync::Arc;
 use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles, SharedKnowledge};
-use trade_talks_bot::telegram::{self, Config, WebhookConfig};
+
+use trade_talks_bot::subscriptions::SqliteStore;
+use trade_talks_bot::telegram::{self, App, Config, WebhookConfig};
 use trade_talks_bot::terminal;
 
 #[derive(Parser)]
@@ -78,6 +81,9 @@ struct RunArgs {
     /// Messages per second overall (Telegram: about 30).
     #[arg(long, default_value_t = 30)]
     overall_per_sec: u32,
+    /// SQLite database of subscriptions and deliveries.
+    #[arg(long, env = "TRADE_TALKS_DB", default_value = "trade-talks-bot.db")]
+    db: std::path::PathBuf,
 }
 
 fn bot_config(args: RunArgs) -> Result<Config, ExitCode> {
@@ -113,19 +119,31 @@ fn bot_config(args: RunArgs) -> Result<Config, ExitCode> {
 
 fn run_bot(dir: Option<&std::path::Path>, args: RunArgs) -> Result<(), ExitCode> {
     let kb = load(dir)?;
+    let store = SqliteStore::open(&args.db).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    })?;
+    let mut app = App::new(SharedKnowledge::new(kb), Arc::new(store));
+    app.knowledge_dir = knowledge_dir(dir);
     let config = bot_config(args)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| io_failure(&e))?;
-    let shared = SharedKnowledge::new(kb);
     runtime
-        .block_on(telegram::run(
-            config,
-            shared,
-            telegram::termination_signal(),
-        ))
+        .block_on(telegram::run(config, app, telegram::termination_signal()))
         .map_err(|e| {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         })
+}
+
+/// The folder the running bot watches: the one given, else ./knowledge if present.
+fn knowledge_dir(dir: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
+    match dir {
+        Some(d) => Some(d.to_path_buf()),
+        None => {
+            let d = std::path::Path::new("knowledge");
+            d.join("facts.toml").is_file().then(|| d.to_path_buf())
+        }
+    }
 }
 
 fn load(dir: Option<&std::path::Path>) -> Result<KnowledgeBase, ExitCode> {

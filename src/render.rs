@@ -176,6 +176,19 @@ fn blocks(kb: &KnowledgeBase, reply: &Reply) -> Vec<Block> {
             crate::answer::MAX_QUESTION_CHARS
         ))),
         Reply::NotForMe => {}
+        Reply::Subscription(s) => {
+            use crate::subscriptions::SubscriptionReply as S;
+            out.push(text(&match s {
+                S::Subscribed => "Subscribed: this chat will get each new update about the talks once, as it is published. /unsubscribe to stop.".to_string(),
+                S::AlreadySubscribed => "This chat is already subscribed; nothing changed. /status shows what it has had.".to_string(),
+                S::Unsubscribed => "Unsubscribed: no more updates in this chat. /subscribe to start again.".to_string(),
+                S::WasNotSubscribed => "This chat was not subscribed; nothing changed.".to_string(),
+                S::Status { subscribed: true, delivered } => format!("This chat is subscribed and has had {delivered} update(s)."),
+                S::Status { subscribed: false, .. } => "This chat is not subscribed. /subscribe to get updates.".to_string(),
+                S::AdminsOnly => "Sorry, only the group’s administrators can change its subscription. /status shows it.".to_string(),
+                S::Unavailable => "Sorry, subscriptions are unavailable right now; please try again in a minute.".to_string(),
+            }));
+        }
         Reply::ChatOnly(name) => out.push(text(&format!(
             "/{name} works in a Telegram chat with the bot; here there is nothing to subscribe."
         ))),
@@ -293,6 +306,27 @@ pub fn html_limited(kb: &KnowledgeBase, reply: &Reply, limit: usize) -> Vec<Stri
         messages.push(cur);
     }
     messages
+}
+
+/// The message subscribers receive for a published update: its title, date, text and source.
+pub fn update_html(u: &crate::knowledge::Update) -> Vec<String> {
+    let heading = format!("<b>Update: {}</b> ({})", escape(&u.title), escape(&u.date));
+    let link = format!("Source: {}", escape(&u.source));
+    let chunk = TELEGRAM_LIMIT / 7;
+    let chars: Vec<char> = u.text.chars().collect();
+    let mut parts: Vec<String> = chars
+        .chunks(chunk)
+        .map(|c| escape(&c.iter().collect::<String>()))
+        .collect();
+    if let Some(first) = parts.first_mut() {
+        *first = format!("{heading}\n{first}");
+    }
+    if let Some(last) = parts.last_mut() {
+        last.push('\n');
+        last.push_str(&link);
+        last.push_str("\n/latest shows recent updates; /unsubscribe stops them.");
+    }
+    parts
 }
 
 /// The ids of the facts a reply states.

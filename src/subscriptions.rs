@@ -24,6 +24,53 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
 }
 
+/// What `/subscribe`, `/unsubscribe` and `/status` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionReply {
+    Subscribed,
+    AlreadySubscribed,
+    Unsubscribed,
+    WasNotSubscribed,
+    Status {
+        subscribed: bool,
+        delivered: u64,
+    },
+    /// In a group, only administrators may change the subscription.
+    AdminsOnly,
+    /// The database failed; the user is told to try again.
+    Unavailable,
+}
+
+/// Runs a subscription command for a chat. `may_change` is whether the sender may change the
+/// chat's subscription (always in private chats; administrators in groups).
+pub fn command(store: &dyn Store, name: &str, chat: i64, may_change: bool) -> SubscriptionReply {
+    let result = match name {
+        "status" => store.status(chat).map(|s| SubscriptionReply::Status {
+            subscribed: s.subscribed,
+            delivered: s.delivered,
+        }),
+        _ if !may_change => Ok(SubscriptionReply::AdminsOnly),
+        "subscribe" => store.subscribe(chat).map(|new| {
+            if new {
+                SubscriptionReply::Subscribed
+            } else {
+                SubscriptionReply::AlreadySubscribed
+            }
+        }),
+        _ => store.unsubscribe(chat).map(|was| {
+            if was {
+                SubscriptionReply::Unsubscribed
+            } else {
+                SubscriptionReply::WasNotSubscribed
+            }
+        }),
+    };
+    result.unwrap_or_else(|e| {
+        log::error!("subscription command /{name} in chat {chat}: {e}");
+        SubscriptionReply::Unavailable
+    })
+}
+
 /// A chat's subscription, as `/status` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatStatus {
@@ -32,12 +79,14 @@ pub struct ChatStatus {
     pub delivered: u64,
 }
 
-/// One owed message: `update` to `chat`.
+/// One owed message: `update` to `chat`, with the message as it was rendered when published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     pub update: String,
     pub chat: i64,
     pub attempts: u32,
+    /// Telegram HTML message parts.
+    pub parts: Vec<String>,
 }
 
 /// What the bot stores. Implementations must make each method atomic.
@@ -49,11 +98,16 @@ pub trait Store: Send + Sync {
     fn status(&self, chat: i64) -> Result<ChatStatus, StoreError>;
     /// Moves a chat's subscription, history and owed messages to a new id (group → supergroup).
     fn migrate(&self, old: i64, new: i64) -> Result<(), StoreError>;
-    /// Records an update as published and owes it to every current subscriber, once: returns
-    /// how many deliveries were queued (0 when it was already published).
-    fn publish(&self, update: &str) -> Result<usize, StoreError>;
+    /// Records an update as published, with its rendered message parts, and owes it to every
+    /// current subscriber, once: returns how many deliveries were queued (0 when it was already
+    /// published).
+    fn publish(&self, update: &str, parts: &[String]) -> Result<usize, StoreError>;
+    /// Whether an update was published already.
+    fn is_published(&self, update: &str) -> Result<bool, StoreError>;
     /// Owed deliveries whose retry time has come, oldest first.
     fn due(&self, now_ms: i64, limit: usize) -> Result<Vec<Delivery>, StoreError>;
+    /// When the earliest owed delivery is due, if any.
+    fn next_due(&self) -> Result<Option<i64>, StoreError>;
     /// Telegram accepted the message: remove it from the outbox and count it, atomically.
     fn delivered(&self, update: &str, chat: i64) -> Result<(), StoreError>;
     /// A transient failure: try again at `retry_at_ms`.
@@ -65,7 +119,8 @@ pub trait Store: Send + Sync {
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &["CREATE TABLE subscriptions (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE subscriptions (
         chat_id INTEGER PRIMARY KEY,
         since_ms INTEGER NOT NULL,
         delivered INTEGER NOT NULL DEFAULT 0
@@ -87,7 +142,11 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE subscriptions (
         chat_id INTEGER NOT NULL,
         at_ms INTEGER NOT NULL,
         PRIMARY KEY (update_id, chat_id)
-     );"];
+     );",
+    // The message is stored when published, so a delivery never depends on files that may
+    // have changed since (one JSON array of HTML parts).
+    "ALTER TABLE published ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';",
+];
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -229,13 +288,14 @@ impl Store for SqliteStore {
         })
     }
 
-    fn publish(&self, update: &str) -> Result<usize, StoreError> {
+    fn publish(&self, update: &str, parts: &[String]) -> Result<usize, StoreError> {
+        let parts = serde_json::to_string(parts).unwrap_or_else(|_| "[]".into());
         self.with(|c| {
             let tx = c.transaction()?;
             let now = now_ms();
             if tx.execute(
-                "INSERT OR IGNORE INTO published (update_id, at_ms) VALUES (?1, ?2)",
-                params![update, now],
+                "INSERT OR IGNORE INTO published (update_id, at_ms, parts) VALUES (?1, ?2, ?3)",
+                params![update, now, parts],
             )? == 0
             {
                 return Ok(0);
@@ -250,21 +310,40 @@ impl Store for SqliteStore {
         })
     }
 
+    fn is_published(&self, update: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT 1 FROM published WHERE update_id = ?1",
+                [update],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|r| r.is_some())
+        })
+    }
+
     fn due(&self, now: i64, limit: usize) -> Result<Vec<Delivery>, StoreError> {
         self.with(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT update_id, chat_id, attempts FROM outbox WHERE due_ms <= ?1
-                 ORDER BY due_ms, rowid LIMIT ?2",
+                "SELECT o.update_id, o.chat_id, o.attempts, p.parts
+                 FROM outbox o JOIN published p ON p.update_id = o.update_id
+                 WHERE o.due_ms <= ?1 ORDER BY o.due_ms, o.rowid LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![now, limit as i64], |r| {
+                let parts: String = r.get(3)?;
                 Ok(Delivery {
                     update: r.get(0)?,
                     chat: r.get(1)?,
                     attempts: r.get(2)?,
+                    parts: serde_json::from_str(&parts).unwrap_or_default(),
                 })
             })?;
             rows.collect()
         })
+    }
+
+    fn next_due(&self) -> Result<Option<i64>, StoreError> {
+        self.with(|c| c.query_row("SELECT MIN(due_ms) FROM outbox", [], |r| r.get(0)))
     }
 
     fn delivered(&self, update: &str, chat: i64) -> Result<(), StoreError> {

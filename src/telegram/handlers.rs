@@ -6,26 +6,84 @@
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{
-    ChatKind, InlineQuery, InlineQueryResult, InlineQueryResultArticle, InputMessageContent,
-    InputMessageContentText, LinkPreviewOptions, Me, ParseMode, ReplyParameters,
+    ChatKind, ChatMemberUpdated, InlineQuery, InlineQueryResult, InlineQueryResultArticle,
+    InputMessageContent, InputMessageContentText, LinkPreviewOptions, Me, ParseMode,
+    ReplyParameters,
 };
+
+use std::sync::Arc;
 
 use super::TgBot;
 use crate::answer::{Inbound, Reply, respond, route};
 use crate::knowledge::{KnowledgeBase, SharedKnowledge};
 use crate::render;
+use crate::subscriptions::{self, Store};
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-/// The routing tree: messages (text or not) and inline queries; everything else (channel posts,
-/// edited messages, chat-member changes) falls to the dispatcher's default handler.
+/// The routing tree: messages (text or not), inline queries and the bot's own membership
+/// changes; everything else (channel posts, edited messages) falls to the dispatcher's default
+/// handler.
 pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'static>> {
     dptree::entry()
         .branch(Update::filter_message().endpoint(on_message))
         .branch(Update::filter_inline_query().endpoint(on_inline_query))
+        .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member))
 }
 
-fn no_preview() -> LinkPreviewOptions {
+/// The bot was removed from a group or blocked in a private chat: unsubscribe that chat.
+async fn on_my_chat_member(upd: ChatMemberUpdated, store: Arc<dyn Store>) -> HandlerResult {
+    if !upd.new_chat_member.is_present() {
+        match store.unsubscribe(upd.chat.id.0) {
+            Ok(true) => log::info!("chat {} removed the bot: unsubscribed", upd.chat.id),
+            Ok(false) => {}
+            Err(e) => log::error!("cannot unsubscribe chat {}: {e}", upd.chat.id),
+        }
+    }
+    Ok(())
+}
+
+/// A group became a supergroup: its subscription follows it to the new id. Both service
+/// messages (in the old and the new chat) may arrive; moving twice is harmless.
+fn on_migration(msg: &Message, store: &dyn Store) -> bool {
+    let moved = match (msg.migrate_to_chat_id(), msg.migrate_from_chat_id()) {
+        (Some(new), _) => Some((msg.chat.id.0, new.0)),
+        (_, Some(old)) => Some((old.0, msg.chat.id.0)),
+        _ => None,
+    };
+    if let Some((old, new)) = moved {
+        match store.migrate(old, new) {
+            Ok(()) => log::info!("group {old} became supergroup {new}"),
+            Err(e) => log::error!("cannot move chat {old} to {new}: {e}"),
+        }
+    }
+    moved.is_some()
+}
+
+/// Whether the sender may change the chat's subscription: anyone in a private chat; in groups
+/// administrators, including an anonymous administrator posting as the group.
+async fn may_change(bot: &TgBot, msg: &Message, private: bool) -> bool {
+    if private
+        || msg
+            .sender_chat
+            .as_ref()
+            .is_some_and(|c| c.id == msg.chat.id)
+    {
+        return true;
+    }
+    let Some(user) = msg.from.as_ref() else {
+        return false;
+    };
+    match bot.get_chat_member(msg.chat.id, user.id).await {
+        Ok(member) => member.is_privileged(),
+        Err(e) => {
+            log::warn!("getChatMember in chat {} failed: {e}", msg.chat.id);
+            false
+        }
+    }
+}
+
+pub(super) fn no_preview() -> LinkPreviewOptions {
     LinkPreviewOptions {
         is_disabled: true,
         url: None,
@@ -35,8 +93,17 @@ fn no_preview() -> LinkPreviewOptions {
     }
 }
 
-async fn on_message(bot: TgBot, msg: Message, me: Me, kb: SharedKnowledge) -> HandlerResult {
+async fn on_message(
+    bot: TgBot,
+    msg: Message,
+    me: Me,
+    kb: SharedKnowledge,
+    store: Arc<dyn Store>,
+) -> HandlerResult {
     let private = matches!(msg.chat.kind, ChatKind::Private(_));
+    if on_migration(&msg, store.as_ref()) {
+        return Ok(());
+    }
     let Some(text) = msg.text() else {
         // Stickers, photos, service messages: a hint in private chats, silence in groups.
         if private && msg.from.is_some() && !is_service(&msg) {
@@ -63,9 +130,18 @@ async fn on_message(bot: TgBot, msg: Message, me: Me, kb: SharedKnowledge) -> Ha
         reply_to_bot,
         bot_username: me.username(),
     };
-    let Some(reply) = route(&kb, inbound) else {
+    let Some(mut reply) = route(&kb, inbound) else {
         return Ok(());
     };
+    if let Reply::ChatOnly(name) = &reply {
+        let allowed = name == "status" || may_change(&bot, &msg, private).await;
+        reply = Reply::Subscription(subscriptions::command(
+            store.as_ref(),
+            name,
+            msg.chat.id.0,
+            allowed,
+        ));
+    }
     send(&bot, &msg, !private, render::html(&kb, &reply)).await;
     Ok(())
 }

@@ -5,6 +5,7 @@
 //! calls getMe itself and turns a rejected token or an unreachable API into a [`RunError`].
 
 mod handlers;
+mod sender;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -19,9 +20,36 @@ use teloxide::update_listeners::webhooks;
 use teloxide::{ApiError, RequestError};
 
 use crate::answer::COMMANDS;
+use crate::delivery::DeliveryConfig;
 use crate::knowledge::SharedKnowledge;
+use crate::subscriptions::Store;
 
 pub use handlers::schema;
+pub use sender::TelegramSender;
+
+/// What the bot serves from: the knowledge, the subscription store, and where the knowledge
+/// lives on disk (watched for changes; `None` for the built-in copy).
+#[derive(Clone)]
+pub struct App {
+    pub knowledge: SharedKnowledge,
+    pub store: Arc<dyn Store>,
+    pub knowledge_dir: Option<std::path::PathBuf>,
+    pub delivery: DeliveryConfig,
+    /// How long file changes must settle before a reload.
+    pub reload_settle: Duration,
+}
+
+impl App {
+    pub fn new(knowledge: SharedKnowledge, store: Arc<dyn Store>) -> Self {
+        App {
+            knowledge,
+            store,
+            knowledge_dir: None,
+            delivery: DeliveryConfig::default(),
+            reload_settle: Duration::from_millis(300),
+        }
+    }
+}
 
 /// The bot as handlers see it: every send is paced by teloxide's `Throttle`.
 pub type TgBot = teloxide::adaptors::Throttle<Bot>;
@@ -81,6 +109,8 @@ pub enum RunError {
     Unreachable { url: String, reason: String },
     #[error("cannot set up the webhook: {0}")]
     Webhook(String),
+    #[error("{0}")]
+    Storage(#[from] crate::subscriptions::StoreError),
 }
 
 /// Removes the token from a message, whatever produced it.
@@ -163,9 +193,10 @@ async fn check(bot: &Bot, config: &Config) -> Result<teloxide::types::Me, RunErr
 /// handlers finish.
 pub async fn run(
     config: Config,
-    knowledge: SharedKnowledge,
+    app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
+    let knowledge = app.knowledge.clone();
     if config.token.trim().is_empty() {
         return Err(RunError::NoToken);
     }
@@ -180,8 +211,41 @@ pub async fn run(
         );
     }
     let throttled = bot.clone().throttle(config.limits);
+    // Updates added while the bot was down are owed now; those of a first start to nobody.
+    crate::delivery::publish_new(&knowledge.current(), app.store.as_ref())?;
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    // Broadcasts are paced by the worker itself, evenly (Throttle releases queued messages in
+    // bursts, and a burst in flight is what a crash would leave ambiguous); 95% of the overall
+    // limit leaves room for replies, which Throttle paces.
+    let mut delivery = app.delivery.clone();
+    let limits = &config.limits;
+    delivery.per_second = (limits.messages_per_sec_overall * 19 / 20).max(1);
+    delivery.per_chat_interval = Duration::from_secs(1) / limits.messages_per_sec_chat.max(1);
+    delivery.per_group_interval = Duration::from_secs(60)
+        / limits
+            .messages_per_min_channel_or_supergroup
+            .min(limits.messages_per_min_chat)
+            .max(1);
+    let worker = tokio::spawn(crate::delivery::run(
+        app.store.clone(),
+        Arc::new(TelegramSender::new(bot.clone())),
+        wake.clone(),
+        stop_rx.clone(),
+        delivery,
+    ));
+    let watcher = app.knowledge_dir.clone().map(|dir| {
+        tokio::spawn(crate::reload::watch(
+            dir,
+            knowledge.clone(),
+            app.store.clone(),
+            wake.clone(),
+            stop_rx.clone(),
+            app.reload_settle,
+        ))
+    });
     let mut dispatcher = Dispatcher::builder(throttled, schema())
-        .dependencies(dptree::deps![knowledge.clone()])
+        .dependencies(dptree::deps![knowledge.clone(), app.store.clone()])
         .default_handler(|upd| async move {
             log::debug!("unhandled update {}", upd.id.0);
         })
@@ -251,6 +315,12 @@ pub async fn run(
                 })?;
             let _ = server.await;
         }
+    }
+    // The dispatcher has finished its in-flight updates; let the worker settle its batch.
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    if let Some(w) = watcher {
+        let _ = w.await;
     }
     log::info!("stopped");
     Ok(())

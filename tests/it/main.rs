@@ -6,4 +6,5 @@ mod fake_api;
 mod fake_api_selftest;
 mod knowledge;
 mod store;
+mod subscribe;
 mod telegram;

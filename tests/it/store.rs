@@ -12,8 +12,12 @@ fn subscriptions_and_outbox_survive_reopening() {
         assert!(s.subscribe(1).unwrap());
         assert!(!s.subscribe(1).unwrap(), "second subscribe is harmless");
         assert!(s.subscribe(-2).unwrap());
-        assert_eq!(s.publish("u1").unwrap(), 2);
-        assert_eq!(s.publish("u1").unwrap(), 0, "an update is owed once");
+        assert_eq!(s.publish("u1", &["<b>u1</b>".to_string()]).unwrap(), 2);
+        assert_eq!(
+            s.publish("u1", &["<b>u1</b>".to_string()]).unwrap(),
+            0,
+            "an update is owed once"
+        );
         s.delivered("u1", 1).unwrap();
         s.delivered("u1", 1).unwrap();
         assert_eq!(s.status(1).unwrap().delivered, 1);
@@ -23,6 +27,8 @@ fn subscriptions_and_outbox_survive_reopening() {
     let due = s.due(i64::MAX, 10).unwrap();
     assert_eq!(due.len(), 1);
     assert_eq!((due[0].update.as_str(), due[0].chat), ("u1", -2));
+    assert_eq!(due[0].parts, ["<b>u1</b>"]);
+    assert!(s.is_published("u1").unwrap() && !s.is_published("u9").unwrap());
     // A new subscriber gets future updates only.
     assert!(s.subscribe(3).unwrap());
     assert_eq!(s.due(i64::MAX, 10).unwrap().len(), 1);
@@ -35,9 +41,9 @@ fn migration_moves_subscription_history_and_owed_messages() {
     let dir = tempfile::tempdir().unwrap();
     let s = SqliteStore::open(&dir.path().join("bot.db")).unwrap();
     s.subscribe(-5).unwrap();
-    s.publish("u1").unwrap();
+    s.publish("u1", &["<b>u1</b>".to_string()]).unwrap();
     s.delivered("u1", -5).unwrap();
-    s.publish("u2").unwrap();
+    s.publish("u2", &[]).unwrap();
     s.retry_later("u2", -5, i64::MAX).unwrap();
     s.migrate(-5, -1005).unwrap();
     assert!(!s.status(-5).unwrap().subscribed);

@@ -4,10 +4,13 @@
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use std::sync::Arc;
 use teloxide::adaptors::throttle::Limits;
 use tokio::sync::oneshot;
 use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
-use trade_talks_bot::telegram::{self, Config, RunError, WebhookConfig};
+
+use trade_talks_bot::subscriptions::SqliteStore;
+use trade_talks_bot::telegram::{self, App, Config, RunError, WebhookConfig};
 
 use crate::fake_api::{self as fake, Failure, FakeApi};
 
@@ -15,8 +18,10 @@ const WAIT: Duration = Duration::from_secs(10);
 
 pub struct Running {
     pub fake: FakeApi,
+    pub store: Arc<SqliteStore>,
     stop: Option<oneshot::Sender<()>>,
     handle: tokio::task::JoinHandle<Result<(), RunError>>,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Running {
@@ -45,18 +50,40 @@ pub fn fast_config(fake: &FakeApi) -> Config {
     config
 }
 
-pub async fn start_with(fake: FakeApi, config: Config) -> Running {
-    let (tx, rx) = oneshot::channel::<()>();
+/// A store in `dir` (reopened if it exists), and the App serving the built-in knowledge from it.
+pub fn app_in(dir: &std::path::Path) -> (App, Arc<SqliteStore>) {
+    let store = Arc::new(SqliteStore::open(&dir.join("bot.db")).unwrap());
     let kb = SharedKnowledge::new(KnowledgeBase::builtin().unwrap());
-    let handle = tokio::spawn(telegram::run(config, kb, async {
+    (App::new(kb, store.clone()), store)
+}
+
+/// Starts the bot with `app` and waits until it polls.
+pub async fn start_app(
+    fake: FakeApi,
+    config: Config,
+    app: App,
+    store: Arc<SqliteStore>,
+) -> Running {
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(telegram::run(config, app, async {
         let _ = rx.await;
     }));
     fake.wait_for("getUpdates", 1, WAIT).await;
     Running {
         fake,
+        store,
         stop: Some(tx),
         handle,
+        _dir: None,
     }
+}
+
+pub async fn start_with(fake: FakeApi, config: Config) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, store) = app_in(dir.path());
+    let mut running = start_app(fake, config, app, store).await;
+    running._dir = Some(dir);
+    running
 }
 
 pub async fn start() -> Running {
@@ -370,15 +397,12 @@ async fn failed_sends_are_survived_and_do_not_stall_other_chats() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
     let fake = FakeApi::start().await;
+    let dir = tempfile::tempdir().unwrap();
     let mut config = fast_config(&fake);
     config.token = "999:WRONG-SECRET-TOKEN".into();
-    let err = telegram::run(
-        config,
-        SharedKnowledge::new(KnowledgeBase::builtin().unwrap()),
-        std::future::pending(),
-    )
-    .await
-    .unwrap_err();
+    let err = telegram::run(config, app_in(dir.path()).0, std::future::pending())
+        .await
+        .unwrap_err();
     assert!(matches!(err, RunError::TokenRejected(_)), "{err:?}");
     assert!(!err.to_string().contains("WRONG-SECRET"), "{err}");
 
@@ -387,13 +411,9 @@ async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
     drop(closed);
     let mut config = fast_config(&fake);
     config.api_url = Some(format!("http://127.0.0.1:{port}/").parse().unwrap());
-    let err = telegram::run(
-        config,
-        SharedKnowledge::new(KnowledgeBase::builtin().unwrap()),
-        std::future::pending(),
-    )
-    .await
-    .unwrap_err();
+    let err = telegram::run(config, app_in(dir.path()).0, std::future::pending())
+        .await
+        .unwrap_err();
     assert!(matches!(err, RunError::Unreachable { .. }), "{err:?}");
     assert!(!err.to_string().contains(FakeApi::TOKEN), "{err}");
 }
@@ -413,14 +433,11 @@ async fn webhook_checks_the_secret_and_dispatches() {
             .unwrap(),
         secret: "s3cret-Value_1".into(),
     });
+    let dir = tempfile::tempdir().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(telegram::run(
-        config,
-        SharedKnowledge::new(KnowledgeBase::builtin().unwrap()),
-        async {
-            let _ = rx.await;
-        },
-    ));
+    let handle = tokio::spawn(telegram::run(config, app_in(dir.path()).0, async {
+        let _ = rx.await;
+    }));
     let set = fake.wait_for("setWebhook", 1, WAIT).await;
     assert_eq!(set[0].params["secret_token"], "s3cret-Value_1");
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -474,7 +491,9 @@ async fn webhook_checks_the_secret_and_dispatches() {
 fn the_binary_stops_cleanly_on_sigterm_and_never_logs_the_token() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let fake = rt.block_on(FakeApi::start());
+    let dir = tempfile::tempdir().unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
+        .current_dir(dir.path())
         .env("TELOXIDE_TOKEN", FakeApi::TOKEN)
         .env("TELOXIDE_API_URL", fake.url().as_str())
         .env("RUST_LOG", "trace")

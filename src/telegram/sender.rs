@@ -1,0 +1,60 @@
+//! The delivery worker's [`Sender`] over the Bot API: sends each part through the throttled bot
+//! and maps teloxide's errors onto what delivery must do.
+
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, ParseMode};
+use teloxide::{ApiError, RequestError};
+
+use super::handlers::no_preview;
+use crate::delivery::{SendError, Sender};
+
+/// Sends update messages with HTML parse mode and no link previews. It does no pacing: the
+/// delivery worker spaces its sends.
+pub struct TelegramSender {
+    bot: Bot,
+}
+
+impl TelegramSender {
+    pub fn new(bot: Bot) -> Self {
+        TelegramSender { bot }
+    }
+}
+
+/// Maps a failed request to what delivery does next.
+pub fn classify(e: &RequestError) -> SendError {
+    match e {
+        RequestError::RetryAfter(secs) => SendError::RetryAfter(secs.duration()),
+        RequestError::MigrateToChatId(id) => SendError::Migrated(id.0),
+        RequestError::Api(
+            api @ (ApiError::BotBlocked
+            | ApiError::BotKicked
+            | ApiError::BotKickedFromSupergroup
+            | ApiError::BotKickedFromChannel
+            | ApiError::ChatNotFound
+            | ApiError::UserDeactivated
+            | ApiError::CantInitiateConversation
+            | ApiError::CantTalkWithBots
+            | ApiError::GroupDeactivated),
+        ) => SendError::Gone(api.to_string()),
+        // teloxide knows only some 403 texts; any other "Forbidden: …" (e.g. kicked from a
+        // basic group) arrives as Unknown with Telegram's description.
+        RequestError::Api(ApiError::Unknown(desc)) if desc.starts_with("Forbidden") => {
+            SendError::Gone(desc.clone())
+        }
+        other => SendError::Transient(other.to_string()),
+    }
+}
+
+impl Sender for TelegramSender {
+    async fn send(&self, chat: i64, parts: Vec<String>) -> Result<(), SendError> {
+        for part in parts {
+            self.bot
+                .send_message(ChatId(chat), part)
+                .parse_mode(ParseMode::Html)
+                .link_preview_options(no_preview())
+                .await
+                .map_err(|e| classify(&e))?;
+        }
+        Ok(())
+    }
+}

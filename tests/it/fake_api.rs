@@ -455,9 +455,11 @@ async fn handle(
             return reply(code, body);
         }
     };
+    // Arrival time, taken before the lock, so a busy test reading the state does not bunch
+    // requests up in the record.
+    let at = Instant::now();
     let answer = {
         let mut st = inner.lock();
-        let at = Instant::now();
         let answer = decide(&mut st, &method, &token, &params, at);
         let error_code = match &answer {
             Answer::Reply(code, _) if *code != 200 => Some(*code),

@@ -1,6 +1,6 @@
-//! Delivery of published updates: the outbox worker and publishing. It paces nothing itself
-//! (the [`Sender`] does, e.g. teloxide's `Throttle`); it decides what to do with each outcome
-//! and records a delivery only after the message was accepted.
+//! Delivery of published updates: the outbox worker and publishing. The worker spaces its sends
+//! evenly (overall, per chat, per group), decides what to do with each outcome, and records a
+//! delivery only after the message was accepted; a [`Sender`] only sends.
 //!
 //! Why per-outcome handling matters: a blocked or kicked chat is unsubscribed, a migrated group
 //! gets the message at its new id, a 429 waits `retry_after`, anything else is retried with

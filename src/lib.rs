@@ -16,9 +16,15 @@
 //! - [`answer`]: commands and free-text questions to replies; the scorer and the abstention rules.
 //! - [`render`]: replies to plain text (terminal) or Telegram HTML, escaping and length limits.
 //! - [`terminal`]: the offline face of the bot (`ask`, `chat`).
+//! - [`subscriptions`]: the [`subscriptions::Store`] trait and its SQLite engine: subscribed
+//!   chats, the outbox of owed messages, delivery records, schema migrations.
+//! - [`delivery`]: publishing updates and the outbox worker, behind a small
+//!   [`delivery::Sender`] trait so it is tested without Telegram.
+//! - [`reload`]: watching `knowledge/` (and SIGHUP), swapping in valid knowledge, publishing.
+//! - [`telegram`]: the transport — dispatcher schema, handlers, webhook, the Telegram `Sender`.
 //!
-//! The dependency rule: nothing above names a teloxide type. Only the Telegram transport does,
-//! so the terminal, the tests and the bot all share the same core.
+//! The dependency rule: only [`telegram`] names a teloxide type, so the terminal, the tests and
+//! the bot all share the same core; nothing in the core depends on `telegram`.
 
 pub mod analyze;
 pub mod answer;

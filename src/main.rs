@@ -119,13 +119,20 @@ fn bot_config(args: RunArgs) -> Result<Config, ExitCode> {
 
 fn run_bot(dir: Option<&std::path::Path>, args: RunArgs) -> Result<(), ExitCode> {
     let kb = load(dir)?;
-    let store = SqliteStore::open(&args.db).map_err(|e| {
+    let db = args.db.clone();
+    let config = bot_config(args)?;
+    if config.token.trim().is_empty() {
+        eprintln!(
+            "error: no bot token: set TELOXIDE_TOKEN (or run `trade-talks-bot chat` offline)"
+        );
+        return Err(ExitCode::FAILURE);
+    }
+    let store = SqliteStore::open(&db).map_err(|e| {
         eprintln!("error: {e}");
         ExitCode::FAILURE
     })?;
     let mut app = App::new(SharedKnowledge::new(kb), Arc::new(store));
     app.knowledge_dir = knowledge_dir(dir);
-    let config = bot_config(args)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| io_failure(&e))?;
     runtime
         .block_on(telegram::run(config, app, telegram::termination_signal()))

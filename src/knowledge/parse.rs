@@ -597,11 +597,17 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
                 format!("date \"{}\" must be YYYY-MM-DD", raw.date.get_ref()),
             );
         }
-        for (field, value) in [("title", &raw.title), ("text", &raw.text)] {
-            if value.get_ref().trim().is_empty() {
+        for (field, value, max) in [("title", &raw.title, 200), ("text", &raw.text, 20_000)] {
+            let chars = value.get_ref().trim().chars().count();
+            if chars == 0 {
                 r.at(
                     value.span().start,
                     format!("update \"{uid}\": {field} is empty"),
+                );
+            } else if chars > max {
+                r.at(
+                    value.span().start,
+                    format!("update \"{uid}\": {field} has {chars} characters, at most {max}"),
                 );
             }
         }

@@ -104,6 +104,37 @@ fn chat_answers_until_quit_and_is_the_default_without_a_token() {
 }
 
 #[test]
+fn run_without_a_token_or_with_a_bad_database_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = bin().current_dir(dir.path()).arg("run").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("TELOXIDE_TOKEN") && !err.contains("panicked"),
+        "{err}"
+    );
+
+    let bad = dir.path().join("bad.db");
+    std::fs::write(
+        &bad,
+        "not a database, only some text that fills the first page of a file",
+    )
+    .unwrap();
+    let out = bin()
+        .env("TELOXIDE_TOKEN", "1:x")
+        .args(["run", "--db"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.db") && !err.contains("panicked") && !err.contains("1:x"),
+        "{err}"
+    );
+}
+
+#[test]
 fn check_summarises_good_knowledge_and_fails_with_file_line_on_bad() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
     let out = bin().args(["check"]).arg(&root).output().unwrap();

@@ -157,11 +157,6 @@ impl Analyzer {
         }
     }
 
-    /// Whether a (lowercased) word occurs anywhere in the knowledge or the lexicon.
-    pub fn is_known(&self, word: &str) -> bool {
-        self.known.contains(word)
-    }
-
     /// The closest known word within one edit (two for words of seven letters or more that
     /// keep their last letter), if
     /// exactly one candidate is closest; numbers and short words are never corrected.

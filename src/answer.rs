@@ -256,13 +256,13 @@ impl Index {
     }
 }
 
-/// A scored fact, for diagnostics and tests.
+/// A fact scored against a question.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scored {
-    pub fact: usize,
-    pub score: f32,
+struct Scored {
+    fact: usize,
+    score: f32,
     /// Share of the question's weight this fact covers on its own.
-    pub coverage: f32,
+    coverage: f32,
     /// Which of the question's terms it matches, in its own words or its source's (bit i = term i).
     matched: u64,
     /// Which it matches in its own words (answer, keys, patterns).
@@ -403,11 +403,6 @@ fn score_all(kb: &KnowledgeBase, question: &str) -> (Question, Vec<Scored>) {
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.fact.cmp(&b.fact)));
     (q, out)
-}
-
-/// Scores every current fact against a free-text question, best first (diagnostics).
-pub fn score(kb: &KnowledgeBase, question: &str) -> Vec<Scored> {
-    score_all(kb, question).1
 }
 
 /// Answers a free-text question.

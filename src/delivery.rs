@@ -94,6 +94,40 @@ pub fn publish_new(kb: &KnowledgeBase, store: &dyn Store) -> Result<usize, Store
     Ok(queued)
 }
 
+/// Evenly spaced send slots on a fixed schedule. A slot the timer delivers late is made up at
+/// once, so the average rate holds (a timer late by a millisecond would otherwise cost a third
+/// of it at a few hundred per second), but never more than [`Pacer::CATCH_UP`] slots, so a stall
+/// never turns into a burst.
+struct Pacer {
+    period: Duration,
+    next: tokio::time::Instant,
+}
+
+impl Pacer {
+    const CATCH_UP: u32 = 3;
+
+    fn new(per_second: u32) -> Self {
+        Pacer {
+            period: Duration::from_secs(1) / per_second.max(1),
+            next: tokio::time::Instant::now(),
+        }
+    }
+
+    /// Starts the schedule afresh (after idling).
+    fn restart(&mut self) {
+        self.next = tokio::time::Instant::now();
+    }
+
+    /// Waits for the next slot.
+    async fn wait(&mut self) {
+        let now = tokio::time::Instant::now();
+        let floor = now.checked_sub(self.period * Self::CATCH_UP).unwrap_or(now);
+        self.next = self.next.max(floor);
+        tokio::time::sleep_until(self.next).await;
+        self.next += self.period;
+    }
+}
+
 fn backoff(cfg: &DeliveryConfig, attempts: u32) -> Duration {
     let factor = 1u32.checked_shl(attempts.min(20)).unwrap_or(u32::MAX);
     cfg.backoff.saturating_mul(factor).min(cfg.max_backoff)
@@ -153,10 +187,7 @@ pub async fn run<S: Sender>(
     // When each chat was last sent to, so two updates in a row respect the per-chat limits.
     let mut last_sent: std::collections::HashMap<i64, tokio::time::Instant> =
         std::collections::HashMap::new();
-    // Ticks on a fixed schedule: a tick the timer delivers late is caught up at once, so the
-    // average rate holds (a late-by-one-millisecond timer would otherwise cost a third of it).
-    let mut pace = (cfg.per_second > 0)
-        .then(|| tokio::time::interval(Duration::from_secs(1) / cfg.per_second));
+    let mut pace = (cfg.per_second > 0).then(|| Pacer::new(cfg.per_second));
     loop {
         if *shutdown.borrow() {
             return;
@@ -182,7 +213,7 @@ pub async fn run<S: Sender>(
         }
         // Time spent idle or waiting for the previous batch is not made up with a burst.
         if let Some(p) = pace.as_mut() {
-            p.reset();
+            p.restart();
         }
         let mut tasks = JoinSet::new();
         let started = tokio::time::Instant::now();
@@ -203,7 +234,7 @@ pub async fn run<S: Sender>(
                 }
             }
             if let Some(p) = pace.as_mut() {
-                p.tick().await;
+                p.wait().await;
             }
             last_sent.insert(d.chat, tokio::time::Instant::now());
             let Ok(permit) = permits.clone().acquire_owned().await else {

@@ -1,6 +1,5 @@
 //! The `trade-talks-bot` command line: `ask`, `chat`, `check` (offline) and `run` (Telegram).
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -226,9 +225,6 @@ fn run() -> Result<(), ExitCode> {
 fn chat(dir: Option<&std::path::Path>) -> Result<(), ExitCode> {
     let kb = load(dir)?;
     let stdin = std::io::stdin();
-    if !stdin.is_terminal() {
-        log::debug!("chat reading from a pipe");
-    }
     terminal::chat(&kb, stdin.lock(), std::io::stdout().lock()).map_err(|e| io_failure(&e))
 }
 

@@ -12,8 +12,6 @@ use std::path::{Path, PathBuf};
 use crate::analyze::Analyzer;
 use crate::answer::Index;
 
-pub use parse::REPORTING_VERBS;
-
 /// The knowledge shipped with the binary, used when no `knowledge/` folder is found.
 pub const BUILTIN_ARTICLE: &str = include_str!("../../knowledge/article.txt");
 pub const BUILTIN_FACTS: &str = include_str!("../../knowledge/facts.toml");

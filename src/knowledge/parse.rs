@@ -15,7 +15,7 @@ use crate::answer::Index;
 
 /// Words that mark a sentence as somebody's statement: a fact drawn from such a sentence must be
 /// a claim with a speaker.
-pub const REPORTING_VERBS: &[&str] = &[
+const REPORTING_VERBS: &[&str] = &[
     "claimed",
     "claims",
     "argued",
@@ -289,6 +289,13 @@ enum Citable<'a> {
     Update { id: &'a str, text: &'a str },
 }
 
+/// Fact and update ids: non-empty ASCII letters, digits, `-` and `_`.
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 /// Validates one raw fact and converts it; problems go to `r`.
 fn convert_fact(
     raw: RawFact,
@@ -299,11 +306,7 @@ fn convert_fact(
     let start = r.problems.len();
     let id_at = raw.id.span().start;
     let id = raw.id.into_inner();
-    if id.is_empty()
-        || !id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
+    if !is_identifier(&id) {
         r.at(
             id_at,
             format!("fact id \"{id}\" must be letters, digits, - or _"),
@@ -578,11 +581,7 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         let start = r.problems.len();
         let uid_at = raw.id.span().start;
         let uid = raw.id.into_inner();
-        if uid.is_empty()
-            || !uid
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if !is_identifier(&uid) {
             r.at(
                 uid_at,
                 format!("update id \"{uid}\" must be letters, digits, - or _"),

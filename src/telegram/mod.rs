@@ -273,6 +273,12 @@ pub async fn run(
         token: config.token.clone(),
         what: "update listener error",
     });
+    // try_dispatch fails only when its first getMe does.
+    let token = config.token.clone();
+    let dispatch_failed = |e: RequestError| RunError::Unreachable {
+        url: "the Bot API".into(),
+        reason: redact(&e.to_string(), &token),
+    };
     match &config.webhook {
         None => {
             let listener = teloxide::update_listeners::Polling::builder(bot.clone())
@@ -283,10 +289,7 @@ pub async fn run(
             dispatcher
                 .try_dispatch_with_listener(listener, listener_errors)
                 .await
-                .map_err(|e| RunError::Unreachable {
-                    url: "the Bot API".into(),
-                    reason: redact(&e.to_string(), &config.token),
-                })?;
+                .map_err(dispatch_failed)?;
         }
         Some(w) => {
             let options = webhooks::Options::new(w.listen, w.url.clone())
@@ -309,10 +312,7 @@ pub async fn run(
             dispatcher
                 .try_dispatch_with_listener(listener, listener_errors)
                 .await
-                .map_err(|e| RunError::Unreachable {
-                    url: "the Bot API".into(),
-                    reason: redact(&e.to_string(), &config.token),
-                })?;
+                .map_err(dispatch_failed)?;
             let _ = server.await;
         }
     }

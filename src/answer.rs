@@ -37,6 +37,9 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("ask", "Ask a question: /ask what tariffs did the US set?"),
     ("source", "The source article"),
     ("latest", "The most recent updates"),
+    ("subscribe", "Get new updates about the talks in this chat"),
+    ("unsubscribe", "Stop updates in this chat"),
+    ("status", "Is this chat subscribed?"),
 ];
 
 /// What the bot replies, before rendering.

@@ -42,7 +42,7 @@ pub trait Sender: Send + Sync + 'static {
 /// Tuning of the worker.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
-    /// Sends in flight at once (the sender paces them).
+    /// Sends in flight at once (each starts in its own paced slot).
     pub concurrency: usize,
     /// Deliveries fetched from the outbox at a time.
     pub batch: usize,

@@ -84,16 +84,6 @@ fn help_blocks(kb: &KnowledgeBase, out: &mut Vec<Block>) {
             about: t.title.clone(),
         });
     }
-    for (name, about) in [
-        ("subscribe", "Get new updates about the talks in this chat"),
-        ("unsubscribe", "Stop updates in this chat"),
-        ("status", "Is this chat subscribed?"),
-    ] {
-        out.push(Block::Command {
-            name: name.into(),
-            about: about.into(),
-        });
-    }
     out.push(Block::Text {
         label: None,
         text: "Or just ask a question, e.g. “what tariffs did the US set on Chinese goods?” Every answer quotes the sentence of the article it comes from; claims are shown as claims.".into(),

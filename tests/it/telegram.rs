@@ -167,6 +167,10 @@ async fn private_chat_commands_free_text_and_odd_input() {
         "ask",
         "source",
         "topics",
+        "latest",
+        "subscribe",
+        "unsubscribe",
+        "status",
     ] {
         assert!(names.contains(&c), "{c} missing from {names:?}");
     }

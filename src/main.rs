@@ -80,6 +80,9 @@ struct RunArgs {
     /// Messages per second overall (Telegram: about 30).
     #[arg(long, default_value_t = 30)]
     overall_per_sec: u32,
+    /// Do not watch the knowledge folder; reload it only on SIGHUP.
+    #[arg(long)]
+    no_watch: bool,
     /// SQLite database of subscriptions and deliveries.
     #[arg(long, env = "TRADE_TALKS_DB", default_value = "trade-talks-bot.db")]
     db: std::path::PathBuf,
@@ -118,7 +121,7 @@ fn bot_config(args: RunArgs) -> Result<Config, ExitCode> {
 
 fn run_bot(dir: Option<&std::path::Path>, args: RunArgs) -> Result<(), ExitCode> {
     let kb = load(dir)?;
-    let db = args.db.clone();
+    let (db, watch_files) = (args.db.clone(), !args.no_watch);
     let config = bot_config(args)?;
     if config.token.trim().is_empty() {
         eprintln!(
@@ -132,6 +135,7 @@ fn run_bot(dir: Option<&std::path::Path>, args: RunArgs) -> Result<(), ExitCode>
     })?;
     let mut app = App::new(SharedKnowledge::new(kb), Arc::new(store));
     app.knowledge_dir = knowledge_dir(dir);
+    app.watch_files = watch_files;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| io_failure(&e))?;
     runtime
         .block_on(telegram::run(config, app, telegram::termination_signal()))

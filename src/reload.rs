@@ -51,8 +51,8 @@ fn reload_logged(dir: &Path, knowledge: &SharedKnowledge, store: &dyn Store, wak
     }
 }
 
-/// Watches `dir` (and SIGHUP) until `shutdown` turns true, reloading after each burst of
-/// changes settles for `settle`.
+/// Watches `dir` (unless `use_watcher` is false) and SIGHUP until `shutdown` turns true,
+/// reloading after each burst of changes settles for `settle`.
 pub async fn watch(
     dir: PathBuf,
     knowledge: SharedKnowledge,
@@ -60,17 +60,21 @@ pub async fn watch(
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
     settle: Duration,
+    use_watcher: bool,
 ) {
     let (tx, mut rx) = mpsc::unbounded_channel::<()>();
-    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        if let Ok(e) = event
-            && !e.kind.is_access()
-        {
-            let _ = tx.send(());
-        }
+    let watcher = use_watcher.then(|| {
+        notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+            if let Ok(e) = event
+                && !e.kind.is_access()
+            {
+                let _ = tx.send(());
+            }
+        })
     });
-    let _watcher = match watcher {
-        Ok(mut w) => match w.watch(&dir, notify::RecursiveMode::Recursive) {
+    let _watcher = match watcher.transpose() {
+        Ok(None) => None,
+        Ok(Some(mut w)) => match w.watch(&dir, notify::RecursiveMode::Recursive) {
             Ok(()) => Some(w),
             Err(e) => {
                 log::warn!("cannot watch {}: {e}; reload with SIGHUP", dir.display());
@@ -102,8 +106,7 @@ pub async fn watch(
                 continue;
             }
             _ = hangup => log::info!("SIGHUP: reloading knowledge"),
-            got = rx.recv() => {
-                if got.is_none() { return; }
+            Some(()) = rx.recv() => {
                 // Let a burst of writes (an editor saving, a copy) finish first.
                 tokio::time::sleep(settle).await;
                 while rx.try_recv().is_ok() {}

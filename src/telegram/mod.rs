@@ -37,6 +37,8 @@ pub struct App {
     pub delivery: DeliveryConfig,
     /// How long file changes must settle before a reload.
     pub reload_settle: Duration,
+    /// Watch the knowledge folder for changes (otherwise only SIGHUP reloads it).
+    pub watch_files: bool,
 }
 
 impl App {
@@ -47,6 +49,7 @@ impl App {
             knowledge_dir: None,
             delivery: DeliveryConfig::default(),
             reload_settle: Duration::from_millis(300),
+            watch_files: true,
         }
     }
 }
@@ -242,6 +245,7 @@ pub async fn run(
             wake.clone(),
             stop_rx.clone(),
             app.reload_settle,
+            app.watch_files,
         ))
     });
     let mut dispatcher = Dispatcher::builder(throttled, schema())

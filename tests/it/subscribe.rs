@@ -461,3 +461,45 @@ fn a_crash_mid_broadcast_then_restart_delivers_to_everyone_once() {
     let store = SqliteStore::open(&db).unwrap();
     assert_eq!(store.outbox_len().unwrap(), 0);
 }
+
+/// With the watcher off, a new update file waits for SIGHUP.
+#[test]
+fn sighup_reloads_the_knowledge() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let knowledge = knowledge_copy(dir.path());
+    let db = dir.path().join("bot.db");
+    SqliteStore::open(&db).unwrap().subscribe(77).unwrap();
+    let fake = rt.block_on(FakeApi::start());
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
+        .arg("--knowledge")
+        .arg(&knowledge)
+        .args(["run", "--no-watch", "--db"])
+        .arg(&db)
+        .env("TELOXIDE_TOKEN", FakeApi::TOKEN)
+        .env("TELOXIDE_API_URL", fake.url().as_str())
+        .env("NO_PROXY", "127.0.0.1")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    rt.block_on(fake.wait_for("getUpdates", 1, WAIT));
+    publish(
+        &knowledge,
+        "001.toml",
+        &update_file("hup", "Officials met again.", ""),
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(fake.sent_texts(77).is_empty(), "reloaded without SIGHUP");
+    let kill = |sig: &str| {
+        std::process::Command::new("kill")
+            .args([sig, &child.id().to_string()])
+            .status()
+            .unwrap()
+    };
+    assert!(kill("-HUP").success());
+    let texts = rt.block_on(wait_texts(&fake, 77, 1));
+    assert!(texts[0].contains("Update hup"), "{texts:?}");
+    kill("-TERM");
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+}

@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use fake_api::FakeApi;
-use teloxide::adaptors::throttle::Limits;
 use teloxide::prelude::*;
 
 const QUESTIONS: &[&str] = &[
@@ -23,15 +22,15 @@ const QUESTIONS: &[&str] = &[
     "how much of the world's rare earths does china mine",
 ];
 
-fn limits() -> Limits {
-    // Pacing is not what this measures: limits far above the load.
-    Limits {
-        messages_per_sec_chat: 10_000,
-        messages_per_min_chat: 600_000,
-        messages_per_min_channel_or_supergroup: 600_000,
-        messages_per_sec_overall: 100_000,
-    }
-}
+/// Pacing is not what this measures: limits far above the load.
+const PACING_FLAGS: [&str; 6] = [
+    "--per-chat-per-sec",
+    "10000",
+    "--per-group-per-min",
+    "600000",
+    "--overall-per-sec",
+    "100000",
+];
 
 struct Outcome {
     per_sec: f64,
@@ -39,13 +38,17 @@ struct Outcome {
     p99: Duration,
 }
 
-/// Pushes `n` updates spread over `chats` chats and waits for every reply.
-async fn drive(fake: &FakeApi, n: usize, chats: i64) -> Outcome {
+/// Pushes `n` updates spread over `chats` chats — all at once, or at `rate` per second — and
+/// waits for every reply.
+async fn drive(fake: &FakeApi, n: usize, chats: i64, rate: Option<u32>) -> Outcome {
     fake.wait_for("getUpdates", 1, Duration::from_secs(10))
         .await;
     let mut pushed: HashMap<i64, Vec<Instant>> = HashMap::new();
     let start = Instant::now();
     for i in 0..n {
+        if let Some(r) = rate {
+            tokio::time::sleep_until((start + Duration::from_secs(i as u64) / r).into()).await;
+        }
         let chat = 1 + (i as i64 % chats);
         let text = QUESTIONS[i % QUESTIONS.len()];
         pushed.entry(chat).or_default().push(Instant::now());
@@ -90,27 +93,20 @@ async fn drive(fake: &FakeApi, n: usize, chats: i64) -> Outcome {
 }
 
 /// Our bot: the real binary, as an operator runs it, pointed at the fake API.
-async fn run_ours(n: usize, chats: i64) -> Outcome {
+async fn run_ours(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
     let fake = FakeApi::start().await;
-    let l = limits();
     let dir = tempfile::tempdir().expect("temporary folder");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
         .current_dir(dir.path())
         .arg("run")
-        .args(["--per-chat-per-sec", &l.messages_per_sec_chat.to_string()])
-        .args(["--per-chat-per-min", &l.messages_per_min_chat.to_string()])
-        .args([
-            "--per-group-per-min",
-            &l.messages_per_min_channel_or_supergroup.to_string(),
-        ])
-        .args(["--overall-per-sec", &l.messages_per_sec_overall.to_string()])
+        .args(PACING_FLAGS)
         .env("TELOXIDE_TOKEN", FakeApi::TOKEN)
         .env("TELOXIDE_API_URL", fake.url().as_str())
         .env("NO_PROXY", "127.0.0.1")
         .env_remove("RUST_LOG")
         .spawn()
         .expect("the trade-talks-bot binary starts");
-    let out = drive(&fake, n, chats).await;
+    let out = drive(&fake, n, chats, rate).await;
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -118,21 +114,20 @@ async fn run_ours(n: usize, chats: i64) -> Outcome {
     out
 }
 
-async fn run_echo(n: usize, chats: i64) -> Outcome {
+async fn run_echo(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
     let fake = FakeApi::start().await;
-    let bot = fake.bot().throttle(limits());
-    let handler = Update::filter_message().endpoint(
-        |bot: teloxide::adaptors::Throttle<Bot>, msg: Message| async move {
-            if let Some(text) = msg.text() {
-                bot.send_message(msg.chat.id, text).await?;
-            }
-            Ok::<(), teloxide::RequestError>(())
-        },
-    );
+    // Bare: no pacing adaptor, nothing but teloxide's own parsing and a reply.
+    let bot = fake.bot();
+    let handler = Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
+        if let Some(text) = msg.text() {
+            bot.send_message(msg.chat.id, text).await?;
+        }
+        Ok::<(), teloxide::RequestError>(())
+    });
     let mut dispatcher = Dispatcher::builder(bot, handler).build();
     let stop = dispatcher.shutdown_token();
     let handle = tokio::spawn(async move { dispatcher.dispatch().await });
-    let out = drive(&fake, n, chats).await;
+    let out = drive(&fake, n, chats, rate).await;
     if let Ok(f) = stop.shutdown() {
         f.await;
     }
@@ -158,12 +153,35 @@ fn main() {
     let chats = env("E2E_CHATS", if quick { 6 } else { 300 }) as i64;
     let rounds = if quick { 1 } else { 5 };
     let rt = tokio::runtime::Runtime::new().expect("runtime");
+    // Throughput: every update at once, as after an outage.
+    compare(&rt, "burst", n, chats, None, rounds);
+    // Latency under a steady load well below capacity.
+    let paced = env("E2E_PACED_UPDATES", if quick { 40 } else { 1000 });
+    let rate = env("E2E_RATE", 200) as u32;
+    compare(
+        &rt,
+        &format!("steady {rate}/s"),
+        paced,
+        chats,
+        Some(rate),
+        rounds.min(3),
+    );
+}
+
+fn compare(
+    rt: &tokio::runtime::Runtime,
+    label: &str,
+    n: usize,
+    chats: i64,
+    rate: Option<u32>,
+    rounds: usize,
+) {
     let (mut ours, mut echo) = (Vec::new(), Vec::new());
     for round in 0..rounds {
-        let o = rt.block_on(run_ours(n, chats));
-        let e = rt.block_on(run_echo(n, chats));
+        let o = rt.block_on(run_ours(n, chats, rate));
+        let e = rt.block_on(run_echo(n, chats, rate));
         println!(
-            "round {round}: trade-talks-bot {:.0} upd/s p50 {:?} p99 {:?} | echo bot {:.0} upd/s p50 {:?} p99 {:?}",
+            "{label} round {round}: trade-talks-bot {:.0} upd/s p50 {:?} p99 {:?} | echo bot {:.0} upd/s p50 {:?} p99 {:?}",
             o.per_sec, o.p50, o.p99, e.per_sec, e.p50, e.p99
         );
         ours.push(o);
@@ -175,7 +193,7 @@ fn main() {
     );
     let ms = |v: Vec<Duration>| median(v.iter().map(|d| d.as_secs_f64() * 1000.0).collect());
     println!(
-        "median of {rounds}: {n} updates from {chats} chats — trade-talks-bot {o:.0} upd/s (p50 {:.1} ms, p99 {:.1} ms), echo bot {e:.0} upd/s (p50 {:.1} ms, p99 {:.1} ms), ratio {:.2}",
+        "{label}, median of {rounds}: {n} updates from {chats} chats — trade-talks-bot {o:.0} upd/s (p50 {:.1} ms, p99 {:.1} ms), echo bot {e:.0} upd/s (p50 {:.1} ms, p99 {:.1} ms), ratio {:.2}",
         ms(ours.iter().map(|x| x.p50).collect()),
         ms(ours.iter().map(|x| x.p99).collect()),
         ms(echo.iter().map(|x| x.p50).collect()),

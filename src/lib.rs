@@ -30,6 +30,7 @@ pub mod analyze;
 pub mod answer;
 pub mod delivery;
 pub mod knowledge;
+pub mod pacing;
 pub mod reload;
 pub mod render;
 pub mod subscriptions;

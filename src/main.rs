@@ -71,10 +71,7 @@ struct RunArgs {
     /// Messages per second to one chat (Telegram: about 1).
     #[arg(long, default_value_t = 1)]
     per_chat_per_sec: u32,
-    /// Messages per minute to one chat (Telegram: 20 in groups).
-    #[arg(long, default_value_t = 20)]
-    per_chat_per_min: u32,
-    /// Messages per minute to one supergroup or channel.
+    /// Messages per minute to one group, supergroup or channel (Telegram: 20).
     #[arg(long, default_value_t = 20)]
     per_group_per_min: u32,
     /// Messages per second overall (Telegram: about 30).
@@ -92,11 +89,10 @@ fn bot_config(args: RunArgs) -> Result<Config, ExitCode> {
     let token = std::env::var("TELOXIDE_TOKEN").unwrap_or_default();
     let mut config = Config::new(token);
     config.api_url = args.api_url;
-    config.limits = teloxide::adaptors::throttle::Limits {
-        messages_per_sec_chat: args.per_chat_per_sec,
-        messages_per_min_chat: args.per_chat_per_min,
-        messages_per_min_channel_or_supergroup: args.per_group_per_min,
-        messages_per_sec_overall: args.overall_per_sec,
+    config.limits = trade_talks_bot::pacing::Limits {
+        per_second: args.overall_per_sec.max(1),
+        per_chat_interval: std::time::Duration::from_secs(1) / args.per_chat_per_sec.max(1),
+        per_group_per_minute: args.per_group_per_min.max(1),
     };
     if let Some(url) = args.webhook_url {
         let Some(secret) = args.webhook_secret.filter(|s| {

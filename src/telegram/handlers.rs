@@ -1,8 +1,9 @@
 //! Routing and handlers: extract what the core needs from an update, call it, reply.
 //!
 //! Every send failure is logged and swallowed here, so one chat's trouble (blocked bot, network
-//! error, 429 after Throttle's retries) never stops the next update from being served.
+//! error, 429 after its retries) never stops the next update from being served.
 
+use teloxide::RequestError;
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -16,6 +17,7 @@ use std::sync::Arc;
 use super::TgBot;
 use crate::answer::{Inbound, Reply, respond, route};
 use crate::knowledge::{KnowledgeBase, SharedKnowledge};
+use crate::pacing::Limiter;
 use crate::render;
 use crate::subscriptions::{self, Store};
 
@@ -99,6 +101,7 @@ async fn on_message(
     me: Me,
     kb: SharedKnowledge,
     store: Arc<dyn Store>,
+    limiter: Arc<Limiter>,
 ) -> HandlerResult {
     let private = matches!(msg.chat.kind, ChatKind::Private(_));
     if on_migration(&msg, store.as_ref()) {
@@ -109,6 +112,7 @@ async fn on_message(
         if private && msg.from.is_some() && !is_service(&msg) {
             send(
                 &bot,
+                &limiter,
                 &msg,
                 false,
                 vec![render::escape(
@@ -142,7 +146,7 @@ async fn on_message(
             allowed,
         ));
     }
-    send(&bot, &msg, !private, render::html(&kb, &reply)).await;
+    send(&bot, &limiter, &msg, !private, render::html(&kb, &reply)).await;
     Ok(())
 }
 
@@ -154,8 +158,12 @@ fn is_service(msg: &Message) -> bool {
         || msg.pinned_message().is_some()
 }
 
-/// Sends the parts of a reply in order; in groups the first part replies to the question.
-async fn send(bot: &TgBot, msg: &Message, reply_to: bool, parts: Vec<String>) {
+/// How often a reply is tried again after Telegram asked to wait (429).
+const FLOOD_RETRIES: u32 = 2;
+
+/// Sends the parts of a reply in order, each when the limiter allows; in groups the first part
+/// replies to the question. A 429 is waited out and retried; other failures are logged.
+async fn send(bot: &TgBot, limiter: &Limiter, msg: &Message, reply_to: bool, parts: Vec<String>) {
     for (i, part) in parts.into_iter().enumerate() {
         let mut req = bot
             .send_message(msg.chat.id, part)
@@ -164,9 +172,25 @@ async fn send(bot: &TgBot, msg: &Message, reply_to: bool, parts: Vec<String>) {
         if reply_to && i == 0 {
             req = req.reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply());
         }
-        if let Err(e) = req.await {
-            log::warn!("reply to chat {} failed: {e}", msg.chat.id);
-            return;
+        let mut tries = 0;
+        loop {
+            limiter.acquire(msg.chat.id.0).await;
+            match req.send_ref().await {
+                Ok(_) => break,
+                Err(RequestError::RetryAfter(wait)) if tries < FLOOD_RETRIES => {
+                    tries += 1;
+                    log::warn!(
+                        "chat {}: flood limit, retrying in {:?}",
+                        msg.chat.id,
+                        wait.duration()
+                    );
+                    tokio::time::sleep(wait.duration()).await;
+                }
+                Err(e) => {
+                    log::warn!("reply to chat {} failed: {e}", msg.chat.id);
+                    return;
+                }
+            }
         }
     }
 }

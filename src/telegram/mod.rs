@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use teloxide::adaptors::throttle::Limits;
 use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::BotCommand;
@@ -54,8 +53,8 @@ impl App {
     }
 }
 
-/// The bot as handlers see it: every send is paced by teloxide's `Throttle`.
-pub type TgBot = teloxide::adaptors::Throttle<Bot>;
+/// The bot as handlers see it; sends are paced by the shared [`crate::pacing::Limiter`].
+pub type TgBot = Bot;
 
 /// Webhook mode: Telegram posts updates to `url`; we listen on `listen` at `url`'s path.
 #[derive(Debug, Clone)]
@@ -74,7 +73,7 @@ pub struct Config {
     pub api_url: Option<url::Url>,
     pub webhook: Option<WebhookConfig>,
     /// Pacing of outgoing messages (Telegram's published limits by default).
-    pub limits: Limits,
+    pub limits: crate::pacing::Limits,
     /// Long-polling timeout.
     pub poll_timeout: Duration,
 }
@@ -95,7 +94,7 @@ impl Config {
             token,
             api_url: None,
             webhook: None,
-            limits: Limits::default(),
+            limits: crate::pacing::Limits::default(),
             poll_timeout: Duration::from_secs(10),
         }
     }
@@ -213,26 +212,21 @@ pub async fn run(
             redact(&e.to_string(), &config.token)
         );
     }
-    let throttled = bot.clone().throttle(config.limits);
+    let limiter = Arc::new(crate::pacing::Limiter::new(config.limits));
     // Updates added while the bot was down are owed now; those of a first start to nobody.
     crate::delivery::publish_new(&knowledge.current(), app.store.as_ref())?;
     let wake = Arc::new(tokio::sync::Notify::new());
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    // Broadcasts are paced by the worker itself, evenly (Throttle releases queued messages in
-    // bursts, and a burst in flight is what a crash would leave ambiguous); 95% of the overall
-    // limit leaves room for replies, which Throttle paces.
+    // Broadcasts are also spaced evenly by the worker (a burst in flight is what a crash would
+    // leave ambiguous), at 95% of the overall limit so replies find room in the shared budget.
     let mut delivery = app.delivery.clone();
-    let limits = &config.limits;
-    delivery.per_second = (limits.messages_per_sec_overall * 19 / 20).max(1);
-    delivery.per_chat_interval = Duration::from_secs(1) / limits.messages_per_sec_chat.max(1);
-    delivery.per_group_interval = Duration::from_secs(60)
-        / limits
-            .messages_per_min_channel_or_supergroup
-            .min(limits.messages_per_min_chat)
-            .max(1);
+    let limits = config.limits;
+    delivery.per_second = (limits.per_second * 19 / 20).max(1);
+    delivery.per_chat_interval = limits.per_chat_interval;
+    delivery.per_group_interval = Duration::from_secs(60) / limits.per_group_per_minute.max(1);
     let worker = tokio::spawn(crate::delivery::run(
         app.store.clone(),
-        Arc::new(TelegramSender::new(bot.clone())),
+        Arc::new(TelegramSender::new(bot.clone(), limiter.clone())),
         wake.clone(),
         stop_rx.clone(),
         delivery,
@@ -248,8 +242,8 @@ pub async fn run(
             app.watch_files,
         ))
     });
-    let mut dispatcher = Dispatcher::builder(throttled, schema())
-        .dependencies(dptree::deps![knowledge.clone(), app.store.clone()])
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
+        .dependencies(dptree::deps![knowledge.clone(), app.store.clone(), limiter])
         .default_handler(|upd| async move {
             log::debug!("unhandled update {}", upd.id.0);
         })

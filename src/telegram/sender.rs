@@ -1,22 +1,26 @@
-//! The delivery worker's [`Sender`] over the Bot API: sends each part through the throttled bot
-//! and maps teloxide's errors onto what delivery must do.
+//! The delivery worker's [`Sender`] over the Bot API: sends each part when the shared limiter
+//! allows, and maps teloxide's errors onto what delivery must do.
 
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, ParseMode};
 use teloxide::{ApiError, RequestError};
 
+use std::sync::Arc;
+
 use super::handlers::no_preview;
 use crate::delivery::{SendError, Sender};
+use crate::pacing::Limiter;
 
-/// Sends update messages with HTML parse mode and no link previews. It does no pacing: the
-/// delivery worker spaces its sends.
+/// Sends update messages with HTML parse mode and no link previews, each part when the shared
+/// limiter allows.
 pub struct TelegramSender {
     bot: Bot,
+    limiter: Arc<Limiter>,
 }
 
 impl TelegramSender {
-    pub fn new(bot: Bot) -> Self {
-        TelegramSender { bot }
+    pub fn new(bot: Bot, limiter: Arc<Limiter>) -> Self {
+        TelegramSender { bot, limiter }
     }
 }
 
@@ -48,6 +52,7 @@ pub fn classify(e: &RequestError) -> SendError {
 impl Sender for TelegramSender {
     async fn send(&self, chat: i64, parts: Vec<String>) -> Result<(), SendError> {
         for part in parts {
+            self.limiter.acquire(chat).await;
             self.bot
                 .send_message(ChatId(chat), part)
                 .parse_mode(ParseMode::Html)

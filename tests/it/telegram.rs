@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use std::sync::Arc;
-use teloxide::adaptors::throttle::Limits;
 use tokio::sync::oneshot;
 use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
 
@@ -41,11 +40,10 @@ pub fn fast_config(fake: &FakeApi) -> Config {
     let mut config = Config::new(FakeApi::TOKEN.into());
     config.api_url = Some(fake.url());
     config.poll_timeout = Duration::from_secs(1);
-    config.limits = Limits {
-        messages_per_sec_chat: 100,
-        messages_per_min_chat: 6000,
-        messages_per_min_channel_or_supergroup: 6000,
-        messages_per_sec_overall: 1000,
+    config.limits = trade_talks_bot::pacing::Limits {
+        per_second: 1000,
+        per_chat_interval: Duration::from_millis(10),
+        per_group_per_minute: 6000,
     };
     config
 }
@@ -355,7 +353,7 @@ async fn failed_sends_are_survived_and_do_not_stall_other_chats() {
     bot.fake.push_update(fake::private_text(20, 20, "/tariffs"));
     let r = ask(&bot, 21, fake::private_text(21, 21, "/where")).await;
     assert!(text(&r).contains("Lancaster"));
-    // 429 with retry_after: Throttle waits and retries, the answer arrives.
+    // 429 with retry_after: the reply waits and is retried, the answer arrives.
     bot.fake
         .fail_next("sendMessage", Some(22), Failure::RetryAfter(1));
     let started = Instant::now();

@@ -54,23 +54,22 @@ async fn drive(fake: &FakeApi, n: usize, chats: i64, rate: Option<u32>) -> Outco
         pushed.entry(chat).or_default().push(Instant::now());
         fake.push_update(fake_api::private_text(chat, chat as u64, text));
     }
+    // Wait on the cheap counter; copying every recorded call while the bots run would load
+    // the machine more for longer replies and bias the comparison.
     let deadline = Instant::now() + Duration::from_secs(120);
-    let calls = loop {
-        let calls: Vec<_> = fake
-            .calls_to("sendMessage")
-            .into_iter()
-            .filter(|c| c.is_ok())
-            .collect();
-        if calls.len() >= n {
-            break calls;
-        }
+    while (fake.stats().sent as usize) < n {
         assert!(
             Instant::now() < deadline,
             "only {} of {n} replies",
-            calls.len()
+            fake.stats().sent
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
-    };
+    }
+    let calls: Vec<_> = fake
+        .calls_to("sendMessage")
+        .into_iter()
+        .filter(|c| c.is_ok())
+        .collect();
     let end = calls.iter().map(|c| c.at).max().unwrap_or(start);
     let mut seen: HashMap<i64, usize> = HashMap::new();
     let mut latencies: Vec<Duration> = calls
@@ -92,8 +91,41 @@ async fn drive(fake: &FakeApi, n: usize, chats: i64, rate: Option<u32>) -> Outco
     }
 }
 
+/// Our bot in this process (`E2E_INPROCESS=1`), under the same conditions as the echo bot.
+async fn run_ours_in_process(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
+    let fake = FakeApi::start().await;
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let store = std::sync::Arc::new(
+        trade_talks_bot::subscriptions::SqliteStore::open(&dir.path().join("bot.db"))
+            .expect("database"),
+    );
+    let kb = trade_talks_bot::knowledge::SharedKnowledge::new(
+        trade_talks_bot::knowledge::KnowledgeBase::builtin().expect("knowledge"),
+    );
+    let mut config = trade_talks_bot::telegram::Config::new(FakeApi::TOKEN.into());
+    config.api_url = Some(fake.url());
+    config.poll_timeout = Duration::from_secs(1);
+    config.limits = trade_talks_bot::pacing::Limits {
+        per_second: 100_000,
+        per_chat_interval: Duration::from_micros(100),
+        per_group_per_minute: 600_000,
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = trade_talks_bot::telegram::App::new(kb, store);
+    let handle = tokio::spawn(trade_talks_bot::telegram::run(config, app, async {
+        let _ = rx.await;
+    }));
+    let out = drive(&fake, n, chats, rate).await;
+    let _ = tx.send(());
+    let _ = handle.await;
+    out
+}
+
 /// Our bot: the real binary, as an operator runs it, pointed at the fake API.
 async fn run_ours(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
+    if std::env::var("E2E_INPROCESS").is_ok_and(|v| v == "1") {
+        return run_ours_in_process(n, chats, rate).await;
+    }
     let fake = FakeApi::start().await;
     let dir = tempfile::tempdir().expect("temporary folder");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
@@ -120,7 +152,14 @@ async fn run_echo(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
     let bot = fake.bot();
     let handler = Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
         if let Some(text) = msg.text() {
-            bot.send_message(msg.chat.id, text).await?;
+            // E2E_ECHO_PAD pads the echo to about our replies' size, to separate the cost of a
+            // longer message from the cost of answering.
+            let pad = std::env::var("E2E_ECHO_PAD")
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            bot.send_message(msg.chat.id, format!("{text}{}", "x".repeat(pad)))
+                .await?;
         }
         Ok::<(), teloxide::RequestError>(())
     });

@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
-use crate::knowledge::{KnowledgeBase, Update};
+use crate::knowledge::KnowledgeBase;
 use crate::render;
 use crate::subscriptions::{Delivery, Store, StoreError, now};
 
@@ -74,11 +74,6 @@ impl Default for DeliveryConfig {
     }
 }
 
-/// The message subscribers receive for an update.
-pub fn update_message(update: &Update) -> Vec<String> {
-    render::update_html(update)
-}
-
 /// Publishes every update of `kb` that was not published yet; returns how many deliveries were
 /// queued. Updates present at the first start are published to nobody, since nobody is
 /// subscribed yet: a subscriber only ever receives updates published after it subscribed.
@@ -86,7 +81,7 @@ pub fn publish_new(kb: &KnowledgeBase, store: &dyn Store) -> Result<usize, Store
     let mut queued = 0;
     for u in &kb.updates {
         if !store.is_published(&u.id)? {
-            let n = store.publish(&u.id, &update_message(u))?;
+            let n = store.publish(&u.id, &render::update_html(u))?;
             log::info!("published update {} to {n} chat(s)", u.id);
             queued += n;
         }

@@ -61,10 +61,6 @@ impl Limiter {
         }
     }
 
-    pub fn limits(&self) -> Limits {
-        self.limits
-    }
-
     /// Waits until a message to `chat` fits the limits, and counts it as sent.
     pub async fn acquire(&self, chat: i64) {
         loop {

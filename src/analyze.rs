@@ -199,7 +199,11 @@ impl Analyzer {
     /// Analyses text into tokens. With `correct_typos`, unknown words are first replaced by their
     /// closest known word (see [`Analyzer::correct`]).
     pub fn tokens(&self, text: &str, correct_typos: bool) -> Vec<Token> {
-        let mut words = split_words(text);
+        self.tokens_of(split_words(text), correct_typos)
+    }
+
+    /// [`Analyzer::tokens`] for text already split by [`split_words`].
+    pub fn tokens_of(&self, mut words: Vec<String>, correct_typos: bool) -> Vec<Token> {
         if correct_typos {
             for w in words.iter_mut() {
                 if let Some(c) = self.correct(w) {

@@ -309,11 +309,11 @@ impl Question {
 
 /// Scores every current fact that fits the question's kind, best first, with the analysed
 /// question for combining facts.
-fn score_all(kb: &KnowledgeBase, question: &str) -> (Question, Vec<Scored>) {
+fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) {
     let index = &kb.index;
-    let words = split_words(question);
     let kinds = question_kinds(&words);
-    let tokens = kb.analyzer.tokens(question, true);
+    let multi_part = is_multi_part(&words, &kinds);
+    let tokens = kb.analyzer.tokens_of(words, true);
     // "how would you describe…" asks the bot, not what somebody claimed.
     let claim_intent = tokens
         .iter()
@@ -350,7 +350,7 @@ fn score_all(kb: &KnowledgeBase, question: &str) -> (Question, Vec<Scored>) {
             .enumerate()
             .filter(|(_, (t, _))| strict_stems.contains(t.as_str()))
             .fold(0, |m, (i, _)| m | (1 << i)),
-        multi_part: is_multi_part(&words, &kinds),
+        multi_part,
         kinds: kinds.clone(),
         terms: terms.iter().map(|(t, _)| t.clone()).collect(),
         weights,
@@ -421,10 +421,11 @@ pub fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
     if chars > MAX_QUESTION_CHARS {
         return Reply::TooLong(chars);
     }
-    if split_words(question).is_empty() {
+    let words = split_words(question);
+    if words.is_empty() {
         return Reply::Empty;
     }
-    let (q, scored) = score_all(kb, question);
+    let (q, scored) = score_all(kb, words);
     // A question in several parts is checked as a whole below; each part alone may be partial.
     let eligible = |s: &Scored| {
         s.claim_ok
@@ -589,7 +590,7 @@ pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
         };
         out.push_str(&format!(" {}[{}{flags}{known}]", t.word, t.stem));
     }
-    let (q, scored) = score_all(kb, question);
+    let (q, scored) = score_all(kb, split_words(question));
     out.push_str(&format!("\nmulti-part: {}\n", q.multi_part));
     for s in scored.iter().take(6) {
         out.push_str(&format!(

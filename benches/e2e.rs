@@ -36,14 +36,52 @@ struct Outcome {
     per_sec: f64,
     p50: Duration,
     p99: Duration,
+    /// CPU time (user + system) of this process and its children per update: the fake API, the
+    /// driver and the bot together. Less noisy than wall time on a small machine.
+    cpu_per_update: Duration,
+    /// The bot process's share of it (zero when the bot runs in this process).
+    bot_cpu_per_update: Duration,
+}
+
+/// CPU time (user + system) used so far by this process, finished threads included.
+fn own_cpu() -> Duration {
+    // SAFETY: getrusage only writes into the zeroed struct we own.
+    let mut r: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut r) };
+    let tv = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+    };
+    tv(r.ru_utime) + tv(r.ru_stime)
+}
+
+/// CPU time used so far by the running process `pid`: the sum over its threads of
+/// `/proc/PID/task/TID/schedstat` (nanoseconds on a CPU).
+fn process_cpu(pid: u32) -> Duration {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Duration::ZERO;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .map(Duration::from_nanos)
+        .sum()
 }
 
 /// Pushes `n` updates spread over `chats` chats — all at once, or at `rate` per second — and
 /// waits for every reply.
-async fn drive(fake: &FakeApi, n: usize, chats: i64, rate: Option<u32>) -> Outcome {
+/// `bot_cpu` tells the CPU time of a bot running in another process (zero if in this one).
+async fn drive(
+    fake: &FakeApi,
+    n: usize,
+    chats: i64,
+    rate: Option<u32>,
+    bot_cpu: impl Fn() -> Duration,
+) -> Outcome {
     fake.wait_for("getUpdates", 1, Duration::from_secs(10))
         .await;
     let mut pushed: HashMap<i64, Vec<Instant>> = HashMap::new();
+    let (own_before, bot_before) = (own_cpu(), bot_cpu());
     let start = Instant::now();
     for i in 0..n {
         if let Some(r) = rate {
@@ -65,6 +103,8 @@ async fn drive(fake: &FakeApi, n: usize, chats: i64, rate: Option<u32>) -> Outco
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let bot_cpu_per_update = bot_cpu().saturating_sub(bot_before) / n as u32;
+    let cpu_per_update = own_cpu().saturating_sub(own_before) / n as u32 + bot_cpu_per_update;
     let calls: Vec<_> = fake
         .calls_to("sendMessage")
         .into_iter()
@@ -88,6 +128,8 @@ async fn drive(fake: &FakeApi, n: usize, chats: i64, rate: Option<u32>) -> Outco
         per_sec: n as f64 / end.duration_since(start).as_secs_f64(),
         p50: pct(0.50),
         p99: pct(0.99),
+        cpu_per_update,
+        bot_cpu_per_update,
     }
 }
 
@@ -115,7 +157,7 @@ async fn run_ours_in_process(n: usize, chats: i64, rate: Option<u32>) -> Outcome
     let handle = tokio::spawn(trade_talks_bot::telegram::run(config, app, async {
         let _ = rx.await;
     }));
-    let out = drive(&fake, n, chats, rate).await;
+    let out = drive(&fake, n, chats, rate, || Duration::ZERO).await;
     let _ = tx.send(());
     let _ = handle.await;
     out
@@ -138,7 +180,8 @@ async fn run_ours(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
         .env_remove("RUST_LOG")
         .spawn()
         .expect("the trade-talks-bot binary starts");
-    let out = drive(&fake, n, chats, rate).await;
+    let pid = child.id();
+    let out = drive(&fake, n, chats, rate, || process_cpu(pid)).await;
     let _ = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status();
@@ -146,32 +189,94 @@ async fn run_ours(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
     out
 }
 
-async fn run_echo(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
-    let fake = FakeApi::start().await;
-    // Bare: no pacing adaptor, nothing but teloxide's own parsing and a reply.
-    let bot = fake.bot();
-    let handler = Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
-        if let Some(text) = msg.text() {
-            // E2E_ECHO_PAD pads the echo to about our replies' size, to separate the cost of a
-            // longer message from the cost of answering.
-            let pad = std::env::var("E2E_ECHO_PAD")
-                .ok()
-                .and_then(|v| v.parse::<usize>().ok())
-                .unwrap_or(0);
-            bot.send_message(msg.chat.id, format!("{text}{}", "x".repeat(pad)))
-                .await?;
+/// A bare teloxide echo bot: no pacing adaptor, nothing but teloxide's own parsing and a reply,
+/// until `stop` resolves.
+async fn echo_bot(bot: Bot, stop: impl std::future::Future<Output = ()> + Send + 'static) {
+    // E2E_ECHO_PAD pads the echo to about our replies' size, to separate the cost of a longer
+    // message from the cost of answering.
+    let pad = "x".repeat(env_number("E2E_ECHO_PAD", 0));
+    let handler = Update::filter_message().endpoint(move |bot: Bot, msg: Message| {
+        let pad = pad.clone();
+        async move {
+            if let Some(text) = msg.text() {
+                bot.send_message(msg.chat.id, format!("{text}{pad}"))
+                    .await?;
+            }
+            Ok::<(), teloxide::RequestError>(())
         }
-        Ok::<(), teloxide::RequestError>(())
     });
     let mut dispatcher = Dispatcher::builder(bot, handler).build();
-    let stop = dispatcher.shutdown_token();
-    let handle = tokio::spawn(async move { dispatcher.dispatch().await });
-    let out = drive(&fake, n, chats, rate).await;
-    if let Ok(f) = stop.shutdown() {
-        f.await;
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        stop.await;
+        // Shutdown has been seen to hang once in many runs here; the measurement is taken by now.
+        loop {
+            match token.shutdown() {
+                Ok(done) => {
+                    let _ = tokio::time::timeout(Duration::from_secs(5), done).await;
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(600), dispatcher.dispatch())
+        .await
+        .ok();
+}
+
+/// The echo bot in its own process (this benchmark binary started again with
+/// `E2E_ECHO_API_URL`), so that it runs as our binary does: its own runtime, the dispatcher on the
+/// main thread. With `E2E_INPROCESS=1`, in this process like our bot.
+async fn run_echo(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
+    let fake = FakeApi::start().await;
+    if std::env::var("E2E_INPROCESS").is_ok_and(|v| v == "1") {
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let handle = tokio::spawn(echo_bot(fake.bot(), async {
+            let _ = rx.await;
+        }));
+        let out = drive(&fake, n, chats, rate, || Duration::ZERO).await;
+        let _ = tx.send(());
+        let _ = handle.await;
+        return out;
     }
-    let _ = handle.await;
+    let mut child = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .env("E2E_ECHO_API_URL", fake.url().as_str())
+        .env("NO_PROXY", "127.0.0.1")
+        .spawn()
+        .expect("the echo bot process starts");
+    let pid = child.id();
+    let out = drive(&fake, n, chats, rate, || process_cpu(pid)).await;
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let _ = child.wait();
     out
+}
+
+/// The echo bot process: serves the fake API at `url` until SIGTERM.
+fn echo_process(url: &str) {
+    let url = url.parse().expect("E2E_ECHO_API_URL is a URL");
+    let client = teloxide::net::default_reqwest_settings()
+        .no_proxy()
+        .build()
+        .expect("reqwest client");
+    let bot = Bot::with_client(FakeApi::TOKEN, client).set_api_url(url);
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    rt.block_on(echo_bot(bot, async {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            term.recv().await;
+        }
+    }));
+}
+
+fn env_number(key: &str, default: usize) -> usize {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -180,14 +285,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
+    if let Ok(url) = std::env::var("E2E_ECHO_API_URL") {
+        return echo_process(&url);
+    }
     // `cargo bench` passes --bench; `cargo test --benches` runs this once quickly.
     let quick = !std::env::args().any(|a| a == "--bench");
-    let env = |k: &str, d: usize| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
+    let env = env_number;
     let n = env("E2E_UPDATES", if quick { 60 } else { 3000 });
     let chats = env("E2E_CHATS", if quick { 6 } else { 300 }) as i64;
     let rounds = if quick { 1 } else { 5 };
@@ -220,8 +323,17 @@ fn compare(
         let o = rt.block_on(run_ours(n, chats, rate));
         let e = rt.block_on(run_echo(n, chats, rate));
         println!(
-            "{label} round {round}: trade-talks-bot {:.0} upd/s p50 {:?} p99 {:?} | echo bot {:.0} upd/s p50 {:?} p99 {:?}",
-            o.per_sec, o.p50, o.p99, e.per_sec, e.p50, e.p99
+            "{label} round {round}: trade-talks-bot {:.0} upd/s p50 {:?} p99 {:?} cpu/upd {:?} (bot {:?}) | echo bot {:.0} upd/s p50 {:?} p99 {:?} cpu/upd {:?} (bot {:?})",
+            o.per_sec,
+            o.p50,
+            o.p99,
+            o.cpu_per_update,
+            o.bot_cpu_per_update,
+            e.per_sec,
+            e.p50,
+            e.p99,
+            e.cpu_per_update,
+            e.bot_cpu_per_update
         );
         ours.push(o);
         echo.push(e);
@@ -231,6 +343,15 @@ fn compare(
         median(echo.iter().map(|x| x.per_sec).collect()),
     );
     let ms = |v: Vec<Duration>| median(v.iter().map(|d| d.as_secs_f64() * 1000.0).collect());
+    let us = |v: Vec<Duration>| median(v.iter().map(|d| d.as_secs_f64() * 1e6).collect());
+    let (oc, ec) = (
+        us(ours.iter().map(|x| x.cpu_per_update).collect()),
+        us(echo.iter().map(|x| x.cpu_per_update).collect()),
+    );
+    let (ob, eb) = (
+        us(ours.iter().map(|x| x.bot_cpu_per_update).collect()),
+        us(echo.iter().map(|x| x.bot_cpu_per_update).collect()),
+    );
     println!(
         "{label}, median of {rounds}: {n} updates from {chats} chats — trade-talks-bot {o:.0} upd/s (p50 {:.1} ms, p99 {:.1} ms), echo bot {e:.0} upd/s (p50 {:.1} ms, p99 {:.1} ms), ratio {:.2}",
         ms(ours.iter().map(|x| x.p50).collect()),
@@ -238,5 +359,9 @@ fn compare(
         ms(echo.iter().map(|x| x.p50).collect()),
         ms(echo.iter().map(|x| x.p99).collect()),
         o / e
+    );
+    println!(
+        "{label}, median of {rounds}: CPU per update (fake API, driver and bot together) — trade-talks-bot {oc:.0} µs (bot process {ob:.0} µs), echo bot {ec:.0} µs (bot process {eb:.0} µs), ratio {:.2}",
+        oc / ec
     );
 }

@@ -3,7 +3,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use trade_talks_bot::answer::respond;
+use trade_talks_bot::answer::{Inbound, respond, route};
 use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
 use trade_talks_bot::render;
 
@@ -41,6 +41,30 @@ fn answering(c: &mut Criterion) {
     });
     c.bench_function("command_and_html_render", |b| {
         b.iter(|| render::html(&kb, &respond(&kb, black_box("/tariffs"), None)))
+    });
+    // What the bot does per message in `cargo bench --bench e2e`: route and render its mix.
+    let mix = [
+        "/tariffs",
+        "who attended the talks?",
+        "what tariff does beijing charge on american goods",
+        "what is the weather in paris",
+        "/claims",
+        "how much of the world's rare earths does china mine",
+    ];
+    c.bench_function("e2e_mix_route_and_render_6", |b| {
+        b.iter(|| {
+            for q in mix {
+                let inbound = Inbound {
+                    text: black_box(q),
+                    private: true,
+                    reply_to_bot: false,
+                    bot_username: "TradeTalksBot",
+                };
+                if let Some(reply) = route(&kb, inbound) {
+                    black_box(render::html(&kb, &reply));
+                }
+            }
+        })
     });
     let files = KnowledgeFiles::builtin();
     c.bench_function("load_knowledge", |b| {

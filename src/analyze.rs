@@ -4,7 +4,7 @@
 //! Facts and questions go through the same pipeline, so "duties on Chinese imports" and
 //! "tariffs on china" meet in the same terms (`tariff on china import`).
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
@@ -80,17 +80,25 @@ pub fn numbers(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What the lexicon says about one known word, worked out once when the analyser is built so
+/// that a question costs one lookup per word instead of a stemmer run and four set lookups.
+#[derive(Debug, Clone)]
+struct WordInfo {
+    stem: String,
+    stop: bool,
+    claim: bool,
+    strict: bool,
+}
+
 /// The analyser: built once per knowledge base, shared by every question.
 pub struct Analyzer {
     /// first word of a variant → (variant words, canonical), longest variants first.
     phrases: HashMap<String, Vec<(Vec<String>, String)>>,
-    stop: HashSet<String>,
-    claim: HashSet<String>,
-    strict: HashSet<String>,
     stemmer: Stemmer,
     /// Known words (with their length in chars) by first letter, for typo correction.
     vocab: HashMap<char, Vec<(usize, String)>>,
-    known: HashSet<String>,
+    /// Every known word (lexicon, facts, article) and canonical synonym, with its stem and flags.
+    known: HashMap<String, WordInfo>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -106,8 +114,8 @@ impl Analyzer {
     /// Builds the analyser from the lexicon; `extra_vocab` is text whose words count as known
     /// for typo correction (the facts and the article).
     pub fn new<'a>(lexicon: &LexiconData, extra_vocab: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut phrases: HashMap<String, Vec<(Vec<String>, String)>> = HashMap::new();
-        let mut known: HashSet<String> = HashSet::new();
+        let mut phrases: HashMap<String, Vec<(Vec<String>, String)>> = HashMap::default();
+        let mut known: HashSet<String> = HashSet::default();
         for (canonical, variants) in &lexicon.synonyms {
             known.insert(canonical.clone());
             for v in variants {
@@ -133,7 +141,7 @@ impl Analyzer {
         for text in extra_vocab {
             known.extend(split_words(text));
         }
-        let mut vocab: HashMap<char, Vec<(usize, String)>> = HashMap::new();
+        let mut vocab: HashMap<char, Vec<(usize, String)>> = HashMap::default();
         for w in &known {
             let len = w.chars().count();
             match w.chars().next() {
@@ -146,12 +154,22 @@ impl Analyzer {
         for list in vocab.values_mut() {
             list.sort();
         }
+        let stemmer = Stemmer::create(Algorithm::English);
+        let known = known
+            .into_iter()
+            .map(|w| {
+                let info = WordInfo {
+                    stem: stemmer.stem(&w).into_owned(),
+                    stop: stop.contains(&w),
+                    claim: claim.contains(&w),
+                    strict: strict.contains(&w),
+                };
+                (w, info)
+            })
+            .collect();
         Analyzer {
             phrases,
-            stop,
-            claim,
-            strict,
-            stemmer: Stemmer::create(Algorithm::English),
+            stemmer,
             vocab,
             known,
         }
@@ -163,7 +181,7 @@ impl Analyzer {
     pub fn correct(&self, word: &str) -> Option<String> {
         let len = word.chars().count();
         let first = word.chars().next()?;
-        if len < 4 || first.is_ascii_digit() || self.known.contains(word) {
+        if len < 4 || first.is_ascii_digit() || self.known.contains_key(word) {
             return None;
         }
         let limit = if len >= 7 { 2 } else { 1 };
@@ -229,17 +247,24 @@ impl Analyzer {
                 Some((c, n)) => (c.to_string(), n),
                 None => (words[i].clone(), 1),
             };
-            let stop = canonical.is_none() && self.stop.contains(&word);
-            let claim = self.claim.contains(&word) || self.claim.contains(&words[i]);
-            let strict = self.strict.contains(&word);
-            let stem = self.stemmer.stem(&word).into_owned();
-            out.push(Token {
-                word,
-                stem,
-                stop,
-                claim,
-                strict,
-            });
+            // Stop, claim and strict words are all known: an unknown word has no flags.
+            let token = match self.known.get(&word) {
+                Some(info) => Token {
+                    stem: info.stem.clone(),
+                    stop: canonical.is_none() && info.stop,
+                    claim: info.claim || self.known.get(&words[i]).is_some_and(|w| w.claim),
+                    strict: info.strict,
+                    word,
+                },
+                None => Token {
+                    stem: self.stemmer.stem(&word).into_owned(),
+                    stop: false,
+                    claim: self.known.get(&words[i]).is_some_and(|w| w.claim),
+                    strict: false,
+                    word,
+                },
+            };
+            out.push(token);
             i += used;
         }
         out

@@ -6,7 +6,7 @@
 //! most of what it asks: a word the knowledge has never seen ("Japan", "age", "signed") weighs
 //! heavily against answering, because a wrong answer is worse than none.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::analyze::{Analyzer, Token, split_words};
 use crate::knowledge::{Ask, Fact, KnowledgeBase, Topic};
@@ -163,24 +163,54 @@ fn terms_and_pairs(tokens: &[Token]) -> (Vec<Term>, Vec<Pair>) {
     (terms, pairs)
 }
 
+/// A set of term ids, one bit each.
+#[derive(Debug, Default, Clone)]
+struct TermSet(Vec<u64>);
+
+impl TermSet {
+    fn insert(&mut self, id: u32) {
+        let (word, bit) = (id as usize / 64, id % 64);
+        if self.0.len() <= word {
+            self.0.resize(word + 1, 0);
+        }
+        self.0[word] |= 1 << bit;
+    }
+
+    fn contains(&self, id: u32) -> bool {
+        self.0
+            .get(id as usize / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+}
+
 #[derive(Debug)]
 struct FactEntry {
     /// Terms of the fact's own answer, keys, patterns and topics.
-    terms: HashSet<String>,
+    terms: TermSet,
     /// Terms only its cited source uses: they let a question use the article's wording, but
     /// score less, since several facts share one sentence.
-    source_terms: HashSet<String>,
-    pairs: HashSet<(String, String)>,
+    source_terms: TermSet,
+    /// Ids of its word pairs, sorted.
+    pairs: Vec<u32>,
     len: f32,
     active: bool,
 }
 
 /// The scorer's precomputed view of the facts; built once per knowledge base.
+///
+/// Terms (stems) and word pairs are numbered when the index is built, so scoring a question
+/// compares numbers and tests bits instead of hashing strings for every fact.
 #[derive(Debug)]
 pub struct Index {
     entries: Vec<FactEntry>,
-    idf: HashMap<String, f32>,
-    pair_idf: HashMap<(String, String), f32>,
+    /// stem → term id, for every stem of a fact, its source or its word pairs.
+    term_ids: HashMap<String, u32>,
+    /// By term id; `None` for a stem no current fact uses as a term.
+    idf: Vec<Option<f32>>,
+    /// (term, term) → pair id.
+    pair_ids: HashMap<(u32, u32), u32>,
+    /// By pair id.
+    pair_idf: Vec<f32>,
     unknown_weight: f32,
     avg_len: f32,
 }
@@ -192,10 +222,12 @@ impl Index {
         topics: &[Topic],
         analyzer: &Analyzer,
     ) -> Index {
-        let mut entries = Vec::with_capacity(facts.len());
+        // First the terms and pairs of each fact as strings, then numbered.
+        let mut raw: Vec<(HashSet<String>, HashSet<String>, HashSet<Pair>)> =
+            Vec::with_capacity(facts.len());
         for (f, source) in facts.iter().zip(source_texts) {
-            let mut terms = HashSet::new();
-            let mut pairs = HashSet::new();
+            let mut terms = HashSet::default();
+            let mut pairs = HashSet::default();
             let mut texts: Vec<&str> = vec![f.answer.as_str()];
             texts.extend(f.keys.iter().map(String::as_str));
             texts.extend(f.patterns.iter().map(String::as_str));
@@ -220,42 +252,92 @@ impl Index {
                 .map(|(s, _)| s)
                 .filter(|s| !terms.contains(s))
                 .collect();
-            entries.push(FactEntry {
+            raw.push((terms, source_terms, pairs));
+        }
+        let active: Vec<bool> = facts.iter().map(|f| f.superseded_by.is_none()).collect();
+        let n = active.iter().filter(|a| **a).count().max(1) as f32;
+        // Document frequencies over the current facts; every stem and pair gets an id.
+        let mut term_ids: HashMap<String, u32> = HashMap::default();
+        let mut df: Vec<usize> = Vec::new();
+        let mut pair_ids: HashMap<(u32, u32), u32> = HashMap::default();
+        let mut pair_df: Vec<usize> = Vec::new();
+        let mut term_id = |t: &String, df: &mut Vec<usize>| -> u32 {
+            let next = term_ids.len() as u32;
+            let id = *term_ids.entry(t.clone()).or_insert(next);
+            if id == next {
+                df.push(0);
+            }
+            id
+        };
+        let mut entries = Vec::with_capacity(raw.len());
+        for ((terms, source_terms, pairs), &is_active) in raw.iter().zip(&active) {
+            let mut entry = FactEntry {
+                terms: TermSet::default(),
+                source_terms: TermSet::default(),
+                pairs: Vec::with_capacity(pairs.len()),
                 len: terms.len() as f32,
-                terms,
-                source_terms,
-                pairs,
-                active: f.superseded_by.is_none(),
-            });
-        }
-        let active: Vec<&FactEntry> = entries.iter().filter(|e| e.active).collect();
-        let n = active.len().max(1) as f32;
-        let mut df: HashMap<String, usize> = HashMap::new();
-        let mut pair_df: HashMap<(String, String), usize> = HashMap::new();
-        for e in &active {
-            for t in e.terms.iter().chain(&e.source_terms) {
-                *df.entry(t.clone()).or_default() += 1;
+                active: is_active,
+            };
+            for t in terms {
+                let id = term_id(t, &mut df);
+                entry.terms.insert(id);
+                df[id as usize] += usize::from(is_active);
             }
-            for p in &e.pairs {
-                *pair_df.entry(p.clone()).or_default() += 1;
+            for t in source_terms {
+                let id = term_id(t, &mut df);
+                entry.source_terms.insert(id);
+                df[id as usize] += usize::from(is_active);
             }
+            for (a, b) in pairs {
+                let key = (term_id(a, &mut df), term_id(b, &mut df));
+                let next = pair_ids.len() as u32;
+                let id = *pair_ids.entry(key).or_insert(next);
+                if id == next {
+                    pair_df.push(0);
+                }
+                pair_df[id as usize] += usize::from(is_active);
+                entry.pairs.push(id);
+            }
+            entry.pairs.sort_unstable();
+            entries.push(entry);
         }
-        let idf = df
-            .into_iter()
-            .map(|(t, d)| (t, (1.0 + n / d as f32).ln()))
-            .collect();
-        let pair_idf = pair_df
-            .into_iter()
-            .map(|(p, d)| (p, (1.0 + n / d as f32).ln()))
-            .collect();
-        let avg_len = active.iter().map(|e| e.len).sum::<f32>() / n;
+        let unknown_weight = (1.0 + n).ln();
+        let idf_of = |d: usize| {
+            if d == 0 {
+                None
+            } else {
+                Some((1.0 + n / d as f32).ln())
+            }
+        };
+        let idf = df.iter().map(|&d| idf_of(d)).collect();
+        let pair_idf = pair_df.iter().map(|&d| idf_of(d).unwrap_or(0.0)).collect();
+        let avg_len = entries
+            .iter()
+            .filter(|e| e.active)
+            .map(|e| e.len)
+            .sum::<f32>()
+            / n;
         Index {
             entries,
+            term_ids,
             idf,
+            pair_ids,
             pair_idf,
-            unknown_weight: (1.0 + n).ln(),
+            unknown_weight,
             avg_len: avg_len.max(1.0),
         }
+    }
+
+    /// The id of a stem and its weight, if some current fact uses it as a term.
+    fn term(&self, stem: &str) -> Option<(u32, f32)> {
+        let id = *self.term_ids.get(stem)?;
+        Some((id, self.idf[id as usize]?))
+    }
+
+    /// The id of a word pair some fact uses.
+    fn pair(&self, (a, b): &Pair) -> Option<u32> {
+        let key = (*self.term_ids.get(a)?, *self.term_ids.get(b)?);
+        self.pair_ids.get(&key).copied()
     }
 }
 
@@ -329,14 +411,16 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
     let terms: Vec<(String, bool)> = terms
         .into_iter()
         .filter(|(t, _)| {
-            t.chars().count() > 2 || index.idf.contains_key(t) || strict_stems.contains(t.as_str())
+            t.chars().count() > 2 || index.term(t).is_some() || strict_stems.contains(t.as_str())
         })
         .take(64)
         .collect();
-    let weights: Vec<f32> = terms
+    let known: Vec<Option<(u32, f32)>> = terms.iter().map(|(t, _)| index.term(t)).collect();
+    let weights: Vec<f32> = known
         .iter()
-        .map(|(t, _)| index.idf.get(t).copied().unwrap_or(index.unknown_weight))
+        .map(|k| k.map_or(index.unknown_weight, |(_, w)| w))
         .collect();
+    let pair_ids: Vec<u32> = pairs.iter().filter_map(|p| index.pair(p)).collect();
     let q = Question {
         required_weight: terms
             .iter()
@@ -372,12 +456,14 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
         let denom = 1.0 + K1 * (1.0 - B + B * e.len / index.avg_len);
         let (mut matched, mut own) = (0u64, 0u64);
         let mut s = 0.0;
-        for (j, (t, w)) in q.terms.iter().zip(&q.weights).enumerate() {
-            if e.terms.contains(t) {
+        for (j, (k, w)) in known.iter().zip(&q.weights).enumerate() {
+            // A stem no current fact uses matches none.
+            let Some((id, _)) = k else { continue };
+            if e.terms.contains(*id) {
                 matched |= 1 << j;
                 own |= 1 << j;
                 s += w * (K1 + 1.0) / denom;
-            } else if e.source_terms.contains(t) {
+            } else if e.source_terms.contains(*id) {
                 matched |= 1 << j;
                 s += SOURCE_WEIGHT * w * (K1 + 1.0) / denom;
             }
@@ -385,9 +471,9 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
         if own == 0 {
             continue;
         }
-        for p in &pairs {
-            if e.pairs.contains(p) {
-                s += index.pair_idf.get(p).copied().unwrap_or(0.0);
+        for p in &pair_ids {
+            if e.pairs.binary_search(p).is_ok() {
+                s += index.pair_idf[*p as usize];
             }
         }
         out.push(Scored {
@@ -583,7 +669,7 @@ pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
                 flags.push_str(f);
             }
         }
-        let known = if t.stop || kb.index.idf.contains_key(&t.stem) {
+        let known = if t.stop || kb.index.term(&t.stem).is_some() {
             ""
         } else {
             " unknown"

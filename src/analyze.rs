@@ -44,17 +44,17 @@ fn is_invisible(c: char) -> bool {
 pub fn split_words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    let chars: Vec<char> = text.chars().filter(|c| !is_invisible(*c)).collect();
-    for (i, &c) in chars.iter().enumerate() {
-        let decimal_point = (c == '.' || c == ',')
-            && cur.chars().last().is_some_and(|p| p.is_ascii_digit())
-            && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit());
-        if c.is_alphanumeric() || decimal_point {
-            if decimal_point {
-                cur.push('.');
-            } else {
-                cur.extend(c.to_lowercase());
-            }
+    let mut chars = text.chars().filter(|c| !is_invisible(*c)).peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_alphanumeric() {
+            cur.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
+            cur.extend(c.to_lowercase());
+        } else if (c == '.' || c == ',')
+            && cur.ends_with(|p: char| p.is_ascii_digit())
+            && chars.peek().is_some_and(|n| n.is_ascii_digit())
+        {
+            cur.push('.');
         } else if !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
@@ -63,6 +63,32 @@ pub fn split_words(text: &str) -> Vec<String> {
         out.push(cur);
     }
     out
+}
+
+/// Whether two ASCII words differ in more than `limit` letters counted as multisets ("bag
+/// distance"). Every edit changes that count by at most one, so it is a cheap lower bound of the
+/// edit distance that rules most candidates out before the real distance is computed. `false`
+/// for non-ASCII words (no bound known).
+fn bag_distance_exceeds(a: &str, b: &str, limit: usize) -> bool {
+    if !a.is_ascii() || !b.is_ascii() {
+        return false;
+    }
+    let mut counts = [0i32; 128];
+    for c in a.bytes() {
+        counts[c as usize] += 1;
+    }
+    for c in b.bytes() {
+        counts[c as usize] -= 1;
+    }
+    let (mut more, mut fewer) = (0, 0);
+    for n in counts {
+        if n > 0 {
+            more += n;
+        } else {
+            fewer -= n;
+        }
+    }
+    more.max(fewer) as usize > limit
 }
 
 /// Every number written in a text, as it is written ("30", "2.9", "90").
@@ -188,7 +214,7 @@ impl Analyzer {
         let mut best: Option<(usize, &String)> = None;
         let mut tie = false;
         for (cand_len, cand) in self.vocab.get(&first).into_iter().flatten() {
-            if cand_len.abs_diff(len) > limit {
+            if cand_len.abs_diff(len) > limit || bag_distance_exceeds(word, cand, limit) {
                 continue;
             }
             let d = strsim::osa_distance(word, cand);
@@ -310,6 +336,21 @@ mod tests {
         );
         assert!(t[0].stop && !t[1].stop && t[2].claim);
         assert_eq!(t[3].stem, "tariff");
+    }
+
+    #[test]
+    fn bag_distance_never_exceeds_the_edit_distance() {
+        let words = [
+            "tariff", "tarrifs", "tariffs", "lutnick", "lutnik", "ltunick", "greer",
+        ];
+        for a in words {
+            for b in words {
+                let d = strsim::osa_distance(a, b);
+                assert!(!bag_distance_exceeds(a, b, d), "{a} {b}");
+            }
+        }
+        assert!(bag_distance_exceeds("weather", "whether", 0));
+        assert!(bag_distance_exceeds("paris", "talks", 1));
     }
 
     #[test]

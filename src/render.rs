@@ -2,43 +2,52 @@
 //! escaped, every fact carries its citation, claims read as claims, and HTML output is split into
 //! messages within Telegram's 4096-character limit.
 
+use std::borrow::Cow;
+
 use crate::answer::{COMMANDS, Reply};
 use crate::knowledge::{Fact, FactKind, KnowledgeBase, Source};
 
 /// Telegram's limit on one message's text.
 pub const TELEGRAM_LIMIT: usize = 4096;
 
+/// Text of a block: borrowed from the knowledge where it can be, so rendering copies each
+/// string once, into the output.
+type Str<'a> = Cow<'a, str>;
+
 /// One piece of a rendered reply, independent of the output format.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Block {
+enum Block<'a> {
     /// A bold heading line.
-    Heading(String),
+    Heading(Str<'a>),
     /// A paragraph; `label` (e.g. "Claim by Greer") is shown emphasised before it.
-    Text { label: Option<String>, text: String },
+    Text {
+        label: Option<Str<'a>>,
+        text: Str<'a>,
+    },
     /// A quoted citation: "[8] sentence" or an update's title and text.
-    Quote { cite: String, text: String },
+    Quote { cite: Str<'a>, text: Str<'a> },
     /// A command with its description.
-    Command { name: String, about: String },
+    Command { name: Str<'a>, about: Str<'a> },
 }
 
 const NOT_COVERED: &str = "The article doesn’t cover that, so I won’t guess. I answer only from one news article about the US–China trade talks at Lancaster House, London. See /topics for what it covers.";
 
-fn cite_blocks(kb: &KnowledgeBase, fact: &Fact, out: &mut Vec<Block>) {
+fn cite_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
     for source in &fact.sources {
         match source {
             Source::Sentence(n) => {
                 if let Some(s) = kb.sentence(*n) {
                     out.push(Block::Quote {
-                        cite: format!("[{n}]"),
-                        text: s.text.clone(),
+                        cite: format!("[{n}]").into(),
+                        text: Cow::Borrowed(s.text.as_str()),
                     });
                 }
             }
             Source::Update(id) => {
                 if let Some(u) = kb.update(id) {
                     out.push(Block::Quote {
-                        cite: format!("Update {} — {} ({})", u.date, u.title, u.source),
-                        text: u.text.clone(),
+                        cite: format!("Update {} — {} ({})", u.date, u.title, u.source).into(),
+                        text: Cow::Borrowed(u.text.as_str()),
                     });
                 }
             }
@@ -46,31 +55,31 @@ fn cite_blocks(kb: &KnowledgeBase, fact: &Fact, out: &mut Vec<Block>) {
     }
 }
 
-fn fact_blocks(kb: &KnowledgeBase, fact: &Fact, out: &mut Vec<Block>) {
+fn fact_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
     let label = match &fact.kind {
         FactKind::Claim { speaker, .. } => {
-            Some(format!("Claim by {speaker}, not established fact:"))
+            Some(format!("Claim by {speaker}, not established fact:").into())
         }
         _ => None,
     };
     out.push(Block::Text {
         label,
-        text: fact.answer.clone(),
+        text: Cow::Borrowed(fact.answer.as_str()),
     });
     cite_blocks(kb, fact, out);
     // What this fact replaced, so a reader sees the change.
     let mut previous = fact.supersedes.as_deref().and_then(|id| kb.fact(id));
     while let Some(old) = previous {
         out.push(Block::Text {
-            label: Some("Previously:".into()),
-            text: old.answer.clone(),
+            label: Some(Cow::Borrowed("Previously:")),
+            text: Cow::Borrowed(old.answer.as_str()),
         });
         cite_blocks(kb, old, out);
         previous = old.supersedes.as_deref().and_then(|id| kb.fact(id));
     }
 }
 
-fn help_blocks(kb: &KnowledgeBase, out: &mut Vec<Block>) {
+fn help_blocks<'a>(kb: &'a KnowledgeBase, out: &mut Vec<Block<'a>>) {
     out.push(Block::Heading("Commands".into()));
     for (name, about) in COMMANDS {
         out.push(Block::Command {
@@ -80,8 +89,8 @@ fn help_blocks(kb: &KnowledgeBase, out: &mut Vec<Block>) {
     }
     for t in &kb.topics {
         out.push(Block::Command {
-            name: t.command.clone(),
-            about: t.title.clone(),
+            name: Cow::Borrowed(t.command.as_str()),
+            about: Cow::Borrowed(t.title.as_str()),
         });
     }
     out.push(Block::Text {
@@ -90,19 +99,23 @@ fn help_blocks(kb: &KnowledgeBase, out: &mut Vec<Block>) {
     });
 }
 
-fn blocks(kb: &KnowledgeBase, reply: &Reply) -> Vec<Block> {
+fn blocks<'a>(kb: &'a KnowledgeBase, reply: &'a Reply) -> Vec<Block<'a>> {
     let mut out = Vec::new();
-    let text = |t: &str| Block::Text {
+    let text = |t: String| Block::Text {
         label: None,
-        text: t.to_string(),
+        text: Cow::Owned(t),
+    };
+    let fixed = |t: &'static str| Block::Text {
+        label: None,
+        text: Cow::Borrowed(t),
     };
     match reply {
         Reply::Facts { heading, facts } => {
             if let Some(h) = heading {
-                out.push(Block::Heading(h.clone()));
+                out.push(Block::Heading(Cow::Borrowed(h.as_str())));
             }
             if facts.is_empty() {
-                out.push(text("Nothing on this topic yet."));
+                out.push(fixed("Nothing on this topic yet."));
             }
             for &i in facts {
                 if let Some(f) = kb.facts.get(i) {
@@ -110,10 +123,10 @@ fn blocks(kb: &KnowledgeBase, reply: &Reply) -> Vec<Block> {
                 }
             }
         }
-        Reply::NotCovered => out.push(text(NOT_COVERED)),
+        Reply::NotCovered => out.push(fixed(NOT_COVERED)),
         Reply::Start => {
             out.push(Block::Heading("Trade talks bot".into()));
-            out.push(text("I answer questions about the US–China trade talks at Lancaster House, London — only from one news article, always quoting the sentence I rely on, and I say so when the article doesn’t cover something."));
+            out.push(fixed("I answer questions about the US–China trade talks at Lancaster House, London — only from one news article, always quoting the sentence I rely on, and I say so when the article doesn’t cover something."));
             help_blocks(kb, &mut out);
         }
         Reply::Help => help_blocks(kb, &mut out),
@@ -121,21 +134,21 @@ fn blocks(kb: &KnowledgeBase, reply: &Reply) -> Vec<Block> {
             out.push(Block::Heading("What the article covers".into()));
             for t in &kb.topics {
                 out.push(Block::Command {
-                    name: t.command.clone(),
-                    about: t.title.clone(),
+                    name: Cow::Borrowed(t.command.as_str()),
+                    about: Cow::Borrowed(t.title.as_str()),
                 });
             }
-            out.push(text("Ask about any of these in your own words, too."));
+            out.push(fixed("Ask about any of these in your own words, too."));
         }
         Reply::Source => {
-            out.push(Block::Heading(kb.title.clone()));
-            out.push(text(&format!(
+            out.push(Block::Heading(Cow::Borrowed(kb.title.as_str())));
+            out.push(text(format!(
                 "Source: {}. {} numbered sentences; every answer quotes the sentence it comes from. Promotional lines of the page are not used.",
                 kb.credit,
                 kb.sentences.len()
             )));
             if !kb.updates.is_empty() {
-                out.push(text(&format!(
+                out.push(text(format!(
                     "Plus {} published update(s): see /latest.",
                     kb.updates.len()
                 )));
@@ -144,31 +157,31 @@ fn blocks(kb: &KnowledgeBase, reply: &Reply) -> Vec<Block> {
         Reply::Latest(ids) => {
             out.push(Block::Heading("Latest updates".into()));
             if ids.is_empty() {
-                out.push(text("No updates have been published yet. /subscribe to get them as they come."));
+                out.push(fixed("No updates have been published yet. /subscribe to get them as they come."));
             }
             for &i in ids {
                 if let Some(u) = kb.updates.get(i) {
                     out.push(Block::Quote {
-                        cite: format!("{} — {} ({})", u.date, u.title, u.source),
-                        text: u.text.clone(),
+                        cite: format!("{} — {} ({})", u.date, u.title, u.source).into(),
+                        text: Cow::Borrowed(u.text.as_str()),
                     });
                 }
             }
         }
-        Reply::UnknownCommand(name) => out.push(text(&format!(
+        Reply::UnknownCommand(name) => out.push(text(format!(
             "I don’t know the command /{name}. Try /help or /topics."
         ))),
-        Reply::Empty => out.push(text(
+        Reply::Empty => out.push(fixed(
             "Ask me something about the US–China trade talks, e.g. /ask what tariffs did the US set? — or see /topics.",
         )),
-        Reply::TooLong(n) => out.push(text(&format!(
+        Reply::TooLong(n) => out.push(text(format!(
             "That message is too long for me ({n} characters). Please ask a shorter question (under {} characters).",
             crate::answer::MAX_QUESTION_CHARS
         ))),
         Reply::NotForMe => {}
         Reply::Subscription(s) => {
             use crate::subscriptions::SubscriptionReply as S;
-            out.push(text(&match s {
+            out.push(text(match s {
                 S::Subscribed => "Subscribed: this chat will get each new update about the talks once, as it is published. /unsubscribe to stop.".to_string(),
                 S::AlreadySubscribed => "This chat is already subscribed; nothing changed. /status shows what it has had.".to_string(),
                 S::Unsubscribed => "Unsubscribed: no more updates in this chat. /subscribe to start again.".to_string(),
@@ -179,7 +192,7 @@ fn blocks(kb: &KnowledgeBase, reply: &Reply) -> Vec<Block> {
                 S::Unavailable => "Sorry, subscriptions are unavailable right now; please try again in a minute.".to_string(),
             }));
         }
-        Reply::ChatOnly(name) => out.push(text(&format!(
+        Reply::ChatOnly(name) => out.push(text(format!(
             "/{name} works in a Telegram chat with the bot; here there is nothing to subscribe."
         ))),
     }
@@ -207,35 +220,69 @@ pub fn plain(kb: &KnowledgeBase, reply: &Reply) -> String {
 /// Escapes `<`, `>`, `&` (and quotes) for Telegram's HTML parse mode.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
+    escape_into(&mut out, s);
     out
 }
 
-fn html_block(b: &Block) -> String {
+/// [`escape`], appending to `out`; runs with nothing to escape are copied in one go.
+fn escape_into(out: &mut String, s: &str) {
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'&' => "&amp;",
+            b'"' => "&quot;",
+            _ => continue,
+        };
+        // The four are ASCII, so `i` is a character boundary.
+        out.push_str(&s[start..i]);
+        out.push_str(entity);
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+}
+
+/// Appends a block's HTML to `out`.
+fn html_block_into(out: &mut String, b: &Block) {
     match b {
-        Block::Heading(h) => format!("<b>{}</b>", escape(h)),
-        Block::Text {
-            label: Some(l),
-            text,
-        } => format!("<i>{}</i> {}", escape(l), escape(text)),
-        Block::Text { label: None, text } => escape(text),
-        Block::Quote { cite, text } => {
-            format!("<blockquote>{} {}</blockquote>", escape(cite), escape(text))
+        Block::Heading(h) => {
+            out.push_str("<b>");
+            escape_into(out, h);
+            out.push_str("</b>");
         }
-        Block::Command { name, about } => format!("/{} — {}", escape(name), escape(about)),
+        Block::Text { label, text } => {
+            if let Some(l) = label {
+                out.push_str("<i>");
+                escape_into(out, l);
+                out.push_str("</i> ");
+            }
+            escape_into(out, text);
+        }
+        Block::Quote { cite, text } => {
+            out.push_str("<blockquote>");
+            escape_into(out, cite);
+            out.push(' ');
+            escape_into(out, text);
+            out.push_str("</blockquote>");
+        }
+        Block::Command { name, about } => {
+            out.push('/');
+            escape_into(out, name);
+            out.push_str(" — ");
+            escape_into(out, about);
+        }
     }
 }
 
-/// Splits a block whose text alone exceeds a message into several blocks of the same kind.
-fn split_block(b: Block, max_chars: usize) -> Vec<Block> {
+/// Whether `t` is longer than `max_chars` characters (counting only when it may be).
+fn longer_than(t: &str, max_chars: usize) -> bool {
+    t.len() > max_chars && t.chars().count() > max_chars
+}
+
+/// Calls `f` with the block, or with the blocks it splits into when its text alone exceeds
+/// `max_chars` characters.
+fn split_block<'a>(b: Block<'a>, max_chars: usize, f: &mut impl FnMut(&Block<'_>)) {
     let chunks = |t: &str| -> Vec<String> {
         let chars: Vec<char> = t.chars().collect();
         chars
@@ -243,22 +290,24 @@ fn split_block(b: Block, max_chars: usize) -> Vec<Block> {
             .map(|c| c.iter().collect())
             .collect()
     };
-    match b {
-        Block::Text { label, text } if text.chars().count() > max_chars => chunks(&text)
-            .into_iter()
-            .map(|t| Block::Text {
-                label: label.clone(),
-                text: t,
-            })
-            .collect(),
-        Block::Quote { cite, text } if text.chars().count() > max_chars => chunks(&text)
-            .into_iter()
-            .map(|t| Block::Quote {
-                cite: cite.clone(),
-                text: t,
-            })
-            .collect(),
-        other => vec![other],
+    match &b {
+        Block::Text { label, text } if longer_than(text, max_chars) => {
+            for t in chunks(text) {
+                f(&Block::Text {
+                    label: label.clone(),
+                    text: Cow::Owned(t),
+                });
+            }
+        }
+        Block::Quote { cite, text } if longer_than(text, max_chars) => {
+            for t in chunks(text) {
+                f(&Block::Quote {
+                    cite: cite.clone(),
+                    text: Cow::Owned(t),
+                });
+            }
+        }
+        _ => f(&b),
     }
 }
 
@@ -273,24 +322,33 @@ pub fn html_limited(kb: &KnowledgeBase, reply: &Reply, limit: usize) -> Vec<Stri
     // Escaping can grow text up to 6x ("&quot;"); quotes add a cite. Keep chunks well inside.
     let chunk = (limit / 7).max(16);
     let mut messages = Vec::new();
-    let mut cur = String::new();
-    for b in blocks(kb, reply)
-        .into_iter()
-        .flat_map(|b| split_block(b, chunk))
-    {
-        let piece = html_block(&b);
-        let piece = if piece.chars().count() > limit {
-            piece.chars().take(limit).collect()
-        } else {
-            piece
-        };
-        if !cur.is_empty() && cur.chars().count() + 1 + piece.chars().count() > limit {
+    let (mut cur, mut cur_chars) = (String::new(), 0);
+    let mut piece = String::new();
+    let mut add = |b: &Block<'_>| {
+        piece.clear();
+        html_block_into(&mut piece, b);
+        let mut piece_chars = piece.chars().count();
+        if piece_chars > limit {
+            let end = piece
+                .char_indices()
+                .nth(limit)
+                .map_or(piece.len(), |(i, _)| i);
+            piece.truncate(end);
+            piece_chars = limit;
+        }
+        if !cur.is_empty() && cur_chars + 1 + piece_chars > limit {
             messages.push(std::mem::take(&mut cur));
+            cur_chars = 0;
         }
         if !cur.is_empty() {
             cur.push('\n');
+            cur_chars += 1;
         }
         cur.push_str(&piece);
+        cur_chars += piece_chars;
+    };
+    for b in blocks(kb, reply) {
+        split_block(b, chunk, &mut add);
     }
     if !cur.is_empty() {
         messages.push(cur);

@@ -4,17 +4,20 @@
 //! Facts and questions go through the same pipeline, so "duties on Chinese imports" and
 //! "tariffs on china" meet in the same terms (`tariff on china import`).
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-/// One word of analysed text.
+/// One word of analysed text; its strings borrow from the analyser or the split words where they
+/// can, so analysing a question allocates little.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
+pub struct Token<'a> {
     /// The canonical word after synonyms (e.g. "beijing" becomes "china").
-    pub word: String,
+    pub word: Cow<'a, str>,
     /// The stem of `word`, which is what the scorer compares.
-    pub stem: String,
+    pub stem: Cow<'a, str>,
     /// A function or question word that carries no subject.
     pub stop: bool,
     /// A word asking what someone said ("claim", "say", "accuse").
@@ -205,6 +208,11 @@ impl Analyzer {
     /// keep their last letter), if
     /// exactly one candidate is closest; numbers and short words are never corrected.
     pub fn correct(&self, word: &str) -> Option<String> {
+        self.correction(word).map(str::to_string)
+    }
+
+    /// [`Analyzer::correct`], borrowing the known word.
+    fn correction(&self, word: &str) -> Option<&str> {
         let len = word.chars().count();
         let first = word.chars().next()?;
         if len < 4 || first.is_ascii_digit() || self.known.contains_key(word) {
@@ -235,59 +243,68 @@ impl Analyzer {
             }
         }
         match best {
-            Some((_, cand)) if !tie => Some(cand.clone()),
+            Some((_, cand)) if !tie => Some(cand.as_str()),
             _ => None,
         }
     }
 
     /// Analyses text into tokens. With `correct_typos`, unknown words are first replaced by their
     /// closest known word (see [`Analyzer::correct`]).
-    pub fn tokens(&self, text: &str, correct_typos: bool) -> Vec<Token> {
-        self.tokens_of(split_words(text), correct_typos)
+    pub fn tokens(&self, text: &str, correct_typos: bool) -> Vec<Token<'static>> {
+        let words = split_words(text);
+        self.tokens_of(&words, correct_typos)
+            .into_iter()
+            .map(|t| Token {
+                word: Cow::Owned(t.word.into_owned()),
+                stem: Cow::Owned(t.stem.into_owned()),
+                ..t
+            })
+            .collect()
     }
 
     /// [`Analyzer::tokens`] for text already split by [`split_words`].
-    pub fn tokens_of(&self, mut words: Vec<String>, correct_typos: bool) -> Vec<Token> {
-        if correct_typos {
-            for w in words.iter_mut() {
-                if let Some(c) = self.correct(w) {
-                    *w = c;
-                }
-            }
-        }
+    pub fn tokens_of<'a>(&'a self, words: &'a [String], correct_typos: bool) -> Vec<Token<'a>> {
+        let words: Vec<&'a str> = words
+            .iter()
+            .map(|w| match correct_typos {
+                true => self.correction(w).unwrap_or(w),
+                false => w.as_str(),
+            })
+            .collect();
         let mut out = Vec::with_capacity(words.len());
         let mut i = 0;
         while i < words.len() {
-            let mut canonical: Option<(&str, usize)> = None;
-            if let Some(list) = self.phrases.get(&words[i]) {
+            let mut canonical: Option<(&'a str, usize)> = None;
+            if let Some(list) = self.phrases.get(words[i]) {
                 for (variant, canon) in list {
                     if words.len() - i >= variant.len()
-                        && words[i..i + variant.len()] == variant[..]
+                        && words[i..i + variant.len()]
+                            .iter()
+                            .zip(variant)
+                            .all(|(w, v)| *w == v.as_str())
                     {
                         canonical = Some((canon.as_str(), variant.len()));
                         break;
                     }
                 }
             }
-            let (word, used) = match canonical {
-                Some((c, n)) => (c.to_string(), n),
-                None => (words[i].clone(), 1),
-            };
+            let (word, used) = canonical.unwrap_or((words[i], 1));
             // Stop, claim and strict words are all known: an unknown word has no flags.
-            let token = match self.known.get(&word) {
+            let claim_as_written = self.known.get(words[i]).is_some_and(|w| w.claim);
+            let token = match self.known.get(word) {
                 Some(info) => Token {
-                    stem: info.stem.clone(),
+                    word: Cow::Borrowed(word),
+                    stem: Cow::Borrowed(info.stem.as_str()),
                     stop: canonical.is_none() && info.stop,
-                    claim: info.claim || self.known.get(&words[i]).is_some_and(|w| w.claim),
+                    claim: info.claim || claim_as_written,
                     strict: info.strict,
-                    word,
                 },
                 None => Token {
-                    stem: self.stemmer.stem(&word).into_owned(),
+                    word: Cow::Borrowed(word),
+                    stem: self.stemmer.stem(word),
                     stop: false,
-                    claim: self.known.get(&words[i]).is_some_and(|w| w.claim),
+                    claim: claim_as_written,
                     strict: false,
-                    word,
                 },
             };
             out.push(token);
@@ -329,7 +346,7 @@ mod tests {
     fn multiword_synonyms_become_one_canonical_token() {
         let a = Analyzer::new(&lex(), ["tariffs goods"]);
         let t = a.tokens("The United States said tariffs on Chinese goods", false);
-        let words: Vec<&str> = t.iter().map(|t| t.word.as_str()).collect();
+        let words: Vec<&str> = t.iter().map(|t| t.word.as_ref()).collect();
         assert_eq!(
             words,
             ["the", "us", "said", "tariffs", "on", "china", "goods"]

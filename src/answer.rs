@@ -140,25 +140,25 @@ fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
 }
 
 /// A term (stem) and whether it is a claim word.
-type Term = (String, bool);
+type Term<'a> = (&'a str, bool);
 /// Two adjacent stems, which carry direction ("on china").
-type Pair = (String, String);
+type Pair<'a> = (&'a str, &'a str);
 
 /// The terms and word pairs a text contributes.
-fn terms_and_pairs(tokens: &[Token]) -> (Vec<Term>, Vec<Pair>) {
-    let mut terms: Vec<(String, bool)> = Vec::new();
+fn terms_and_pairs<'a>(tokens: &'a [Token<'_>]) -> (Vec<Term<'a>>, Vec<Pair<'a>>) {
+    let mut terms: Vec<Term<'a>> = Vec::new();
     for t in tokens.iter().filter(|t| !t.stop) {
-        if !terms.iter().any(|(s, _)| s == &t.stem) {
-            terms.push((t.stem.clone(), t.claim));
+        if !terms.iter().any(|(s, _)| *s == t.stem) {
+            terms.push((&t.stem, t.claim));
         }
     }
     let kept: Vec<&Token> = tokens
         .iter()
-        .filter(|t| !t.stop || DIRECTION_WORDS.contains(&t.word.as_str()))
+        .filter(|t| !t.stop || DIRECTION_WORDS.contains(&t.word.as_ref()))
         .collect();
     let pairs = kept
         .windows(2)
-        .map(|w| (w[0].stem.clone(), w[1].stem.clone()))
+        .map(|w| (w[0].stem.as_ref(), w[1].stem.as_ref()))
         .collect();
     (terms, pairs)
 }
@@ -223,8 +223,9 @@ impl Index {
         analyzer: &Analyzer,
     ) -> Index {
         // First the terms and pairs of each fact as strings, then numbered.
-        let mut raw: Vec<(HashSet<String>, HashSet<String>, HashSet<Pair>)> =
-            Vec::with_capacity(facts.len());
+        // (terms, source terms, pairs) of each fact.
+        type Raw = (HashSet<String>, HashSet<String>, HashSet<(String, String)>);
+        let mut raw: Vec<Raw> = Vec::with_capacity(facts.len());
         for (f, source) in facts.iter().zip(source_texts) {
             let mut terms = HashSet::default();
             let mut pairs = HashSet::default();
@@ -242,15 +243,17 @@ impl Index {
                 texts.push(verb);
             }
             for text in texts {
-                let (t, p) = terms_and_pairs(&analyzer.tokens(text, false));
-                terms.extend(t.into_iter().map(|(s, _)| s));
-                pairs.extend(p);
+                let tokens = analyzer.tokens(text, false);
+                let (t, p) = terms_and_pairs(&tokens);
+                terms.extend(t.into_iter().map(|(s, _)| s.to_string()));
+                pairs.extend(p.into_iter().map(|(a, b)| (a.to_string(), b.to_string())));
             }
-            let (source_terms, _) = terms_and_pairs(&analyzer.tokens(source, false));
+            let tokens = analyzer.tokens(source, false);
+            let (source_terms, _) = terms_and_pairs(&tokens);
             let source_terms = source_terms
                 .into_iter()
-                .map(|(s, _)| s)
-                .filter(|s| !terms.contains(s))
+                .filter(|(s, _)| !terms.contains(*s))
+                .map(|(s, _)| s.to_string())
                 .collect();
             raw.push((terms, source_terms, pairs));
         }
@@ -336,7 +339,7 @@ impl Index {
 
     /// The id of a word pair some fact uses.
     fn pair(&self, (a, b): &Pair) -> Option<u32> {
-        let key = (*self.term_ids.get(a)?, *self.term_ids.get(b)?);
+        let key = (*self.term_ids.get(*a)?, *self.term_ids.get(*b)?);
         self.pair_ids.get(&key).copied()
     }
 }
@@ -360,7 +363,8 @@ struct Scored {
 
 /// The analysed question: terms with their weights, and what restricts the answer.
 struct Question {
-    terms: Vec<String>,
+    /// How many terms it has (at most 64, one bit each).
+    n_terms: usize,
     weights: Vec<f32>,
     /// Claim words count towards coverage only where matched.
     optional: Vec<bool>,
@@ -376,7 +380,7 @@ impl Question {
     fn covered(&self, mask: u64) -> f32 {
         let mut got = 0.0;
         let mut optional = 0.0;
-        for i in 0..self.terms.len() {
+        for i in 0..self.n_terms {
             if mask & (1 << i) != 0 {
                 got += self.weights[i];
                 if self.optional[i] {
@@ -395,7 +399,7 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
     let index = &kb.index;
     let kinds = question_kinds(&words);
     let multi_part = is_multi_part(&words, &kinds);
-    let tokens = kb.analyzer.tokens_of(words, true);
+    let tokens = kb.analyzer.tokens_of(&words, true);
     // "how would you describe…" asks the bot, not what somebody claimed.
     let claim_intent = tokens
         .iter()
@@ -404,14 +408,14 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
     let strict_stems: HashSet<&str> = tokens
         .iter()
         .filter(|t| t.strict)
-        .map(|t| t.stem.as_str())
+        .map(|t| t.stem.as_ref())
         .collect();
     let (terms, pairs) = terms_and_pairs(&tokens);
     // Unknown one- and two-letter fragments ("wr") say nothing either way.
-    let terms: Vec<(String, bool)> = terms
+    let terms: Vec<Term> = terms
         .into_iter()
         .filter(|(t, _)| {
-            t.chars().count() > 2 || index.term(t).is_some() || strict_stems.contains(t.as_str())
+            t.chars().count() > 2 || index.term(t).is_some() || strict_stems.contains(t)
         })
         .take(64)
         .collect();
@@ -432,11 +436,11 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
         strict: terms
             .iter()
             .enumerate()
-            .filter(|(_, (t, _))| strict_stems.contains(t.as_str()))
+            .filter(|(_, (t, _))| strict_stems.contains(t))
             .fold(0, |m, (i, _)| m | (1 << i)),
         multi_part,
         kinds: kinds.clone(),
-        terms: terms.iter().map(|(t, _)| t.clone()).collect(),
+        n_terms: terms.len(),
         weights,
     };
     let claim_bits: u64 = terms
@@ -445,7 +449,7 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
         .filter(|(_, (_, c))| *c)
         .fold(0, |m, (i, _)| m | (1 << i));
     let mut out = Vec::new();
-    if q.terms.is_empty() {
+    if q.n_terms == 0 {
         return (q, out);
     }
     for (i, e) in index.entries.iter().enumerate() {

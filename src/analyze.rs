@@ -45,6 +45,9 @@ fn is_invisible(c: char) -> bool {
 /// Lowercases and splits text into words: runs of letters and digits; a decimal point between
 /// digits stays inside a number ("2.9"), everything else separates words.
 pub fn split_words(text: &str) -> Vec<String> {
+    if text.is_ascii() {
+        return split_ascii_words(text.as_bytes());
+    }
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut chars = text.chars().filter(|c| !is_invisible(*c)).peekable();
@@ -64,6 +67,37 @@ pub fn split_words(text: &str) -> Vec<String> {
     }
     if !cur.is_empty() {
         out.push(cur);
+    }
+    out
+}
+
+/// [`split_words`] for ASCII text (most questions): each word is copied once, at its size.
+fn split_ascii_words(b: &[u8]) -> Vec<String> {
+    let mut out = Vec::with_capacity(b.len() / 4 + 1);
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() {
+            let decimal_point = (b[i] == b'.' || b[i] == b',')
+                && b[i - 1].is_ascii_digit()
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+            if !b[i].is_ascii_alphanumeric() && !decimal_point {
+                break;
+            }
+            i += 1;
+        }
+        let word: String = b[start..i]
+            .iter()
+            .map(|&c| match c {
+                b',' => '.',
+                c => c.to_ascii_lowercase() as char,
+            })
+            .collect();
+        out.push(word);
     }
     out
 }
@@ -335,6 +369,17 @@ mod tests {
         assert_eq!(
             split_words("Tariffs\u{200B} at 2.9%, 30% — “year-over-year”!"),
             vec!["tariffs", "at", "2.9", "30", "year", "over", "year"]
+        );
+        assert_eq!(
+            split_words("Rates: 2,5 or 3.1, 1.x and x1.2; 10.,5 A-B"),
+            vec![
+                "rates", "2.5", "or", "3.1", "1", "x", "and", "x1.2", "10", "5", "a", "b"
+            ]
+        );
+        assert_eq!(
+            split_words("Rates: 2,5 or 3.1, 1.x and x1.2; 10.,5 A-B\u{200B}"),
+            split_words("Rates: 2,5 or 3.1, 1.x and x1.2; 10.,5 A-B"),
+            "the ASCII path and the general one agree"
         );
         assert_eq!(
             numbers("a 90-day period, 2.9% and 4.8%"),

@@ -43,7 +43,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
 ];
 
 /// What the bot replies, before rendering.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Reply {
     /// Facts (indexes into `KnowledgeBase::facts`), best first; `heading` is set for a topic.
     Facts {

@@ -314,7 +314,44 @@ fn split_block<'a>(b: Block<'a>, max_chars: usize, f: &mut impl FnMut(&Block<'_>
 /// Telegram HTML messages for a reply, each within [`TELEGRAM_LIMIT`] characters even before
 /// entity parsing (so the rendered text is always under it). Empty for [`Reply::NotForMe`].
 pub fn html(kb: &KnowledgeBase, reply: &Reply) -> Vec<String> {
-    html_limited(kb, reply, TELEGRAM_LIMIT)
+    match kb.rendered.0.get(reply) {
+        Some(messages) => messages.clone(),
+        None => html_limited(kb, reply, TELEGRAM_LIMIT),
+    }
+}
+
+/// The HTML of every reply that depends only on the knowledge: the commands' replies, rendered
+/// once per knowledge base rather than once per message.
+#[derive(Default)]
+pub struct Rendered(rustc_hash::FxHashMap<Reply, Vec<String>>);
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rendered({} replies)", self.0.len())
+    }
+}
+
+impl Rendered {
+    pub(crate) fn build(kb: &KnowledgeBase) -> Rendered {
+        let commands = kb
+            .topics
+            .iter()
+            .map(|t| t.command.as_str())
+            .chain(["start", "help", "topics", "source", "latest", "ask"]);
+        let mut replies: Vec<Reply> = commands
+            .map(|c| crate::answer::respond(kb, &format!("/{c}"), None))
+            .collect();
+        replies.push(Reply::NotCovered);
+        Rendered(
+            replies
+                .into_iter()
+                .map(|r| {
+                    let html = html_limited(kb, &r, TELEGRAM_LIMIT);
+                    (r, html)
+                })
+                .collect(),
+        )
+    }
 }
 
 /// [`html`] with a chosen limit (tests use a small one).

@@ -25,7 +25,7 @@ pub enum StoreError {
 }
 
 /// What `/subscribe`, `/unsubscribe` and `/status` answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SubscriptionReply {
     Subscribed,
     AlreadySubscribed,

@@ -276,6 +276,9 @@ pub struct KnowledgeBase {
     pub updates: Vec<Update>,
     pub(crate) analyzer: Analyzer,
     pub(crate) index: Index,
+    /// The HTML of the replies that depend on nothing but this knowledge (topic commands,
+    /// /help, …), rendered once when it is loaded.
+    pub(crate) rendered: crate::render::Rendered,
 }
 
 impl KnowledgeBase {

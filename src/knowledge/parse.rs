@@ -724,7 +724,7 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         })
         .collect();
     let index = Index::build(&facts, &source_texts, &topics, &analyzer);
-    Ok(KnowledgeBase {
+    let mut kb = KnowledgeBase {
         origin: files.origin.clone(),
         title: article.title,
         credit: article.credit,
@@ -734,5 +734,8 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         updates,
         analyzer,
         index,
-    })
+        rendered: Default::default(),
+    };
+    kb.rendered = crate::render::Rendered::build(&kb);
+    Ok(kb)
 }

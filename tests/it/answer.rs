@@ -149,3 +149,32 @@ fn html_escapes_dynamic_text_and_splits_long_replies() {
             .contains("&lt;b&gt;Tags&lt;/b&gt; &amp; more")
     );
 }
+
+#[test]
+fn replies_rendered_once_per_knowledge_match_a_fresh_rendering_and_follow_updates() {
+    let kb = kb();
+    let commands = kb
+        .topics
+        .iter()
+        .map(|t| format!("/{}", t.command))
+        .chain(["/start", "/help", "/topics", "/source", "/latest"].map(String::from));
+    for c in commands {
+        let reply = respond(&kb, &c, None);
+        assert_eq!(
+            render::html(&kb, &reply),
+            render::html_limited(&kb, &reply, render::TELEGRAM_LIMIT),
+            "{c}"
+        );
+    }
+    // A knowledge base with an update renders its own replies, not the previous one's.
+    let before = render::html(&kb, &respond(&kb, "/latest", None)).concat();
+    let mut files = KnowledgeFiles::builtin();
+    files.updates.push((
+        "updates/x.toml".into(),
+        "id = \"u1\"\ndate = \"2025-06-20\"\ntitle = \"Talks resume\"\ntext = \"Officials met again.\"\nsource = \"https://example.org/talks\"\n".into(),
+    ));
+    let updated = KnowledgeBase::from_files(&files).unwrap();
+    let after = render::html(&updated, &respond(&updated, "/latest", None)).concat();
+    assert!(!before.contains("Talks resume"));
+    assert!(after.contains("Talks resume"), "{after}");
+}

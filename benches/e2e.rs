@@ -2,7 +2,9 @@
 //! against a loopback fake Bot API, side by side with a bare teloxide echo bot on the same fake
 //! API in the same run. Reports updates/second and p50/p99 from update to reply.
 //!
-//! Run: `cargo bench --bench e2e` (N and chats via E2E_UPDATES / E2E_CHATS).
+//! Run: `cargo bench --bench e2e`. Settings: E2E_UPDATES and E2E_CHATS (the burst), E2E_ROUNDS,
+//! E2E_PACED_UPDATES and E2E_RATE (the steady run), E2E_INPROCESS=1 (both bots in this process),
+//! E2E_ECHO_PAD=N (the echo bot adds N bytes to each reply).
 
 #[path = "../tests/it/fake_api.rs"]
 mod fake_api;
@@ -291,9 +293,10 @@ fn main() {
     // `cargo bench` passes --bench; `cargo test --benches` runs this once quickly.
     let quick = !std::env::args().any(|a| a == "--bench");
     let env = env_number;
-    let n = env("E2E_UPDATES", if quick { 60 } else { 3000 });
+    let n = env("E2E_UPDATES", if quick { 60 } else { 5000 });
     let chats = env("E2E_CHATS", if quick { 6 } else { 300 }) as i64;
-    let rounds = if quick { 1 } else { 5 };
+    // Runs vary a lot on a small machine: the medians of several alternating rounds are reported.
+    let rounds = env("E2E_ROUNDS", if quick { 1 } else { 7 });
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     // Throughput: every update at once, as after an outage.
     compare(&rt, "burst", n, chats, None, rounds);

@@ -90,14 +90,12 @@ fn split_ascii_words(b: &[u8]) -> Vec<String> {
             }
             i += 1;
         }
-        let word: String = b[start..i]
-            .iter()
-            .map(|&c| match c {
-                b',' => '.',
-                c => c.to_ascii_lowercase() as char,
-            })
-            .collect();
-        out.push(word);
+        let mut word = b[start..i].to_ascii_lowercase();
+        for c in word.iter_mut().filter(|c| **c == b',') {
+            *c = b'.';
+        }
+        // Still ASCII, so always valid UTF-8.
+        out.push(String::from_utf8(word).unwrap_or_default());
     }
     out
 }
@@ -110,22 +108,24 @@ fn bag_distance_exceeds(a: &str, b: &str, limit: usize) -> bool {
     if !a.is_ascii() || !b.is_ascii() {
         return false;
     }
-    let mut counts = [0i32; 128];
+    let mut counts = [0i16; 128];
     for c in a.bytes() {
         counts[c as usize] += 1;
     }
     for c in b.bytes() {
         counts[c as usize] -= 1;
     }
-    let (mut more, mut fewer) = (0, 0);
-    for n in counts {
-        if n > 0 {
-            more += n;
-        } else {
-            fewer -= n;
-        }
+    // Each letter's surplus is counted once: its count is cleared as it is read.
+    let (mut more, mut fewer) = (0usize, 0usize);
+    for c in a.bytes() {
+        more += counts[c as usize].max(0) as usize;
+        counts[c as usize] = counts[c as usize].min(0);
     }
-    more.max(fewer) as usize > limit
+    for c in b.bytes() {
+        fewer += (-counts[c as usize]).max(0) as usize;
+        counts[c as usize] = 0;
+    }
+    more.max(fewer) > limit
 }
 
 /// Every number written in a text, as it is written ("30", "2.9", "90").

@@ -359,8 +359,9 @@ pub fn html_limited(kb: &KnowledgeBase, reply: &Reply, limit: usize) -> Vec<Stri
     // Escaping can grow text up to 6x ("&quot;"); quotes add a cite. Keep chunks well inside.
     let chunk = (limit / 7).max(16);
     let mut messages = Vec::new();
-    let (mut cur, mut cur_chars) = (String::new(), 0);
-    let mut piece = String::new();
+    // Room for a typical reply, so neither grows piece by piece.
+    let (mut cur, mut cur_chars) = (String::with_capacity(1024), 0);
+    let mut piece = String::with_capacity(512);
     let mut add = |b: &Block<'_>| {
         piece.clear();
         html_block_into(&mut piece, b);

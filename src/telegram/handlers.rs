@@ -8,8 +8,8 @@ use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{
     ChatKind, ChatMemberUpdated, InlineQuery, InlineQueryResult, InlineQueryResultArticle,
-    InputMessageContent, InputMessageContentText, LinkPreviewOptions, Me, ParseMode,
-    ReplyParameters,
+    InputMessageContent, InputMessageContentText, LinkPreviewOptions, ParseMode, ReplyParameters,
+    UserId,
 };
 
 use std::sync::Arc;
@@ -23,6 +23,17 @@ use crate::subscriptions::{self, Store};
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
+/// What the handlers share, as one dependency: each update then clones one `Arc` rather than
+/// looking up and cloning several values.
+pub struct Ctx {
+    pub knowledge: SharedKnowledge,
+    pub store: Arc<dyn Store>,
+    pub limiter: Arc<Limiter>,
+    /// The bot's own user id and username (from getMe at start).
+    pub bot_id: UserId,
+    pub username: String,
+}
+
 /// The routing tree: messages (text or not), inline queries and the bot's own membership
 /// changes; everything else (channel posts, edited messages) falls to the dispatcher's default
 /// handler.
@@ -34,9 +45,9 @@ pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'stat
 }
 
 /// The bot was removed from a group or blocked in a private chat: unsubscribe that chat.
-async fn on_my_chat_member(upd: ChatMemberUpdated, store: Arc<dyn Store>) -> HandlerResult {
+async fn on_my_chat_member(upd: ChatMemberUpdated, ctx: Arc<Ctx>) -> HandlerResult {
     if !upd.new_chat_member.is_present() {
-        match store.unsubscribe(upd.chat.id.0) {
+        match ctx.store.unsubscribe(upd.chat.id.0) {
             Ok(true) => log::info!("chat {} removed the bot: unsubscribed", upd.chat.id),
             Ok(false) => {}
             Err(e) => log::error!("cannot unsubscribe chat {}: {e}", upd.chat.id),
@@ -95,14 +106,8 @@ pub(super) fn no_preview() -> LinkPreviewOptions {
     }
 }
 
-async fn on_message(
-    bot: TgBot,
-    msg: Message,
-    me: Me,
-    kb: SharedKnowledge,
-    store: Arc<dyn Store>,
-    limiter: Arc<Limiter>,
-) -> HandlerResult {
+async fn on_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
+    let (store, limiter) = (&ctx.store, &ctx.limiter);
     let private = matches!(msg.chat.kind, ChatKind::Private(_));
     if on_migration(&msg, store.as_ref()) {
         return Ok(());
@@ -112,7 +117,7 @@ async fn on_message(
         if private && msg.from.is_some() && !is_service(&msg) {
             send(
                 &bot,
-                &limiter,
+                limiter,
                 &msg,
                 false,
                 vec![render::escape(
@@ -126,13 +131,13 @@ async fn on_message(
     let reply_to_bot = msg
         .reply_to_message()
         .and_then(|r| r.from.as_ref())
-        .is_some_and(|u| u.id == me.id);
-    let kb = kb.current();
+        .is_some_and(|u| u.id == ctx.bot_id);
+    let kb = ctx.knowledge.current();
     let inbound = Inbound {
         text,
         private,
         reply_to_bot,
-        bot_username: me.username(),
+        bot_username: &ctx.username,
     };
     let Some(mut reply) = route(&kb, inbound) else {
         return Ok(());
@@ -146,7 +151,7 @@ async fn on_message(
             allowed,
         ));
     }
-    send(&bot, &limiter, &msg, !private, render::html(&kb, &reply)).await;
+    send(&bot, limiter, &msg, !private, render::html(&kb, &reply)).await;
     Ok(())
 }
 
@@ -260,8 +265,8 @@ pub fn inline_results(kb: &KnowledgeBase, query: &str) -> Vec<InlineQueryResult>
         .collect()
 }
 
-async fn on_inline_query(bot: TgBot, q: InlineQuery, kb: SharedKnowledge) -> HandlerResult {
-    let results = inline_results(&kb.current(), &q.query);
+async fn on_inline_query(bot: TgBot, q: InlineQuery, ctx: Arc<Ctx>) -> HandlerResult {
+    let results = inline_results(&ctx.knowledge.current(), &q.query);
     if let Err(e) = bot
         .answer_inline_query(q.id.clone(), results)
         .cache_time(60)

@@ -243,7 +243,13 @@ pub async fn run(
         ))
     });
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
-        .dependencies(dptree::deps![knowledge.clone(), app.store.clone(), limiter])
+        .dependencies(dptree::deps![Arc::new(handlers::Ctx {
+            knowledge: knowledge.clone(),
+            store: app.store.clone(),
+            limiter,
+            bot_id: me.id,
+            username: me.username().to_string(),
+        })])
         .default_handler(|upd| async move {
             log::debug!("unhandled update {}", upd.id.0);
         })

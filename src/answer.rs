@@ -439,7 +439,7 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
             .filter(|(_, (t, _))| strict_stems.contains(t))
             .fold(0, |m, (i, _)| m | (1 << i)),
         multi_part,
-        kinds: kinds.clone(),
+        kinds,
         n_terms: terms.len(),
         weights,
     };
@@ -448,13 +448,13 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
         .enumerate()
         .filter(|(_, (_, c))| *c)
         .fold(0, |m, (i, _)| m | (1 << i));
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(index.entries.len());
     if q.n_terms == 0 {
         return (q, out);
     }
     for (i, e) in index.entries.iter().enumerate() {
         let fact = &kb.facts[i];
-        if !e.active || !accepts(fact, &kinds) {
+        if !e.active || !accepts(fact, &q.kinds) {
             continue;
         }
         let denom = 1.0 + K1 * (1.0 - B + B * e.len / index.avg_len);
@@ -525,7 +525,8 @@ pub fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
     let Some(best) = scored.iter().find(|s| eligible(s)) else {
         return Reply::NotCovered;
     };
-    let mut chosen: Vec<&Scored> = vec![best];
+    let mut chosen: Vec<&Scored> = Vec::with_capacity(MAX_FACTS);
+    chosen.push(best);
     chosen.extend(
         scored
             .iter()

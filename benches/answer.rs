@@ -3,6 +3,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+
+#[path = "common/mix.rs"]
+mod mix;
 use trade_talks_bot::answer::{Inbound, respond, route};
 use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
 use trade_talks_bot::render;
@@ -43,17 +46,9 @@ fn answering(c: &mut Criterion) {
         b.iter(|| render::html(&kb, &respond(&kb, black_box("/tariffs"), None)))
     });
     // What the bot does per message in `cargo bench --bench e2e`: route and render its mix.
-    let mix = [
-        "/tariffs",
-        "who attended the talks?",
-        "what tariff does beijing charge on american goods",
-        "what is the weather in paris",
-        "/claims",
-        "how much of the world's rare earths does china mine",
-    ];
     c.bench_function("e2e_mix_route_and_render_6", |b| {
         b.iter(|| {
-            for q in mix {
+            for &q in mix::MIX {
                 let inbound = Inbound {
                     text: black_box(q),
                     private: true,

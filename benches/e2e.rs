@@ -15,14 +15,9 @@ use std::time::{Duration, Instant};
 use fake_api::FakeApi;
 use teloxide::prelude::*;
 
-const QUESTIONS: &[&str] = &[
-    "/tariffs",
-    "who attended the talks?",
-    "what tariff does beijing charge on american goods",
-    "what is the weather in paris",
-    "/claims",
-    "how much of the world's rare earths does china mine",
-];
+#[path = "common/mix.rs"]
+mod mix;
+use mix::MIX as QUESTIONS;
 
 /// Pacing is not what this measures: limits far above the load.
 const PACING_FLAGS: [&str; 6] = [

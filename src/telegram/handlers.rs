@@ -8,13 +8,13 @@ use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{
     ChatKind, ChatMemberUpdated, InlineQuery, InlineQueryResult, InlineQueryResultArticle,
-    InputMessageContent, InputMessageContentText, LinkPreviewOptions, ParseMode, ReplyParameters,
-    UserId,
+    InputMessageContent, InputMessageContentText, ParseMode, UserId,
 };
 
 use std::sync::Arc;
 
 use super::TgBot;
+use super::send_html::{SendHtml, no_preview};
 use crate::answer::{Inbound, Reply, respond, route};
 use crate::knowledge::{KnowledgeBase, SharedKnowledge};
 use crate::pacing::Limiter;
@@ -96,16 +96,6 @@ async fn may_change(bot: &TgBot, msg: &Message, private: bool) -> bool {
     }
 }
 
-pub(super) fn no_preview() -> LinkPreviewOptions {
-    LinkPreviewOptions {
-        is_disabled: true,
-        url: None,
-        prefer_small_media: false,
-        prefer_large_media: false,
-        show_above_text: false,
-    }
-}
-
 async fn on_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
     let (store, limiter) = (&ctx.store, &ctx.limiter);
     let private = matches!(msg.chat.kind, ChatKind::Private(_));
@@ -170,13 +160,11 @@ const FLOOD_RETRIES: u32 = 2;
 /// replies to the question. A 429 is waited out and retried; other failures are logged.
 async fn send(bot: &TgBot, limiter: &Limiter, msg: &Message, reply_to: bool, parts: Vec<String>) {
     for (i, part) in parts.into_iter().enumerate() {
-        let mut req = bot
-            .send_message(msg.chat.id, part)
-            .parse_mode(ParseMode::Html)
-            .link_preview_options(no_preview());
+        let mut payload = SendHtml::new(msg.chat.id, part);
         if reply_to && i == 0 {
-            req = req.reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply());
+            payload = payload.reply_to(msg.id);
         }
+        let req = payload.request(bot);
         let mut tries = 0;
         loop {
             limiter.acquire(msg.chat.id.0).await;

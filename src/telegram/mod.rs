@@ -5,6 +5,7 @@
 //! calls getMe itself and turns a rejected token or an unreachable API into a [`RunError`].
 
 mod handlers;
+mod send_html;
 mod sender;
 
 use std::future::Future;

@@ -2,12 +2,12 @@
 //! allows, and maps teloxide's errors onto what delivery must do.
 
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, ParseMode};
+use teloxide::types::ChatId;
 use teloxide::{ApiError, RequestError};
 
 use std::sync::Arc;
 
-use super::handlers::no_preview;
+use super::send_html::SendHtml;
 use crate::delivery::{SendError, Sender};
 use crate::pacing::Limiter;
 
@@ -53,10 +53,8 @@ impl Sender for TelegramSender {
     async fn send(&self, chat: i64, parts: Vec<String>) -> Result<(), SendError> {
         for part in parts {
             self.limiter.acquire(chat).await;
-            self.bot
-                .send_message(ChatId(chat), part)
-                .parse_mode(ParseMode::Html)
-                .link_preview_options(no_preview())
+            SendHtml::new(ChatId(chat), part)
+                .request(&self.bot)
                 .await
                 .map_err(|e| classify(&e))?;
         }

@@ -175,6 +175,8 @@ async fn private_chat_commands_free_text_and_odd_input() {
 
     let r = ask(&bot, 10, fake::private_text(10, 10, "/tariffs")).await;
     assert_eq!(r["parse_mode"], "HTML");
+    assert_eq!(r["chat_id"], 10);
+    assert_eq!(r["link_preview_options"]["is_disabled"], true);
     assert!(
         text(&r).contains("30%") && text(&r).contains("<blockquote>[8]"),
         "{r}"

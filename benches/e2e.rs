@@ -4,7 +4,8 @@
 //!
 //! Run: `cargo bench --bench e2e`. Settings: E2E_UPDATES and E2E_CHATS (the burst), E2E_ROUNDS,
 //! E2E_PACED_UPDATES and E2E_RATE (the steady run), E2E_INPROCESS=1 (both bots in this process),
-//! E2E_ECHO_PAD=N (the echo bot adds N bytes to each reply).
+//! E2E_ECHO_PAD=N (the echo bot adds N bytes to each reply), E2E_ECHO_LEAN=1 (the echo bot sends
+//! as ours does, without parsing the sent message back).
 
 #[path = "../tests/it/fake_api.rs"]
 mod fake_api;
@@ -192,12 +193,21 @@ async fn echo_bot(bot: Bot, stop: impl std::future::Future<Output = ()> + Send +
     // E2E_ECHO_PAD pads the echo to about our replies' size, to separate the cost of a longer
     // message from the cost of answering.
     let pad = "x".repeat(env_number("E2E_ECHO_PAD", 0));
+    // E2E_ECHO_LEAN=1 sends the echo as our bot sends its replies (SendHtml: the echoed message
+    // is not parsed back), to compare the cost of answering alone.
+    let lean = std::env::var("E2E_ECHO_LEAN").is_ok_and(|v| v == "1");
     let handler = Update::filter_message().endpoint(move |bot: Bot, msg: Message| {
         let pad = pad.clone();
         async move {
             if let Some(text) = msg.text() {
-                bot.send_message(msg.chat.id, format!("{text}{pad}"))
-                    .await?;
+                let reply = format!("{text}{pad}");
+                if lean {
+                    trade_talks_bot::telegram::SendHtml::new(msg.chat.id, reply)
+                        .request(&bot)
+                        .await?;
+                } else {
+                    bot.send_message(msg.chat.id, reply).await?;
+                }
             }
             Ok::<(), teloxide::RequestError>(())
         }

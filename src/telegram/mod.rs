@@ -25,6 +25,7 @@ use crate::knowledge::SharedKnowledge;
 use crate::subscriptions::Store;
 
 pub use handlers::schema;
+pub use send_html::SendHtml;
 pub use sender::TelegramSender;
 
 /// What the bot serves from: the knowledge, the subscription store, and where the knowledge

@@ -363,8 +363,7 @@ struct Scored {
 
 /// The analysed question: terms with their weights, and what restricts the answer.
 struct Question {
-    /// How many terms it has (at most 64, one bit each).
-    n_terms: usize,
+    /// One weight per term (at most 64 terms, one bit each).
     weights: Vec<f32>,
     /// Claim words count towards coverage only where matched.
     optional: Vec<bool>,
@@ -380,7 +379,7 @@ impl Question {
     fn covered(&self, mask: u64) -> f32 {
         let mut got = 0.0;
         let mut optional = 0.0;
-        for i in 0..self.n_terms {
+        for i in 0..self.weights.len() {
             if mask & (1 << i) != 0 {
                 got += self.weights[i];
                 if self.optional[i] {
@@ -440,7 +439,6 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
             .fold(0, |m, (i, _)| m | (1 << i)),
         multi_part,
         kinds,
-        n_terms: terms.len(),
         weights,
     };
     let claim_bits: u64 = terms
@@ -449,7 +447,7 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
         .filter(|(_, (_, c))| *c)
         .fold(0, |m, (i, _)| m | (1 << i));
     let mut out = Vec::with_capacity(index.entries.len());
-    if q.n_terms == 0 {
+    if q.weights.is_empty() {
         return (q, out);
     }
     for (i, e) in index.entries.iter().enumerate() {
@@ -505,12 +503,8 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
 /// several parts, and a good part of the question in the fact's own words. Near-ties join it;
 /// for a question in several parts, the facts covering the rest of it are added. The question is
 /// answered only when the chosen facts together cover [`MIN_COVERAGE`] of it and every specific
-/// word it names.
-pub fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
-    let chars = question.chars().count();
-    if chars > MAX_QUESTION_CHARS {
-        return Reply::TooLong(chars);
-    }
+/// word it names. The caller ([`respond`]) has already refused over-long input.
+fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
     let words = split_words(question);
     if words.is_empty() {
         return Reply::Empty;

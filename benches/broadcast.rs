@@ -6,6 +6,8 @@
 //! Run: `cargo bench --bench broadcast` (BROADCAST_CHATS, default 10000; BROADCAST_RATE,
 //! messages per second allowed, default 500).
 
+#[path = "common/bot.rs"]
+mod bot;
 #[path = "../tests/it/fake_api.rs"]
 mod fake_api;
 
@@ -59,16 +61,12 @@ fn main() {
         global_per_second: Some(rate),
         reject: false,
     });
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
+    let mut child = bot::bot_command(FakeApi::TOKEN, fake.url().as_str())
         .arg("--knowledge")
         .arg(&knowledge)
         .args(["run", "--overall-per-sec", &rate.to_string()])
         .args(["--per-group-per-min", "20", "--db"])
         .arg(&db)
-        .env("TELOXIDE_TOKEN", FakeApi::TOKEN)
-        .env("TELOXIDE_API_URL", fake.url().as_str())
-        .env("NO_PROXY", "127.0.0.1")
-        .env_remove("RUST_LOG")
         .spawn()
         .expect("the trade-talks-bot binary starts");
     rt.block_on(fake.wait_for("getUpdates", 1, Duration::from_secs(10)));

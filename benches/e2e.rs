@@ -7,6 +7,8 @@
 //! E2E_ECHO_PAD=N (the echo bot adds N bytes to each reply), E2E_ECHO_LEAN=1 (the echo bot sends
 //! as ours does, without parsing the sent message back).
 
+#[path = "common/bot.rs"]
+mod bot;
 #[path = "../tests/it/fake_api.rs"]
 mod fake_api;
 
@@ -168,14 +170,10 @@ async fn run_ours(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
     }
     let fake = FakeApi::start().await;
     let dir = tempfile::tempdir().expect("temporary folder");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
+    let mut child = bot::bot_command(FakeApi::TOKEN, fake.url().as_str())
         .current_dir(dir.path())
         .arg("run")
         .args(PACING_FLAGS)
-        .env("TELOXIDE_TOKEN", FakeApi::TOKEN)
-        .env("TELOXIDE_API_URL", fake.url().as_str())
-        .env("NO_PROXY", "127.0.0.1")
-        .env_remove("RUST_LOG")
         .spawn()
         .expect("the trade-talks-bot binary starts");
     let pid = child.id();

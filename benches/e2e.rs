@@ -80,17 +80,23 @@ async fn drive(
 ) -> Outcome {
     fake.wait_for("getUpdates", 1, Duration::from_secs(10))
         .await;
+    // Built before the clock starts: making test updates is not the bots' work.
+    let updates: Vec<(i64, serde_json::Value)> = (0..n)
+        .map(|i| {
+            let chat = 1 + (i as i64 % chats);
+            let text = QUESTIONS[i % QUESTIONS.len()];
+            (chat, fake_api::private_text(chat, chat as u64, text))
+        })
+        .collect();
     let mut pushed: HashMap<i64, Vec<Instant>> = HashMap::new();
     let (own_before, bot_before) = (own_cpu(), bot_cpu());
     let start = Instant::now();
-    for i in 0..n {
+    for (i, (chat, update)) in updates.into_iter().enumerate() {
         if let Some(r) = rate {
             tokio::time::sleep_until((start + Duration::from_secs(i as u64) / r).into()).await;
         }
-        let chat = 1 + (i as i64 % chats);
-        let text = QUESTIONS[i % QUESTIONS.len()];
         pushed.entry(chat).or_default().push(Instant::now());
-        fake.push_update(fake_api::private_text(chat, chat as u64, text));
+        fake.push_update(update);
     }
     // Wait on the cheap counter; copying every recorded call while the bots run would load
     // the machine more for longer replies and bias the comparison.

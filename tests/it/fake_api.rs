@@ -23,6 +23,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, watch};
 
@@ -161,8 +162,9 @@ struct Inner {
 
 struct FakeState {
     calls: Vec<Call>,
-    /// Unconfirmed updates, each already carrying its `update_id`.
-    updates: VecDeque<(i64, Value)>,
+    /// Unconfirmed updates as JSON text, each already carrying its `update_id` (serialized once
+    /// when pushed, so answering `getUpdates` copies text rather than rebuilding JSON values).
+    updates: VecDeque<(i64, String)>,
     next_update_id: i64,
     next_message_id: i64,
     fail_next: Vec<(String, Option<i64>, Failure)>,
@@ -262,7 +264,7 @@ impl FakeApi {
                 .as_object_mut()
                 .expect("push_update: an update must be a JSON object")
                 .insert("update_id".into(), json!(id));
-            st.updates.push_back((id, update));
+            st.updates.push_back((id, update.to_string()));
             id
         };
         self.inner.update_pushed.notify_waiters();
@@ -426,6 +428,8 @@ const KNOWN_STATUSES: [&str; 6] = [
 /// What to answer, decided under the lock.
 enum Answer {
     Reply(u16, Value),
+    /// `ok: true` with this JSON text as the result.
+    Ok(String),
     LongPoll {
         limit: usize,
         until: tokio::time::Instant,
@@ -477,6 +481,7 @@ async fn handle(
     inner.call_recorded.notify_waiters();
     match answer {
         Answer::Reply(code, body) => reply(code, body),
+        Answer::Ok(result) => reply_ok(&result),
         Answer::LongPoll { limit, until } => long_poll(&inner, limit, until).await,
     }
 }
@@ -529,10 +534,10 @@ fn decide(st: &mut FakeState, method: &str, token: &str, params: &Value, at: Ins
             .or_else(|| params.get("caption"))
             .and_then(Value::as_str)
             .unwrap_or("");
-        let message = st.bot_message(chat, text, None);
+        let message = st.bot_message(chat, text, None, None);
         st.stats.sent += 1;
         *st.stats.per_chat.entry(chat).or_insert(0) += 1;
-        return ok(message);
+        return Answer::Ok(message);
     }
 
     match m.as_str() {
@@ -584,9 +589,7 @@ fn decide(st: &mut FakeState, method: &str, token: &str, params: &Value, at: Ins
                 .and_then(Value::as_str)
                 .unwrap_or("");
             let message_id = params.get("message_id").and_then(as_i64);
-            let mut message = st.bot_message(chat, text, message_id);
-            message["edit_date"] = json!(unix_now());
-            ok(message)
+            Answer::Ok(st.bot_message(chat, text, message_id, Some(unix_now())))
         }
         "getchatmember" => {
             let user = params.get("user_id").and_then(as_i64);
@@ -690,20 +693,30 @@ impl FakeState {
         Ok(())
     }
 
-    /// A message from the bot in `chat`, with a fresh id unless `message_id` is given.
-    fn bot_message(&mut self, chat: i64, text: &str, message_id: Option<i64>) -> Value {
+    /// A message from the bot in `chat` as JSON text, with a fresh id unless `message_id` is
+    /// given. Written straight from borrowed parts: the fake should cost the bots' machine as
+    /// little as it can, whatever the length of the text.
+    fn bot_message(
+        &mut self,
+        chat: i64,
+        text: &str,
+        message_id: Option<i64>,
+        edit_date: Option<u64>,
+    ) -> String {
         let id = message_id.unwrap_or_else(|| {
             let id = self.next_message_id;
             self.next_message_id += 1;
             id
         });
-        json!({
-            "message_id": id,
-            "date": unix_now(),
-            "chat": chat_json(chat),
-            "from": bot_user_json(),
-            "text": text,
-        })
+        let message = BotMessage {
+            message_id: id,
+            date: unix_now(),
+            edit_date,
+            chat: ChatRef::of(chat),
+            from: BOT_USER,
+            text,
+        };
+        serde_json::to_string(&message).expect("a message serializes")
     }
 
     /// Confirms updates below `offset`; answers now if any are pending, else asks for a long poll.
@@ -724,7 +737,7 @@ impl FakeState {
             }
         }
         if !self.updates.is_empty() || timeout == 0 {
-            return ok(self.pending(limit));
+            return Answer::Ok(self.pending(limit));
         }
         let hold = Duration::from_secs(timeout).min(LONG_POLL_CAP);
         Answer::LongPoll {
@@ -733,14 +746,17 @@ impl FakeState {
         }
     }
 
-    fn pending(&self, limit: usize) -> Value {
-        Value::Array(
-            self.updates
-                .iter()
-                .take(limit)
-                .map(|(_, u)| u.clone())
-                .collect(),
-        )
+    /// The first `limit` pending updates as a JSON array (text).
+    fn pending(&self, limit: usize) -> String {
+        let mut out = String::from("[");
+        for (i, (_, u)) in self.updates.iter().take(limit).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(u);
+        }
+        out.push(']');
+        out
     }
 }
 
@@ -752,12 +768,12 @@ async fn long_poll(inner: &Inner, limit: usize, until: tokio::time::Instant) -> 
         {
             let st = inner.lock();
             if !st.updates.is_empty() {
-                return reply(200, ok_body(st.pending(limit)));
+                return reply_ok(&st.pending(limit));
             }
         }
         if tokio::time::timeout_at(until, notified).await.is_err() {
             let st = inner.lock();
-            return reply(200, ok_body(st.pending(limit)));
+            return reply_ok(&st.pending(limit));
         }
     }
 }
@@ -776,6 +792,20 @@ fn error_body(code: u16, description: &str) -> Value {
 
 fn error_body_with(code: u16, description: &str, parameters: Value) -> Value {
     json!({ "ok": false, "error_code": code, "description": description, "parameters": parameters })
+}
+
+/// A 200 `ok: true` answer whose result is the JSON text `result`.
+fn reply_ok(result: &str) -> Response {
+    let mut body = String::with_capacity(result.len() + 24);
+    body.push_str(r#"{"ok":true,"result":"#);
+    body.push_str(result);
+    body.push('}');
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response()
 }
 
 fn reply(code: u16, body: Value) -> Response {
@@ -934,14 +964,68 @@ pub fn to_teloxide_update(update: &Value) -> teloxide::types::Update {
         .unwrap_or_else(|e| panic!("not a teloxide Update: {e}: {update}"))
 }
 
+/// A `User` with a username (the fake bot's shape).
+#[derive(Clone, Copy, Serialize)]
+struct UserRef {
+    id: u64,
+    is_bot: bool,
+    first_name: &'static str,
+    username: &'static str,
+}
+
+const BOT_USER: UserRef = UserRef {
+    id: BOT_USER_ID,
+    is_bot: true,
+    first_name: "Trade Talks",
+    username: BOT_USERNAME,
+};
+
+/// A `Chat` as the fake describes chats it did not build from a test's update.
+#[derive(Serialize)]
+struct ChatRef {
+    id: i64,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_name: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'static str>,
+}
+
+impl ChatRef {
+    /// Private ("User") if > 0, supergroup if <= -10^12, else a basic group.
+    fn of(chat_id: i64) -> ChatRef {
+        let (kind, first_name, title) = if chat_id > 0 {
+            ("private", Some("User"), None)
+        } else if chat_id <= SUPERGROUP_ID_LIMIT {
+            ("supergroup", None, Some("Group"))
+        } else {
+            ("group", None, Some("Group"))
+        };
+        ChatRef {
+            id: chat_id,
+            kind,
+            first_name,
+            title,
+        }
+    }
+}
+
+/// A message the bot sent (or edited), as the fake answers `send*` and `edit*` calls.
+#[derive(Serialize)]
+struct BotMessage<'a> {
+    message_id: i64,
+    date: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    edit_date: Option<u64>,
+    chat: ChatRef,
+    from: UserRef,
+    text: &'a str,
+}
+
 /// The fake bot as a `User`.
 pub fn bot_user_json() -> Value {
-    json!({
-        "id": BOT_USER_ID,
-        "is_bot": true,
-        "first_name": "Trade Talks",
-        "username": BOT_USERNAME,
-    })
+    json!(BOT_USER)
 }
 
 /// The human sender used by the builders: first name "Alice", username "alice".
@@ -967,13 +1051,7 @@ pub fn group_anonymous_bot() -> Value {
 
 /// A `Chat` for an id: private ("User") if > 0, supergroup if <= -10^12, else a basic group.
 pub fn chat_json(chat_id: i64) -> Value {
-    if chat_id > 0 {
-        json!({ "id": chat_id, "type": "private", "first_name": "User" })
-    } else if chat_id <= SUPERGROUP_ID_LIMIT {
-        json!({ "id": chat_id, "type": "supergroup", "title": "Group" })
-    } else {
-        json!({ "id": chat_id, "type": "group", "title": "Group" })
-    }
+    json!(ChatRef::of(chat_id))
 }
 
 /// A channel `Chat`.

@@ -1,6 +1,7 @@
 //! Rendering a [`Reply`] as plain text (terminal, JSON) or Telegram HTML: every dynamic string is
-//! escaped, every fact carries its citation, claims read as claims, and HTML output is split into
-//! messages within Telegram's 4096-character limit.
+//! escaped, every fact is followed by the sentence it comes from (facts from one sentence share
+//! one quote), claims read as claims, and HTML output is split into messages within Telegram's
+//! 4096-character limit.
 
 use std::borrow::Cow;
 
@@ -55,17 +56,45 @@ fn cite_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a
     }
 }
 
-fn fact_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
+/// The fact's statement, labelled as a claim when it is one.
+fn statement_block<'a>(fact: &'a Fact) -> Block<'a> {
     let label = match &fact.kind {
         FactKind::Claim { speaker, .. } => {
             Some(format!("Claim by {speaker}, not established fact:").into())
         }
         _ => None,
     };
-    out.push(Block::Text {
+    Block::Text {
         label,
         text: Cow::Borrowed(fact.answer.as_str()),
-    });
+    }
+}
+
+/// The facts a reply states, in order. A run of facts drawn from the same sources (none of
+/// them replacing another) is stated together and quoted once, after its last fact, rather
+/// than repeating the same sentence under each.
+fn facts_blocks<'a>(kb: &'a KnowledgeBase, facts: &[&'a Fact], out: &mut Vec<Block<'a>>) {
+    let mut start = 0;
+    while start < facts.len() {
+        let first = facts[start];
+        let mut end = start + 1;
+        while end < facts.len()
+            && first.supersedes.is_none()
+            && facts[end].supersedes.is_none()
+            && facts[end].sources == first.sources
+        {
+            end += 1;
+        }
+        for f in &facts[start..end - 1] {
+            out.push(statement_block(f));
+        }
+        fact_blocks(kb, facts[end - 1], out);
+        start = end;
+    }
+}
+
+fn fact_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
+    out.push(statement_block(fact));
     cite_blocks(kb, fact, out);
     // What this fact replaced, so a reader sees the change.
     let mut previous = fact.supersedes.as_deref().and_then(|id| kb.fact(id));
@@ -117,11 +146,8 @@ fn blocks<'a>(kb: &'a KnowledgeBase, reply: &'a Reply) -> Vec<Block<'a>> {
             if facts.is_empty() {
                 out.push(fixed("Nothing on this topic yet."));
             }
-            for &i in facts {
-                if let Some(f) = kb.facts.get(i) {
-                    fact_blocks(kb, f, &mut out);
-                }
-            }
+            let facts: Vec<&Fact> = facts.iter().filter_map(|&i| kb.facts.get(i)).collect();
+            facts_blocks(kb, &facts, &mut out);
         }
         Reply::NotCovered => out.push(fixed(NOT_COVERED)),
         Reply::Start => {

@@ -38,6 +38,57 @@ fn every_topic_command_answers_with_citations() {
 }
 
 #[test]
+fn each_fact_is_followed_by_its_sentence_and_a_shared_sentence_is_quoted_once() {
+    use trade_talks_bot::knowledge::Source;
+    let kb = kb();
+    let is_quote = |l: &str| l.starts_with("  [");
+    for t in &kb.topics {
+        let reply = respond(&kb, &format!("/{}", t.command), None);
+        let text = render::plain(&kb, &reply);
+        let lines: Vec<&str> = text.lines().collect();
+        for id in render::fact_ids(&kb, &reply) {
+            let fact = kb.fact(id).unwrap();
+            let at = lines
+                .iter()
+                .position(|l| l.ends_with(fact.answer.as_str()))
+                .unwrap_or_else(|| panic!("/{}: {id} not stated: {text}", t.command));
+            // The first run of quotes after the statement cites every sentence of the fact.
+            let quotes: Vec<&str> = lines[at + 1..]
+                .iter()
+                .skip_while(|l| !is_quote(l))
+                .take_while(|l| is_quote(l))
+                .copied()
+                .collect();
+            for source in &fact.sources {
+                if let Source::Sentence(n) = source {
+                    assert!(
+                        quotes.iter().any(|q| q.starts_with(&format!("  [{n}] "))),
+                        "/{}: {id} is not followed by sentence {n}: {text}",
+                        t.command
+                    );
+                }
+            }
+        }
+        // No quote repeats the one just before it with only statements in between.
+        let runs: Vec<Vec<&str>> = lines
+            .split(|l| !is_quote(l))
+            .filter(|run| !run.is_empty())
+            .map(<[&str]>::to_vec)
+            .collect();
+        for pair in runs.windows(2) {
+            assert_ne!(pair[0], pair[1], "/{} repeats a quote: {text}", t.command);
+        }
+    }
+    // /tariffs states three figures of sentence 8 and quotes it once, after all three.
+    let html = render::html(&kb, &respond(&kb, "/tariffs", None)).concat();
+    assert_eq!(html.matches("[8]").count(), 1, "{html}");
+    let quote = html.find("[8]").unwrap();
+    for figure in ["30%", "10%", "90-day"] {
+        assert!(html.find(figure).unwrap() < quote, "{figure}: {html}");
+    }
+}
+
+#[test]
 fn commands_addressed_to_bots_and_unknown_commands() {
     let kb = kb();
     assert!(respond(&kb, "/tariffs@TradeTalksBot", Some("tradetalksbot")).answered());

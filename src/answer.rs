@@ -163,33 +163,44 @@ fn terms_and_pairs<'a>(tokens: &'a [Token<'_>]) -> (Vec<Term<'a>>, Vec<Pair<'a>>
     (terms, pairs)
 }
 
-/// A set of term ids, one bit each.
-#[derive(Debug, Default, Clone)]
-struct TermSet(Vec<u64>);
+/// For each term id, the facts that use it: one bit per fact, `stride` words per term.
+///
+/// Why inverted: a question has a handful of terms, so scoring reads a few short rows and then
+/// visits only the facts that share a term with it, instead of testing every term against every
+/// fact's own set (which, with caches cold between messages, cost more than the arithmetic).
+#[derive(Debug)]
+struct Postings {
+    stride: usize,
+    bits: Vec<u64>,
+}
 
-impl TermSet {
-    fn insert(&mut self, id: u32) {
-        let (word, bit) = (id as usize / 64, id % 64);
-        if self.0.len() <= word {
-            self.0.resize(word + 1, 0);
+impl Postings {
+    fn new(terms: usize, facts: usize) -> Postings {
+        let stride = facts.div_ceil(64).max(1);
+        Postings {
+            stride,
+            bits: vec![0; terms * stride],
         }
-        self.0[word] |= 1 << bit;
     }
 
-    fn contains(&self, id: u32) -> bool {
-        self.0
-            .get(id as usize / 64)
-            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    fn insert(&mut self, term: u32, fact: usize) {
+        self.bits[term as usize * self.stride + fact / 64] |= 1 << (fact % 64);
     }
+
+    /// The facts using `term`, as a bitset.
+    fn row(&self, term: u32) -> &[u64] {
+        let start = term as usize * self.stride;
+        &self.bits[start..start + self.stride]
+    }
+}
+
+/// Whether fact `i` is in the bitset `row`.
+fn has(row: &[u64], i: usize) -> bool {
+    row[i / 64] & (1 << (i % 64)) != 0
 }
 
 #[derive(Debug)]
 struct FactEntry {
-    /// Terms of the fact's own answer, keys, patterns and topics.
-    terms: TermSet,
-    /// Terms only its cited source uses: they let a question use the article's wording, but
-    /// score less, since several facts share one sentence.
-    source_terms: TermSet,
     /// Ids of its word pairs, sorted.
     pairs: Vec<u32>,
     len: f32,
@@ -203,6 +214,11 @@ struct FactEntry {
 #[derive(Debug)]
 pub struct Index {
     entries: Vec<FactEntry>,
+    /// Facts by the terms of their own answer, keys, patterns and topics.
+    own: Postings,
+    /// Facts by the terms only their cited source uses: they let a question use the article's
+    /// wording, but score less, since several facts share one sentence.
+    source: Postings,
     /// stem → term id, for every stem of a fact, its source or its word pairs.
     term_ids: HashMap<String, u32>,
     /// By term id; `None` for a stem no current fact uses as a term.
@@ -273,22 +289,22 @@ impl Index {
             id
         };
         let mut entries = Vec::with_capacity(raw.len());
-        for ((terms, source_terms, pairs), &is_active) in raw.iter().zip(&active) {
+        // (fact, term id) of every own and every source term, for the postings below.
+        let (mut own_terms, mut source_only) = (Vec::new(), Vec::new());
+        for (i, ((terms, source_terms, pairs), &is_active)) in raw.iter().zip(&active).enumerate() {
             let mut entry = FactEntry {
-                terms: TermSet::default(),
-                source_terms: TermSet::default(),
                 pairs: Vec::with_capacity(pairs.len()),
                 len: terms.len() as f32,
                 active: is_active,
             };
             for t in terms {
                 let id = term_id(t, &mut df);
-                entry.terms.insert(id);
+                own_terms.push((i, id));
                 df[id as usize] += usize::from(is_active);
             }
             for t in source_terms {
                 let id = term_id(t, &mut df);
-                entry.source_terms.insert(id);
+                source_only.push((i, id));
                 df[id as usize] += usize::from(is_active);
             }
             for (a, b) in pairs {
@@ -303,6 +319,16 @@ impl Index {
             }
             entry.pairs.sort_unstable();
             entries.push(entry);
+        }
+        let (mut own, mut source) = (
+            Postings::new(df.len(), entries.len()),
+            Postings::new(df.len(), entries.len()),
+        );
+        for (i, id) in own_terms {
+            own.insert(id, i);
+        }
+        for (i, id) in source_only {
+            source.insert(id, i);
         }
         let unknown_weight = (1.0 + n).ln();
         let idf_of = |d: usize| {
@@ -322,6 +348,8 @@ impl Index {
             / n;
         Index {
             entries,
+            own,
+            source,
             term_ids,
             idf,
             pair_ids,
@@ -450,28 +478,48 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
     if q.weights.is_empty() {
         return (q, out);
     }
-    for (i, e) in index.entries.iter().enumerate() {
-        let fact = &kb.facts[i];
+    // The postings of each term (none for a stem no current fact uses), and the facts that
+    // share at least one term in their own words: only those can be an answer.
+    let rows: Vec<Option<(&[u64], &[u64])>> = known
+        .iter()
+        .map(|k| k.map(|(id, _)| (index.own.row(id), index.source.row(id))))
+        .collect();
+    let mut candidates = vec![0u64; index.own.stride];
+    for (own_row, _) in rows.iter().flatten() {
+        for (c, w) in candidates.iter_mut().zip(*own_row) {
+            *c |= w;
+        }
+    }
+    let facts_in = candidates.iter().enumerate().flat_map(|(word, &bits)| {
+        let mut rest = bits;
+        std::iter::from_fn(move || {
+            (rest != 0).then(|| {
+                let bit = rest.trailing_zeros() as usize;
+                rest &= rest - 1;
+                word * 64 + bit
+            })
+        })
+    });
+    for i in facts_in {
+        let (e, fact) = (&index.entries[i], &kb.facts[i]);
         if !e.active || !accepts(fact, &q.kinds) {
             continue;
         }
         let denom = 1.0 + K1 * (1.0 - B + B * e.len / index.avg_len);
         let (mut matched, mut own) = (0u64, 0u64);
         let mut s = 0.0;
-        for (j, (k, w)) in known.iter().zip(&q.weights).enumerate() {
-            // A stem no current fact uses matches none.
-            let Some((id, _)) = k else { continue };
-            if e.terms.contains(*id) {
+        for (j, (row, w)) in rows.iter().zip(&q.weights).enumerate() {
+            let Some((own_row, source_row)) = row else {
+                continue;
+            };
+            if has(own_row, i) {
                 matched |= 1 << j;
                 own |= 1 << j;
                 s += w * (K1 + 1.0) / denom;
-            } else if e.source_terms.contains(*id) {
+            } else if has(source_row, i) {
                 matched |= 1 << j;
                 s += SOURCE_WEIGHT * w * (K1 + 1.0) / denom;
             }
-        }
-        if own == 0 {
-            continue;
         }
         for p in &pair_ids {
             if e.pairs.binary_search(p).is_ok() {

@@ -305,7 +305,7 @@ fn main() {
     let n = env("E2E_UPDATES", if quick { 60 } else { 5000 });
     let chats = env("E2E_CHATS", if quick { 6 } else { 300 }) as i64;
     // Runs vary a lot on a small machine: the medians of several alternating rounds are reported.
-    let rounds = env("E2E_ROUNDS", if quick { 1 } else { 7 });
+    let rounds = env("E2E_ROUNDS", if quick { 1 } else { 15 });
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     // Throughput: every update at once, as after an outage.
     compare(&rt, "burst", n, chats, None, rounds);
@@ -332,8 +332,15 @@ fn compare(
 ) {
     let (mut ours, mut echo) = (Vec::new(), Vec::new());
     for round in 0..rounds {
-        let o = rt.block_on(run_ours(n, chats, rate));
-        let e = rt.block_on(run_echo(n, chats, rate));
+        // Which bot goes first alternates, so that neither always runs on a machine the other
+        // has just warmed or disturbed.
+        let (o, e) = if round % 2 == 0 {
+            let o = rt.block_on(run_ours(n, chats, rate));
+            (o, rt.block_on(run_echo(n, chats, rate)))
+        } else {
+            let e = rt.block_on(run_echo(n, chats, rate));
+            (rt.block_on(run_ours(n, chats, rate)), e)
+        };
         println!(
             "{label} round {round}: trade-talks-bot {:.0} upd/s p50 {:?} p99 {:?} cpu/upd {:?} (bot {:?}) | echo bot {:.0} upd/s p50 {:?} p99 {:?} cpu/upd {:?} (bot {:?})",
             o.per_sec,
@@ -371,6 +378,23 @@ fn compare(
         ms(echo.iter().map(|x| x.p50).collect()),
         ms(echo.iter().map(|x| x.p99).collect()),
         o / e
+    );
+    // Each round's two runs are close in time, so their ratio is spared the machine's slower
+    // swings; its spread says how far one round can be trusted.
+    let mut paired: Vec<f64> = ours
+        .iter()
+        .zip(&echo)
+        .map(|(o, e)| o.per_sec / e.per_sec)
+        .collect();
+    paired.sort_by(f64::total_cmp);
+    let q = |p: f64| paired[((paired.len() - 1) as f64 * p).round() as usize];
+    println!(
+        "{label}, throughput ratio per round (ours / echo): median {:.2}, quartiles {:.2}–{:.2}, range {:.2}–{:.2}",
+        q(0.5),
+        q(0.25),
+        q(0.75),
+        q(0.0),
+        q(1.0)
     );
     println!(
         "{label}, median of {rounds}: CPU per update (fake API, driver and bot together) — trade-talks-bot {oc:.0} µs (bot process {ob:.0} µs), echo bot {ec:.0} µs (bot process {eb:.0} µs), ratio {:.2}",

@@ -41,6 +41,8 @@ struct Outcome {
     cpu_per_update: Duration,
     /// The bot process's share of it (zero when the bot runs in this process).
     bot_cpu_per_update: Duration,
+    /// Mean length of the replies' text, in bytes.
+    reply_bytes: f64,
 }
 
 /// CPU time (user + system) used so far by this process, finished threads included.
@@ -117,6 +119,11 @@ async fn drive(
         .filter(|c| c.is_ok())
         .collect();
     let end = calls.iter().map(|c| c.at).max().unwrap_or(start);
+    let reply_bytes = calls
+        .iter()
+        .map(|c| c.text().map_or(0, str::len))
+        .sum::<usize>() as f64
+        / calls.len().max(1) as f64;
     let mut seen: HashMap<i64, usize> = HashMap::new();
     let mut latencies: Vec<Duration> = calls
         .iter()
@@ -136,6 +143,7 @@ async fn drive(
         p99: pct(0.99),
         cpu_per_update,
         bot_cpu_per_update,
+        reply_bytes,
     }
 }
 
@@ -397,7 +405,9 @@ fn compare(
         q(1.0)
     );
     println!(
-        "{label}, median of {rounds}: CPU per update (fake API, driver and bot together) — trade-talks-bot {oc:.0} µs (bot process {ob:.0} µs), echo bot {ec:.0} µs (bot process {eb:.0} µs), ratio {:.2}",
-        oc / ec
+        "{label}, median of {rounds}: CPU per update (fake API, driver and bot together) — trade-talks-bot {oc:.0} µs (bot process {ob:.0} µs), echo bot {ec:.0} µs (bot process {eb:.0} µs), ratio {:.2}; replies average {:.0} and {:.0} bytes",
+        oc / ec,
+        ours[0].reply_bytes,
+        echo[0].reply_bytes
     );
 }

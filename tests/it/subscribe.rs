@@ -388,14 +388,22 @@ async fn subscriptions_survive_a_restart() {
     bot.stop().await.unwrap();
 }
 
-/// SIGKILL in the middle of a broadcast, then a restart: every subscriber ends with the update,
-/// and only a message Telegram accepted in the instant before the kill can come twice.
-#[test]
-fn a_crash_mid_broadcast_then_restart_delivers_to_everyone_once() {
+/// For the tests that run the real binary: a runtime for the fake API, a temporary folder with
+/// a copy of the knowledge and the path of the database there.
+fn binary_setup() -> (tokio::runtime::Runtime, tempfile::TempDir, PathBuf, PathBuf) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let knowledge = knowledge_copy(dir.path());
     let db = dir.path().join("bot.db");
+    (rt, dir, knowledge, db)
+}
+
+/// SIGKILL in the middle of a broadcast, then a restart: every subscriber ends with the update,
+/// and only a message Telegram accepted in the instant before the kill can come twice.
+#[test]
+fn a_crash_mid_broadcast_then_restart_delivers_to_everyone_once() {
+    // `_dir` keeps the temporary folder until the test ends.
+    let (rt, _dir, knowledge, db) = binary_setup();
     let chats: Vec<i64> = (1..=150).map(|i| 10_000 + i).collect();
     {
         let store = SqliteStore::open(&db).unwrap();
@@ -465,10 +473,8 @@ fn a_crash_mid_broadcast_then_restart_delivers_to_everyone_once() {
 /// With the watcher off, a new update file waits for SIGHUP.
 #[test]
 fn sighup_reloads_the_knowledge() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let knowledge = knowledge_copy(dir.path());
-    let db = dir.path().join("bot.db");
+    // `_dir` keeps the temporary folder until the test ends.
+    let (rt, _dir, knowledge, db) = binary_setup();
     SqliteStore::open(&db).unwrap().subscribe(77).unwrap();
     let fake = rt.block_on(FakeApi::start());
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))

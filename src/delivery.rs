@@ -143,7 +143,8 @@ fn settle(
         Ok(()) => store.delivered(&d.update, d.chat),
         Err(SendError::RetryAfter(wait)) => {
             log::warn!("chat {}: flood limit, retrying in {wait:?}", d.chat);
-            store.retry_later(&d.update, d.chat, now() + ms(wait))
+            // Telegram's pacing, not the chat's failure: the backoff does not grow.
+            store.postpone(&d.update, d.chat, now() + ms(wait))
         }
         Err(SendError::Migrated(new)) => {
             log::info!(
@@ -222,7 +223,9 @@ pub async fn run<S: Sender>(
             if let Some(at) = last_sent.get(&d.chat) {
                 let since = tokio::time::Instant::now().duration_since(*at);
                 if since < gap {
-                    if let Err(e) = store.retry_later(&d.update, d.chat, now() + ms(gap - since)) {
+                    // Held back for pacing: not an attempt, so a later failure's backoff starts
+                    // where it should.
+                    if let Err(e) = store.postpone(&d.update, d.chat, now() + ms(gap - since)) {
                         log::error!("outbox: {e}");
                     }
                     continue;

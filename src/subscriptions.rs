@@ -110,8 +110,12 @@ pub trait Store: Send + Sync {
     fn next_due(&self) -> Result<Option<i64>, StoreError>;
     /// Telegram accepted the message: remove it from the outbox and count it, atomically.
     fn delivered(&self, update: &str, chat: i64) -> Result<(), StoreError>;
-    /// A transient failure: try again at `retry_at_ms`.
+    /// A transient failure: try again at `retry_at_ms`, one attempt more (attempts set the
+    /// backoff).
     fn retry_later(&self, update: &str, chat: i64, retry_at_ms: i64) -> Result<(), StoreError>;
+    /// Not sent yet, through no failure of the chat (pacing, a flood wait): try at `due_ms`,
+    /// attempts unchanged.
+    fn postpone(&self, update: &str, chat: i64, due_ms: i64) -> Result<(), StoreError>;
     /// Number of subscribed chats.
     fn subscriber_count(&self) -> Result<u64, StoreError>;
     /// Number of owed deliveries.
@@ -373,6 +377,16 @@ impl Store for SqliteStore {
                 "UPDATE outbox SET attempts = attempts + 1, due_ms = ?3
                  WHERE update_id = ?1 AND chat_id = ?2",
                 params![update, chat, retry_at_ms],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn postpone(&self, update: &str, chat: i64, due_ms: i64) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "UPDATE outbox SET due_ms = ?3 WHERE update_id = ?1 AND chat_id = ?2",
+                params![update, chat, due_ms],
             )?;
             Ok(())
         })

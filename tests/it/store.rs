@@ -55,6 +55,26 @@ fn migration_moves_subscription_history_and_owed_messages() {
 }
 
 #[test]
+fn only_failures_count_as_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(&dir.path().join("bot.db")).unwrap();
+    s.subscribe(7).unwrap();
+    s.publish("u1", &[]).unwrap();
+    let attempts = |s: &SqliteStore| s.due(i64::MAX, 10).unwrap()[0].attempts;
+    s.postpone("u1", 7, 1_000).unwrap();
+    assert_eq!(attempts(&s), 0, "held back for pacing: not an attempt");
+    assert!(
+        s.due(999, 10).unwrap().is_empty(),
+        "not due before its time"
+    );
+    s.retry_later("u1", 7, 2_000).unwrap();
+    s.retry_later("u1", 7, 3_000).unwrap();
+    s.postpone("u1", 7, 4_000).unwrap();
+    assert_eq!(attempts(&s), 2);
+    assert!(s.due(3_999, 10).unwrap().is_empty());
+}
+
+#[test]
 fn a_corrupt_database_is_an_error_at_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bot.db");

@@ -656,10 +656,10 @@ pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> R
         "ask" if args.is_empty() => Reply::Empty,
         "ask" => answer_question(kb, args),
         "subscribe" | "unsubscribe" | "status" => Reply::ChatOnly(name),
-        _ => match kb.topic_by_command(&name) {
-            Some(topic) => Reply::Facts {
+        _ => match kb.command_topic(&name) {
+            Some((topic, facts)) => Reply::Facts {
                 heading: Some(topic.title.clone()),
-                facts: kb.topic_facts(&topic.name),
+                facts: facts.to_vec(),
             },
             None => Reply::UnknownCommand(name),
         },

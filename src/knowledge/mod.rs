@@ -279,6 +279,9 @@ pub struct KnowledgeBase {
     /// The HTML of the replies that depend on nothing but this knowledge (topic commands,
     /// /help, …), rendered once when it is loaded.
     pub(crate) rendered: crate::render::Rendered,
+    /// The current facts of each topic (by the topic's place in `topics`), in file order: found
+    /// once at load, so a topic command reads one list instead of every fact's topics.
+    pub(crate) topic_fact_lists: Vec<Vec<usize>>,
 }
 
 impl KnowledgeBase {
@@ -324,6 +327,21 @@ impl KnowledgeBase {
 
     /// The facts of a topic that are current (not superseded), in file order.
     pub fn topic_facts(&self, topic: &str) -> Vec<usize> {
+        self.topics
+            .iter()
+            .position(|t| t.name == topic)
+            .map(|i| self.topic_fact_lists[i].clone())
+            .unwrap_or_default()
+    }
+
+    /// The topic a command shows, with its current facts.
+    pub(crate) fn command_topic(&self, command: &str) -> Option<(&Topic, &[usize])> {
+        let i = self.topics.iter().position(|t| t.command == command)?;
+        Some((&self.topics[i], &self.topic_fact_lists[i]))
+    }
+
+    /// [`KnowledgeBase::topic_facts`] worked out from the facts (at load).
+    pub(crate) fn scan_topic_facts(&self, topic: &str) -> Vec<usize> {
         (0..self.facts.len())
             .filter(|&i| {
                 let f = &self.facts[i];

@@ -735,7 +735,13 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         analyzer,
         index,
         rendered: Default::default(),
+        topic_fact_lists: Vec::new(),
     };
+    kb.topic_fact_lists = kb
+        .topics
+        .iter()
+        .map(|t| kb.scan_topic_facts(&t.name))
+        .collect();
     kb.rendered = crate::render::Rendered::build(&kb);
     Ok(kb)
 }

@@ -158,14 +158,12 @@ async fn run_ours_in_process(n: usize, chats: i64, rate: Option<u32>) -> Outcome
     let kb = trade_talks_bot::knowledge::SharedKnowledge::new(
         trade_talks_bot::knowledge::KnowledgeBase::builtin().expect("knowledge"),
     );
-    let mut config = trade_talks_bot::telegram::Config::new(FakeApi::TOKEN.into());
-    config.api_url = Some(fake.url());
-    config.poll_timeout = Duration::from_secs(1);
-    config.limits = trade_talks_bot::pacing::Limits {
+    // Pacing is not what this measures: limits far above the load (as PACING_FLAGS).
+    let config = fake.bot_config(trade_talks_bot::pacing::Limits {
         per_second: 100_000,
         per_chat_interval: Duration::from_micros(100),
         per_group_per_minute: 600_000,
-    };
+    });
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = trade_talks_bot::telegram::App::new(kb, store);
     let handle = tokio::spawn(trade_talks_bot::telegram::run(config, app, async {

@@ -246,6 +246,19 @@ impl FakeApi {
         teloxide::Bot::with_client(Self::TOKEN, client).set_api_url(self.url())
     }
 
+    /// Our bot's configuration for this fake: its token and address, a 1 s long poll (so a
+    /// shutdown is quick) and the given reply pacing.
+    pub fn bot_config(
+        &self,
+        limits: trade_talks_bot::pacing::Limits,
+    ) -> trade_talks_bot::telegram::Config {
+        let mut config = trade_talks_bot::telegram::Config::new(Self::TOKEN.into());
+        config.api_url = Some(self.url());
+        config.poll_timeout = Duration::from_secs(1);
+        config.limits = limits;
+        config
+    }
+
     pub fn bot_user_id(&self) -> u64 {
         BOT_USER_ID
     }

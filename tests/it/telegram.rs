@@ -36,16 +36,13 @@ impl Running {
     }
 }
 
+/// The bot against `fake`, with pacing loose enough that tests do not wait on it.
 pub fn fast_config(fake: &FakeApi) -> Config {
-    let mut config = Config::new(FakeApi::TOKEN.into());
-    config.api_url = Some(fake.url());
-    config.poll_timeout = Duration::from_secs(1);
-    config.limits = trade_talks_bot::pacing::Limits {
+    fake.bot_config(trade_talks_bot::pacing::Limits {
         per_second: 1000,
         per_chat_interval: Duration::from_millis(10),
         per_group_per_minute: 6000,
-    };
-    config
+    })
 }
 
 /// A store in `dir` (reopened if it exists), and the App serving the built-in knowledge from it.

@@ -279,8 +279,8 @@ pub struct KnowledgeBase {
     /// The HTML of the replies that depend on nothing but this knowledge (topic commands,
     /// /help, …), rendered once when it is loaded.
     pub(crate) rendered: crate::render::Rendered,
-    /// The current facts of each topic (by the topic's place in `topics`), in file order: found
-    /// once at load, so a topic command reads one list instead of every fact's topics.
+    /// The current facts of each topic, by the topic's place in `topics` (see
+    /// [`KnowledgeBase::topics_with_facts`]).
     pub(crate) topic_fact_lists: Vec<Vec<usize>>,
 }
 
@@ -321,33 +321,17 @@ impl KnowledgeBase {
         self.updates.iter().find(|u| u.id == id)
     }
 
-    pub fn topic_by_command(&self, command: &str) -> Option<&Topic> {
-        self.topics.iter().find(|t| t.command == command)
-    }
-
-    /// The facts of a topic that are current (not superseded), in file order.
-    pub fn topic_facts(&self, topic: &str) -> Vec<usize> {
+    /// Each topic with its current (not superseded) facts, in file order: listed once at load,
+    /// so a topic command reads one list instead of every fact's topics.
+    pub fn topics_with_facts(&self) -> impl Iterator<Item = (&Topic, &[usize])> {
         self.topics
             .iter()
-            .position(|t| t.name == topic)
-            .map(|i| self.topic_fact_lists[i].clone())
-            .unwrap_or_default()
+            .zip(self.topic_fact_lists.iter().map(Vec::as_slice))
     }
 
     /// The topic a command shows, with its current facts.
-    pub(crate) fn command_topic(&self, command: &str) -> Option<(&Topic, &[usize])> {
-        let i = self.topics.iter().position(|t| t.command == command)?;
-        Some((&self.topics[i], &self.topic_fact_lists[i]))
-    }
-
-    /// [`KnowledgeBase::topic_facts`] worked out from the facts (at load).
-    pub(crate) fn scan_topic_facts(&self, topic: &str) -> Vec<usize> {
-        (0..self.facts.len())
-            .filter(|&i| {
-                let f = &self.facts[i];
-                f.superseded_by.is_none() && f.topics.iter().any(|t| t == topic)
-            })
-            .collect()
+    pub fn command_topic(&self, command: &str) -> Option<(&Topic, &[usize])> {
+        self.topics_with_facts().find(|(t, _)| t.command == command)
     }
 }
 

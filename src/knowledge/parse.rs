@@ -740,7 +740,14 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
     kb.topic_fact_lists = kb
         .topics
         .iter()
-        .map(|t| kb.scan_topic_facts(&t.name))
+        .map(|t| {
+            (0..kb.facts.len())
+                .filter(|&i| {
+                    let f = &kb.facts[i];
+                    f.superseded_by.is_none() && f.topics.contains(&t.name)
+                })
+                .collect()
+        })
         .collect();
     kb.rendered = crate::render::Rendered::build(&kb);
     Ok(kb)

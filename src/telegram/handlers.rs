@@ -236,12 +236,11 @@ pub fn inline_results(kb: &KnowledgeBase, query: &str) -> Vec<InlineQueryResult>
             })
             .collect();
     }
-    kb.topics
-        .iter()
-        .map(|t| {
+    kb.topics_with_facts()
+        .map(|(t, facts)| {
             let topic = Reply::Facts {
                 heading: Some(t.title.clone()),
-                facts: kb.topic_facts(&t.name),
+                facts: facts.to_vec(),
             };
             card(
                 format!("topic-{}", t.name),

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
+use smallvec::SmallVec;
 
 /// One word of analysed text; its strings borrow from the analyser or the split words where they
 /// can, so analysing a question allocates little.
@@ -18,6 +19,9 @@ pub struct Token<'a> {
     pub word: Cow<'a, str>,
     /// The stem of `word`, which is what the scorer compares.
     pub stem: Cow<'a, str>,
+    /// The stem's number in this analyser ([`Analyzer::stem_id`]); `None` for a stem that no
+    /// known word or indexed text has, which therefore no fact can match.
+    pub term: Option<u32>,
     /// A function or question word that carries no subject.
     pub stop: bool,
     /// A word asking what someone said ("claim", "say", "accuse").
@@ -26,6 +30,9 @@ pub struct Token<'a> {
     /// itself mention to answer the question.
     pub strict: bool,
 }
+
+/// Tokens of one text; most questions fit without a heap allocation.
+pub type Tokens<'a> = SmallVec<[Token<'a>; 12]>;
 
 /// Synonym phrases, stopwords and claim words, as loaded from `lexicon.toml`.
 #[derive(Debug, Clone, Default)]
@@ -144,31 +151,45 @@ pub fn numbers(text: &str) -> Vec<String> {
 }
 
 /// What the lexicon says about one known word, worked out once when the analyser is built so
-/// that a question costs one lookup per word instead of a stemmer run and four set lookups.
+/// that a question costs one lookup per word instead of a stemmer run and several set lookups.
 #[derive(Debug, Clone)]
 struct WordInfo {
-    stem: String,
+    /// Id of its stem in [`Analyzer::stems`].
+    stem: u32,
+    /// Index into [`Analyzer::phrases`] when some synonym phrase starts with this word.
+    phrases: Option<u32>,
     stop: bool,
     claim: bool,
     strict: bool,
 }
 
+/// A synonym variant (its words) and the canonical word it stands for.
+type Phrase = (Vec<String>, String);
+
 /// The analyser: built once per knowledge base, shared by every question.
+///
+/// Why stems are numbered here: the scorer keys everything by stem id, so a question word costs
+/// one hash lookup (word → its stem id and flags) and then only array reads, which matters when
+/// the caches are cold between messages.
 pub struct Analyzer {
-    /// first word of a variant → (variant words, canonical), longest variants first.
-    phrases: HashMap<String, Vec<(Vec<String>, String)>>,
+    /// Every known word (lexicon, facts, article) and canonical synonym.
+    words: HashMap<String, WordInfo>,
+    /// Lists of (variant words, canonical) sharing a first word, longest variants first.
+    phrases: Vec<Vec<Phrase>>,
+    /// Stems by id: those of the known words, then any added by [`Analyzer::add_stems`].
+    stems: Vec<String>,
+    stem_ids: HashMap<String, u32>,
     stemmer: Stemmer,
     /// Known words (with their length in chars) by first letter, for typo correction.
     vocab: HashMap<char, Vec<(usize, String)>>,
-    /// Every known word (lexicon, facts, article) and canonical synonym, with its stem and flags.
-    known: HashMap<String, WordInfo>,
 }
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Analyzer")
             .field("phrases", &self.phrases.len())
-            .field("known_words", &self.known.len())
+            .field("known_words", &self.words.len())
+            .field("stems", &self.stems.len())
             .finish()
     }
 }
@@ -177,7 +198,7 @@ impl Analyzer {
     /// Builds the analyser from the lexicon; `extra_vocab` is text whose words count as known
     /// for typo correction (the facts and the article).
     pub fn new<'a>(lexicon: &LexiconData, extra_vocab: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut phrases: HashMap<String, Vec<(Vec<String>, String)>> = HashMap::default();
+        let mut by_first: HashMap<String, Vec<(Vec<String>, String)>> = HashMap::default();
         let mut known: HashSet<String> = HashSet::default();
         for (canonical, variants) in &lexicon.synonyms {
             known.insert(canonical.clone());
@@ -185,15 +206,12 @@ impl Analyzer {
                 let words = split_words(v);
                 if let Some(first) = words.first() {
                     known.extend(words.iter().cloned());
-                    phrases
+                    by_first
                         .entry(first.clone())
                         .or_default()
                         .push((words.clone(), canonical.clone()));
                 }
             }
-        }
-        for list in phrases.values_mut() {
-            list.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
         }
         let stop: HashSet<String> = lexicon.stopwords.iter().cloned().collect();
         let claim: HashSet<String> = lexicon.claim_words.iter().cloned().collect();
@@ -204,6 +222,9 @@ impl Analyzer {
         for text in extra_vocab {
             known.extend(split_words(text));
         }
+        // Sorted, so that stem ids do not depend on hashing order.
+        let mut known: Vec<String> = known.into_iter().collect();
+        known.sort_unstable();
         let mut vocab: HashMap<char, Vec<(usize, String)>> = HashMap::default();
         for w in &known {
             let len = w.chars().count();
@@ -217,39 +238,78 @@ impl Analyzer {
         for list in vocab.values_mut() {
             list.sort();
         }
-        let stemmer = Stemmer::create(Algorithm::English);
-        let known = known
-            .into_iter()
-            .map(|w| {
-                let info = WordInfo {
-                    stem: stemmer.stem(&w).into_owned(),
-                    stop: stop.contains(&w),
-                    claim: claim.contains(&w),
-                    strict: strict.contains(&w),
-                };
-                (w, info)
-            })
-            .collect();
-        Analyzer {
-            phrases,
-            stemmer,
+        let mut analyzer = Analyzer {
+            words: HashMap::default(),
+            phrases: Vec::with_capacity(by_first.len()),
+            stems: Vec::new(),
+            stem_ids: HashMap::default(),
+            stemmer: Stemmer::create(Algorithm::English),
             vocab,
-            known,
+        };
+        for w in known {
+            let stem = analyzer.stemmer.stem(&w).into_owned();
+            let info = WordInfo {
+                stem: analyzer.intern(stem),
+                phrases: None,
+                stop: stop.contains(&w),
+                claim: claim.contains(&w),
+                strict: strict.contains(&w),
+            };
+            analyzer.words.insert(w, info);
         }
+        for (first, mut list) in by_first {
+            list.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
+            if let Some(info) = analyzer.words.get_mut(&first) {
+                info.phrases = Some(analyzer.phrases.len() as u32);
+                analyzer.phrases.push(list);
+            }
+        }
+        analyzer
+    }
+
+    /// The id of `stem`, numbering it if it is new.
+    fn intern(&mut self, stem: String) -> u32 {
+        if let Some(&id) = self.stem_ids.get(&stem) {
+            return id;
+        }
+        let id = self.stems.len() as u32;
+        self.stems.push(stem.clone());
+        self.stem_ids.insert(stem, id);
+        id
+    }
+
+    /// Numbers the stems of `text`'s words too, without making them known words (typo correction
+    /// does not aim at them): text the scorer indexes beyond the vocabulary, such as an update's
+    /// wording or a claim's speaker.
+    pub(crate) fn add_stems(&mut self, text: &str) {
+        for w in split_words(text) {
+            if !self.words.contains_key(&w) {
+                let stem = self.stemmer.stem(&w).into_owned();
+                self.intern(stem);
+            }
+        }
+    }
+
+    /// How many stems are numbered; every [`Token::term`] is below this.
+    pub fn stem_count(&self) -> usize {
+        self.stems.len()
     }
 
     /// The closest known word within one edit (two for words of seven letters or more that
     /// keep their last letter), if
     /// exactly one candidate is closest; numbers and short words are never corrected.
     pub fn correct(&self, word: &str) -> Option<String> {
-        self.correction(word).map(str::to_string)
+        if self.words.contains_key(word) {
+            return None;
+        }
+        self.nearest(word).map(str::to_string)
     }
 
-    /// [`Analyzer::correct`], borrowing the known word.
-    fn correction(&self, word: &str) -> Option<&str> {
+    /// [`Analyzer::correct`] for a word already known not to be known, borrowing the result.
+    fn nearest(&self, word: &str) -> Option<&str> {
         let len = word.chars().count();
         let first = word.chars().next()?;
-        if len < 4 || first.is_ascii_digit() || self.known.contains_key(word) {
+        if len < 4 || first.is_ascii_digit() {
             return None;
         }
         let limit = if len >= 7 { 2 } else { 1 };
@@ -286,7 +346,9 @@ impl Analyzer {
     /// closest known word (see [`Analyzer::correct`]).
     pub fn tokens(&self, text: &str, correct_typos: bool) -> Vec<Token<'static>> {
         let words = split_words(text);
-        self.tokens_of(&words, correct_typos)
+        let mut tokens = Tokens::new();
+        self.tokens_into(&words, correct_typos, &mut tokens);
+        tokens
             .into_iter()
             .map(|t| Token {
                 word: Cow::Owned(t.word.into_owned()),
@@ -296,55 +358,73 @@ impl Analyzer {
             .collect()
     }
 
-    /// [`Analyzer::tokens`] for text already split by [`split_words`].
-    pub fn tokens_of<'a>(&'a self, words: &'a [String], correct_typos: bool) -> Vec<Token<'a>> {
-        let words: Vec<&'a str> = words
-            .iter()
-            .map(|w| match correct_typos {
-                true => self.correction(w).unwrap_or(w),
-                false => w.as_str(),
-            })
-            .collect();
-        let mut out = Vec::with_capacity(words.len());
+    /// [`Analyzer::tokens`] for text already split by [`split_words`], appended to `out`.
+    ///
+    /// Why a buffer from the caller: a question's tokens then live in its stack frame and are
+    /// never copied, which keeps the memory a question touches small.
+    pub fn tokens_into<'a>(
+        &'a self,
+        words: &'a [String],
+        correct_typos: bool,
+        out: &mut Tokens<'a>,
+    ) {
+        // Each word as understood (corrected if unknown) and what the lexicon says of it.
+        let mut seen: SmallVec<[(&'a str, Option<&'a WordInfo>); 16]> = SmallVec::new();
+        seen.extend(words.iter().map(|w| match self.words.get(w.as_str()) {
+            Some(info) => (w.as_str(), Some(info)),
+            None => match correct_typos.then(|| self.nearest(w)).flatten() {
+                Some(c) => (c, self.words.get(c)),
+                None => (w.as_str(), None),
+            },
+        }));
         let mut i = 0;
-        while i < words.len() {
+        while i < seen.len() {
+            let (written, info) = seen[i];
             let mut canonical: Option<(&'a str, usize)> = None;
-            if let Some(list) = self.phrases.get(words[i]) {
-                for (variant, canon) in list {
-                    if words.len() - i >= variant.len()
-                        && words[i..i + variant.len()]
-                            .iter()
-                            .zip(variant)
-                            .all(|(w, v)| *w == v.as_str())
-                    {
-                        canonical = Some((canon.as_str(), variant.len()));
-                        break;
-                    }
+            let phrases = info
+                .and_then(|f| f.phrases)
+                .map(|p| &self.phrases[p as usize]);
+            for (variant, canon) in phrases.into_iter().flatten() {
+                if seen.len() - i >= variant.len()
+                    && seen[i..i + variant.len()]
+                        .iter()
+                        .zip(variant)
+                        .all(|((w, _), v)| *w == v.as_str())
+                {
+                    canonical = Some((canon.as_str(), variant.len()));
+                    break;
                 }
             }
-            let (word, used) = canonical.unwrap_or((words[i], 1));
             // Stop, claim and strict words are all known: an unknown word has no flags.
-            let claim_as_written = self.known.get(words[i]).is_some_and(|w| w.claim);
-            let token = match self.known.get(word) {
+            let claim_as_written = info.is_some_and(|w| w.claim);
+            let (word, info, used) = match canonical {
+                Some((canon, used)) => (canon, self.words.get(canon), used),
+                None => (written, info, 1),
+            };
+            let token = match info {
                 Some(info) => Token {
                     word: Cow::Borrowed(word),
-                    stem: Cow::Borrowed(info.stem.as_str()),
+                    stem: Cow::Borrowed(self.stems[info.stem as usize].as_str()),
+                    term: Some(info.stem),
                     stop: canonical.is_none() && info.stop,
                     claim: info.claim || claim_as_written,
                     strict: info.strict,
                 },
-                None => Token {
-                    word: Cow::Borrowed(word),
-                    stem: self.stemmer.stem(word),
-                    stop: false,
-                    claim: claim_as_written,
-                    strict: false,
-                },
+                None => {
+                    let stem = self.stemmer.stem(word);
+                    Token {
+                        word: Cow::Borrowed(word),
+                        term: self.stem_ids.get(stem.as_ref()).copied(),
+                        stem,
+                        stop: false,
+                        claim: claim_as_written,
+                        strict: false,
+                    }
+                }
             };
             out.push(token);
             i += used;
         }
-        out
     }
 }
 

@@ -8,7 +8,9 @@
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use crate::analyze::{Analyzer, Token, split_words};
+use smallvec::SmallVec;
+
+use crate::analyze::{Analyzer, Token, Tokens, split_words};
 use crate::knowledge::{Ask, Fact, KnowledgeBase, Topic};
 
 /// Longest question accepted, in characters; longer ones get a polite refusal.
@@ -81,8 +83,8 @@ impl Reply {
 
 /// The question kinds the wording reveals, one per question word; `None` stands for a word
 /// such as "what" that any fact may answer.
-fn question_kinds(words: &[String]) -> Vec<Option<Ask>> {
-    let mut kinds = Vec::new();
+fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
+    let mut kinds = SmallVec::new();
     for (i, w) in words.iter().enumerate() {
         let next = words.get(i + 1).map(String::as_str).unwrap_or("");
         let kind = match w.as_str() {
@@ -115,14 +117,28 @@ fn question_kinds(words: &[String]) -> Vec<Option<Ask>> {
     kinds
 }
 
-fn accepts(fact: &Fact, kinds: &[Option<Ask>]) -> bool {
-    kinds.is_empty()
-        || fact.asks.is_empty()
-        || kinds.iter().any(|k| match k {
-            None => true,
-            Some(Ask::How) => fact.asks.iter().any(|a| matches!(a, Ask::How | Ask::What)),
-            Some(k) => fact.asks.contains(k),
-        })
+/// One bit per [`Ask`].
+fn ask_bit(a: Ask) -> u8 {
+    1 << a as u8
+}
+
+/// The facts' kinds (as [`ask_bit`]s) that answer questions of these kinds; `None` when any
+/// fact may.
+fn wanted(kinds: &[Option<Ask>]) -> Option<u8> {
+    let mut mask = 0;
+    for k in kinds {
+        mask |= match k {
+            None => return None,
+            Some(Ask::How) => ask_bit(Ask::How) | ask_bit(Ask::What),
+            Some(k) => ask_bit(*k),
+        };
+    }
+    (mask != 0).then_some(mask)
+}
+
+/// Whether a fact answering `asks` (its [`ask_bit`]s; none means any question) fits.
+fn accepts(asks: u8, want: Option<u8>) -> bool {
+    want.is_none_or(|w| asks == 0 || asks & w != 0)
 }
 
 /// A question in several parts ("where are the talks and what are they about") may be answered
@@ -139,58 +155,81 @@ fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
         })
 }
 
-/// A term (stem) and whether it is a claim word.
-type Term<'a> = (&'a str, bool);
-/// Two adjacent stems, which carry direction ("on china").
-type Pair<'a> = (&'a str, &'a str);
+/// The distinct content tokens of a text: the first of each stem that is not a function word.
+fn terms<'t, 'a>(tokens: &'t [Token<'a>]) -> impl Iterator<Item = &'t Token<'a>> {
+    tokens.iter().enumerate().filter_map(|(i, t)| {
+        let first = !tokens[..i].iter().any(|s| !s.stop && s.stem == t.stem);
+        (!t.stop && first).then_some(t)
+    })
+}
 
-/// The terms and word pairs a text contributes.
-fn terms_and_pairs<'a>(tokens: &'a [Token<'_>]) -> (Vec<Term<'a>>, Vec<Pair<'a>>) {
-    let mut terms: Vec<Term<'a>> = Vec::new();
-    for t in tokens.iter().filter(|t| !t.stop) {
-        if !terms.iter().any(|(s, _)| *s == t.stem) {
-            terms.push((&t.stem, t.claim));
-        }
-    }
-    let kept: Vec<&Token> = tokens
+/// The pairs of adjacent tokens of a text, function words that carry direction kept.
+fn pairs<'t, 'a>(tokens: &'t [Token<'a>]) -> impl Iterator<Item = (&'t Token<'a>, &'t Token<'a>)> {
+    let mut kept = tokens
         .iter()
-        .filter(|t| !t.stop || DIRECTION_WORDS.contains(&t.word.as_ref()))
-        .collect();
-    let pairs = kept
-        .windows(2)
-        .map(|w| (w[0].stem.as_ref(), w[1].stem.as_ref()))
-        .collect();
-    (terms, pairs)
+        .filter(|t| !t.stop || DIRECTION_WORDS.contains(&t.word.as_ref()));
+    let mut prev = kept.next();
+    std::iter::from_fn(move || {
+        let next = kept.next()?;
+        Some((prev.replace(next)?, next))
+    })
 }
 
-/// For each term id, the facts that use it: one bit per fact, `stride` words per term.
+/// Per row (a term or a word pair): a weight and one or more bitsets of facts, one bit per fact,
+/// stored together in one block of `1 + sets * stride` words.
 ///
-/// Why inverted: a question has a handful of terms, so scoring reads a few short rows and then
-/// visits only the facts that share a term with it, instead of testing every term against every
-/// fact's own set (which, with caches cold between messages, cost more than the arithmetic).
+/// Why one block: a question reads a few rows, each with caches cold between messages; a row's
+/// weight and its facts then cost one memory fetch rather than one per array.
 #[derive(Debug)]
-struct Postings {
+struct Rows {
     stride: usize,
-    bits: Vec<u64>,
+    width: usize,
+    words: Vec<u64>,
 }
 
-impl Postings {
-    fn new(terms: usize, facts: usize) -> Postings {
+/// The weight slot of a row with no weight.
+const NO_WEIGHT: u64 = u64::MAX;
+/// The bitset of facts using a term in their own words (answer, keys, patterns, topics).
+const OWN: usize = 0;
+/// The bitset of facts using a term only in their cited source.
+const SOURCE: usize = 1;
+
+impl Rows {
+    fn new(rows: usize, sets: usize, facts: usize) -> Rows {
         let stride = facts.div_ceil(64).max(1);
-        Postings {
+        let width = 1 + sets * stride;
+        let mut words = vec![0; rows * width];
+        for row in words.chunks_mut(width) {
+            row[0] = NO_WEIGHT;
+        }
+        Rows {
             stride,
-            bits: vec![0; terms * stride],
+            width,
+            words,
         }
     }
 
-    fn insert(&mut self, term: u32, fact: usize) {
-        self.bits[term as usize * self.stride + fact / 64] |= 1 << (fact % 64);
+    fn set_weight(&mut self, row: u32, weight: f32) {
+        self.words[row as usize * self.width] = u64::from(weight.to_bits());
     }
 
-    /// The facts using `term`, as a bitset.
-    fn row(&self, term: u32) -> &[u64] {
-        let start = term as usize * self.stride;
-        &self.bits[start..start + self.stride]
+    /// The row's weight; `None` for a row out of range or with no weight.
+    fn weight(&self, row: u32) -> Option<f32> {
+        match *self.words.get(row as usize * self.width)? {
+            NO_WEIGHT => None,
+            w => Some(f32::from_bits(w as u32)),
+        }
+    }
+
+    fn insert(&mut self, row: u32, set: usize, fact: usize) {
+        self.words[row as usize * self.width + 1 + set * self.stride + fact / 64] |=
+            1 << (fact % 64);
+    }
+
+    /// The facts in bitset `set` of `row`.
+    fn bits(&self, row: u32, set: usize) -> &[u64] {
+        let start = row as usize * self.width + 1 + set * self.stride;
+        &self.words[start..start + self.stride]
     }
 }
 
@@ -199,183 +238,167 @@ fn has(row: &[u64], i: usize) -> bool {
     row[i / 64] & (1 << (i % 64)) != 0
 }
 
-#[derive(Debug)]
+/// What scoring needs of one fact, kept small and together.
+#[derive(Debug, Clone, Copy)]
 struct FactEntry {
-    /// Ids of its word pairs, sorted.
-    pairs: Vec<u32>,
-    len: f32,
-    active: bool,
+    /// BM25's length normalisation, `1 + K1 * (1 - B + B * len / avg_len)`.
+    denom: f32,
+    /// The kinds of question it answers, as [`ask_bit`]s; 0 for any.
+    asks: u8,
+    claim: bool,
 }
 
 /// The scorer's precomputed view of the facts; built once per knowledge base.
 ///
-/// Terms (stems) and word pairs are numbered when the index is built, so scoring a question
-/// compares numbers and tests bits instead of hashing strings for every fact.
+/// Terms are the analyser's stem ids ([`Token::term`]) and word pairs are numbered here, so
+/// scoring a question reads rows by number and tests bits instead of hashing strings. Only
+/// current facts are indexed: a superseded one is never an answer.
 #[derive(Debug)]
 pub struct Index {
-    entries: Vec<FactEntry>,
-    /// Facts by the terms of their own answer, keys, patterns and topics.
-    own: Postings,
-    /// Facts by the terms only their cited source uses: they let a question use the article's
-    /// wording, but score less, since several facts share one sentence.
-    source: Postings,
-    /// stem → term id, for every stem of a fact, its source or its word pairs.
-    term_ids: HashMap<String, u32>,
-    /// By term id; `None` for a stem no current fact uses as a term.
-    idf: Vec<Option<f32>>,
-    /// (term, term) → pair id.
+    facts: Vec<FactEntry>,
+    /// By stem id: its weight (none when no current fact uses it), the facts using it in their
+    /// own words ([`OWN`]) and those using it only in their cited source ([`SOURCE`]): a question
+    /// may use the article's wording, but that scores less, since facts share sentences.
+    terms: Rows,
+    /// (stem id, stem id) → pair id.
     pair_ids: HashMap<(u32, u32), u32>,
-    /// By pair id.
-    pair_idf: Vec<f32>,
+    /// By pair id: its weight and the facts using it.
+    pairs: Rows,
     unknown_weight: f32,
-    avg_len: f32,
 }
 
 impl Index {
+    /// Indexes the facts; the stems of every text indexed are numbered in `analyzer` first.
     pub(crate) fn build(
         facts: &[Fact],
         source_texts: &[String],
         topics: &[Topic],
-        analyzer: &Analyzer,
+        analyzer: &mut Analyzer,
     ) -> Index {
-        // First the terms and pairs of each fact as strings, then numbered.
-        // (terms, source terms, pairs) of each fact.
-        type Raw = (HashSet<String>, HashSet<String>, HashSet<(String, String)>);
-        let mut raw: Vec<Raw> = Vec::with_capacity(facts.len());
-        for (f, source) in facts.iter().zip(source_texts) {
-            let mut terms = HashSet::default();
-            let mut pairs = HashSet::default();
-            let mut texts: Vec<&str> = vec![f.answer.as_str()];
-            texts.extend(f.keys.iter().map(String::as_str));
-            texts.extend(f.patterns.iter().map(String::as_str));
-            let topic_titles: Vec<&str> = topics
-                .iter()
-                .filter(|t| f.topics.contains(&t.name))
-                .map(|t| t.name.as_str())
-                .collect();
-            texts.extend(topic_titles);
-            if let crate::knowledge::FactKind::Claim { speaker, verb } = &f.kind {
-                texts.push(speaker);
-                texts.push(verb);
+        // The texts of each fact's own words, and its source.
+        let texts: Vec<(Vec<&str>, &str)> = facts
+            .iter()
+            .zip(source_texts)
+            .map(|(f, source)| {
+                let mut own: Vec<&str> = vec![f.answer.as_str()];
+                own.extend(f.keys.iter().map(String::as_str));
+                own.extend(f.patterns.iter().map(String::as_str));
+                own.extend(
+                    topics
+                        .iter()
+                        .filter(|t| f.topics.contains(&t.name))
+                        .map(|t| t.name.as_str()),
+                );
+                if let crate::knowledge::FactKind::Claim { speaker, verb } = &f.kind {
+                    own.push(speaker);
+                    own.push(verb);
+                }
+                (own, source.as_str())
+            })
+            .collect();
+        for (own, source) in &texts {
+            for text in own.iter().chain([source]) {
+                analyzer.add_stems(text);
             }
-            for text in texts {
-                let tokens = analyzer.tokens(text, false);
-                let (t, p) = terms_and_pairs(&tokens);
-                terms.extend(t.into_iter().map(|(s, _)| s.to_string()));
-                pairs.extend(p.into_iter().map(|(a, b)| (a.to_string(), b.to_string())));
-            }
-            let tokens = analyzer.tokens(source, false);
-            let (source_terms, _) = terms_and_pairs(&tokens);
-            let source_terms = source_terms
-                .into_iter()
-                .filter(|(s, _)| !terms.contains(*s))
-                .map(|(s, _)| s.to_string())
-                .collect();
-            raw.push((terms, source_terms, pairs));
         }
+        let analyzer = &*analyzer;
+        // (own terms, source-only terms, pairs) of each fact, as ids.
+        type Raw = (HashSet<u32>, HashSet<u32>, HashSet<(u32, u32)>);
+        let raw: Vec<Raw> = texts
+            .iter()
+            .map(|(own, source)| {
+                let (mut terms, mut pairs) = (HashSet::default(), HashSet::default());
+                for text in own {
+                    let tokens = analyzer.tokens(text, false);
+                    terms.extend(self::terms(&tokens).filter_map(|t| t.term));
+                    pairs
+                        .extend(self::pairs(&tokens).filter_map(|(a, b)| Some((a.term?, b.term?))));
+                }
+                let tokens = analyzer.tokens(source, false);
+                let source_terms = self::terms(&tokens)
+                    .filter_map(|t| t.term)
+                    .filter(|t| !terms.contains(t))
+                    .collect();
+                (terms, source_terms, pairs)
+            })
+            .collect();
         let active: Vec<bool> = facts.iter().map(|f| f.superseded_by.is_none()).collect();
         let n = active.iter().filter(|a| **a).count().max(1) as f32;
-        // Document frequencies over the current facts; every stem and pair gets an id.
-        let mut term_ids: HashMap<String, u32> = HashMap::default();
-        let mut df: Vec<usize> = Vec::new();
+        let mut terms = Rows::new(analyzer.stem_count(), 2, facts.len());
+        let mut df = vec![0usize; analyzer.stem_count()];
         let mut pair_ids: HashMap<(u32, u32), u32> = HashMap::default();
-        let mut pair_df: Vec<usize> = Vec::new();
-        let mut term_id = |t: &String, df: &mut Vec<usize>| -> u32 {
-            let next = term_ids.len() as u32;
-            let id = *term_ids.entry(t.clone()).or_insert(next);
-            if id == next {
-                df.push(0);
-            }
-            id
-        };
-        let mut entries = Vec::with_capacity(raw.len());
-        // (fact, term id) of every own and every source term, for the postings below.
-        let (mut own_terms, mut source_only) = (Vec::new(), Vec::new());
-        for (i, ((terms, source_terms, pairs), &is_active)) in raw.iter().zip(&active).enumerate() {
-            let mut entry = FactEntry {
-                pairs: Vec::with_capacity(pairs.len()),
-                len: terms.len() as f32,
-                active: is_active,
-            };
-            for t in terms {
-                let id = term_id(t, &mut df);
-                own_terms.push((i, id));
-                df[id as usize] += usize::from(is_active);
-            }
-            for t in source_terms {
-                let id = term_id(t, &mut df);
-                source_only.push((i, id));
-                df[id as usize] += usize::from(is_active);
-            }
-            for (a, b) in pairs {
-                let key = (term_id(a, &mut df), term_id(b, &mut df));
-                let next = pair_ids.len() as u32;
-                let id = *pair_ids.entry(key).or_insert(next);
-                if id == next {
-                    pair_df.push(0);
-                }
-                pair_df[id as usize] += usize::from(is_active);
-                entry.pairs.push(id);
-            }
-            entry.pairs.sort_unstable();
-            entries.push(entry);
-        }
-        let (mut own, mut source) = (
-            Postings::new(df.len(), entries.len()),
-            Postings::new(df.len(), entries.len()),
-        );
-        for (i, id) in own_terms {
-            own.insert(id, i);
-        }
-        for (i, id) in source_only {
-            source.insert(id, i);
-        }
-        let unknown_weight = (1.0 + n).ln();
-        let idf_of = |d: usize| {
-            if d == 0 {
-                None
-            } else {
-                Some((1.0 + n / d as f32).ln())
-            }
-        };
-        let idf = df.iter().map(|&d| idf_of(d)).collect();
-        let pair_idf = pair_df.iter().map(|&d| idf_of(d).unwrap_or(0.0)).collect();
-        let avg_len = entries
+        let mut pair_facts: Vec<Vec<usize>> = Vec::new();
+        for (i, ((own, source_only, pairs), _)) in raw
             .iter()
-            .filter(|e| e.active)
-            .map(|e| e.len)
+            .zip(&active)
+            .enumerate()
+            .filter(|(_, (_, a))| **a)
+        {
+            for &t in own {
+                terms.insert(t, OWN, i);
+                df[t as usize] += 1;
+            }
+            for &t in source_only {
+                terms.insert(t, SOURCE, i);
+                df[t as usize] += 1;
+            }
+            for key in pairs {
+                let next = pair_ids.len() as u32;
+                let id = *pair_ids.entry(*key).or_insert(next);
+                if id == next {
+                    pair_facts.push(Vec::new());
+                }
+                pair_facts[id as usize].push(i);
+            }
+        }
+        let idf = |d: usize| (1.0 + n / d as f32).ln();
+        for (t, &d) in df.iter().enumerate().filter(|(_, d)| **d > 0) {
+            terms.set_weight(t as u32, idf(d));
+        }
+        let mut pairs = Rows::new(pair_facts.len(), 1, facts.len());
+        for (p, users) in pair_facts.iter().enumerate() {
+            pairs.set_weight(p as u32, idf(users.len()));
+            for &i in users {
+                pairs.insert(p as u32, 0, i);
+            }
+        }
+        let lens: Vec<f32> = raw.iter().map(|(own, _, _)| own.len() as f32).collect();
+        let avg_len = (lens
+            .iter()
+            .zip(&active)
+            .filter(|(_, a)| **a)
+            .map(|(l, _)| l)
             .sum::<f32>()
-            / n;
+            / n)
+            .max(1.0);
+        let facts = facts
+            .iter()
+            .zip(lens)
+            .map(|(f, len)| FactEntry {
+                denom: 1.0 + K1 * (1.0 - B + B * len / avg_len),
+                asks: f.asks.iter().fold(0, |m, a| m | ask_bit(*a)),
+                claim: f.kind.is_claim(),
+            })
+            .collect();
         Index {
-            entries,
-            own,
-            source,
-            term_ids,
-            idf,
+            facts,
+            terms,
             pair_ids,
-            pair_idf,
-            unknown_weight,
-            avg_len: avg_len.max(1.0),
+            pairs,
+            unknown_weight: (1.0 + n).ln(),
         }
     }
 
-    /// The id of a stem and its weight, if some current fact uses it as a term.
-    fn term(&self, stem: &str) -> Option<(u32, f32)> {
-        let id = *self.term_ids.get(stem)?;
-        Some((id, self.idf[id as usize]?))
-    }
-
-    /// The id of a word pair some fact uses.
-    fn pair(&self, (a, b): &Pair) -> Option<u32> {
-        let key = (*self.term_ids.get(*a)?, *self.term_ids.get(*b)?);
-        self.pair_ids.get(&key).copied()
+    /// The weight of a term, if some current fact uses it.
+    fn weight(&self, term: Option<u32>) -> Option<f32> {
+        self.terms.weight(term?)
     }
 }
 
 /// A fact scored against a question.
 #[derive(Debug, Clone, PartialEq)]
 struct Scored {
-    fact: usize,
+    fact: u32,
     score: f32,
     /// Share of the question's weight this fact covers on its own.
     coverage: f32,
@@ -389,29 +412,36 @@ struct Scored {
     claim_ok: bool,
 }
 
+/// One distinct term of a question.
+struct QuestionTerm {
+    /// Its stem id, if some current fact uses it.
+    id: Option<u32>,
+    weight: f32,
+    /// A claim word, which counts towards coverage only where matched.
+    optional: bool,
+}
+
 /// The analysed question: terms with their weights, and what restricts the answer.
 struct Question {
-    /// One weight per term (at most 64 terms, one bit each).
-    weights: Vec<f32>,
-    /// Claim words count towards coverage only where matched.
-    optional: Vec<bool>,
+    /// At most 64, one bit each in the masks.
+    terms: SmallVec<[QuestionTerm; 12]>,
     required_weight: f32,
     /// Bits of the strict terms.
     strict: u64,
     multi_part: bool,
     /// The kinds of question asked, one per question word.
-    kinds: Vec<Option<Ask>>,
+    kinds: SmallVec<[Option<Ask>; 4]>,
 }
 
 impl Question {
     fn covered(&self, mask: u64) -> f32 {
         let mut got = 0.0;
         let mut optional = 0.0;
-        for i in 0..self.weights.len() {
+        for (i, t) in self.terms.iter().enumerate() {
             if mask & (1 << i) != 0 {
-                got += self.weights[i];
-                if self.optional[i] {
-                    optional += self.weights[i];
+                got += t.weight;
+                if t.optional {
+                    optional += t.weight;
                 }
             }
         }
@@ -422,71 +452,64 @@ impl Question {
 
 /// Scores every current fact that fits the question's kind, best first, with the analysed
 /// question for combining facts.
-fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) {
+fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
     let index = &kb.index;
-    let kinds = question_kinds(&words);
-    let multi_part = is_multi_part(&words, &kinds);
-    let tokens = kb.analyzer.tokens_of(&words, true);
+    let kinds = question_kinds(words);
+    let multi_part = is_multi_part(words, &kinds);
+    let mut tokens = Tokens::new();
+    kb.analyzer.tokens_into(words, true, &mut tokens);
     // "how would you describe…" asks the bot, not what somebody claimed.
     let claim_intent = tokens
         .iter()
         .enumerate()
         .any(|(i, t)| t.claim && (i == 0 || tokens[i - 1].word != "you"));
-    let strict_stems: HashSet<&str> = tokens
-        .iter()
-        .filter(|t| t.strict)
-        .map(|t| t.stem.as_ref())
-        .collect();
-    let (terms, pairs) = terms_and_pairs(&tokens);
-    // Unknown one- and two-letter fragments ("wr") say nothing either way.
-    let terms: Vec<Term> = terms
-        .into_iter()
-        .filter(|(t, _)| {
-            t.chars().count() > 2 || index.term(t).is_some() || strict_stems.contains(t)
-        })
-        .take(64)
-        .collect();
-    let known: Vec<Option<(u32, f32)>> = terms.iter().map(|(t, _)| index.term(t)).collect();
-    let weights: Vec<f32> = known
-        .iter()
-        .map(|k| k.map_or(index.unknown_weight, |(_, w)| w))
-        .collect();
-    let pair_ids: Vec<u32> = pairs.iter().filter_map(|p| index.pair(p)).collect();
-    let q = Question {
-        required_weight: terms
-            .iter()
-            .zip(&weights)
-            .filter(|((_, claim), _)| !claim)
-            .map(|(_, w)| w)
-            .sum(),
-        optional: terms.iter().map(|(_, c)| *c).collect(),
-        strict: terms
-            .iter()
-            .enumerate()
-            .filter(|(_, (t, _))| strict_stems.contains(t))
-            .fold(0, |m, (i, _)| m | (1 << i)),
+    let mut q = Question {
+        terms: SmallVec::new(),
+        required_weight: 0.0,
+        strict: 0,
         multi_part,
         kinds,
-        weights,
     };
-    let claim_bits: u64 = terms
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, c))| *c)
-        .fold(0, |m, (i, _)| m | (1 << i));
-    let mut out = Vec::with_capacity(index.entries.len());
-    if q.weights.is_empty() {
-        return (q, out);
+    let mut claim_bits = 0u64;
+    for t in terms(&tokens) {
+        let weight = index.weight(t.term);
+        // A stem is strict when any of its words is.
+        let strict = tokens.iter().any(|s| s.strict && s.stem == t.stem);
+        // Unknown one- and two-letter fragments ("wr") say nothing either way.
+        if t.stem.chars().count() <= 2 && weight.is_none() && !strict {
+            continue;
+        }
+        if q.terms.len() == 64 {
+            break;
+        }
+        let bit = 1 << q.terms.len();
+        if strict {
+            q.strict |= bit;
+        }
+        if t.claim {
+            claim_bits |= bit;
+        }
+        let weight_or_unknown = weight.unwrap_or(index.unknown_weight);
+        if !t.claim {
+            q.required_weight += weight_or_unknown;
+        }
+        q.terms.push(QuestionTerm {
+            id: weight.and(t.term),
+            weight: weight_or_unknown,
+            optional: t.claim,
+        });
     }
-    // The postings of each term (none for a stem no current fact uses), and the facts that
-    // share at least one term in their own words: only those can be an answer.
-    let rows: Vec<Option<(&[u64], &[u64])>> = known
-        .iter()
-        .map(|k| k.map(|(id, _)| (index.own.row(id), index.source.row(id))))
-        .collect();
-    let mut candidates = vec![0u64; index.own.stride];
-    for (own_row, _) in rows.iter().flatten() {
-        for (c, w) in candidates.iter_mut().zip(*own_row) {
+    let mut pair_ids: SmallVec<[u32; 12]> = SmallVec::new();
+    pair_ids.extend(
+        pairs(&tokens).filter_map(|(a, b)| index.pair_ids.get(&(a.term?, b.term?)).copied()),
+    );
+    if q.terms.is_empty() {
+        return (q, Vec::new());
+    }
+    // The facts that share at least one term in their own words: only those can be an answer.
+    let mut candidates: SmallVec<[u64; 4]> = smallvec::smallvec![0; index.terms.stride];
+    for id in q.terms.iter().filter_map(|t| t.id) {
+        for (c, w) in candidates.iter_mut().zip(index.terms.bits(id, OWN)) {
             *c |= w;
         }
     }
@@ -500,40 +523,41 @@ fn score_all(kb: &KnowledgeBase, words: Vec<String>) -> (Question, Vec<Scored>) 
             })
         })
     });
+    let want = wanted(&q.kinds);
+    let mut out = Vec::with_capacity(candidates.iter().map(|c| c.count_ones() as usize).sum());
     for i in facts_in {
-        let (e, fact) = (&index.entries[i], &kb.facts[i]);
-        if !e.active || !accepts(fact, &q.kinds) {
+        let e = index.facts[i];
+        if !accepts(e.asks, want) {
             continue;
         }
-        let denom = 1.0 + K1 * (1.0 - B + B * e.len / index.avg_len);
         let (mut matched, mut own) = (0u64, 0u64);
         let mut s = 0.0;
-        for (j, (row, w)) in rows.iter().zip(&q.weights).enumerate() {
-            let Some((own_row, source_row)) = row else {
+        for (j, t) in q.terms.iter().enumerate() {
+            let Some(id) = t.id else {
                 continue;
             };
-            if has(own_row, i) {
+            if has(index.terms.bits(id, OWN), i) {
                 matched |= 1 << j;
                 own |= 1 << j;
-                s += w * (K1 + 1.0) / denom;
-            } else if has(source_row, i) {
+                s += t.weight * (K1 + 1.0) / e.denom;
+            } else if has(index.terms.bits(id, SOURCE), i) {
                 matched |= 1 << j;
-                s += SOURCE_WEIGHT * w * (K1 + 1.0) / denom;
+                s += SOURCE_WEIGHT * t.weight * (K1 + 1.0) / e.denom;
             }
         }
-        for p in &pair_ids {
-            if e.pairs.binary_search(p).is_ok() {
-                s += index.pair_idf[*p as usize];
+        for &p in &pair_ids {
+            if has(index.pairs.bits(p, 0), i) {
+                s += index.pairs.weight(p).unwrap_or(0.0);
             }
         }
         out.push(Scored {
-            fact: i,
+            fact: i as u32,
             score: s,
             coverage: q.covered(matched),
             matched,
             own,
             all_strict: matched & q.strict == q.strict,
-            claim_ok: !claim_intent || fact.kind.is_claim() || own & claim_bits != 0,
+            claim_ok: !claim_intent || e.claim || own & claim_bits != 0,
         });
     }
     // A fact that leaves much of the question unmatched ranks lower, however strong its match.
@@ -557,7 +581,7 @@ fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
     if words.is_empty() {
         return Reply::Empty;
     }
-    let (q, scored) = score_all(kb, words);
+    let (q, scored) = score_all(kb, &words);
     // A question in several parts is checked as a whole below; each part alone may be partial.
     let eligible = |s: &Scored| {
         s.claim_ok
@@ -598,13 +622,13 @@ fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
             if chosen.len() >= MAX_FACTS
                 || chosen
                     .iter()
-                    .any(|c| accepts(&kb.facts[c.fact], &[Some(*kind)]))
+                    .any(|c| accepts(kb.index.facts[c.fact as usize].asks, wanted(&[Some(*kind)])))
             {
                 continue;
             }
             if let Some(n) = scored.iter().find(|s| {
                 !chosen.iter().any(|c| c.fact == s.fact)
-                    && accepts(&kb.facts[s.fact], &[Some(*kind)])
+                    && accepts(kb.index.facts[s.fact as usize].asks, wanted(&[Some(*kind)]))
             }) {
                 matched |= n.matched;
                 chosen.push(n);
@@ -616,7 +640,7 @@ fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
     }
     Reply::Facts {
         heading: None,
-        facts: chosen.iter().map(|s| s.fact).collect(),
+        facts: chosen.iter().map(|s| s.fact as usize).collect(),
     }
 }
 
@@ -716,19 +740,19 @@ pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
                 flags.push_str(f);
             }
         }
-        let known = if t.stop || kb.index.term(&t.stem).is_some() {
+        let known = if t.stop || kb.index.weight(t.term).is_some() {
             ""
         } else {
             " unknown"
         };
         out.push_str(&format!(" {}[{}{flags}{known}]", t.word, t.stem));
     }
-    let (q, scored) = score_all(kb, split_words(question));
+    let (q, scored) = score_all(kb, &split_words(question));
     out.push_str(&format!("\nmulti-part: {}\n", q.multi_part));
     for s in scored.iter().take(6) {
         out.push_str(&format!(
             "{:<22} score {:>6.2}  coverage {:.2}  own {:.2}  strict {}  claim-ok {}\n",
-            kb.facts[s.fact].id,
+            kb.facts[s.fact as usize].id,
             s.score,
             s.coverage,
             q.covered(s.own),

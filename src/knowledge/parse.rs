@@ -703,7 +703,7 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         }))
         .chain(topics.iter().map(|t| t.name.as_str()))
         .collect();
-    let analyzer = Analyzer::new(&lexicon, vocab_texts);
+    let mut analyzer = Analyzer::new(&lexicon, vocab_texts);
     // What each fact cites, so a question may use the source's own words too.
     let source_texts: Vec<String> = facts
         .iter()
@@ -723,7 +723,7 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
                 .join("\n")
         })
         .collect();
-    let index = Index::build(&facts, &source_texts, &topics, &analyzer);
+    let index = Index::build(&facts, &source_texts, &topics, &mut analyzer);
     let mut kb = KnowledgeBase {
         origin: files.origin.clone(),
         title: article.title,

@@ -18,10 +18,7 @@ pub struct Token<'a> {
     /// The canonical word after synonyms (e.g. "beijing" becomes "china").
     pub word: Cow<'a, str>,
     /// The stem of `word`, which is what the scorer compares.
-    pub stem: Cow<'a, str>,
-    /// The stem's number in this analyser ([`Analyzer::stem_id`]); `None` for a stem that no
-    /// known word or indexed text has, which therefore no fact can match.
-    pub term: Option<u32>,
+    pub stem: Stem<'a>,
     /// A function or question word that carries no subject.
     pub stop: bool,
     /// A word asking what someone said ("claim", "say", "accuse").
@@ -29,6 +26,26 @@ pub struct Token<'a> {
     /// A word naming something specific (a country, a month, a date, an age) that a fact must
     /// itself mention to answer the question.
     pub strict: bool,
+}
+
+impl Token<'_> {
+    /// The stem's number, if the analyser numbers it.
+    pub fn term(&self) -> Option<u32> {
+        match self.stem {
+            Stem::Known(id) => Some(id),
+            Stem::Other(_) => None,
+        }
+    }
+}
+
+/// A stem: by number when the analyser knows it (the stem of a known word or of indexed text),
+/// else as text. Two stems are equal exactly when their texts are, so comparing them never reads
+/// the text of a known one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stem<'a> {
+    Known(u32),
+    /// A stem no known word or indexed text has: no fact can match it.
+    Other(Cow<'a, str>),
 }
 
 /// Tokens of one text; most questions fit without a heap allocation.
@@ -150,21 +167,59 @@ pub fn numbers(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// What the lexicon says about one known word, worked out once when the analyser is built so
-/// that a question costs one lookup per word instead of a stemmer run and several set lookups.
-#[derive(Debug, Clone)]
-struct WordInfo {
-    /// Id of its stem in [`Analyzer::stems`].
+/// What the lexicon says about a word and its stem, before synonyms.
+#[derive(Debug, Clone, Copy)]
+struct Flags {
     stem: u32,
-    /// Index into [`Analyzer::phrases`] when some synonym phrase starts with this word.
-    phrases: Option<u32>,
     stop: bool,
     claim: bool,
     strict: bool,
 }
 
-/// A synonym variant (its words) and the canonical word it stands for.
-type Phrase = (Vec<String>, String);
+/// Marks an absent index in [`WordInfo`].
+const NONE: u32 = u32::MAX;
+
+/// How one known word is analysed, worked out once when the analyser is built so that a question
+/// costs one lookup per word instead of a stemmer run, set lookups and a synonym search.
+#[derive(Debug, Clone, Copy)]
+struct WordInfo {
+    /// What the word reads as unless a longer synonym phrase starting with it matches: itself,
+    /// or the canonical word of its one-word synonym ("beijing" reads as "china").
+    reads_as: Flags,
+    /// Index into [`Analyzer::canonicals`] of that canonical word, or [`NONE`] for itself.
+    canonical: u32,
+    /// Index into [`Analyzer::phrases`] of the synonym phrases of two or more words starting
+    /// with this word, or [`NONE`].
+    phrases: u32,
+    /// The word itself asks what someone said (kept whatever it reads as).
+    claim_as_written: bool,
+    /// The word's number among the known words, which synonym phrases compare.
+    id: u32,
+}
+
+/// A synonym phrase of two or more words: its words (by [`WordInfo::id`], all known words),
+/// and the index of its canonical word in [`Analyzer::canonicals`] with that word's flags.
+#[derive(Debug, Clone)]
+struct Phrase {
+    words: SmallVec<[u32; 4]>,
+    canonical: u32,
+    flags: Flags,
+}
+
+/// A word of at most 16 bytes, zero-padded into one number: the key of the analyser's word
+/// table. Why: it is hashed and compared in place, where a `String` key sends every lookup to a
+/// second, usually uncached, allocation. Words never contain a zero byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct ShortWord(u128);
+
+impl ShortWord {
+    fn new(word: &str) -> Option<ShortWord> {
+        let bytes = word.as_bytes();
+        let mut buf = [0u8; 16];
+        buf.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(ShortWord(u128::from_le_bytes(buf)))
+    }
+}
 
 /// The analyser: built once per knowledge base, shared by every question.
 ///
@@ -172,9 +227,13 @@ type Phrase = (Vec<String>, String);
 /// one hash lookup (word → its stem id and flags) and then only array reads, which matters when
 /// the caches are cold between messages.
 pub struct Analyzer {
-    /// Every known word (lexicon, facts, article) and canonical synonym.
-    words: HashMap<String, WordInfo>,
-    /// Lists of (variant words, canonical) sharing a first word, longest variants first.
+    /// Every known word (lexicon, facts, article) and canonical synonym of up to 16 bytes…
+    short_words: HashMap<ShortWord, WordInfo>,
+    /// …and the longer ones.
+    long_words: HashMap<String, WordInfo>,
+    /// The canonical words synonyms read as.
+    canonicals: Vec<String>,
+    /// Lists of synonym phrases sharing a first word, longest first.
     phrases: Vec<Vec<Phrase>>,
     /// Stems by id: those of the known words, then any added by [`Analyzer::add_stems`].
     stems: Vec<String>,
@@ -188,7 +247,10 @@ impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Analyzer")
             .field("phrases", &self.phrases.len())
-            .field("known_words", &self.words.len())
+            .field(
+                "known_words",
+                &(self.short_words.len() + self.long_words.len()),
+            )
             .field("stems", &self.stems.len())
             .finish()
     }
@@ -239,32 +301,105 @@ impl Analyzer {
             list.sort();
         }
         let mut analyzer = Analyzer {
-            words: HashMap::default(),
-            phrases: Vec::with_capacity(by_first.len()),
+            short_words: HashMap::default(),
+            long_words: HashMap::default(),
+            canonicals: Vec::new(),
+            phrases: Vec::new(),
             stems: Vec::new(),
             stem_ids: HashMap::default(),
             stemmer: Stemmer::create(Algorithm::English),
             vocab,
         };
-        for w in known {
-            let stem = analyzer.stemmer.stem(&w).into_owned();
-            let info = WordInfo {
+        let mut flags: HashMap<String, Flags> = HashMap::default();
+        for w in &known {
+            let stem = analyzer.stemmer.stem(w).into_owned();
+            let f = Flags {
                 stem: analyzer.intern(stem),
-                phrases: None,
-                stop: stop.contains(&w),
-                claim: claim.contains(&w),
-                strict: strict.contains(&w),
+                stop: stop.contains(w),
+                claim: claim.contains(w),
+                strict: strict.contains(w),
             };
-            analyzer.words.insert(w, info);
+            flags.insert(w.clone(), f);
         }
-        for (first, mut list) in by_first {
-            list.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
-            if let Some(info) = analyzer.words.get_mut(&first) {
-                info.phrases = Some(analyzer.phrases.len() as u32);
-                analyzer.phrases.push(list);
+        let mut canonical_ids: HashMap<String, u32> = HashMap::default();
+        let mut canonical = |c: &String, canonicals: &mut Vec<String>| -> (u32, Flags) {
+            let id = *canonical_ids.entry(c.clone()).or_insert_with(|| {
+                canonicals.push(c.clone());
+                canonicals.len() as u32 - 1
+            });
+            (id, flags[c])
+        };
+        let word_ids: HashMap<&str, u32> = known
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.as_str(), i as u32))
+            .collect();
+        let mut infos: Vec<(String, WordInfo)> = Vec::with_capacity(known.len());
+        for (id, w) in known.iter().enumerate() {
+            let own = flags[w];
+            let mut info = WordInfo {
+                reads_as: own,
+                canonical: NONE,
+                phrases: NONE,
+                claim_as_written: own.claim,
+                id: id as u32,
+            };
+            if let Some(mut list) = by_first.remove(w) {
+                // Longest first; the first one-word variant shadows any later one.
+                list.sort_by_key(|v| std::cmp::Reverse(v.0.len()));
+                let mut longer = Vec::new();
+                for (words, canon) in list {
+                    let (id, f) = canonical(&canon, &mut analyzer.canonicals);
+                    if words.len() > 1 {
+                        longer.push(Phrase {
+                            // Every word of a variant is a known word.
+                            words: words
+                                .iter()
+                                .filter_map(|w| word_ids.get(w.as_str()).copied())
+                                .collect(),
+                            canonical: id,
+                            flags: f,
+                        });
+                        continue;
+                    }
+                    info.reads_as = Flags {
+                        stop: false,
+                        claim: f.claim || own.claim,
+                        ..f
+                    };
+                    info.canonical = id;
+                    break;
+                }
+                if !longer.is_empty() {
+                    info.phrases = analyzer.phrases.len() as u32;
+                    analyzer.phrases.push(longer);
+                }
             }
+            infos.push((w.clone(), info));
+        }
+        for (w, info) in infos {
+            match ShortWord::new(&w) {
+                Some(key) => analyzer.short_words.insert(key, info),
+                None => analyzer.long_words.insert(w, info),
+            };
         }
         analyzer
+    }
+
+    /// How a known word is analysed; `None` for a word the analyser does not know.
+    fn info(&self, word: &str) -> Option<&WordInfo> {
+        match ShortWord::new(word) {
+            Some(key) => self.short_words.get(&key),
+            None => self.long_words.get(word),
+        }
+    }
+
+    /// The text of a stem.
+    pub fn stem_text<'s>(&'s self, stem: &'s Stem<'_>) -> &'s str {
+        match stem {
+            Stem::Known(id) => self.stems.get(*id as usize).map_or("", String::as_str),
+            Stem::Other(text) => text,
+        }
     }
 
     /// The id of `stem`, numbering it if it is new.
@@ -283,7 +418,7 @@ impl Analyzer {
     /// wording or a claim's speaker.
     pub(crate) fn add_stems(&mut self, text: &str) {
         for w in split_words(text) {
-            if !self.words.contains_key(&w) {
+            if self.info(&w).is_none() {
                 let stem = self.stemmer.stem(&w).into_owned();
                 self.intern(stem);
             }
@@ -299,7 +434,7 @@ impl Analyzer {
     /// keep their last letter), if
     /// exactly one candidate is closest; numbers and short words are never corrected.
     pub fn correct(&self, word: &str) -> Option<String> {
-        if self.words.contains_key(word) {
+        if self.info(word).is_some() {
             return None;
         }
         self.nearest(word).map(str::to_string)
@@ -352,7 +487,10 @@ impl Analyzer {
             .into_iter()
             .map(|t| Token {
                 word: Cow::Owned(t.word.into_owned()),
-                stem: Cow::Owned(t.stem.into_owned()),
+                stem: match t.stem {
+                    Stem::Known(id) => Stem::Known(id),
+                    Stem::Other(s) => Stem::Other(Cow::Owned(s.into_owned())),
+                },
                 ..t
             })
             .collect()
@@ -368,61 +506,64 @@ impl Analyzer {
         correct_typos: bool,
         out: &mut Tokens<'a>,
     ) {
-        // Each word as understood (corrected if unknown) and what the lexicon says of it.
+        // Each word as understood (corrected if unknown) and how it is analysed.
         let mut seen: SmallVec<[(&'a str, Option<&'a WordInfo>); 16]> = SmallVec::new();
-        seen.extend(words.iter().map(|w| match self.words.get(w.as_str()) {
+        seen.extend(words.iter().map(|w| match self.info(w) {
             Some(info) => (w.as_str(), Some(info)),
             None => match correct_typos.then(|| self.nearest(w)).flatten() {
-                Some(c) => (c, self.words.get(c)),
+                Some(c) => (c, self.info(c)),
                 None => (w.as_str(), None),
             },
         }));
         let mut i = 0;
         while i < seen.len() {
             let (written, info) = seen[i];
-            let mut canonical: Option<(&'a str, usize)> = None;
-            let phrases = info
-                .and_then(|f| f.phrases)
-                .map(|p| &self.phrases[p as usize]);
-            for (variant, canon) in phrases.into_iter().flatten() {
-                if seen.len() - i >= variant.len()
-                    && seen[i..i + variant.len()]
-                        .iter()
-                        .zip(variant)
-                        .all(|((w, _), v)| *w == v.as_str())
-                {
-                    canonical = Some((canon.as_str(), variant.len()));
-                    break;
-                }
-            }
-            // Stop, claim and strict words are all known: an unknown word has no flags.
-            let claim_as_written = info.is_some_and(|w| w.claim);
-            let (word, info, used) = match canonical {
-                Some((canon, used)) => (canon, self.words.get(canon), used),
-                None => (written, info, 1),
+            let Some(info) = info else {
+                // Stop, claim and strict words are all known: an unknown word has no flags.
+                let stem = self.stemmer.stem(written);
+                out.push(Token {
+                    word: Cow::Borrowed(written),
+                    stem: match self.stem_ids.get(stem.as_ref()) {
+                        Some(&id) => Stem::Known(id),
+                        None => Stem::Other(stem),
+                    },
+                    stop: false,
+                    claim: false,
+                    strict: false,
+                });
+                i += 1;
+                continue;
             };
-            let token = match info {
-                Some(info) => Token {
-                    word: Cow::Borrowed(word),
-                    stem: Cow::Borrowed(self.stems[info.stem as usize].as_str()),
-                    term: Some(info.stem),
-                    stop: canonical.is_none() && info.stop,
-                    claim: info.claim || claim_as_written,
-                    strict: info.strict,
-                },
+            let phrase = self
+                .phrases
+                .get(info.phrases as usize)
+                .into_iter()
+                .flatten()
+                .find(|p| {
+                    seen.len() - i >= p.words.len()
+                        && seen[i..i + p.words.len()]
+                            .iter()
+                            .zip(&p.words)
+                            .all(|((_, w), v)| w.is_some_and(|w| w.id == *v))
+                });
+            let (word, f, stop, used) = match phrase {
+                Some(p) => (Some(p.canonical), p.flags, false, p.words.len()),
                 None => {
-                    let stem = self.stemmer.stem(word);
-                    Token {
-                        word: Cow::Borrowed(word),
-                        term: self.stem_ids.get(stem.as_ref()).copied(),
-                        stem,
-                        stop: false,
-                        claim: claim_as_written,
-                        strict: false,
-                    }
+                    let f = info.reads_as;
+                    (Some(info.canonical), f, f.stop, 1)
                 }
             };
-            out.push(token);
+            let word = match word.and_then(|c| self.canonicals.get(c as usize)) {
+                Some(canonical) => canonical.as_str(),
+                None => written,
+            };
+            out.push(Token {
+                word: Cow::Borrowed(word),
+                stem: Stem::Known(f.stem),
+                stop,
+                claim: f.claim || info.claim_as_written,
+                strict: f.strict,
+            });
             i += used;
         }
     }
@@ -477,7 +618,24 @@ mod tests {
             ["the", "us", "said", "tariffs", "on", "china", "goods"]
         );
         assert!(t[0].stop && !t[1].stop && t[2].claim);
-        assert_eq!(t[3].stem, "tariff");
+        assert_eq!(a.stem_text(&t[3].stem), "tariff");
+    }
+
+    #[test]
+    fn known_words_of_any_length_get_numbered_stems() {
+        let mut lexicon = lex();
+        lexicon.strict_words.push("internationalisation".into());
+        let a = Analyzer::new(&lexicon, ["tariffs"]);
+        let t = a.tokens("Internationalisation tariff tariffs zzyzx", false);
+        assert!(t[0].strict, "a word over 16 bytes is found with its flags");
+        assert!(matches!(t[0].stem, Stem::Known(_)));
+        assert_eq!(a.stem_text(&t[0].stem), "internationalis");
+        assert_eq!(t[1].stem, t[2].stem, "one stem, one number");
+        assert_eq!(t[3].stem, Stem::Other("zzyzx".into()));
+        assert_eq!(
+            a.correct("internationalisatoin").as_deref(),
+            Some("internationalisation")
+        );
     }
 
     #[test]

@@ -310,13 +310,14 @@ impl Index {
                 let (mut terms, mut pairs) = (HashSet::default(), HashSet::default());
                 for text in own {
                     let tokens = analyzer.tokens(text, false);
-                    terms.extend(self::terms(&tokens).filter_map(|t| t.term));
-                    pairs
-                        .extend(self::pairs(&tokens).filter_map(|(a, b)| Some((a.term?, b.term?))));
+                    terms.extend(self::terms(&tokens).filter_map(Token::term));
+                    pairs.extend(
+                        self::pairs(&tokens).filter_map(|(a, b)| Some((a.term()?, b.term()?))),
+                    );
                 }
                 let tokens = analyzer.tokens(source, false);
                 let source_terms = self::terms(&tokens)
-                    .filter_map(|t| t.term)
+                    .filter_map(Token::term)
                     .filter(|t| !terms.contains(t))
                     .collect();
                 (terms, source_terms, pairs)
@@ -472,11 +473,11 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
     };
     let mut claim_bits = 0u64;
     for t in terms(&tokens) {
-        let weight = index.weight(t.term);
+        let weight = index.weight(t.term());
         // A stem is strict when any of its words is.
         let strict = tokens.iter().any(|s| s.strict && s.stem == t.stem);
         // Unknown one- and two-letter fragments ("wr") say nothing either way.
-        if t.stem.chars().count() <= 2 && weight.is_none() && !strict {
+        if weight.is_none() && !strict && kb.analyzer.stem_text(&t.stem).chars().count() <= 2 {
             continue;
         }
         if q.terms.len() == 64 {
@@ -494,14 +495,14 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
             q.required_weight += weight_or_unknown;
         }
         q.terms.push(QuestionTerm {
-            id: weight.and(t.term),
+            id: weight.and(t.term()),
             weight: weight_or_unknown,
             optional: t.claim,
         });
     }
     let mut pair_ids: SmallVec<[u32; 12]> = SmallVec::new();
     pair_ids.extend(
-        pairs(&tokens).filter_map(|(a, b)| index.pair_ids.get(&(a.term?, b.term?)).copied()),
+        pairs(&tokens).filter_map(|(a, b)| index.pair_ids.get(&(a.term()?, b.term()?)).copied()),
     );
     if q.terms.is_empty() {
         return (q, Vec::new());
@@ -740,12 +741,16 @@ pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
                 flags.push_str(f);
             }
         }
-        let known = if t.stop || kb.index.weight(t.term).is_some() {
+        let known = if t.stop || kb.index.weight(t.term()).is_some() {
             ""
         } else {
             " unknown"
         };
-        out.push_str(&format!(" {}[{}{flags}{known}]", t.word, t.stem));
+        out.push_str(&format!(
+            " {}[{}{flags}{known}]",
+            t.word,
+            kb.analyzer.stem_text(&t.stem)
+        ));
     }
     let (q, scored) = score_all(kb, &split_words(question));
     out.push_str(&format!("\nmulti-part: {}\n", q.multi_part));

@@ -5,6 +5,8 @@
 
 use std::borrow::Cow;
 
+use smallvec::SmallVec;
+
 use crate::answer::{COMMANDS, Reply};
 use crate::knowledge::{Fact, FactKind, KnowledgeBase, Source};
 
@@ -95,8 +97,13 @@ fn facts_blocks<'a>(kb: &'a KnowledgeBase, facts: &[&'a Fact], out: &mut Vec<Blo
 
 fn fact_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
     out.push(statement_block(fact));
+    tail_blocks(kb, fact, out);
+}
+
+/// What follows a fact's statement when it ends a run: its quotes, and what it replaced, so a
+/// reader sees the change.
+fn tail_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
     cite_blocks(kb, fact, out);
-    // What this fact replaced, so a reader sees the change.
     let mut previous = fact.supersedes.as_deref().and_then(|id| kb.fact(id));
     while let Some(old) = previous {
         out.push(Block::Text {
@@ -340,25 +347,106 @@ fn split_block<'a>(b: Block<'a>, max_chars: usize, f: &mut impl FnMut(&Block<'_>
 /// Telegram HTML messages for a reply, each within [`TELEGRAM_LIMIT`] characters even before
 /// entity parsing (so the rendered text is always under it). Empty for [`Reply::NotForMe`].
 pub fn html(kb: &KnowledgeBase, reply: &Reply) -> Vec<String> {
-    match kb.rendered.0.get(reply) {
+    if let Reply::Facts {
+        heading: None,
+        facts,
+    } = reply
+        && let Some(messages) = kb.rendered.facts_html(facts)
+    {
+        return messages;
+    }
+    match kb.rendered.replies.get(reply) {
         Some(messages) => messages.clone(),
         None => html_limited(kb, reply, TELEGRAM_LIMIT),
     }
 }
 
-/// The HTML of every reply that depends only on the knowledge: the commands' replies, rendered
-/// once per knowledge base rather than once per message.
+/// The HTML of one fact in pieces that [`Messages`] joins, rendered once per knowledge base.
+#[derive(Debug)]
+struct FactHtml {
+    /// The pieces, one after another.
+    html: String,
+    /// The end (in bytes) and length (in characters) of each piece in `html`: first the
+    /// statement's, then the tail's ([`tail_blocks`]).
+    pieces: Vec<(usize, usize)>,
+    /// How many of `pieces` are the statement.
+    statement: usize,
+    /// Facts with the same key form a run quoted once (see [`facts_blocks`]); `None` for a fact
+    /// that replaces another, which is always quoted on its own.
+    run: Option<u32>,
+}
+
+impl FactHtml {
+    fn pieces(&self, from: usize, to: usize) -> impl Iterator<Item = (&str, usize)> {
+        self.pieces[from..to].iter().scan(
+            self.pieces[..from].last().map_or(0, |p| p.0),
+            |start, &(end, chars)| {
+                let piece = &self.html[*start..end];
+                *start = end;
+                Some((piece, chars))
+            },
+        )
+    }
+}
+
+/// The HTML of every reply that depends only on the knowledge, rendered once per knowledge base
+/// rather than once per message: the commands' replies, and each fact's pieces, from which a
+/// free-text answer is joined without escaping anything again.
 #[derive(Default)]
-pub struct Rendered(rustc_hash::FxHashMap<Reply, Vec<String>>);
+pub struct Rendered {
+    replies: rustc_hash::FxHashMap<Reply, Vec<String>>,
+    /// By fact index.
+    facts: Vec<FactHtml>,
+}
 
 impl std::fmt::Debug for Rendered {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Rendered({} replies)", self.0.len())
+        write!(
+            f,
+            "Rendered({} replies, {} facts)",
+            self.replies.len(),
+            self.facts.len()
+        )
     }
 }
 
 impl Rendered {
     pub(crate) fn build(kb: &KnowledgeBase) -> Rendered {
+        let chunk = chunk_chars(TELEGRAM_LIMIT);
+        let mut sources: Vec<&[Source]> = Vec::new();
+        let facts = kb
+            .facts
+            .iter()
+            .map(|f| {
+                let (mut html, mut pieces) = (String::new(), Vec::new());
+                split_block(statement_block(f), chunk, &mut |b| {
+                    push_piece(&mut html, &mut pieces, b)
+                });
+                let statement = pieces.len();
+                let mut tail = Vec::new();
+                tail_blocks(kb, f, &mut tail);
+                for b in tail {
+                    split_block(b, chunk, &mut |b| push_piece(&mut html, &mut pieces, b));
+                }
+                let mut out = FactHtml {
+                    html,
+                    pieces,
+                    statement,
+                    run: None,
+                };
+                if f.supersedes.is_none() {
+                    let key = match sources.iter().position(|s| *s == f.sources.as_slice()) {
+                        Some(k) => k,
+                        None => {
+                            sources.push(&f.sources);
+                            sources.len() - 1
+                        }
+                    };
+                    out.run = Some(key as u32);
+                }
+                out
+            })
+            .collect();
         let commands = kb
             .topics
             .iter()
@@ -368,56 +456,128 @@ impl Rendered {
             .map(|c| crate::answer::respond(kb, &format!("/{c}"), None))
             .collect();
         replies.push(Reply::NotCovered);
-        Rendered(
-            replies
+        Rendered {
+            replies: replies
                 .into_iter()
                 .map(|r| {
                     let html = html_limited(kb, &r, TELEGRAM_LIMIT);
                     (r, html)
                 })
                 .collect(),
-        )
+            facts,
+        }
+    }
+
+    /// The messages stating these facts (as [`html`] renders them), joined from the facts'
+    /// pieces; `None` if there are none or an index is out of range.
+    fn facts_html(&self, facts: &[usize]) -> Option<Vec<String>> {
+        let facts: SmallVec<[&FactHtml; 4]> = facts
+            .iter()
+            .map(|&i| self.facts.get(i))
+            .collect::<Option<_>>()?;
+        if facts.is_empty() {
+            return None;
+        }
+        let mut messages = Messages::new(TELEGRAM_LIMIT);
+        let mut start = 0;
+        while start < facts.len() {
+            let first = facts[start];
+            let mut end = start + 1;
+            while end < facts.len() && first.run.is_some() && facts[end].run == first.run {
+                end += 1;
+            }
+            for f in &facts[start..end - 1] {
+                for (piece, chars) in f.pieces(0, f.statement) {
+                    messages.add(piece, chars);
+                }
+            }
+            let last = facts[end - 1];
+            for (piece, chars) in last.pieces(0, last.pieces.len()) {
+                messages.add(piece, chars);
+            }
+            start = end;
+        }
+        Some(messages.finish())
+    }
+}
+
+/// Appends a block's HTML to `html` as one more piece, recording its end and length.
+fn push_piece(html: &mut String, pieces: &mut Vec<(usize, usize)>, b: &Block<'_>) {
+    let start = html.len();
+    html_block_into(html, b);
+    pieces.push((html.len(), html[start..].chars().count()));
+}
+
+/// How many characters of text one HTML piece may hold: escaping can grow text up to 6x
+/// ("&quot;") and quotes add a cite, so pieces stay well inside the limit.
+fn chunk_chars(limit: usize) -> usize {
+    (limit / 7).max(16)
+}
+
+/// Joins HTML pieces, one per line, into messages of at most `limit` characters.
+struct Messages {
+    limit: usize,
+    done: Vec<String>,
+    cur: String,
+    cur_chars: usize,
+}
+
+impl Messages {
+    fn new(limit: usize) -> Messages {
+        Messages {
+            limit,
+            done: Vec::new(),
+            // Room for a typical reply, so it does not grow piece by piece.
+            cur: String::with_capacity(1024),
+            cur_chars: 0,
+        }
+    }
+
+    /// Adds a piece of `chars` characters, cut to the limit if it alone exceeds it.
+    fn add(&mut self, piece: &str, chars: usize) {
+        let (piece, chars) = if chars > self.limit {
+            let end = piece
+                .char_indices()
+                .nth(self.limit)
+                .map_or(piece.len(), |(i, _)| i);
+            (&piece[..end], self.limit)
+        } else {
+            (piece, chars)
+        };
+        if !self.cur.is_empty() && self.cur_chars + 1 + chars > self.limit {
+            self.done.push(std::mem::take(&mut self.cur));
+            self.cur_chars = 0;
+        }
+        if !self.cur.is_empty() {
+            self.cur.push('\n');
+            self.cur_chars += 1;
+        }
+        self.cur.push_str(piece);
+        self.cur_chars += chars;
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        if !self.cur.is_empty() {
+            self.done.push(self.cur);
+        }
+        self.done
     }
 }
 
 /// [`html`] with a chosen limit (tests use a small one).
 pub fn html_limited(kb: &KnowledgeBase, reply: &Reply, limit: usize) -> Vec<String> {
-    // Escaping can grow text up to 6x ("&quot;"); quotes add a cite. Keep chunks well inside.
-    let chunk = (limit / 7).max(16);
-    let mut messages = Vec::new();
-    // Room for a typical reply, so neither grows piece by piece.
-    let (mut cur, mut cur_chars) = (String::with_capacity(1024), 0);
+    let chunk = chunk_chars(limit);
+    let mut messages = Messages::new(limit);
     let mut piece = String::with_capacity(512);
     let mut add = |b: &Block<'_>| {
         piece.clear();
         html_block_into(&mut piece, b);
-        let mut piece_chars = piece.chars().count();
-        if piece_chars > limit {
-            let end = piece
-                .char_indices()
-                .nth(limit)
-                .map_or(piece.len(), |(i, _)| i);
-            piece.truncate(end);
-            piece_chars = limit;
-        }
-        if !cur.is_empty() && cur_chars + 1 + piece_chars > limit {
-            messages.push(std::mem::take(&mut cur));
-            cur_chars = 0;
-        }
-        if !cur.is_empty() {
-            cur.push('\n');
-            cur_chars += 1;
-        }
-        cur.push_str(&piece);
-        cur_chars += piece_chars;
+        messages.add(&piece, piece.chars().count());
     };
     for b in blocks(kb, reply) {
         split_block(b, chunk, &mut add);
     }
-    if !cur.is_empty() {
-        messages.push(cur);
-    }
-    messages
+    messages.finish()
 }
 
 /// The message subscribers receive for a published update: its title, date, text and source.

@@ -202,6 +202,61 @@ fn html_escapes_dynamic_text_and_splits_long_replies() {
 }
 
 #[test]
+fn fact_replies_joined_from_prerendered_pieces_match_a_fresh_rendering() {
+    // An update that replaces a fact, so "Previously:" and update quotes are covered too.
+    let mut files = KnowledgeFiles::builtin();
+    files.updates.push((
+        "updates/001.toml".into(),
+        r#"
+id = "tariff-cut"
+date = "2025-06-20"
+title = "US cuts <tariffs> & again"
+text = "The US lowered its tariffs on Chinese goods to 20%."
+source = "https://example.org/news/1"
+
+[[fact]]
+id = "tariff-us-20"
+topics = ["tariffs"]
+kind = "statistic"
+answer = "The US lowered its tariffs on Chinese goods to 20%."
+supersedes = "tariff-us-on-china"
+"#
+        .into(),
+    ));
+    let kb = KnowledgeBase::from_files(&files).unwrap();
+    let n = kb.facts.len();
+    let mut lists: Vec<Vec<usize>> = Vec::new();
+    for i in 0..n {
+        lists.push(vec![i]);
+        for j in 0..n {
+            lists.push(vec![i, j]);
+        }
+    }
+    // Runs of three and four facts, some from the same sentence.
+    lists.extend((0..n.saturating_sub(3)).map(|i| vec![i, i + 1, i + 2, i + 3]));
+    lists.extend((0..n.saturating_sub(2)).map(|i| vec![i + 2, i, i + 1]));
+    for facts in lists {
+        let reply = Reply::Facts {
+            heading: None,
+            facts: facts.clone(),
+        };
+        assert_eq!(
+            render::html(&kb, &reply),
+            render::html_limited(&kb, &reply, render::TELEGRAM_LIMIT),
+            "{facts:?}"
+        );
+    }
+    let out_of_range = Reply::Facts {
+        heading: None,
+        facts: vec![0, n + 5],
+    };
+    assert_eq!(
+        render::html(&kb, &out_of_range),
+        render::html_limited(&kb, &out_of_range, render::TELEGRAM_LIMIT)
+    );
+}
+
+#[test]
 fn replies_rendered_once_per_knowledge_match_a_fresh_rendering_and_follow_updates() {
     let kb = kb();
     let commands = kb

@@ -208,13 +208,17 @@ struct Phrase {
 
 /// A word of at most 16 bytes, zero-padded into one number: the key of the analyser's word
 /// table. Why: it is hashed and compared in place, where a `String` key sends every lookup to a
-/// second, usually uncached, allocation. Words never contain a zero byte.
+/// second, usually uncached, allocation. Split words never contain a zero byte; any other text
+/// that does is left to the long-word table, so padding never makes two words equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct ShortWord(u128);
 
 impl ShortWord {
     fn new(word: &str) -> Option<ShortWord> {
         let bytes = word.as_bytes();
+        if bytes.contains(&0) {
+            return None;
+        }
         let mut buf = [0u8; 16];
         buf.get_mut(..bytes.len())?.copy_from_slice(bytes);
         Some(ShortWord(u128::from_le_bytes(buf)))
@@ -632,6 +636,8 @@ mod tests {
         assert_eq!(a.stem_text(&t[0].stem), "internationalis");
         assert_eq!(t[1].stem, t[2].stem, "one stem, one number");
         assert_eq!(t[3].stem, Stem::Other("zzyzx".into()));
+        // Zero padding never makes another text equal to a known word.
+        assert!(a.info("tariffs").is_some() && a.info("tariffs\0").is_none());
         assert_eq!(
             a.correct("internationalisatoin").as_deref(),
             Some("internationalisation")

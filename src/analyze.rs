@@ -243,8 +243,34 @@ pub struct Analyzer {
     stems: Vec<String>,
     stem_ids: HashMap<String, u32>,
     stemmer: Stemmer,
-    /// Known words (with their length in chars) by first letter, for typo correction.
-    vocab: HashMap<char, Vec<(usize, String)>>,
+    /// Known words of four or more letters by first letter, sorted by length then text: the
+    /// candidates of typo correction.
+    vocab: HashMap<char, Vec<Candidate>>,
+    /// The candidates' texts, one after another.
+    vocab_text: String,
+}
+
+/// A known word as a candidate for typo correction, kept small and contiguous so that a scan
+/// reads the candidates' lengths and letters without following a pointer per word.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    /// Its text is `vocab_text[start..end]`.
+    start: u32,
+    end: u32,
+    /// Its length in characters.
+    chars: u32,
+    /// [`letter_mask`] of an ASCII word.
+    letters: Option<u64>,
+}
+
+/// One bit per ASCII byte value (modulo 64) a word contains; `None` for a word that is not ASCII.
+///
+/// Each bit set in one word's mask and not in the other's stands for at least one letter the
+/// other lacks, so the larger of the two counts is a lower bound of the bag distance (see
+/// [`bag_distance_exceeds`]) and of the edit distance.
+fn letter_mask(word: &str) -> Option<u64> {
+    word.is_ascii()
+        .then(|| word.bytes().fold(0, |m, b| m | 1 << (b & 63)))
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -291,18 +317,33 @@ impl Analyzer {
         // Sorted, so that stem ids do not depend on hashing order.
         let mut known: Vec<String> = known.into_iter().collect();
         known.sort_unstable();
-        let mut vocab: HashMap<char, Vec<(usize, String)>> = HashMap::default();
+        let mut by_letter: HashMap<char, Vec<(usize, &str)>> = HashMap::default();
         for w in &known {
             let len = w.chars().count();
             match w.chars().next() {
                 Some(first) if len >= 4 && !first.is_ascii_digit() => {
-                    vocab.entry(first).or_default().push((len, w.clone()));
+                    by_letter.entry(first).or_default().push((len, w));
                 }
                 _ => {}
             }
         }
-        for list in vocab.values_mut() {
+        let (mut vocab, mut vocab_text) = (HashMap::default(), String::new());
+        for (first, mut list) in by_letter {
             list.sort();
+            let candidates: Vec<Candidate> = list
+                .into_iter()
+                .map(|(len, w)| {
+                    let start = vocab_text.len() as u32;
+                    vocab_text.push_str(w);
+                    Candidate {
+                        start,
+                        end: vocab_text.len() as u32,
+                        chars: len as u32,
+                        letters: letter_mask(w),
+                    }
+                })
+                .collect();
+            vocab.insert(first, candidates);
         }
         let mut analyzer = Analyzer {
             short_words: HashMap::default(),
@@ -313,6 +354,7 @@ impl Analyzer {
             stem_ids: HashMap::default(),
             stemmer: Stemmer::create(Algorithm::English),
             vocab,
+            vocab_text,
         };
         let mut flags: HashMap<String, Flags> = HashMap::default();
         for w in &known {
@@ -452,10 +494,23 @@ impl Analyzer {
             return None;
         }
         let limit = if len >= 7 { 2 } else { 1 };
-        let mut best: Option<(usize, &String)> = None;
+        let list = self.vocab.get(&first)?;
+        // Only lengths within the limit can be close: a slice of the sorted list.
+        let from = list.partition_point(|c| (c.chars as usize) + limit < len);
+        let letters = letter_mask(word);
+        let mut best: Option<(usize, &str)> = None;
         let mut tie = false;
-        for (cand_len, cand) in self.vocab.get(&first).into_iter().flatten() {
-            if cand_len.abs_diff(len) > limit || bag_distance_exceeds(word, cand, limit) {
+        for c in list[from..]
+            .iter()
+            .take_while(|c| c.chars as usize <= len + limit)
+        {
+            if let (Some(a), Some(b)) = (letters, c.letters)
+                && (a & !b).count_ones().max((b & !a).count_ones()) as usize > limit
+            {
+                continue;
+            }
+            let cand = &self.vocab_text[c.start as usize..c.end as usize];
+            if bag_distance_exceeds(word, cand, limit) {
                 continue;
             }
             let d = strsim::osa_distance(word, cand);
@@ -476,7 +531,7 @@ impl Analyzer {
             }
         }
         match best {
-            Some((_, cand)) if !tie => Some(cand.as_str()),
+            Some((_, cand)) if !tie => Some(cand),
             _ => None,
         }
     }
@@ -653,10 +708,14 @@ mod tests {
             for b in words {
                 let d = strsim::osa_distance(a, b);
                 assert!(!bag_distance_exceeds(a, b, d), "{a} {b}");
+                let (x, y) = (letter_mask(a).unwrap(), letter_mask(b).unwrap());
+                let bound = (x & !y).count_ones().max((y & !x).count_ones()) as usize;
+                assert!(bound <= d, "letters of {a} {b}");
             }
         }
         assert!(bag_distance_exceeds("weather", "whether", 0));
         assert!(bag_distance_exceeds("paris", "talks", 1));
+        assert_eq!(letter_mask("café"), None);
     }
 
     #[test]

@@ -203,26 +203,13 @@ fn html_escapes_dynamic_text_and_splits_long_replies() {
 
 #[test]
 fn fact_replies_joined_from_prerendered_pieces_match_a_fresh_rendering() {
-    // An update that replaces a fact, so "Previously:" and update quotes are covered too.
-    let mut files = KnowledgeFiles::builtin();
-    files.updates.push((
-        "updates/001.toml".into(),
-        r#"
-id = "tariff-cut"
-date = "2025-06-20"
-title = "US cuts <tariffs> & again"
-text = "The US lowered its tariffs on Chinese goods to 20%."
-source = "https://example.org/news/1"
-
-[[fact]]
-id = "tariff-us-20"
-topics = ["tariffs"]
-kind = "statistic"
-answer = "The US lowered its tariffs on Chinese goods to 20%."
-supersedes = "tariff-us-on-china"
-"#
-        .into(),
-    ));
+    // An update that replaces a fact, so "Previously:" and update quotes are covered too, with
+    // characters to escape in its title.
+    let mut files = crate::knowledge::with_update_replacing_a_fact();
+    files.updates[0].1 = files.updates[0]
+        .1
+        .replace("US cuts tariffs again", "US cuts <tariffs> & again");
+    assert!(files.updates[0].1.contains("<tariffs>"));
     let kb = KnowledgeBase::from_files(&files).unwrap();
     let n = kb.facts.len();
     let mut lists: Vec<Vec<usize>> = Vec::new();

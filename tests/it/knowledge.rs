@@ -194,8 +194,9 @@ sentences = [6]
     );
 }
 
-#[test]
-fn updates_are_validated_and_supersede_facts() {
+/// The built-in knowledge plus `updates/001.toml`: an update whose fact replaces
+/// `tariff-us-on-china` (also used by the rendering tests).
+pub(crate) fn with_update_replacing_a_fact() -> KnowledgeFiles {
     let mut files = KnowledgeFiles::builtin();
     files.updates.push((
         "updates/001.toml".into(),
@@ -215,6 +216,12 @@ supersedes = "tariff-us-on-china"
 "#
         .into(),
     ));
+    files
+}
+
+#[test]
+fn updates_are_validated_and_supersede_facts() {
+    let mut files = with_update_replacing_a_fact();
     let kb = KnowledgeBase::from_files(&files).unwrap();
     assert_eq!(
         kb.fact("tariff-us-on-china")

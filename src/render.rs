@@ -76,23 +76,35 @@ fn statement_block<'a>(fact: &'a Fact) -> Block<'a> {
 /// them replacing another) is stated together and quoted once, after its last fact, rather
 /// than repeating the same sentence under each.
 fn facts_blocks<'a>(kb: &'a KnowledgeBase, facts: &[&'a Fact], out: &mut Vec<Block<'a>>) {
-    let mut start = 0;
-    while start < facts.len() {
-        let first = facts[start];
-        let mut end = start + 1;
-        while end < facts.len()
-            && first.supersedes.is_none()
-            && facts[end].supersedes.is_none()
-            && facts[end].sources == first.sources
-        {
-            end += 1;
-        }
-        for f in &facts[start..end - 1] {
+    let joins = |first: &&Fact, next: &&Fact| {
+        first.supersedes.is_none() && next.supersedes.is_none() && next.sources == first.sources
+    };
+    for run in runs(facts, joins) {
+        let Some((last, rest)) = run.split_last() else {
+            continue;
+        };
+        for f in rest {
             out.push(statement_block(f));
         }
-        fact_blocks(kb, facts[end - 1], out);
-        start = end;
+        fact_blocks(kb, last, out);
     }
+}
+
+/// Splits the facts of a reply into runs, each stated together and quoted once after its last
+/// fact; `joins(first, next)` tells whether `next` continues the run that `first` starts. Both
+/// renderings (from blocks, and from [`Rendered`] pieces) group facts this way.
+fn runs<T>(facts: &[T], joins: impl Fn(&T, &T) -> bool) -> impl Iterator<Item = &[T]> {
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        let first = facts.get(start)?;
+        let len = 1 + facts[start + 1..]
+            .iter()
+            .take_while(|next| joins(first, next))
+            .count();
+        let run = &facts[start..start + len];
+        start += len;
+        Some(run)
+    })
 }
 
 fn fact_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
@@ -479,23 +491,20 @@ impl Rendered {
             return None;
         }
         let mut messages = Messages::new(TELEGRAM_LIMIT);
-        let mut start = 0;
-        while start < facts.len() {
-            let first = facts[start];
-            let mut end = start + 1;
-            while end < facts.len() && first.run.is_some() && facts[end].run == first.run {
-                end += 1;
-            }
-            for f in &facts[start..end - 1] {
+        let joins =
+            |first: &&FactHtml, next: &&FactHtml| first.run.is_some() && next.run == first.run;
+        for run in runs(&facts, joins) {
+            let Some((last, rest)) = run.split_last() else {
+                continue;
+            };
+            for f in rest {
                 for (piece, chars) in f.pieces(0, f.statement) {
                     messages.add(piece, chars);
                 }
             }
-            let last = facts[end - 1];
             for (piece, chars) in last.pieces(0, last.pieces.len()) {
                 messages.add(piece, chars);
             }
-            start = end;
         }
         Some(messages.finish())
     }

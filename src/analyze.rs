@@ -356,33 +356,32 @@ impl Analyzer {
             vocab,
             vocab_text,
         };
-        let mut flags: HashMap<String, Flags> = HashMap::default();
-        for w in &known {
-            let stem = analyzer.stemmer.stem(w).into_owned();
-            let f = Flags {
-                stem: analyzer.intern(stem),
+        // By word id: a known word's place in `known`.
+        let word_ids: HashMap<&str, u32> = known
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.as_str(), i as u32))
+            .collect();
+        let flags: Vec<Flags> = known
+            .iter()
+            .map(|w| Flags {
+                stem: analyzer.intern(analyzer.stemmer.stem(w).into_owned()),
                 stop: stop.contains(w),
                 claim: claim.contains(w),
                 strict: strict.contains(w),
-            };
-            flags.insert(w.clone(), f);
-        }
+            })
+            .collect();
         let mut canonical_ids: HashMap<String, u32> = HashMap::default();
         let mut canonical = |c: &String, canonicals: &mut Vec<String>| -> (u32, Flags) {
             let id = *canonical_ids.entry(c.clone()).or_insert_with(|| {
                 canonicals.push(c.clone());
                 canonicals.len() as u32 - 1
             });
-            (id, flags[c])
+            // Every canonical word is a known word.
+            (id, flags[word_ids[c.as_str()] as usize])
         };
-        let word_ids: HashMap<&str, u32> = known
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.as_str(), i as u32))
-            .collect();
-        let mut infos: Vec<(String, WordInfo)> = Vec::with_capacity(known.len());
         for (id, w) in known.iter().enumerate() {
-            let own = flags[w];
+            let own = flags[id];
             let mut info = WordInfo {
                 reads_as: own,
                 canonical: NONE,
@@ -421,12 +420,9 @@ impl Analyzer {
                     analyzer.phrases.push(longer);
                 }
             }
-            infos.push((w.clone(), info));
-        }
-        for (w, info) in infos {
-            match ShortWord::new(&w) {
+            match ShortWord::new(w) {
                 Some(key) => analyzer.short_words.insert(key, info),
-                None => analyzer.long_words.insert(w, info),
+                None => analyzer.long_words.insert(w.clone(), info),
             };
         }
         analyzer

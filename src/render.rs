@@ -389,15 +389,13 @@ struct FactHtml {
 }
 
 impl FactHtml {
-    fn pieces(&self, from: usize, to: usize) -> impl Iterator<Item = (&str, usize)> {
-        self.pieces[from..to].iter().scan(
-            self.pieces[..from].last().map_or(0, |p| p.0),
-            |start, &(end, chars)| {
-                let piece = &self.html[*start..end];
-                *start = end;
-                Some((piece, chars))
-            },
-        )
+    /// The first `count` pieces, each with its length in characters.
+    fn pieces(&self, count: usize) -> impl Iterator<Item = (&str, usize)> {
+        self.pieces[..count].iter().scan(0, |start, &(end, chars)| {
+            let piece = &self.html[*start..end];
+            *start = end;
+            Some((piece, chars))
+        })
     }
 }
 
@@ -498,11 +496,11 @@ impl Rendered {
                 continue;
             };
             for f in rest {
-                for (piece, chars) in f.pieces(0, f.statement) {
+                for (piece, chars) in f.pieces(f.statement) {
                     messages.add(piece, chars);
                 }
             }
-            for (piece, chars) in last.pieces(0, last.pieces.len()) {
+            for (piece, chars) in last.pieces(last.pieces.len()) {
                 messages.add(piece, chars);
             }
         }

@@ -389,6 +389,13 @@ struct FactHtml {
 }
 
 impl FactHtml {
+    /// The length in bytes of the statement's pieces.
+    fn statement_bytes(&self) -> usize {
+        self.statement
+            .checked_sub(1)
+            .map_or(0, |i| self.pieces[i].0)
+    }
+
     /// The first `count` pieces, each with its length in characters.
     fn pieces(&self, count: usize) -> impl Iterator<Item = (&str, usize)> {
         self.pieces[..count].iter().scan(0, |start, &(end, chars)| {
@@ -488,9 +495,18 @@ impl Rendered {
         if facts.is_empty() {
             return None;
         }
-        let mut messages = Messages::new(TELEGRAM_LIMIT);
         let joins =
             |first: &&FactHtml, next: &&FactHtml| first.run.is_some() && next.run == first.run;
+        // What the pieces below add up to, with a newline between pieces.
+        let bytes: usize = runs(&facts, joins)
+            .filter_map(|run| run.split_last())
+            .map(|(last, rest)| {
+                let statements: usize =
+                    rest.iter().map(|f| f.statement_bytes() + f.statement).sum();
+                statements + last.html.len() + last.pieces.len()
+            })
+            .sum();
+        let mut messages = Messages::new(TELEGRAM_LIMIT, bytes);
         for run in runs(&facts, joins) {
             let Some((last, rest)) = run.split_last() else {
                 continue;
@@ -530,12 +546,14 @@ struct Messages {
 }
 
 impl Messages {
-    fn new(limit: usize) -> Messages {
+    /// `bytes`: room for the first message, so it does not grow piece by piece. Sized to the
+    /// reply rather than generously: the allocator serves blocks up to about 1 KiB from its
+    /// per-thread cache, larger ones from its shared bins at several times the cost.
+    fn new(limit: usize, bytes: usize) -> Messages {
         Messages {
             limit,
             done: Vec::new(),
-            // Room for a typical reply, so it does not grow piece by piece.
-            cur: String::with_capacity(1024),
+            cur: String::with_capacity(bytes),
             cur_chars: 0,
         }
     }
@@ -574,7 +592,7 @@ impl Messages {
 /// [`html`] with a chosen limit (tests use a small one).
 pub fn html_limited(kb: &KnowledgeBase, reply: &Reply, limit: usize) -> Vec<String> {
     let chunk = chunk_chars(limit);
-    let mut messages = Messages::new(limit);
+    let mut messages = Messages::new(limit, 1024);
     let mut piece = String::with_capacity(512);
     let mut add = |b: &Block<'_>| {
         piece.clear();

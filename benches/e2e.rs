@@ -206,14 +206,17 @@ async fn echo_bot(bot: Bot, stop: impl std::future::Future<Output = ()> + Send +
     // E2E_ECHO_LEAN=1 sends the echo as our bot sends its replies (SendHtml: the echoed message
     // is not parsed back), to compare the cost of answering alone.
     let lean = std::env::var("E2E_ECHO_LEAN").is_ok_and(|v| v == "1");
+    let endpoint = std::sync::Arc::new(
+        trade_talks_bot::telegram::Endpoint::new(&bot).expect("the fake's URL"),
+    );
     let handler = Update::filter_message().endpoint(move |bot: Bot, msg: Message| {
-        let pad = pad.clone();
+        let (pad, endpoint) = (pad.clone(), endpoint.clone());
         async move {
             if let Some(text) = msg.text() {
                 let reply = format!("{text}{pad}");
                 if lean {
                     trade_talks_bot::telegram::SendHtml::new(msg.chat.id, reply)
-                        .request(&bot)
+                        .send(&endpoint)
                         .await?;
                 } else {
                     bot.send_message(msg.chat.id, reply).await?;

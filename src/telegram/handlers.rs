@@ -14,7 +14,7 @@ use teloxide::types::{
 use std::sync::Arc;
 
 use super::TgBot;
-use super::send_html::{SendHtml, no_preview};
+use super::send_html::{Endpoint, SendHtml, no_preview};
 use crate::answer::{Inbound, Reply, respond, route};
 use crate::knowledge::{KnowledgeBase, SharedKnowledge};
 use crate::pacing::Limiter;
@@ -29,6 +29,8 @@ pub struct Ctx {
     pub knowledge: SharedKnowledge,
     pub store: Arc<dyn Store>,
     pub limiter: Arc<Limiter>,
+    /// Where replies are posted.
+    pub endpoint: Endpoint,
     /// The bot's own user id and username (from getMe at start).
     pub bot_id: UserId,
     pub username: String,
@@ -97,7 +99,7 @@ async fn may_change(bot: &TgBot, msg: &Message, private: bool) -> bool {
 }
 
 async fn on_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
-    let (store, limiter) = (&ctx.store, &ctx.limiter);
+    let store = &ctx.store;
     let private = matches!(msg.chat.kind, ChatKind::Private(_));
     if on_migration(&msg, store.as_ref()) {
         return Ok(());
@@ -106,8 +108,7 @@ async fn on_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
         // Stickers, photos, service messages: a hint in private chats, silence in groups.
         if private && msg.from.is_some() && !is_service(&msg) {
             send(
-                &bot,
-                limiter,
+                &ctx,
                 &msg,
                 false,
                 vec![render::escape(
@@ -141,7 +142,7 @@ async fn on_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
             allowed,
         ));
     }
-    send(&bot, limiter, &msg, !private, render::html(&kb, &reply)).await;
+    send(&ctx, &msg, !private, render::html(&kb, &reply)).await;
     Ok(())
 }
 
@@ -158,17 +159,16 @@ const FLOOD_RETRIES: u32 = 2;
 
 /// Sends the parts of a reply in order, each when the limiter allows; in groups the first part
 /// replies to the question. A 429 is waited out and retried; other failures are logged.
-async fn send(bot: &TgBot, limiter: &Limiter, msg: &Message, reply_to: bool, parts: Vec<String>) {
+async fn send(ctx: &Ctx, msg: &Message, reply_to: bool, parts: Vec<String>) {
     for (i, part) in parts.into_iter().enumerate() {
         let mut payload = SendHtml::new(msg.chat.id, part);
         if reply_to && i == 0 {
             payload = payload.reply_to(msg.id);
         }
-        let req = payload.request(bot);
         let mut tries = 0;
         loop {
-            limiter.acquire(msg.chat.id.0).await;
-            match req.send_ref().await {
+            ctx.limiter.acquire(msg.chat.id.0).await;
+            match payload.send(&ctx.endpoint).await {
                 Ok(_) => break,
                 Err(RequestError::RetryAfter(wait)) if tries < FLOOD_RETRIES => {
                     tries += 1;

@@ -25,7 +25,7 @@ use crate::knowledge::SharedKnowledge;
 use crate::subscriptions::Store;
 
 pub use handlers::schema;
-pub use send_html::SendHtml;
+pub use send_html::{Endpoint, SendHtml};
 pub use sender::TelegramSender;
 
 /// What the bot serves from: the knowledge, the subscription store, and where the knowledge
@@ -205,6 +205,11 @@ pub async fn run(
         return Err(RunError::NoToken);
     }
     let bot = base_bot(&config);
+    // Checked before getMe, which teloxide would answer with a panic for such a URL.
+    let endpoint = Endpoint::new(&bot).ok_or_else(|| RunError::Unreachable {
+        url: bot.api_url().to_string(),
+        reason: "the URL cannot have a path".into(),
+    })?;
     let me = check(&bot, &config).await?;
     log::info!("running as @{}", me.username());
     let commands = menu(&knowledge.current());
@@ -228,7 +233,7 @@ pub async fn run(
     delivery.per_group_interval = Duration::from_secs(60) / limits.per_group_per_minute.max(1);
     let worker = tokio::spawn(crate::delivery::run(
         app.store.clone(),
-        Arc::new(TelegramSender::new(bot.clone(), limiter.clone())),
+        Arc::new(TelegramSender::new(endpoint.clone(), limiter.clone())),
         wake.clone(),
         stop_rx.clone(),
         delivery,
@@ -249,6 +254,7 @@ pub async fn run(
             knowledge: knowledge.clone(),
             store: app.store.clone(),
             limiter,
+            endpoint,
             bot_id: me.id,
             username: me.username().to_string(),
         })])

@@ -1,26 +1,25 @@
 //! The delivery worker's [`Sender`] over the Bot API: sends each part when the shared limiter
 //! allows, and maps teloxide's errors onto what delivery must do.
 
-use teloxide::prelude::*;
 use teloxide::types::ChatId;
 use teloxide::{ApiError, RequestError};
 
 use std::sync::Arc;
 
-use super::send_html::SendHtml;
+use super::send_html::{Endpoint, SendHtml};
 use crate::delivery::{SendError, Sender};
 use crate::pacing::Limiter;
 
 /// Sends update messages with HTML parse mode and no link previews, each part when the shared
 /// limiter allows.
 pub struct TelegramSender {
-    bot: Bot,
+    endpoint: Endpoint,
     limiter: Arc<Limiter>,
 }
 
 impl TelegramSender {
-    pub fn new(bot: Bot, limiter: Arc<Limiter>) -> Self {
-        TelegramSender { bot, limiter }
+    pub fn new(endpoint: Endpoint, limiter: Arc<Limiter>) -> Self {
+        TelegramSender { endpoint, limiter }
     }
 }
 
@@ -54,7 +53,7 @@ impl Sender for TelegramSender {
         for part in parts {
             self.limiter.acquire(chat).await;
             SendHtml::new(ChatId(chat), part)
-                .request(&self.bot)
+                .send(&self.endpoint)
                 .await
                 .map_err(|e| classify(&e))?;
         }

@@ -87,7 +87,8 @@ pub enum Failure {
     Migrate(i64),
     /// 400 "Bad Request: chat not found".
     ChatNotFound,
-    /// 502 "Bad Gateway" (teloxide sleeps 10 s after any 5xx: use sparingly).
+    /// 502 "Bad Gateway" (teloxide's own requests sleep 10 s after a 5xx, the bot's sends do
+    /// not: use sparingly).
     Server,
     /// 401 "Unauthorized".
     Unauthorized,

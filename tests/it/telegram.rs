@@ -371,7 +371,8 @@ async fn failed_sends_are_survived_and_do_not_stall_other_chats() {
         started.elapsed() >= Duration::from_millis(900),
         "retried before retry_after"
     );
-    // 5xx (teloxide then sleeps 10 s for that chat): another chat is still answered promptly.
+    // 5xx: logged; another chat is still answered promptly, and so is the failing chat's next
+    // update (the reply path does not sleep 10 s after a 5xx as teloxide's requests do).
     bot.fake.fail_next("sendMessage", Some(23), Failure::Server);
     // Counted before the update goes out, or a quick bot's failed call could be missed.
     let sends_before = bot.fake.calls_to("sendMessage").len();
@@ -385,6 +386,14 @@ async fn failed_sends_are_survived_and_do_not_stall_other_chats() {
     assert!(
         t.elapsed() < Duration::from_secs(5),
         "chat 24 waited {:?}",
+        t.elapsed()
+    );
+    let t = Instant::now();
+    let r = ask(&bot, 23, fake::private_text(23, 23, "/where")).await;
+    assert!(text(&r).contains("Lancaster"));
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "chat 23 waited {:?}",
         t.elapsed()
     );
     // A chat's own next update is still served after its failure.
@@ -415,6 +424,32 @@ async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
         .unwrap_err();
     assert!(matches!(err, RunError::Unreachable { .. }), "{err:?}");
     assert!(!err.to_string().contains(FakeApi::TOKEN), "{err}");
+
+    // A URL that cannot have a path: an error, not teloxide's panic.
+    let mut config = fast_config(&fake);
+    config.api_url = Some("mailto:bots@example.org".parse().unwrap());
+    let err = telegram::run(config, app_in(dir.path()).0, std::future::pending())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, RunError::Unreachable { .. }), "{err:?}");
+    assert!(!err.to_string().contains(FakeApi::TOKEN), "{err}");
+}
+
+#[tokio::test]
+async fn a_reply_that_cannot_be_sent_is_a_network_error_without_the_token() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let bot = teloxide::Bot::new("123456:SECRET-TOKEN-VALUE")
+        .set_api_url(format!("http://127.0.0.1:{port}/").parse().unwrap());
+    let endpoint = telegram::Endpoint::new(&bot).expect("an http URL");
+    let err = telegram::SendHtml::new(teloxide::types::ChatId(5), "an answer".into())
+        .send(&endpoint)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, teloxide::RequestError::Network(_)), "{err:?}");
+    let shown = format!("{err} {err:?} {endpoint:?}");
+    assert!(!shown.contains("SECRET-TOKEN"), "{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

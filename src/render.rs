@@ -547,8 +547,8 @@ struct Messages {
 
 impl Messages {
     /// `bytes`: room for the first message, so it does not grow piece by piece. Sized to the
-    /// reply rather than generously: the allocator serves blocks up to about 1 KiB from its
-    /// per-thread cache, larger ones from its shared bins at several times the cost.
+    /// reply where it is known rather than generously: glibc's allocator serves blocks up to
+    /// about 1 KiB from a per-thread cache and larger ones by a slower path.
     fn new(limit: usize, bytes: usize) -> Messages {
         Messages {
             limit,

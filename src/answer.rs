@@ -620,17 +620,15 @@ fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
         }
         // Each kind of question asked ("where … and how long …") gets a fact of that kind.
         for kind in q.kinds.iter().flatten() {
-            if chosen.len() >= MAX_FACTS
-                || chosen
-                    .iter()
-                    .any(|c| accepts(kb.index.facts[c.fact as usize].asks, wanted(&[Some(*kind)])))
-            {
+            let want = wanted(&[Some(*kind)]);
+            let answers = |s: &Scored| accepts(kb.index.facts[s.fact as usize].asks, want);
+            if chosen.len() >= MAX_FACTS || chosen.iter().any(|c| answers(c)) {
                 continue;
             }
-            if let Some(n) = scored.iter().find(|s| {
-                !chosen.iter().any(|c| c.fact == s.fact)
-                    && accepts(kb.index.facts[s.fact as usize].asks, wanted(&[Some(*kind)]))
-            }) {
+            if let Some(n) = scored
+                .iter()
+                .find(|s| !chosen.iter().any(|c| c.fact == s.fact) && answers(s))
+            {
                 matched |= n.matched;
                 chosen.push(n);
             }

@@ -273,6 +273,11 @@ fn letter_mask(word: &str) -> Option<u64> {
         .then(|| word.bytes().fold(0, |m, b| m | 1 << (b & 63)))
 }
 
+/// The lower bound of the edit distance that two [`letter_mask`]s give.
+fn letter_bound(a: u64, b: u64) -> usize {
+    (a & !b).count_ones().max((b & !a).count_ones()) as usize
+}
+
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Analyzer")
@@ -472,17 +477,19 @@ impl Analyzer {
         self.stems.len()
     }
 
-    /// The closest known word within one edit (two for words of seven letters or more that
-    /// keep their last letter), if
-    /// exactly one candidate is closest; numbers and short words are never corrected.
-    pub fn correct(&self, word: &str) -> Option<String> {
+    /// The correction of one word, `None` for a known one: [`Analyzer::nearest`] as the tests
+    /// call it (the bot corrects through [`Analyzer::tokens_into`]).
+    #[cfg(test)]
+    fn correct(&self, word: &str) -> Option<String> {
         if self.info(word).is_some() {
             return None;
         }
         self.nearest(word).map(str::to_string)
     }
 
-    /// [`Analyzer::correct`] for a word already known not to be known, borrowing the result.
+    /// For a word the analyser does not know: the closest known word within one edit (two for
+    /// words of seven letters or more that keep their last letter), if exactly one candidate is
+    /// closest; numbers and short words are never corrected.
     fn nearest(&self, word: &str) -> Option<&str> {
         let len = word.chars().count();
         let first = word.chars().next()?;
@@ -501,7 +508,7 @@ impl Analyzer {
             .take_while(|c| c.chars as usize <= len + limit)
         {
             if let (Some(a), Some(b)) = (letters, c.letters)
-                && (a & !b).count_ones().max((b & !a).count_ones()) as usize > limit
+                && letter_bound(a, b) > limit
             {
                 continue;
             }
@@ -533,7 +540,8 @@ impl Analyzer {
     }
 
     /// Analyses text into tokens. With `correct_typos`, unknown words are first replaced by their
-    /// closest known word (see [`Analyzer::correct`]).
+    /// closest known word, when exactly one is within one edit (two for longer words); numbers
+    /// and words under four letters are kept.
     pub fn tokens(&self, text: &str, correct_typos: bool) -> Vec<Token<'static>> {
         let words = split_words(text);
         let mut tokens = Tokens::new();
@@ -704,8 +712,7 @@ mod tests {
             for b in words {
                 let d = strsim::osa_distance(a, b);
                 assert!(!bag_distance_exceeds(a, b, d), "{a} {b}");
-                let (x, y) = (letter_mask(a).unwrap(), letter_mask(b).unwrap());
-                let bound = (x & !y).count_ones().max((y & !x).count_ones()) as usize;
+                let bound = letter_bound(letter_mask(a).unwrap(), letter_mask(b).unwrap());
                 assert!(bound <= d, "letters of {a} {b}");
             }
         }

@@ -389,13 +389,6 @@ struct FactHtml {
 }
 
 impl FactHtml {
-    /// The length in bytes of the statement's pieces.
-    fn statement_bytes(&self) -> usize {
-        self.statement
-            .checked_sub(1)
-            .map_or(0, |i| self.pieces[i].0)
-    }
-
     /// The first `count` pieces, each with its length in characters.
     fn pieces(&self, count: usize) -> impl Iterator<Item = (&str, usize)> {
         self.pieces[..count].iter().scan(0, |start, &(end, chars)| {
@@ -497,28 +490,23 @@ impl Rendered {
         }
         let joins =
             |first: &&FactHtml, next: &&FactHtml| first.run.is_some() && next.run == first.run;
-        // What the pieces below add up to, with a newline between pieces.
-        let bytes: usize = runs(&facts, joins)
-            .filter_map(|run| run.split_last())
-            .map(|(last, rest)| {
-                let statements: usize =
-                    rest.iter().map(|f| f.statement_bytes() + f.statement).sum();
-                statements + last.html.len() + last.pieces.len()
+        // In each run, every fact's statement, and the last fact's tail (its quotes).
+        let pieces = || {
+            runs(&facts, joins).flat_map(|run| {
+                run.iter().enumerate().flat_map(move |(k, f)| {
+                    f.pieces(if k + 1 == run.len() {
+                        f.pieces.len()
+                    } else {
+                        f.statement
+                    })
+                })
             })
-            .sum();
+        };
+        // What the pieces add up to, with a newline between pieces.
+        let bytes = pieces().map(|(piece, _)| piece.len() + 1).sum();
         let mut messages = Messages::new(TELEGRAM_LIMIT, bytes);
-        for run in runs(&facts, joins) {
-            let Some((last, rest)) = run.split_last() else {
-                continue;
-            };
-            for f in rest {
-                for (piece, chars) in f.pieces(f.statement) {
-                    messages.add(piece, chars);
-                }
-            }
-            for (piece, chars) in last.pieces(last.pieces.len()) {
-                messages.add(piece, chars);
-            }
+        for (piece, chars) in pieces() {
+            messages.add(piece, chars);
         }
         Some(messages.finish())
     }

@@ -724,6 +724,14 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         })
         .collect();
     let index = Index::build(&facts, &source_texts, &topics, &mut analyzer);
+    let topic_fact_lists = topics
+        .iter()
+        .map(|t| {
+            (0..facts.len())
+                .filter(|&i| facts[i].superseded_by.is_none() && facts[i].topics.contains(&t.name))
+                .collect()
+        })
+        .collect();
     let mut kb = KnowledgeBase {
         origin: files.origin.clone(),
         title: article.title,
@@ -735,20 +743,8 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         analyzer,
         index,
         rendered: Default::default(),
-        topic_fact_lists: Vec::new(),
+        topic_fact_lists,
     };
-    kb.topic_fact_lists = kb
-        .topics
-        .iter()
-        .map(|t| {
-            (0..kb.facts.len())
-                .filter(|&i| {
-                    let f = &kb.facts[i];
-                    f.superseded_by.is_none() && f.topics.contains(&t.name)
-                })
-                .collect()
-        })
-        .collect();
     kb.rendered = crate::render::Rendered::build(&kb);
     Ok(kb)
 }

@@ -8,13 +8,11 @@
 
 #[path = "common/bot.rs"]
 mod bot;
-#[path = "../tests/it/fake_api.rs"]
-mod fake_api;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use fake_api::{FakeApi, Limits};
+use fake_bot_api::{FakeApi, Limits};
 use trade_talks_bot::subscriptions::{SqliteStore, Store};
 
 fn peak_memory_kb(pid: u32) -> Option<u64> {
@@ -64,7 +62,7 @@ fn main() {
     let mut child = bot::bot_command(FakeApi::TOKEN, fake.url().as_str())
         .arg("--knowledge")
         .arg(&knowledge)
-        .args(["run", "--overall-per-sec", &rate.to_string()])
+        .args(["run", "--broadcast-per-sec", &(rate * 19 / 20).to_string()])
         .args(["--per-group-per-min", "20", "--db"])
         .arg(&db)
         .spawn()

@@ -3,33 +3,28 @@
 //! API in the same run. Reports updates/second and p50/p99 from update to reply.
 //!
 //! Run: `cargo bench --bench e2e`. Settings: E2E_UPDATES and E2E_CHATS (the burst), E2E_ROUNDS,
-//! E2E_PACED_UPDATES and E2E_RATE (the steady run), E2E_INPROCESS=1 (both bots in this process),
-//! E2E_ECHO_PAD=N (the echo bot adds N bytes to each reply), E2E_ECHO_LEAN=1 (the echo bot sends
-//! as ours does, without parsing the sent message back).
+//! E2E_PACED_UPDATES and E2E_RATE (the steady run), E2E_INPROCESS=1 (both bots in this process).
 
 #[path = "common/bot.rs"]
 mod bot;
-#[path = "../tests/it/fake_api.rs"]
-mod fake_api;
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use fake_api::FakeApi;
+use fake_bot_api::FakeApi;
 use teloxide::prelude::*;
+use trade_talks_bot::settings::{Mode, Secret, Settings};
 
 #[path = "common/mix.rs"]
 mod mix;
 use mix::MIX as QUESTIONS;
 
 /// Pacing is not what this measures: limits far above the load.
-const PACING_FLAGS: [&str; 6] = [
+const PACING_FLAGS: [&str; 4] = [
     "--per-chat-per-sec",
     "10000",
     "--per-group-per-min",
     "600000",
-    "--overall-per-sec",
-    "100000",
 ];
 
 struct Outcome {
@@ -87,7 +82,7 @@ async fn drive(
         .map(|i| {
             let chat = 1 + (i as i64 % chats);
             let text = QUESTIONS[i % QUESTIONS.len()];
-            (chat, fake_api::private_text(chat, chat as u64, text))
+            (chat, fake_bot_api::private_text(chat, chat as u64, text))
         })
         .collect();
     let mut pushed: HashMap<i64, Vec<Instant>> = HashMap::new();
@@ -159,14 +154,24 @@ async fn run_ours_in_process(n: usize, chats: i64, rate: Option<u32>) -> Outcome
         trade_talks_bot::knowledge::KnowledgeBase::builtin().expect("knowledge"),
     );
     // Pacing is not what this measures: limits far above the load (as PACING_FLAGS).
-    let config = fake.bot_config(trade_talks_bot::pacing::Limits {
-        per_second: 100_000,
+    let mut config = Settings::new(Secret::new(FakeApi::TOKEN));
+    config.api_url = Some(fake.url());
+    config.mode = Mode::Polling {
+        timeout: Duration::from_secs(1),
+        replace_webhook: false,
+    };
+    config.limits = trade_talks_bot::pacing::Limits {
+        broadcast_per_second: 100_000,
+        reply_cap_per_second: None,
         per_chat_interval: Duration::from_micros(100),
         per_group_per_minute: 600_000,
-    });
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = trade_talks_bot::telegram::App::new(kb, store);
-    let handle = tokio::spawn(trade_talks_bot::telegram::run(config, app, async {
+    let parts = trade_talks_bot::app::Parts {
+        knowledge: kb,
+        store,
+    };
+    let handle = tokio::spawn(trade_talks_bot::app::run(config, parts, async {
         let _ = rx.await;
     }));
     let out = drive(&fake, n, chats, rate, || Duration::ZERO).await;
@@ -200,30 +205,11 @@ async fn run_ours(n: usize, chats: i64, rate: Option<u32>) -> Outcome {
 /// A bare teloxide echo bot: no pacing adaptor, nothing but teloxide's own parsing and a reply,
 /// until `stop` resolves.
 async fn echo_bot(bot: Bot, stop: impl std::future::Future<Output = ()> + Send + 'static) {
-    // E2E_ECHO_PAD pads the echo to about our replies' size, to separate the cost of a longer
-    // message from the cost of answering.
-    let pad = "x".repeat(env_number("E2E_ECHO_PAD", 0));
-    // E2E_ECHO_LEAN=1 sends the echo as our bot sends its replies (SendHtml: the echoed message
-    // is not parsed back), to compare the cost of answering alone.
-    let lean = std::env::var("E2E_ECHO_LEAN").is_ok_and(|v| v == "1");
-    let endpoint = std::sync::Arc::new(
-        trade_talks_bot::telegram::Endpoint::new(&bot).expect("the fake's URL"),
-    );
-    let handler = Update::filter_message().endpoint(move |bot: Bot, msg: Message| {
-        let (pad, endpoint) = (pad.clone(), endpoint.clone());
-        async move {
-            if let Some(text) = msg.text() {
-                let reply = format!("{text}{pad}");
-                if lean {
-                    trade_talks_bot::telegram::SendHtml::new(msg.chat.id, reply)
-                        .send(&endpoint)
-                        .await?;
-                } else {
-                    bot.send_message(msg.chat.id, reply).await?;
-                }
-            }
-            Ok::<(), teloxide::RequestError>(())
+    let handler = Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
+        if let Some(text) = msg.text() {
+            bot.send_message(msg.chat.id, text).await?;
         }
+        Ok::<(), teloxide::RequestError>(())
     });
     let mut dispatcher = Dispatcher::builder(bot, handler).build();
     let token = dispatcher.shutdown_token();

@@ -718,7 +718,18 @@ pub fn route(kb: &KnowledgeBase, m: Inbound<'_>) -> Option<Reply> {
     }
     let mention = format!("@{}", m.bot_username.to_lowercase());
     let lower = text.to_lowercase();
-    if let Some(at) = lower.find(&mention) {
+    // A mention is the name whole: `@ThisBotX` is another bot.
+    let whole = |at: usize| {
+        !lower[at + mention.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    };
+    if let Some(at) = lower
+        .match_indices(&mention)
+        .map(|(i, _)| i)
+        .find(|&i| whole(i))
+    {
         // Byte offsets in `lower` match `text` only for ASCII; rebuild from `lower` to be safe.
         let question = format!("{}{}", &lower[..at], &lower[at + mention.len()..]);
         return Some(respond(kb, &question, Some(m.bot_username)));

@@ -14,6 +14,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use crate::knowledge::KnowledgeBase;
+use crate::pacing::{Limiter, Traffic};
 use crate::render;
 use crate::subscriptions::{Delivery, Store, StoreError, now};
 
@@ -30,19 +31,16 @@ pub enum SendError {
     Transient(String),
 }
 
-/// Sends one message (in parts) to a chat. The Telegram implementation lives in `telegram`.
+/// Sends one message to a chat, with no pacing of its own (the worker paces through the shared
+/// [`Limiter`]). The Telegram implementation lives in `telegram`.
 pub trait Sender: Send + Sync + 'static {
-    fn send(
-        &self,
-        chat: i64,
-        parts: Vec<String>,
-    ) -> impl Future<Output = Result<(), SendError>> + Send;
+    fn send(&self, chat: i64, text: String) -> impl Future<Output = Result<(), SendError>> + Send;
 }
 
-/// Tuning of the worker.
+/// Tuning of the worker; the rates live in the shared [`Limiter`].
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
-    /// Sends in flight at once (each starts in its own paced slot).
+    /// Sends in flight or waiting for their slot at once.
     pub concurrency: usize,
     /// Deliveries fetched from the outbox at a time.
     pub batch: usize,
@@ -50,14 +48,6 @@ pub struct DeliveryConfig {
     pub backoff: Duration,
     /// Longest retry delay.
     pub max_backoff: Duration,
-    /// Sends started per second, evenly spaced (0: as fast as the sender takes them). Even
-    /// spacing keeps at most a send or two in flight, which is also what a crash can leave
-    /// ambiguous (accepted by Telegram, not yet recorded).
-    pub per_second: u32,
-    /// Least time between two messages to one private chat (Telegram: about 1 s).
-    pub per_chat_interval: Duration,
-    /// Least time between two messages to one group (Telegram: 20 a minute).
-    pub per_group_interval: Duration,
 }
 
 impl Default for DeliveryConfig {
@@ -67,9 +57,6 @@ impl Default for DeliveryConfig {
             batch: 1000,
             backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(3600),
-            per_second: 28,
-            per_chat_interval: Duration::from_secs(1),
-            per_group_interval: Duration::from_secs(3),
         }
     }
 }
@@ -89,40 +76,6 @@ pub fn publish_new(kb: &KnowledgeBase, store: &dyn Store) -> Result<usize, Store
     Ok(queued)
 }
 
-/// Evenly spaced send slots on a fixed schedule. A slot the timer delivers late is made up at
-/// once, so the average rate holds (a timer late by a millisecond would otherwise cost a third
-/// of it at a few hundred per second), but never more than [`Pacer::CATCH_UP`] slots, so a stall
-/// never turns into a burst.
-struct Pacer {
-    period: Duration,
-    next: tokio::time::Instant,
-}
-
-impl Pacer {
-    const CATCH_UP: u32 = 3;
-
-    fn new(per_second: u32) -> Self {
-        Pacer {
-            period: Duration::from_secs(1) / per_second.max(1),
-            next: tokio::time::Instant::now(),
-        }
-    }
-
-    /// Starts the schedule afresh (after idling).
-    fn restart(&mut self) {
-        self.next = tokio::time::Instant::now();
-    }
-
-    /// Waits for the next slot.
-    async fn wait(&mut self) {
-        let now = tokio::time::Instant::now();
-        let floor = now.checked_sub(self.period * Self::CATCH_UP).unwrap_or(now);
-        self.next = self.next.max(floor);
-        tokio::time::sleep_until(self.next).await;
-        self.next += self.period;
-    }
-}
-
 fn backoff(cfg: &DeliveryConfig, attempts: u32) -> Duration {
     let factor = 1u32.checked_shl(attempts.min(20)).unwrap_or(u32::MAX);
     cfg.backoff.saturating_mul(factor).min(cfg.max_backoff)
@@ -132,9 +85,47 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// Outcomes of the sends since the outbox was last empty, for the "broadcast finished" line.
+#[derive(Debug, Default)]
+struct Tally {
+    counts: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
+}
+
+impl Tally {
+    fn add(&self, outcome: &'static str) {
+        metrics::counter!("bot_broadcast_sends_total", "outcome" => outcome).increment(1);
+        let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        *c.entry(outcome).or_default() += 1;
+    }
+
+    /// The counts so far, as `delivered 10, unsubscribed 1`, and starts afresh; `None` if none.
+    fn take(&self) -> Option<String> {
+        let mut c = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        let line = c
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        c.clear();
+        (!line.is_empty()).then_some(line)
+    }
+}
+
+/// The outcome's name, for metrics and the summary line.
+fn outcome_name(result: &Result<(), SendError>) -> &'static str {
+    match result {
+        Ok(()) => "delivered",
+        Err(SendError::RetryAfter(_)) => "flood_wait",
+        Err(SendError::Migrated(_)) => "migrated",
+        Err(SendError::Gone(_)) => "unsubscribed",
+        Err(SendError::Transient(_)) => "retry_later",
+    }
+}
+
 /// Handles one send's outcome in the store.
 fn settle(
     store: &dyn Store,
+    limiter: &Limiter,
     cfg: &DeliveryConfig,
     d: &Delivery,
     result: Result<(), SendError>,
@@ -143,18 +134,20 @@ fn settle(
         Ok(()) => store.delivered(&d.update, d.chat),
         Err(SendError::RetryAfter(wait)) => {
             log::warn!("chat {}: flood limit, retrying in {wait:?}", d.chat);
+            limiter.retry_after(d.chat, wait, Traffic::Broadcast);
             // Telegram's pacing, not the chat's failure: the backoff does not grow.
             store.postpone(&d.update, d.chat, now() + ms(wait))
         }
         Err(SendError::Migrated(new)) => {
-            log::info!(
+            log::debug!(
                 "chat {} became supergroup {new}: moving its subscription",
                 d.chat
             );
             store.migrate(d.chat, new)
         }
         Err(SendError::Gone(why)) => {
-            log::info!("chat {} is gone ({why}): unsubscribing", d.chat);
+            log::debug!("chat {} is gone ({why}): unsubscribing", d.chat);
+            metrics::counter!("bot_unsubscribes_total", "reason" => "gone").increment(1);
             store.unsubscribe(d.chat).map(|_| ())
         }
         Err(SendError::Transient(why)) => {
@@ -171,23 +164,25 @@ fn settle(
 }
 
 /// Delivers owed messages until `shutdown` turns true; `wake` is notified when something was
-/// published. Each batch is finished (every in-flight send settled) before the worker stops.
+/// published. Every send waits for its slot in the shared `limiter` (evenly spaced broadcasts,
+/// per-chat and per-group spacing shared with replies); a chat that must wait is postponed in the
+/// outbox rather than holding a slot. On shutdown, sends still waiting for their first slot are
+/// dropped unsent (they stay owed); sends under way are finished and recorded.
 pub async fn run<S: Sender>(
     store: Arc<dyn Store>,
     sender: Arc<S>,
+    limiter: Arc<Limiter>,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
     cfg: DeliveryConfig,
 ) {
     let permits = Arc::new(tokio::sync::Semaphore::new(cfg.concurrency.max(1)));
-    // When each chat was last sent to, so two updates in a row respect the per-chat limits.
-    let mut last_sent: std::collections::HashMap<i64, tokio::time::Instant> =
-        std::collections::HashMap::new();
-    let mut pace = (cfg.per_second > 0).then(|| Pacer::new(cfg.per_second));
+    let tally = Arc::new(Tally::default());
     loop {
         if *shutdown.borrow() {
             return;
         }
+        outbox_gauges(store.as_ref());
         let batch = match store.due(now(), cfg.batch) {
             Ok(b) => b,
             Err(e) => {
@@ -196,6 +191,11 @@ pub async fn run<S: Sender>(
             }
         };
         if batch.is_empty() {
+            if store.outbox_len().is_ok_and(|n| n == 0)
+                && let Some(counts) = tally.take()
+            {
+                log::info!("broadcast finished, the outbox is empty: {counts}");
+            }
             let wait = match store.next_due() {
                 Ok(Some(at)) => Duration::from_millis((at - now()).clamp(10, 1000) as u64),
                 _ => Duration::from_secs(1),
@@ -207,41 +207,50 @@ pub async fn run<S: Sender>(
             }
             continue;
         }
-        // Time spent idle or waiting for the previous batch is not made up with a burst.
-        if let Some(p) = pace.as_mut() {
-            p.restart();
-        }
         let mut tasks = JoinSet::new();
-        let started = tokio::time::Instant::now();
-        last_sent.retain(|_, at| started.duration_since(*at) < cfg.per_group_interval);
         for d in batch {
-            let gap = if d.chat < 0 {
-                cfg.per_group_interval
-            } else {
-                cfg.per_chat_interval
-            };
-            if let Some(at) = last_sent.get(&d.chat) {
-                let since = tokio::time::Instant::now().duration_since(*at);
-                if since < gap {
-                    // Held back for pacing: not an attempt, so a later failure's backoff starts
-                    // where it should.
-                    if let Err(e) = store.postpone(&d.update, d.chat, now() + ms(gap - since)) {
-                        log::error!("outbox: {e}");
-                    }
-                    continue;
+            let wait = limiter.chat_wait(d.chat);
+            if !wait.is_zero() {
+                // Held back for pacing: not an attempt, so a later failure's backoff starts
+                // where it should.
+                if let Err(e) = store.postpone(&d.update, d.chat, now() + ms(wait)) {
+                    log::error!("outbox: {e}");
                 }
+                continue;
             }
-            if let Some(p) = pace.as_mut() {
-                p.wait().await;
-            }
-            last_sent.insert(d.chat, tokio::time::Instant::now());
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                return;
+            let permit = tokio::select! {
+                p = permits.clone().acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => return,
+                },
+                _ = shutdown.changed() => break,
             };
-            let (store, sender, cfg) = (store.clone(), sender.clone(), cfg.clone());
+            let (store, sender, limiter, cfg, tally) = (
+                store.clone(),
+                sender.clone(),
+                limiter.clone(),
+                cfg.clone(),
+                tally.clone(),
+            );
+            let mut stop = shutdown.clone();
             tasks.spawn(async move {
-                let result = sender.send(d.chat, d.parts.clone()).await;
-                if let Err(e) = settle(store.as_ref(), &cfg, &d, result) {
+                let mut result = Ok(());
+                for (i, part) in d.parts.iter().enumerate() {
+                    if i == 0 {
+                        tokio::select! {
+                            _ = limiter.acquire(d.chat, Traffic::Broadcast) => {}
+                            _ = stop.wait_for(|s| *s) => return,
+                        }
+                    } else {
+                        limiter.acquire(d.chat, Traffic::Broadcast).await;
+                    }
+                    result = sender.send(d.chat, part.clone()).await;
+                    if result.is_err() {
+                        break;
+                    }
+                }
+                tally.add(outcome_name(&result));
+                if let Err(e) = settle(store.as_ref(), &limiter, &cfg, &d, result) {
                     log::error!(
                         "outbox: cannot record chat {} update {}: {e}",
                         d.chat,
@@ -252,5 +261,17 @@ pub async fn run<S: Sender>(
             });
         }
         while tasks.join_next().await.is_some() {}
+    }
+}
+
+/// The outbox's size and how late its oldest due message is, for the operator's dashboard:
+/// read once per batch, never per scrape.
+fn outbox_gauges(store: &dyn Store) {
+    if let Ok(n) = store.outbox_len() {
+        metrics::gauge!("bot_outbox_due").set(n as f64);
+    }
+    if let Ok(next) = store.next_due() {
+        let late_ms = next.map_or(0, |at| (now() - at).max(0));
+        metrics::gauge!("bot_outbox_oldest_due_seconds").set(late_ms as f64 / 1000.0);
     }
 }

@@ -28,11 +28,14 @@
 
 pub mod analyze;
 pub mod answer;
+pub mod app;
 pub mod delivery;
+pub mod http;
 pub mod knowledge;
 pub mod pacing;
 pub mod reload;
 pub mod render;
+pub mod settings;
 pub mod subscriptions;
 pub mod telegram;
 pub mod terminal;

@@ -4,12 +4,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use std::sync::Arc;
-use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles, SharedKnowledge};
+use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
 
-use trade_talks_bot::subscriptions::SqliteStore;
-use trade_talks_bot::telegram::{self, App, Config, WebhookConfig};
+use trade_talks_bot::settings::RunArgs;
 use trade_talks_bot::terminal;
+use trade_talks_bot::{app, telegram};
 
 #[derive(Parser)]
 #[command(
@@ -49,92 +48,35 @@ enum Command {
     },
 }
 
+/// `run`'s flags on their own, for starting the bot with its defaults.
 #[derive(Parser)]
 #[command(name = "run")]
-struct RunArgs {
-    /// Bot API server URL (self-hosted or a test fake); default Telegram's.
-    #[arg(long, env = "TELOXIDE_API_URL")]
-    api_url: Option<url::Url>,
-    /// Public HTTPS URL Telegram should post updates to; enables webhook mode.
-    #[arg(long, env = "TRADE_TALKS_WEBHOOK_URL")]
-    webhook_url: Option<url::Url>,
-    /// Address the webhook server listens on.
-    #[arg(
-        long,
-        env = "TRADE_TALKS_WEBHOOK_LISTEN",
-        default_value = "0.0.0.0:8443"
-    )]
-    webhook_listen: std::net::SocketAddr,
-    /// Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token (1-256 of A-Z a-z 0-9 _ -).
-    #[arg(long, env = "TRADE_TALKS_WEBHOOK_SECRET", hide_env_values = true)]
-    webhook_secret: Option<String>,
-    /// Messages per second to one chat (Telegram: about 1).
-    #[arg(long, default_value_t = 1)]
-    per_chat_per_sec: u32,
-    /// Messages per minute to one group, supergroup or channel (Telegram: 20).
-    #[arg(long, default_value_t = 20)]
-    per_group_per_min: u32,
-    /// Messages per second overall (Telegram: about 30).
-    #[arg(long, default_value_t = 30)]
-    overall_per_sec: u32,
-    /// Do not watch the knowledge folder; reload it only on SIGHUP.
-    #[arg(long)]
-    no_watch: bool,
-    /// SQLite database of subscriptions and deliveries.
-    #[arg(long, env = "TRADE_TALKS_DB", default_value = "trade-talks-bot.db")]
-    db: std::path::PathBuf,
-}
-
-fn bot_config(args: RunArgs) -> Result<Config, ExitCode> {
-    let token = std::env::var("TELOXIDE_TOKEN").unwrap_or_default();
-    let mut config = Config::new(token);
-    config.api_url = args.api_url;
-    config.limits = trade_talks_bot::pacing::Limits {
-        per_second: args.overall_per_sec.max(1),
-        per_chat_interval: std::time::Duration::from_secs(1) / args.per_chat_per_sec.max(1),
-        per_group_per_minute: args.per_group_per_min.max(1),
-    };
-    if let Some(url) = args.webhook_url {
-        let Some(secret) = args.webhook_secret.filter(|s| {
-            !s.is_empty()
-                && s.len() <= 256
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        }) else {
-            eprintln!(
-                "error: webhook mode needs --webhook-secret (TRADE_TALKS_WEBHOOK_SECRET): 1-256 of A-Z a-z 0-9 _ -"
-            );
-            return Err(ExitCode::from(2));
-        };
-        config.webhook = Some(WebhookConfig {
-            listen: args.webhook_listen,
-            url,
-            secret,
-        });
-    }
-    Ok(config)
+struct RunCli {
+    #[command(flatten)]
+    args: RunArgs,
 }
 
 fn run_bot(dir: Option<&std::path::Path>, args: RunArgs) -> Result<(), ExitCode> {
-    let kb = load(dir)?;
-    let (db, watch_files) = (args.db.clone(), !args.no_watch);
-    let config = bot_config(args)?;
-    if config.token.trim().is_empty() {
-        eprintln!(
-            "error: no bot token: set TELOXIDE_TOKEN (or run `trade-talks-bot chat` offline)"
-        );
-        return Err(ExitCode::FAILURE);
-    }
-    let store = SqliteStore::open(&db).map_err(|e| {
-        eprintln!("error: {e}");
+    let settings = args
+        .into_settings(
+            std::env::var("TELOXIDE_TOKEN").ok(),
+            std::env::var("TELOXIDE_PROXY").ok(),
+            knowledge_dir(dir),
+        )
+        .map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        })?;
+    let parts = app::Parts::open(&settings).map_err(|e| {
+        eprint!("{e}");
+        if !e.to_string().ends_with('\n') {
+            eprintln!();
+        }
         ExitCode::FAILURE
     })?;
-    let mut app = App::new(SharedKnowledge::new(kb), Arc::new(store));
-    app.knowledge_dir = knowledge_dir(dir);
-    app.watch_files = watch_files;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| io_failure(&e))?;
     runtime
-        .block_on(telegram::run(config, app, telegram::termination_signal()))
+        .block_on(app::run(settings, parts, telegram::termination_signal()))
         .map_err(|e| {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -209,7 +151,7 @@ fn run() -> Result<(), ExitCode> {
             ))?;
         }
         None if std::env::var("TELOXIDE_TOKEN").is_ok_and(|t| !t.trim().is_empty()) => {
-            let args = RunArgs::parse_from(["run"]);
+            let args = RunCli::parse_from(["run"]).args;
             run_bot(dir, args)?;
         }
         None => {
@@ -246,7 +188,11 @@ fn io_failure(e: &std::io::Error) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    pretty_env_logger::init();
+    // Info from the bot by default (start-up, reloads, broadcasts, shutdown); RUST_LOG overrides.
+    let filter = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn,trade_talks_bot=info".into());
+    pretty_env_logger::formatted_timed_builder()
+        .parse_filters(&filter)
+        .init();
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(code) => code,

@@ -1,10 +1,14 @@
-//! Pacing of outgoing messages, shared by replies and broadcasts: at most so many messages a
-//! second overall, one a second per chat, so many a minute per group. A message that fits the
-//! limits goes at once; one that does not waits for the earliest moment it fits.
+//! The one limiter of outgoing messages, shared by replies and broadcasts: per-chat and per-group
+//! spacing for everything, an evenly spaced global budget for broadcasts, an optional overall cap
+//! for replies, and pauses after a 429.
 //!
-//! Why not teloxide's `Throttle`: it releases queued messages on a 250 ms tick, which adds about
-//! 125 ms to every reply and caps throughput near a thousand messages a second even when no limit
-//! is near (measured by `cargo bench --bench e2e`).
+//! Why replies are not held to the broadcast budget: Telegram's "about 30 messages a second" is a
+//! limit on bulk notifications; a reply to someone who just asked only has to respect that chat's
+//! (and group's) spacing and any `retry_after`. Holding replies to 30/s made the last of 300
+//! people asking at once wait 10 s.
+//!
+//! Why not teloxide's `Throttle`: it releases queued messages on a 250 ms tick and applies one
+//! global budget to every send, replies included.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -15,8 +19,10 @@ use tokio::time::Instant;
 /// The limits; Telegram's published ones by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Messages per second overall.
-    pub per_second: u32,
+    /// Broadcast messages per second, all chats together, evenly spaced.
+    pub broadcast_per_second: u32,
+    /// Replies per second, all chats together; `None` (the default): no overall cap.
+    pub reply_cap_per_second: Option<u32>,
     /// Least time between two messages to one chat.
     pub per_chat_interval: Duration,
     /// Messages per minute to one group or channel (negative chat ids).
@@ -26,22 +32,41 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            per_second: 30,
+            broadcast_per_second: 28,
+            reply_cap_per_second: None,
             per_chat_interval: Duration::from_secs(1),
             per_group_per_minute: 20,
         }
     }
 }
 
+/// What a message is, for pacing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Traffic {
+    /// An answer to someone who just wrote to the bot.
+    Reply,
+    /// A message nobody asked for just now (an update to a subscriber).
+    Broadcast,
+}
+
 const SECOND: Duration = Duration::from_secs(1);
 const MINUTE: Duration = Duration::from_secs(60);
+/// Broadcast slots a late timer may make up at once: keeps the average rate without turning a
+/// stall into a burst.
+const CATCH_UP: u32 = 3;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct State {
-    /// Send times in the last second.
-    recent: VecDeque<Instant>,
-    /// Send times per chat in the last minute (the last one only, for private chats).
+    /// Send times per chat in the last minute (only the last one, for private chats).
     chats: HashMap<i64, VecDeque<Instant>>,
+    /// A chat's earliest next send after it answered 429.
+    chat_pause: HashMap<i64, Instant>,
+    /// The next broadcast slot.
+    broadcast_next: Instant,
+    /// No broadcast before this (a 429 on a broadcast pauses them all).
+    broadcast_pause: Instant,
+    /// Reply send times in the last second (kept only with a reply cap).
+    replies: VecDeque<Instant>,
     /// Acquisitions since the last sweep of idle chats.
     since_sweep: u32,
 }
@@ -50,63 +75,86 @@ struct State {
 #[derive(Debug)]
 pub struct Limiter {
     limits: Limits,
+    broadcast_period: Duration,
     state: Mutex<State>,
 }
 
 impl Limiter {
     pub fn new(limits: Limits) -> Self {
+        let now = Instant::now();
         Limiter {
             limits,
-            state: Mutex::new(State::default()),
+            broadcast_period: SECOND / limits.broadcast_per_second.max(1),
+            state: Mutex::new(State {
+                chats: HashMap::new(),
+                chat_pause: HashMap::new(),
+                broadcast_next: now,
+                broadcast_pause: now,
+                replies: VecDeque::new(),
+                since_sweep: 0,
+            }),
         }
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // The state stays consistent at every await-free step, so a poisoned lock is usable.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Waits until a message to `chat` fits the limits, and counts it as sent.
-    pub async fn acquire(&self, chat: i64) {
+    pub async fn acquire(&self, chat: i64, traffic: Traffic) {
         loop {
-            let at = {
-                let mut st = match self.state.lock() {
-                    Ok(g) => g,
-                    Err(p) => p.into_inner(),
-                };
-                match self.earliest(&mut st, chat, Instant::now()) {
-                    None => return,
-                    Some(at) => at,
-                }
-            };
-            tokio::time::sleep_until(at).await;
+            let at = self.try_acquire(chat, traffic, Instant::now());
+            match at {
+                None => return,
+                Some(at) => tokio::time::sleep_until(at).await,
+            }
         }
     }
 
-    /// `None` (and the send recorded) if a message to `chat` fits now; else when it may fit.
-    fn earliest(&self, st: &mut State, chat: i64, now: Instant) -> Option<Instant> {
-        while st
-            .recent
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= SECOND)
-        {
-            st.recent.pop_front();
+    /// How long until a message to `chat` would fit its chat's (or group's) spacing; zero if
+    /// now. The delivery worker uses it to postpone a chat rather than hold a send slot.
+    pub fn chat_wait(&self, chat: i64) -> Duration {
+        let now = Instant::now();
+        let mut st = self.lock();
+        self.chat_earliest(&mut st, chat, now)
+            .saturating_duration_since(now)
+    }
+
+    /// Telegram answered 429 with `retry_after`: nothing more to that chat until then, and for a
+    /// broadcast no broadcast to anyone either.
+    pub fn retry_after(&self, chat: i64, wait: Duration, traffic: Traffic) {
+        let until = Instant::now() + wait;
+        let mut st = self.lock();
+        let pause = st.chat_pause.entry(chat).or_insert(until);
+        *pause = (*pause).max(until);
+        if traffic == Traffic::Broadcast {
+            st.broadcast_pause = st.broadcast_pause.max(until);
         }
-        st.since_sweep += 1;
-        if st.since_sweep >= 4096 {
-            st.since_sweep = 0;
-            st.chats.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < MINUTE)
-            });
+    }
+
+    /// The earliest moment the chat's own spacing allows a message.
+    fn chat_earliest(&self, st: &mut State, chat: i64, now: Instant) -> Instant {
+        let mut at = now;
+        if let Some(p) = st.chat_pause.get(&chat) {
+            if *p > now {
+                at = *p;
+            } else {
+                st.chat_pause.remove(&chat);
+            }
         }
-        let times = st.chats.entry(chat).or_default();
+        let Some(times) = st.chats.get_mut(&chat) else {
+            return at;
+        };
         while times
             .front()
             .is_some_and(|t| now.duration_since(*t) >= MINUTE)
         {
             times.pop_front();
-        }
-        let mut at = now;
-        if st.recent.len() >= self.limits.per_second.max(1) as usize {
-            let oldest = st.recent[st.recent.len() - self.limits.per_second.max(1) as usize];
-            at = at.max(oldest + SECOND);
         }
         if let Some(last) = times.back() {
             at = at.max(*last + self.limits.per_chat_interval);
@@ -115,14 +163,60 @@ impl Limiter {
         if chat < 0 && times.len() >= per_minute {
             at = at.max(times[times.len() - per_minute] + MINUTE);
         }
+        at
+    }
+
+    /// `None` (and the send recorded) if a message to `chat` fits now; else when it may fit.
+    fn try_acquire(&self, chat: i64, traffic: Traffic, now: Instant) -> Option<Instant> {
+        let mut st = self.lock();
+        st.since_sweep += 1;
+        if st.since_sweep >= 4096 {
+            st.since_sweep = 0;
+            st.chats.retain(|_, times| {
+                times
+                    .back()
+                    .is_some_and(|t| now.duration_since(*t) < MINUTE)
+            });
+            st.chat_pause.retain(|_, until| *until > now);
+        }
+        let mut at = self.chat_earliest(&mut st, chat, now);
+        match traffic {
+            Traffic::Broadcast => {
+                let floor = now
+                    .checked_sub(self.broadcast_period * CATCH_UP)
+                    .unwrap_or(now);
+                let slot = st.broadcast_next.max(floor).max(st.broadcast_pause);
+                at = at.max(slot);
+                if at <= now {
+                    st.broadcast_next = slot + self.broadcast_period;
+                }
+            }
+            Traffic::Reply => {
+                if let Some(cap) = self.limits.reply_cap_per_second {
+                    let cap = cap.max(1) as usize;
+                    while st
+                        .replies
+                        .front()
+                        .is_some_and(|t| now.duration_since(*t) >= SECOND)
+                    {
+                        st.replies.pop_front();
+                    }
+                    if st.replies.len() >= cap {
+                        at = at.max(st.replies[st.replies.len() - cap] + SECOND);
+                    } else if at <= now {
+                        st.replies.push_back(now);
+                    }
+                }
+            }
+        }
         if at > now {
             return Some(at);
         }
+        let times = st.chats.entry(chat).or_default();
         times.push_back(now);
         if chat > 0 && times.len() > 1 {
             times.pop_front();
         }
-        st.recent.push_back(now);
         None
     }
 }
@@ -131,28 +225,68 @@ impl Limiter {
 mod tests {
     use super::*;
 
-    #[tokio::test(start_paused = true)]
-    async fn spaces_one_chat_and_caps_the_total() {
-        let l = Limiter::new(Limits {
-            per_second: 3,
-            per_chat_interval: Duration::from_secs(1),
+    fn limiter(reply_cap: Option<u32>) -> Limiter {
+        Limiter::new(Limits {
+            broadcast_per_second: 2,
+            reply_cap_per_second: reply_cap,
+            per_chat_interval: SECOND,
             per_group_per_minute: 2,
-        });
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn replies_are_spaced_per_chat_but_not_capped_overall_by_default() {
+        let l = limiter(None);
         let t0 = Instant::now();
-        // Different chats go at once up to the overall limit, then wait for the window.
-        for chat in 1..=3 {
-            l.acquire(chat).await;
+        for chat in 1..=100 {
+            l.acquire(chat, Traffic::Reply).await;
         }
-        assert_eq!(Instant::now(), t0);
-        l.acquire(4).await;
+        assert_eq!(Instant::now(), t0, "100 chats answered at once");
+        l.acquire(7, Traffic::Reply).await;
+        assert_eq!(Instant::now() - t0, SECOND, "one chat: a second apart");
+        l.acquire(-9, Traffic::Reply).await;
+        l.acquire(-9, Traffic::Reply).await;
+        l.acquire(-9, Traffic::Reply).await;
+        assert!(Instant::now() - t0 >= MINUTE, "a group: two a minute");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_reply_cap_is_an_option() {
+        let l = limiter(Some(3));
+        let t0 = Instant::now();
+        for chat in 1..=4 {
+            l.acquire(chat, Traffic::Reply).await;
+        }
         assert_eq!(Instant::now() - t0, SECOND);
-        // One chat: a second apart.
-        l.acquire(4).await;
-        assert_eq!(Instant::now() - t0, 2 * SECOND);
-        // A group: two a minute.
-        l.acquire(-9).await;
-        l.acquire(-9).await;
-        l.acquire(-9).await;
-        assert!(Instant::now() - t0 >= MINUTE);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn broadcasts_are_evenly_spaced_and_share_the_chats_spacing_with_replies() {
+        let l = limiter(None);
+        let t0 = Instant::now();
+        for chat in 1..=4 {
+            l.acquire(chat, Traffic::Broadcast).await;
+        }
+        // 2 a second: slots at 0, 0.5, 1.0, 1.5 s.
+        assert_eq!(Instant::now() - t0, SECOND * 3 / 2);
+        // Chat 4 was just sent to: a reply to it waits its second, a reply elsewhere does not.
+        l.acquire(5, Traffic::Reply).await;
+        assert_eq!(Instant::now() - t0, SECOND * 3 / 2);
+        assert_eq!(l.chat_wait(4), SECOND);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_429_on_a_broadcast_pauses_every_broadcast_but_not_other_chats_replies() {
+        let l = limiter(None);
+        let t0 = Instant::now();
+        l.retry_after(1, Duration::from_secs(5), Traffic::Broadcast);
+        l.acquire(2, Traffic::Reply).await;
+        assert_eq!(Instant::now(), t0);
+        l.acquire(3, Traffic::Broadcast).await;
+        assert_eq!(Instant::now() - t0, Duration::from_secs(5));
+        l.retry_after(8, Duration::from_secs(2), Traffic::Reply);
+        assert_eq!(l.chat_wait(8), Duration::from_secs(2));
+        l.acquire(9, Traffic::Broadcast).await;
+        assert_eq!(Instant::now() - t0, Duration::from_secs(5) + SECOND / 2);
     }
 }

@@ -46,9 +46,17 @@ pub fn reload(
 }
 
 fn reload_logged(dir: &Path, knowledge: &SharedKnowledge, store: &dyn Store, wake: &Notify) {
-    if let Err(e) = reload(dir, knowledge, store, wake) {
-        log::error!("knowledge not reloaded, still serving the previous version: {e}");
-    }
+    let result = match reload(dir, knowledge, store, wake) {
+        Ok(_) => "ok",
+        Err(e) => {
+            log::error!("knowledge not reloaded, still serving the previous version: {e}");
+            match e {
+                ReloadError::Invalid(_) => "invalid",
+                ReloadError::Store(_) => "store_error",
+            }
+        }
+    };
+    metrics::counter!("bot_knowledge_reloads_total", "result" => result).increment(1);
 }
 
 /// Watches `dir` (unless `use_watcher` is false) and SIGHUP until `shutdown` turns true,

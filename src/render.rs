@@ -234,6 +234,7 @@ fn blocks<'a>(kb: &'a KnowledgeBase, reply: &'a Reply) -> Vec<Block<'a>> {
                 S::Status { subscribed: true, delivered } => format!("This chat is subscribed and has had {delivered} update(s)."),
                 S::Status { subscribed: false, .. } => "This chat is not subscribed. /subscribe to get updates.".to_string(),
                 S::AdminsOnly => "Sorry, only the group’s administrators can change its subscription. /status shows it.".to_string(),
+                S::CannotCheckAdmin => "Sorry, I could not check with Telegram whether you are an administrator of this group; please try again in a minute.".to_string(),
                 S::Unavailable => "Sorry, subscriptions are unavailable right now; please try again in a minute.".to_string(),
             }));
         }

@@ -37,27 +37,80 @@ pub enum SubscriptionReply {
     },
     /// In a group, only administrators may change the subscription.
     AdminsOnly,
+    /// Telegram could not tell whether the sender is an administrator; try again.
+    CannotCheckAdmin,
     /// The database failed; the user is told to try again.
     Unavailable,
 }
 
-/// Runs a subscription command for a chat. `may_change` is whether the sender may change the
-/// chat's subscription (always in private chats; administrators in groups).
-pub fn command(store: &dyn Store, name: &str, chat: i64, may_change: bool) -> SubscriptionReply {
-    let result = match name {
-        "status" => store.status(chat).map(|s| SubscriptionReply::Status {
+/// `/subscribe`, `/unsubscribe` or `/status`: the commands that act on a chat's subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionCommand {
+    Subscribe,
+    Unsubscribe,
+    Status,
+}
+
+impl SubscriptionCommand {
+    /// The command `text` gives, if it is one of these addressed to this bot (`/status`,
+    /// `/status@ThisBot` with the bot's name in any case, arguments ignored).
+    pub fn parse(text: &str, bot_username: &str) -> Option<Self> {
+        let rest = text.trim_start().strip_prefix('/')?;
+        let head = rest.split(char::is_whitespace).next().unwrap_or(rest);
+        let (name, target) = match head.split_once('@') {
+            Some((n, t)) => (n, Some(t)),
+            None => (head, None),
+        };
+        if target.is_some_and(|t| !t.eq_ignore_ascii_case(bot_username)) {
+            return None;
+        }
+        match name.to_ascii_lowercase().as_str() {
+            "subscribe" => Some(Self::Subscribe),
+            "unsubscribe" => Some(Self::Unsubscribe),
+            "status" => Some(Self::Status),
+            _ => None,
+        }
+    }
+
+    /// Whether the command changes the subscription (and so needs permission in groups).
+    pub fn changes(self) -> bool {
+        self != Self::Status
+    }
+}
+
+/// Whether the sender may change the chat's subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    Allowed,
+    /// In a group, only administrators may.
+    Denied,
+    /// Telegram could not say (the administrator check failed).
+    Unknown,
+}
+
+/// Runs a subscription command for a chat.
+pub fn command(
+    store: &dyn Store,
+    command: SubscriptionCommand,
+    chat: i64,
+    permission: Permission,
+) -> SubscriptionReply {
+    use SubscriptionCommand as C;
+    let result = match (command, permission) {
+        (C::Status, _) => store.status(chat).map(|s| SubscriptionReply::Status {
             subscribed: s.subscribed,
             delivered: s.delivered,
         }),
-        _ if !may_change => Ok(SubscriptionReply::AdminsOnly),
-        "subscribe" => store.subscribe(chat).map(|new| {
+        (_, Permission::Denied) => Ok(SubscriptionReply::AdminsOnly),
+        (_, Permission::Unknown) => Ok(SubscriptionReply::CannotCheckAdmin),
+        (C::Subscribe, Permission::Allowed) => store.subscribe(chat).map(|new| {
             if new {
                 SubscriptionReply::Subscribed
             } else {
                 SubscriptionReply::AlreadySubscribed
             }
         }),
-        _ => store.unsubscribe(chat).map(|was| {
+        (C::Unsubscribe, Permission::Allowed) => store.unsubscribe(chat).map(|was| {
             if was {
                 SubscriptionReply::Unsubscribed
             } else {
@@ -66,7 +119,7 @@ pub fn command(store: &dyn Store, name: &str, chat: i64, may_change: bool) -> Su
         }),
     };
     result.unwrap_or_else(|e| {
-        log::error!("subscription command /{name} in chat {chat}: {e}");
+        log::error!("subscription command {command:?} in chat {chat}: {e}");
         SubscriptionReply::Unavailable
     })
 }

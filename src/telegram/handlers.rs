@@ -3,54 +3,103 @@
 //! Every send failure is logged and swallowed here, so one chat's trouble (blocked bot, network
 //! error, 429 after its retries) never stops the next update from being served.
 
-use teloxide::RequestError;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
 use teloxide::dispatching::{UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
 use teloxide::types::{
     ChatKind, ChatMemberUpdated, InlineQuery, InlineQueryResult, InlineQueryResultArticle,
-    InputMessageContent, InputMessageContentText, ParseMode, UserId,
+    InputMessageContent, InputMessageContentText, ParseMode, ReplyParameters, UserId,
 };
+use teloxide::{ApiError, RequestError};
 
-use std::sync::Arc;
-
-use super::TgBot;
-use super::send_html::{Endpoint, SendHtml, no_preview};
+use super::sender::{ReplyError, count_request, no_preview, send_html, send_reply};
 use crate::answer::{Inbound, Reply, respond, route};
 use crate::knowledge::{KnowledgeBase, SharedKnowledge};
-use crate::pacing::Limiter;
+use crate::pacing::{Limiter, Traffic};
 use crate::render;
-use crate::subscriptions::{self, Store};
+use crate::subscriptions::{self, Permission, Store, SubscriptionCommand};
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-/// What the handlers share, as one dependency: each update then clones one `Arc` rather than
-/// looking up and cloning several values.
+/// What the handlers share, as one dependency.
 pub struct Ctx {
     pub knowledge: SharedKnowledge,
     pub store: Arc<dyn Store>,
     pub limiter: Arc<Limiter>,
-    /// Where replies are posted.
-    pub endpoint: Endpoint,
     /// The bot's own user id and username (from getMe at start).
     pub bot_id: UserId,
     pub username: String,
+    /// How long one reply may take.
+    pub reply_timeout: Duration,
+    /// Updates being handled now, and how many may be before new ones are shed.
+    pub in_flight: AtomicUsize,
+    pub max_backlog: usize,
+    /// Told when Telegram rejects the token while running (revoked): the bot must stop.
+    pub fatal: Arc<super::Fatal>,
 }
 
-/// The routing tree: messages (text or not), inline queries and the bot's own membership
-/// changes; everything else (channel posts, edited messages) falls to the dispatcher's default
-/// handler.
+/// Counts an update as in flight for as long as it lives.
+struct InFlight<'a>(&'a AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Ctx {
+    /// Admits an update, or sheds it when the backlog is full (so memory stays bounded under a
+    /// burst): dropped without a reply, logged and counted.
+    fn admit(&self) -> Option<InFlight<'_>> {
+        let n = self.in_flight.fetch_add(1, Ordering::Relaxed);
+        let guard = InFlight(&self.in_flight);
+        if n >= self.max_backlog {
+            metrics::counter!("bot_shed_updates_total").increment(1);
+            // One line per thousand shed updates: visible without flooding the log.
+            static SHED: AtomicUsize = AtomicUsize::new(0);
+            if SHED.fetch_add(1, Ordering::Relaxed).is_multiple_of(1000) {
+                log::warn!(
+                    "shedding load: {n} updates in flight (limit {}); dropping new ones",
+                    self.max_backlog
+                );
+            }
+            return None;
+        }
+        Some(guard)
+    }
+}
+
+fn count_update(kind: &'static str) {
+    metrics::counter!("bot_updates_total", "kind" => kind).increment(1);
+}
+
+/// The routing tree: migrations, subscription commands, other messages, inline queries and the
+/// bot's own membership changes; everything else (channel posts, edited messages) falls to the
+/// dispatcher's default handler.
 pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'static>> {
     dptree::entry()
-        .branch(Update::filter_message().endpoint(on_message))
+        .branch(
+            Update::filter_message()
+                .branch(dptree::filter_map(migration).endpoint(on_migration))
+                .branch(dptree::filter_map(subscription_command).endpoint(on_subscription))
+                .endpoint(on_message),
+        )
         .branch(Update::filter_inline_query().endpoint(on_inline_query))
         .branch(Update::filter_my_chat_member().endpoint(on_my_chat_member))
 }
 
 /// The bot was removed from a group or blocked in a private chat: unsubscribe that chat.
 async fn on_my_chat_member(upd: ChatMemberUpdated, ctx: Arc<Ctx>) -> HandlerResult {
+    count_update("my_chat_member");
     if !upd.new_chat_member.is_present() {
         match ctx.store.unsubscribe(upd.chat.id.0) {
-            Ok(true) => log::info!("chat {} removed the bot: unsubscribed", upd.chat.id),
+            Ok(true) => {
+                metrics::counter!("bot_unsubscribes_total", "reason" => "removed").increment(1);
+                log::info!("chat {} removed the bot: unsubscribed", upd.chat.id)
+            }
             Ok(false) => {}
             Err(e) => log::error!("cannot unsubscribe chat {}: {e}", upd.chat.id),
         }
@@ -58,56 +107,100 @@ async fn on_my_chat_member(upd: ChatMemberUpdated, ctx: Arc<Ctx>) -> HandlerResu
     Ok(())
 }
 
-/// A group became a supergroup: its subscription follows it to the new id. Both service
-/// messages (in the old and the new chat) may arrive; moving twice is harmless.
-fn on_migration(msg: &Message, store: &dyn Store) -> bool {
-    let moved = match (msg.migrate_to_chat_id(), msg.migrate_from_chat_id()) {
+/// A group becoming a supergroup: (old id, new id). Both service messages (in the old and the
+/// new chat) may arrive; moving twice is harmless.
+fn migration(msg: Message) -> Option<(i64, i64)> {
+    match (msg.migrate_to_chat_id(), msg.migrate_from_chat_id()) {
         (Some(new), _) => Some((msg.chat.id.0, new.0)),
         (_, Some(old)) => Some((old.0, msg.chat.id.0)),
         _ => None,
-    };
-    if let Some((old, new)) = moved {
-        match store.migrate(old, new) {
-            Ok(()) => log::info!("group {old} became supergroup {new}"),
-            Err(e) => log::error!("cannot move chat {old} to {new}: {e}"),
-        }
     }
-    moved.is_some()
+}
+
+async fn on_migration(ids: (i64, i64), ctx: Arc<Ctx>) -> HandlerResult {
+    count_update("migration");
+    let (old, new) = ids;
+    match ctx.store.migrate(old, new) {
+        Ok(()) => log::info!("group {old} became supergroup {new}"),
+        Err(e) => log::error!("cannot move chat {old} to {new}: {e}"),
+    }
+    Ok(())
+}
+
+fn subscription_command(msg: Message, ctx: Arc<Ctx>) -> Option<SubscriptionCommand> {
+    SubscriptionCommand::parse(msg.text()?, &ctx.username)
 }
 
 /// Whether the sender may change the chat's subscription: anyone in a private chat; in groups
 /// administrators, including an anonymous administrator posting as the group.
-async fn may_change(bot: &TgBot, msg: &Message, private: bool) -> bool {
-    if private
+async fn permission(bot: &Bot, msg: &Message) -> Permission {
+    if matches!(msg.chat.kind, ChatKind::Private(_))
         || msg
             .sender_chat
             .as_ref()
             .is_some_and(|c| c.id == msg.chat.id)
     {
-        return true;
+        return Permission::Allowed;
     }
     let Some(user) = msg.from.as_ref() else {
-        return false;
+        return Permission::Denied;
     };
-    match bot.get_chat_member(msg.chat.id, user.id).await {
-        Ok(member) => member.is_privileged(),
+    let result = bot.get_chat_member(msg.chat.id, user.id).await;
+    count_request("getChatMember", &result);
+    match result {
+        Ok(member) if member.is_privileged() => Permission::Allowed,
+        Ok(_) => Permission::Denied,
         Err(e) => {
             log::warn!("getChatMember in chat {} failed: {e}", msg.chat.id);
-            false
+            Permission::Unknown
         }
     }
 }
 
-async fn on_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
-    let store = &ctx.store;
-    let private = matches!(msg.chat.kind, ChatKind::Private(_));
-    if on_migration(&msg, store.as_ref()) {
+async fn on_subscription(
+    bot: Bot,
+    msg: Message,
+    command: SubscriptionCommand,
+    ctx: Arc<Ctx>,
+) -> HandlerResult {
+    count_update("subscription_command");
+    let Some(_admitted) = ctx.admit() else {
         return Ok(());
-    }
+    };
+    let started = Instant::now();
+    let permission = if command.changes() {
+        permission(&bot, &msg).await
+    } else {
+        Permission::Allowed
+    };
+    let store = ctx.store.clone();
+    let chat = msg.chat.id.0;
+    // The store's calls block: off the runtime's worker threads.
+    let outcome = tokio::task::spawn_blocking(move || {
+        subscriptions::command(store.as_ref(), command, chat, permission)
+    })
+    .await
+    .unwrap_or(subscriptions::SubscriptionReply::Unavailable);
+    let kb = ctx.knowledge.current();
+    let private = matches!(msg.chat.kind, ChatKind::Private(_));
+    let parts = render::html(&kb, &Reply::Subscription(outcome));
+    send(&bot, &ctx, &msg, !private, parts).await;
+    metrics::histogram!("bot_reply_seconds").record(started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+async fn on_message(bot: Bot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
+    count_update("message");
+    let Some(_admitted) = ctx.admit() else {
+        return Ok(());
+    };
+    let started = Instant::now();
+    let private = matches!(msg.chat.kind, ChatKind::Private(_));
     let Some(text) = msg.text() else {
         // Stickers, photos, service messages: a hint in private chats, silence in groups.
         if private && msg.from.is_some() && !is_service(&msg) {
             send(
+                &bot,
                 &ctx,
                 &msg,
                 false,
@@ -130,19 +223,17 @@ async fn on_message(bot: TgBot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
         reply_to_bot,
         bot_username: &ctx.username,
     };
-    let Some(mut reply) = route(&kb, inbound) else {
+    let Some(reply) = route(&kb, inbound) else {
         return Ok(());
     };
-    if let Reply::ChatOnly(name) = &reply {
-        let allowed = name == "status" || may_change(&bot, &msg, private).await;
-        reply = Reply::Subscription(subscriptions::command(
-            store.as_ref(),
-            name,
-            msg.chat.id.0,
-            allowed,
-        ));
-    }
-    send(&ctx, &msg, !private, render::html(&kb, &reply)).await;
+    let outcome = match &reply {
+        Reply::Facts { heading: None, .. } => "answered",
+        Reply::NotCovered => "abstained",
+        _ => "command",
+    };
+    metrics::counter!("bot_answers_total", "outcome" => outcome).increment(1);
+    send(&bot, &ctx, &msg, !private, render::html(&kb, &reply)).await;
+    metrics::histogram!("bot_reply_seconds").record(started.elapsed().as_secs_f64());
     Ok(())
 }
 
@@ -157,30 +248,40 @@ fn is_service(msg: &Message) -> bool {
 /// How often a reply is tried again after Telegram asked to wait (429).
 const FLOOD_RETRIES: u32 = 2;
 
-/// Sends the parts of a reply in order, each when the limiter allows; in groups the first part
-/// replies to the question. A 429 is waited out and retried; other failures are logged.
-async fn send(ctx: &Ctx, msg: &Message, reply_to: bool, parts: Vec<String>) {
+/// Sends the parts of a reply in order, each when the limiter allows and each bounded by the
+/// reply timeout; in groups the first part replies to the question. A 429 is waited out and
+/// retried; other failures are logged (a rejected token stops the bot).
+async fn send(bot: &Bot, ctx: &Ctx, msg: &Message, reply_to: bool, parts: Vec<String>) {
+    let chat = msg.chat.id;
     for (i, part) in parts.into_iter().enumerate() {
-        let mut payload = SendHtml::new(msg.chat.id, part);
+        let mut request = send_html(bot, chat, part);
         if reply_to && i == 0 {
-            payload = payload.reply_to(msg.id);
+            request = request
+                .reply_parameters(ReplyParameters::new(msg.id).allow_sending_without_reply());
         }
         let mut tries = 0;
         loop {
-            ctx.limiter.acquire(msg.chat.id.0).await;
-            match payload.send(&ctx.endpoint).await {
-                Ok(_) => break,
-                Err(RequestError::RetryAfter(wait)) if tries < FLOOD_RETRIES => {
+            ctx.limiter.acquire(chat.0, Traffic::Reply).await;
+            match send_reply(request.clone(), ctx.reply_timeout).await {
+                Ok(()) => break,
+                Err(ReplyError::Request(RequestError::RetryAfter(wait)))
+                    if tries < FLOOD_RETRIES =>
+                {
                     tries += 1;
                     log::warn!(
-                        "chat {}: flood limit, retrying in {:?}",
-                        msg.chat.id,
+                        "chat {chat}: flood limit, retrying in {:?}",
                         wait.duration()
                     );
-                    tokio::time::sleep(wait.duration()).await;
+                    ctx.limiter
+                        .retry_after(chat.0, wait.duration(), Traffic::Reply);
+                }
+                Err(ReplyError::Request(RequestError::Api(ApiError::InvalidToken))) => {
+                    ctx.fatal
+                        .raise("Telegram rejected the bot token while running (revoked?)");
+                    return;
                 }
                 Err(e) => {
-                    log::warn!("reply to chat {} failed: {e}", msg.chat.id);
+                    log::warn!("reply to chat {chat} failed: {e}");
                     return;
                 }
             }
@@ -252,14 +353,23 @@ pub fn inline_results(kb: &KnowledgeBase, query: &str) -> Vec<InlineQueryResult>
         .collect()
 }
 
-async fn on_inline_query(bot: TgBot, q: InlineQuery, ctx: Arc<Ctx>) -> HandlerResult {
+async fn on_inline_query(bot: Bot, q: InlineQuery, ctx: Arc<Ctx>) -> HandlerResult {
+    count_update("inline_query");
+    let Some(_admitted) = ctx.admit() else {
+        return Ok(());
+    };
     let results = inline_results(&ctx.knowledge.current(), &q.query);
-    if let Err(e) = bot
+    let request = bot
         .answer_inline_query(q.id.clone(), results)
-        .cache_time(60)
-        .await
-    {
-        log::warn!("answerInlineQuery failed: {e}");
+        .cache_time(60);
+    match tokio::time::timeout(ctx.reply_timeout, request.send()).await {
+        Ok(result) => {
+            count_request("answerInlineQuery", &result);
+            if let Err(e) = result {
+                log::warn!("answerInlineQuery failed: {e}");
+            }
+        }
+        Err(_) => log::warn!("answerInlineQuery: no answer from Telegram in time"),
     }
     Ok(())
 }

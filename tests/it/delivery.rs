@@ -5,8 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use fake_bot_api::wait_until;
 use tokio::sync::{Notify, watch};
 use trade_talks_bot::delivery::{self, DeliveryConfig, SendError, Sender};
+use trade_talks_bot::pacing::{Limiter, Limits};
 use trade_talks_bot::subscriptions::{SqliteStore, Store};
 
 /// Records accepted sends; fails each chat's first sends as scripted.
@@ -17,7 +19,7 @@ struct Scripted {
 }
 
 impl Sender for Scripted {
-    async fn send(&self, chat: i64, _parts: Vec<String>) -> Result<(), SendError> {
+    async fn send(&self, chat: i64, _text: String) -> Result<(), SendError> {
         if let Some(e) = self
             .failures
             .lock()
@@ -61,22 +63,25 @@ async fn each_outcome_is_settled_and_sends_are_paced() {
     store.publish("u1", &["<b>u1</b>".to_string()]).unwrap();
     let (stop_tx, stop_rx) = watch::channel(false);
     let cfg = DeliveryConfig {
-        per_second: 20,
         backoff: Duration::from_millis(100),
         ..DeliveryConfig::default()
     };
+    let limiter = Arc::new(Limiter::new(Limits {
+        broadcast_per_second: 20,
+        ..Limits::default()
+    }));
     let worker = tokio::spawn(delivery::run(
         store.clone(),
         sender.clone(),
+        limiter,
         Arc::new(Notify::new()),
         stop_rx,
         cfg,
     ));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while store.outbox_len().unwrap() > 0 {
-        assert!(Instant::now() < deadline, "outbox not drained");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("the outbox to drain", Duration::from_secs(10), || {
+        store.outbox_len().unwrap() == 0
+    })
+    .await;
     stop_tx.send(true).unwrap();
     worker.await.unwrap();
 

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use fake_bot_api::{self as fake, Failure, FakeApi, wait_until};
 use serde_json::Value;
+use trade_talks_bot::app::Parts;
 use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
 use trade_talks_bot::subscriptions::{SqliteStore, Store};
-use trade_talks_bot::telegram::App;
 
-use crate::fake_api::{self as fake, Failure, FakeApi};
 use crate::telegram::{Running, app_in, fast_config, start, start_app};
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -36,14 +36,6 @@ async fn wait_texts(fake: &FakeApi, chat: i64, n: usize) -> Vec<String> {
             texts.len(),
             fake.describe_calls()
         );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -77,12 +69,15 @@ async fn start_watching(dir: &Path) -> (Running, PathBuf) {
     let fake = FakeApi::start().await;
     let store = Arc::new(SqliteStore::open(&dir.join("bot.db")).unwrap());
     let kb = SharedKnowledge::new(KnowledgeBase::load(Some(&knowledge)).unwrap());
-    let mut app = App::new(kb, store.clone());
-    app.knowledge_dir = Some(knowledge.clone());
-    app.reload_settle = Duration::from_millis(100);
-    app.delivery.backoff = Duration::from_millis(200);
-    let config = fast_config(&fake);
-    (start_app(fake, config, app, store).await, knowledge)
+    let parts = Parts {
+        knowledge: kb,
+        store: store.clone(),
+    };
+    let mut config = fast_config(&fake);
+    config.knowledge_dir = Some(knowledge.clone());
+    config.reload_settle = Duration::from_millis(100);
+    config.delivery.backoff = Duration::from_millis(200);
+    (start_app(fake, config, parts, store).await, knowledge)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,14 +186,14 @@ async fn kicked_blocked_and_migrated_chats() {
     bot.fake.push_update(fake::migrate_to(g, sg));
     bot.fake.push_update(fake::migrate_from(sg, g));
     let store = bot.store.clone();
-    wait_until("migration", || store.status(sg).unwrap().subscribed).await;
+    wait_until("migration", WAIT, || store.status(sg).unwrap().subscribed).await;
     assert!(!bot.store.status(g).unwrap().subscribed);
     // Removed from the supergroup, blocked in private: both unsubscribed.
     bot.fake
         .push_update(fake::my_chat_member(sg, 12, "administrator", "kicked"));
     bot.fake
         .push_update(fake::my_chat_member(71, 71, "member", "kicked"));
-    wait_until("unsubscribe on removal", || {
+    wait_until("unsubscribe on removal", WAIT, || {
         store.subscriber_count().unwrap() == 0
     })
     .await;
@@ -245,7 +240,7 @@ async fn new_update_files_are_delivered_once_and_bad_ones_rejected() {
             .contains("tariff-cut")
     );
     let store = bot.store.clone();
-    wait_until("delivery recorded", || {
+    wait_until("delivery recorded", WAIT, || {
         store.status(80).unwrap().delivered == 1
     })
     .await;
@@ -353,12 +348,12 @@ async fn failed_deliveries_unsubscribe_retry_or_follow_the_migration() {
         ok_at.duration_since(started) >= Duration::from_millis(900),
         "retry_after not honoured"
     );
-    wait_until("kicked chat unsubscribed", || {
+    wait_until("kicked chat unsubscribed", WAIT, || {
         !store.status(kicked).unwrap().subscribed
     })
     .await;
     // The fake saw the messages; the worker records them just after.
-    wait_until("outbox drained", || store.outbox_len().unwrap() == 0).await;
+    wait_until("outbox drained", WAIT, || store.outbox_len().unwrap() == 0).await;
     assert!(
         store.status(supergroup).unwrap().subscribed && !store.status(group).unwrap().subscribed
     );
@@ -416,7 +411,7 @@ fn a_crash_mid_broadcast_then_restart_delivers_to_everyone_once() {
         std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
             .arg("--knowledge")
             .arg(&knowledge)
-            .args(["run", "--overall-per-sec", "30", "--db"])
+            .args(["run", "--broadcast-per-sec", "28", "--db"])
             .arg(&db)
             .env("TELOXIDE_TOKEN", FakeApi::TOKEN)
             .env("TELOXIDE_API_URL", fake.url().as_str())
@@ -433,7 +428,7 @@ fn a_crash_mid_broadcast_then_restart_delivers_to_everyone_once() {
         "001.toml",
         &update_file("crash-test", "Officials met again.", ""),
     );
-    rt.block_on(wait_until("part of the broadcast", || {
+    rt.block_on(wait_until("part of the broadcast", WAIT, || {
         fake.stats().sent >= 40
     }));
     first.kill().unwrap();
@@ -444,7 +439,7 @@ fn a_crash_mid_broadcast_then_restart_delivers_to_everyone_once() {
         "the broadcast finished before the kill"
     );
     let mut second = spawn();
-    rt.block_on(wait_until("the rest of the broadcast", || {
+    rt.block_on(wait_until("the rest of the broadcast", WAIT, || {
         let per_chat = fake.stats().per_chat;
         chats
             .iter()

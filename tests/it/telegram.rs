@@ -8,10 +8,13 @@ use std::sync::Arc;
 use tokio::sync::oneshot;
 use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
 
+use trade_talks_bot::app::{self, Parts};
+use trade_talks_bot::pacing::Limits;
+use trade_talks_bot::settings::{Mode, Secret, Settings};
 use trade_talks_bot::subscriptions::SqliteStore;
-use trade_talks_bot::telegram::{self, App, Config, RunError, WebhookConfig};
+use trade_talks_bot::telegram::RunError;
 
-use crate::fake_api::{self as fake, Failure, FakeApi};
+use fake_bot_api::{self as fake, Failure, FakeApi};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -24,6 +27,22 @@ pub struct Running {
 }
 
 impl Running {
+    /// Whether `chat` is subscribed, as the store says.
+    pub fn store_status(&self, chat: i64) -> bool {
+        use trade_talks_bot::subscriptions::Store;
+        self.store.status(chat).unwrap().subscribed
+    }
+
+    /// Waits for the bot to stop on its own and returns how `run` ended.
+    pub async fn wait_exit(mut self) -> Result<(), RunError> {
+        // Held, not dropped: dropping the sender would ask the bot to stop.
+        let _keep = self.stop.take();
+        tokio::time::timeout(Duration::from_secs(15), &mut self.handle)
+            .await
+            .expect("bot stops within 15 s")
+            .expect("bot task did not panic")
+    }
+
     /// Stops the bot gracefully and returns how `run` ended.
     pub async fn stop(mut self) -> Result<(), RunError> {
         if let Some(s) = self.stop.take() {
@@ -36,31 +55,55 @@ impl Running {
     }
 }
 
-/// The bot against `fake`, with pacing loose enough that tests do not wait on it.
-pub fn fast_config(fake: &FakeApi) -> Config {
-    fake.bot_config(trade_talks_bot::pacing::Limits {
-        per_second: 1000,
-        per_chat_interval: Duration::from_millis(10),
-        per_group_per_minute: 6000,
-    })
+/// Our bot's settings for `fake`: its token and address, a 1 s long poll (so a shutdown is quick)
+/// and the given pacing.
+pub fn bot_config(fake: &FakeApi, limits: Limits) -> Settings {
+    let mut settings = Settings::new(Secret::new(FakeApi::TOKEN));
+    settings.api_url = Some(fake.url());
+    settings.mode = Mode::Polling {
+        timeout: Duration::from_secs(1),
+        replace_webhook: false,
+    };
+    settings.limits = limits;
+    settings
 }
 
-/// A store in `dir` (reopened if it exists), and the App serving the built-in knowledge from it.
-pub fn app_in(dir: &std::path::Path) -> (App, Arc<SqliteStore>) {
+/// The bot against `fake`, with pacing loose enough that tests do not wait on it.
+pub fn fast_config(fake: &FakeApi) -> Settings {
+    bot_config(
+        fake,
+        Limits {
+            broadcast_per_second: 1000,
+            reply_cap_per_second: None,
+            per_chat_interval: Duration::from_millis(10),
+            per_group_per_minute: 6000,
+        },
+    )
+}
+
+/// A store in `dir` (reopened if it exists), and the parts serving the built-in knowledge from
+/// it.
+pub fn app_in(dir: &std::path::Path) -> (Parts, Arc<SqliteStore>) {
     let store = Arc::new(SqliteStore::open(&dir.join("bot.db")).unwrap());
     let kb = SharedKnowledge::new(KnowledgeBase::builtin().unwrap());
-    (App::new(kb, store.clone()), store)
+    (
+        Parts {
+            knowledge: kb,
+            store: store.clone(),
+        },
+        store,
+    )
 }
 
 /// Starts the bot with `app` and waits until it polls.
 pub async fn start_app(
     fake: FakeApi,
-    config: Config,
-    app: App,
+    config: Settings,
+    parts: Parts,
     store: Arc<SqliteStore>,
 ) -> Running {
     let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(telegram::run(config, app, async {
+    let handle = tokio::spawn(app::run(config, parts, async {
         let _ = rx.await;
     }));
     fake.wait_for("getUpdates", 1, WAIT).await;
@@ -73,7 +116,7 @@ pub async fn start_app(
     }
 }
 
-pub async fn start_with(fake: FakeApi, config: Config) -> Running {
+pub async fn start_with(fake: FakeApi, config: Settings) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let (app, store) = app_in(dir.path());
     let mut running = start_app(fake, config, app, store).await;
@@ -88,7 +131,7 @@ pub async fn start() -> Running {
 }
 
 /// Pushes an update and waits for the next sendMessage to `chat`; returns its parameters.
-async fn ask(bot: &Running, chat: i64, update: Value) -> Value {
+pub async fn ask(bot: &Running, chat: i64, update: Value) -> Value {
     let before = sent_to(&bot.fake, chat).len();
     bot.fake.push_update(update);
     let deadline = Instant::now() + WAIT;
@@ -106,7 +149,7 @@ async fn ask(bot: &Running, chat: i64, update: Value) -> Value {
     }
 }
 
-fn sent_to(fake: &FakeApi, chat: i64) -> Vec<Value> {
+pub fn sent_to(fake: &FakeApi, chat: i64) -> Vec<Value> {
     fake.calls_to("sendMessage")
         .into_iter()
         .filter(|c| c.chat_id() == Some(chat))
@@ -116,7 +159,7 @@ fn sent_to(fake: &FakeApi, chat: i64) -> Vec<Value> {
 
 /// Sends a marker question after `update` and checks that nothing but the marker's answer
 /// came back: proves `update` was ignored without waiting on a timer.
-async fn assert_ignored(bot: &Running, chat: i64, update: Value, marker: Value) {
+pub async fn assert_ignored(bot: &Running, chat: i64, update: Value, marker: Value) {
     let before = sent_to(&bot.fake, chat).len();
     bot.fake.push_update(update);
     let reply = ask(bot, chat, marker).await;
@@ -133,7 +176,7 @@ async fn assert_ignored(bot: &Running, chat: i64, update: Value, marker: Value) 
     );
 }
 
-fn text(v: &Value) -> &str {
+pub fn text(v: &Value) -> &str {
     v["text"].as_str().unwrap_or("")
 }
 
@@ -401,8 +444,8 @@ async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
     let fake = FakeApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut config = fast_config(&fake);
-    config.token = "999:WRONG-SECRET-TOKEN".into();
-    let err = telegram::run(config, app_in(dir.path()).0, std::future::pending())
+    config.token = Secret::new("999:WRONG-SECRET-TOKEN");
+    let err = app::run(config, app_in(dir.path()).0, std::future::pending())
         .await
         .unwrap_err();
     assert!(matches!(err, RunError::TokenRejected(_)), "{err:?}");
@@ -413,7 +456,7 @@ async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
     drop(closed);
     let mut config = fast_config(&fake);
     config.api_url = Some(format!("http://127.0.0.1:{port}/").parse().unwrap());
-    let err = telegram::run(config, app_in(dir.path()).0, std::future::pending())
+    let err = app::run(config, app_in(dir.path()).0, std::future::pending())
         .await
         .unwrap_err();
     assert!(matches!(err, RunError::Unreachable { .. }), "{err:?}");
@@ -422,28 +465,11 @@ async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
     // A URL that cannot have a path: an error, not teloxide's panic.
     let mut config = fast_config(&fake);
     config.api_url = Some("mailto:bots@example.org".parse().unwrap());
-    let err = telegram::run(config, app_in(dir.path()).0, std::future::pending())
+    let err = app::run(config, app_in(dir.path()).0, std::future::pending())
         .await
         .unwrap_err();
-    assert!(matches!(err, RunError::Unreachable { .. }), "{err:?}");
+    assert!(matches!(err, RunError::Settings(_)), "{err:?}");
     assert!(!err.to_string().contains(FakeApi::TOKEN), "{err}");
-}
-
-#[tokio::test]
-async fn a_reply_that_cannot_be_sent_is_a_network_error_without_the_token() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = closed.local_addr().unwrap().port();
-    drop(closed);
-    let bot = teloxide::Bot::new("123456:SECRET-TOKEN-VALUE")
-        .set_api_url(format!("http://127.0.0.1:{port}/").parse().unwrap());
-    let endpoint = telegram::Endpoint::new(&bot).expect("an http URL");
-    let err = telegram::SendHtml::new(teloxide::types::ChatId(5), "an answer".into())
-        .send(&endpoint)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, teloxide::RequestError::Network(_)), "{err:?}");
-    let shown = format!("{err} {err:?} {endpoint:?}");
-    assert!(!shown.contains("SECRET-TOKEN"), "{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -454,16 +480,16 @@ async fn webhook_checks_the_secret_and_dispatches() {
         l.local_addr().unwrap().port()
     };
     let mut config = fast_config(&fake);
-    config.webhook = Some(WebhookConfig {
+    config.mode = Mode::Webhook {
         listen: format!("127.0.0.1:{port}").parse().unwrap(),
         url: format!("http://127.0.0.1:{port}/telegram/hook")
             .parse()
             .unwrap(),
-        secret: "s3cret-Value_1".into(),
-    });
+        secret: Secret::new("s3cret-Value_1"),
+    };
     let dir = tempfile::tempdir().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(telegram::run(config, app_in(dir.path()).0, async {
+    let handle = tokio::spawn(app::run(config, app_in(dir.path()).0, async {
         let _ = rx.await;
     }));
     let set = fake.wait_for("setWebhook", 1, WAIT).await;

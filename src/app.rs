@@ -1,0 +1,189 @@
+//! The composition root: from one [`Settings`] value, load the knowledge, open the store, check
+//! the token, then start the delivery worker, the knowledge watcher, the internal HTTP endpoints
+//! and the Telegram transport, and stop them in order on shutdown.
+//!
+//! Shutdown order: report not-ready, stop taking updates and finish the ones in flight, stop the
+//! delivery worker (it finishes the sends under way), stop the watcher, then the HTTP endpoints.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+
+use crate::knowledge::{KnowledgeBase, SharedKnowledge};
+use crate::pacing::Limiter;
+use crate::settings::Settings;
+use crate::subscriptions::{SqliteStore, Store};
+use crate::telegram::{self, Ctx, Fatal, RunError, TelegramSender};
+
+/// What the bot serves from: the knowledge and the subscription store.
+#[derive(Clone)]
+pub struct Parts {
+    pub knowledge: SharedKnowledge,
+    pub store: Arc<dyn Store>,
+}
+
+impl Parts {
+    /// Loads the knowledge (the folder in `settings`, else the built-in copy) and opens the
+    /// store.
+    pub fn open(settings: &Settings) -> Result<Parts, OpenError> {
+        let kb = KnowledgeBase::load(settings.knowledge_dir.as_deref())
+            .map_err(|e| OpenError::Knowledge(e.to_string()))?;
+        let store = SqliteStore::open(&settings.db)?;
+        Ok(Parts {
+            knowledge: SharedKnowledge::new(kb),
+            store: Arc::new(store),
+        })
+    }
+}
+
+/// Why the knowledge or the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Knowledge(String),
+    #[error(transparent)]
+    Store(#[from] crate::subscriptions::StoreError),
+}
+
+/// Whether the bot can serve: the knowledge is loaded (always, once running) and the database
+/// answers.
+fn readiness(store: Arc<dyn Store>) -> crate::http::Health {
+    crate::http::Health::new(move || {
+        let store = store.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || store.subscriber_count())
+                .await
+                .map_err(|e| format!("database check failed: {e}"))?
+                .map(|_| ())
+                .map_err(|e| format!("database: {e}"))
+        })
+    })
+}
+
+/// Runs the bot until `shutdown` resolves (or the token is revoked), then stops everything in
+/// order.
+pub async fn run(
+    settings: Settings,
+    parts: Parts,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let Parts { knowledge, store } = parts;
+    let bot = telegram::bot(&settings)?;
+    let me = telegram::check(&bot, &settings).await?;
+    let mode = match &settings.mode {
+        crate::settings::Mode::Polling { .. } => "long polling".to_string(),
+        crate::settings::Mode::Webhook { listen, .. } => format!("webhook on {listen}"),
+    };
+    log::info!(
+        "@{} starting: {mode}; knowledge {}; database {}",
+        me.username(),
+        settings
+            .knowledge_dir
+            .as_ref()
+            .map_or("built into the binary".to_string(), |d| d
+                .display()
+                .to_string()),
+        settings.db.display()
+    );
+    crate::http::describe_metrics();
+    telegram::register_menu(&bot, &knowledge.current(), &settings.token).await;
+
+    // Updates added while the bot was down are owed now; those of a first start to nobody.
+    crate::delivery::publish_new(&knowledge.current(), store.as_ref())?;
+    let limiter = Arc::new(Limiter::new(settings.limits));
+    let wake = Arc::new(Notify::new());
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let fatal = Arc::new(Fatal::default());
+
+    let health = readiness(store.clone());
+    let internal = match settings.metrics_listen {
+        None => None,
+        Some(addr) => {
+            let tcp = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| RunError::Listen {
+                    addr: addr.to_string(),
+                    reason: e.to_string(),
+                })?;
+            let router = crate::http::internal_router(health.clone());
+            let limits = settings.http.clone();
+            let mut stop = stop_rx.clone();
+            log::info!("health and metrics on http://{addr}");
+            Some(tokio::spawn(async move {
+                let stopped = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                if let Err(e) = crate::http::serve(tcp, router, limits, stopped).await {
+                    log::error!("internal HTTP server failed: {e}");
+                }
+            }))
+        }
+    };
+
+    let worker = tokio::spawn(crate::delivery::run(
+        store.clone(),
+        Arc::new(TelegramSender::new(bot.clone())),
+        limiter.clone(),
+        wake.clone(),
+        stop_rx.clone(),
+        settings.delivery.clone(),
+    ));
+    let watcher = settings.knowledge_dir.clone().map(|dir| {
+        tokio::spawn(crate::reload::watch(
+            dir,
+            knowledge.clone(),
+            store.clone(),
+            wake.clone(),
+            stop_rx.clone(),
+            settings.reload_settle,
+            settings.watch,
+        ))
+    });
+
+    let ctx = Arc::new(Ctx {
+        knowledge: knowledge.clone(),
+        store: store.clone(),
+        limiter,
+        bot_id: me.id,
+        username: me.username().to_string(),
+        reply_timeout: settings.reply_timeout,
+        in_flight: AtomicUsize::new(0),
+        max_backlog: settings.max_backlog,
+        fatal: fatal.clone(),
+    });
+    let stopping = {
+        let (fatal, health) = (fatal.clone(), health.clone());
+        async move {
+            tokio::select! {
+                _ = shutdown => log::info!("shutting down: finishing in-flight updates"),
+                _ = fatal.wait() => {}
+            }
+            health.set_shutting_down();
+        }
+    };
+    let served = telegram::serve(bot, ctx, &settings, stopping).await;
+
+    // The transport has finished its in-flight updates; the worker finishes its sends under way.
+    let _ = stop_tx.send(true);
+    if tokio::time::timeout(Duration::from_secs(8), worker)
+        .await
+        .is_err()
+    {
+        log::warn!("the delivery worker did not stop in time");
+    }
+    if let Some(w) = watcher {
+        let _ = w.await;
+    }
+    if let Some(h) = internal {
+        let _ = h.await;
+    }
+    served?;
+    if let Some(reason) = fatal.reason() {
+        return Err(RunError::Fatal(reason.to_string()));
+    }
+    log::info!("stopped");
+    Ok(())
+}

@@ -629,7 +629,7 @@ pub fn metrics_handle() -> PrometheusHandle {
             if let Err(e) = metrics::set_global_recorder(recorder) {
                 log::warn!("metrics: another recorder is installed, /metrics stays empty: {e}");
             }
-            describe_metrics();
+            describe_all();
             // Without the exporter's HTTP listener nobody runs upkeep for us; a thread (rather
             // than a task) works whether or not a Tokio runtime is around.
             let upkeep = handle.clone();
@@ -649,15 +649,23 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// Describes every metric the bot records, so `/metrics` carries `# HELP` lines for them.
-/// Labels, for reference when recording:
+/// Installs the recorder if need be ([`metrics_handle`]) and describes every metric the bot
+/// records, so `/metrics` carries `# HELP` lines for them. Call it at start-up, before anything
+/// is recorded: whatever is recorded before a recorder is installed is lost.
+pub fn describe_metrics() {
+    let _ = metrics_handle();
+    describe_all();
+}
+
+/// The descriptions, given to whichever recorder is installed. Labels, for reference when
+/// recording:
 /// - `bot_updates_total{kind}`
 /// - `bot_answers_total{outcome="answered|abstained|command"}`
 /// - `bot_telegram_requests_total{method, outcome="ok|429|403|400|5xx|network|other"}`
 /// - `bot_broadcast_sends_total{outcome}`, `bot_unsubscribes_total{reason}`
 /// - `bot_knowledge_reloads_total{result}`
 /// - `bot_webhook_requests_total{outcome="ok|unauthorized|malformed|too_large|busy"}`
-pub fn describe_metrics() {
+fn describe_all() {
     use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
     describe_counter!(
         "bot_updates_total",

@@ -43,7 +43,11 @@ pub fn outcome_label<T>(result: &Result<T, RequestError>) -> &'static str {
         Err(RequestError::MigrateToChatId(_)) => "400",
         Err(RequestError::Network(_)) | Err(RequestError::Io(_)) => "network",
         Err(RequestError::Api(api)) => {
-            let text = api.to_string();
+            // Telegram's own description (teloxide's Display of `Unknown` adds a prefix).
+            let text = match api {
+                ApiError::Unknown(desc) => desc.clone(),
+                known => known.to_string(),
+            };
             if gone(api).is_some() || text.starts_with("Forbidden") {
                 "403"
             } else if text.starts_with("Bad Request") {

@@ -186,3 +186,19 @@ fn heldout_set_is_reported() {
         sc.summary("held-out")
     );
 }
+
+/// The users' set (`tests/userset.toml`): questions written from `knowledge/article.txt` alone,
+/// as Telegram users type them, never used for tuning. Its figures are printed; the test only
+/// guards against a collapse. Its follow-up pairs (`[[pair]]`) need chat context and are not
+/// scored here.
+#[test]
+fn userset_is_reported() {
+    let kb = knowledge();
+    let sc = evaluate(&kb, "userset.toml");
+    eprintln!("{}", sc.summary("users"));
+    assert!(
+        sc.accuracy() >= 0.5,
+        "users' set accuracy collapsed: {}",
+        sc.summary("users")
+    );
+}

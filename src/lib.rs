@@ -20,11 +20,20 @@
 //!   chats, the outbox of owed messages, delivery records, schema migrations.
 //! - [`delivery`]: publishing updates and the outbox worker, behind a small
 //!   [`delivery::Sender`] trait so it is tested without Telegram.
+//! - [`pacing`]: the one limiter of outgoing messages (per chat, per group, the broadcast
+//!   budget), shared by replies and broadcasts.
 //! - [`reload`]: watching `knowledge/` (and SIGHUP), swapping in valid knowledge, publishing.
-//! - [`telegram`]: the transport — dispatcher schema, handlers, webhook, the Telegram `Sender`.
+//! - [`telegram`]: the transport — start-up checks, the menu, dispatcher schema, handlers, our
+//!   webhook route, the Telegram `Sender`.
+//! - [`http`]: the hardened HTTP server (webhook and internal endpoints) and `/healthz`,
+//!   `/readyz`, `/metrics`.
+//! - [`settings`]: flags and environment as one [`settings::Settings`] (the token a `Secret`).
+//! - [`app`]: the composition root — builds everything from `Settings`, starts the tasks, stops
+//!   them in order.
 //!
-//! The dependency rule: only [`telegram`] names a teloxide type, so the terminal, the tests and
-//! the bot all share the same core; nothing in the core depends on `telegram`.
+//! The dependency rule: only [`telegram`] (and [`app`], which starts it) names a teloxide type, so
+//! the terminal, the tests and the bot all share the same core; nothing in the core depends on
+//! `telegram`.
 
 pub mod analyze;
 pub mod answer;

@@ -93,7 +93,8 @@ impl Default for ServeLimits {
 /// taken and another client connects, the oldest connection that is not in the middle of a
 /// request (it is still sending its head, or idle between keep-alive requests) is dropped to
 /// make room; only when every slot is serving a request does the newcomer wait (in the kernel's
-/// accept queue once the one connection this loop holds is taken) for a request to finish.
+/// accept queue once the one connection this loop holds is taken) until a request finishes (its
+/// connection, now idle, is evicted) or a connection closes.
 ///
 /// Why evict rather than queue or refuse: under a slowloris flood every slot is held by a client
 /// that never completes its head. Queuing newcomers behind them makes a real request wait until
@@ -147,22 +148,14 @@ pub async fn serve(
                 }
             },
         };
-        let permit = match slots.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                if !table.evict_oldest_idle() {
-                    log::debug!("http: all connections busy; a new one waits for a slot");
-                }
-                tokio::select! {
-                    biased;
-                    () = &mut shutdown => break,
-                    permit = slots.clone().acquire_owned() => match permit {
-                        Ok(permit) => permit,
-                        // The semaphore is never closed; treat it as shutting down all the same.
-                        Err(_) => break,
-                    },
-                }
-            }
+        let permit = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            permit = slot(&slots, &table) => match permit {
+                Some(permit) => permit,
+                // The semaphore is never closed; treat it as shutting down all the same.
+                None => break,
+            },
         };
         let _ = stream.set_nodelay(true);
         let conn = table.register();
@@ -195,6 +188,26 @@ pub async fn serve(
     Ok(())
 }
 
+/// A connection slot for a newcomer: a free one, else the slot of the oldest idle connection
+/// (evicted), else the first to free up or go idle, whichever comes first.
+async fn slot(slots: &Arc<Semaphore>, table: &ConnTable) -> Option<OwnedSemaphorePermit> {
+    if let Ok(permit) = slots.clone().try_acquire_owned() {
+        return Some(permit);
+    }
+    let mut evicted = table.evict_oldest_idle();
+    if !evicted {
+        log::debug!("http: all connections busy; a new one waits for a slot");
+    }
+    loop {
+        tokio::select! {
+            permit = slots.clone().acquire_owned() => return permit.ok(),
+            () = table.went_idle.notified(), if !evicted => {
+                evicted = table.evict_oldest_idle();
+            }
+        }
+    }
+}
+
 /// Errors that concern one connection (it was reset before we accepted it), not the listener.
 fn is_connection_error(e: &io::Error) -> bool {
     matches!(
@@ -224,7 +237,10 @@ async fn serve_connection(
     });
     let io = TokioIo::new(WriteStallGuard::new(stream, stall_limit));
     let mut connection = pin!(http.serve_connection(io, service));
+    // `biased`, connection first: a response that is ready gets written before an eviction
+    // that arrived meanwhile is acted on.
     tokio::select! {
+        biased;
         result = connection.as_mut() => {
             log_connection_end(result);
             return;
@@ -234,6 +250,7 @@ async fn serve_connection(
     }
     connection.as_mut().graceful_shutdown();
     tokio::select! {
+        biased;
         result = connection.as_mut() => log_connection_end(result),
         () = conn.state.evict.notified() => {}
     }
@@ -246,17 +263,29 @@ fn log_connection_end(result: Result<(), hyper::Error>) {
     }
 }
 
-/// One request: bound the body in size and time, buffer it, then hand it to the router.
-///
-/// Why buffer: every route we serve reads its whole (small) body anyway, and buffering here
-/// puts the size and time limits in one place, ahead of any handler, for every route.
+/// One request, with its connection marked busy (not to be evicted) from the moment its head
+/// is parsed until its response body has been handed to hyper in full.
 async fn handle(
     router: Router,
     limits: ServeLimits,
     conn: Arc<ConnState>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
-    let _busy = Busy::enter(conn);
+    let busy = Busy::enter(conn);
+    let response = respond(router, limits, req).await;
+    Ok(response.map(move |body| {
+        Body::new(body.map_frame(move |frame| {
+            let _still_busy = &busy;
+            frame
+        }))
+    }))
+}
+
+/// Bounds the body in size and time, buffers it, then hands the request to the router.
+///
+/// Why buffer: every route we serve reads its whole (small) body anyway, and buffering here
+/// puts the size and time limits in one place, ahead of any handler, for every route.
+async fn respond(router: Router, limits: ServeLimits, req: Request<Incoming>) -> Response<Body> {
     let (parts, body) = req.into_parts();
     let declared = parts
         .headers
@@ -264,10 +293,7 @@ async fn handle(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
-        return Ok(refuse(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "request body too large",
-        ));
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
     }
     let read = tokio::time::timeout(
         limits.body_timeout,
@@ -277,22 +303,23 @@ async fn handle(
     let bytes = match read {
         Ok(Ok(collected)) => collected.to_bytes(),
         Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return Ok(refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request body too large",
-            ));
+            return refuse(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
         }
         Ok(Err(e)) => {
             log::debug!("http: cannot read a request body: {e}");
-            return Ok(refuse(StatusCode::BAD_REQUEST, "cannot read request body"));
+            return refuse(StatusCode::BAD_REQUEST, "cannot read request body");
         }
         Err(_elapsed) => {
-            return Ok(refuse(StatusCode::REQUEST_TIMEOUT, "request body too slow"));
+            return refuse(StatusCode::REQUEST_TIMEOUT, "request body too slow");
         }
     };
-    router
+    match router
         .oneshot(Request::from_parts(parts, Body::from(bytes)))
         .await
+    {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
 }
 
 /// A short plain-text error that also closes the connection: its body may be unread.
@@ -309,13 +336,17 @@ fn refuse(status: StatusCode, reason: &'static str) -> Response<Body> {
 struct ConnTable {
     next_id: AtomicU64,
     live: Mutex<BTreeMap<u64, Arc<ConnState>>>,
+    /// Signalled whenever a request ends, so a newcomer waiting for a slot can evict the
+    /// connection that just went idle instead of waiting out its keep-alive.
+    went_idle: Arc<Notify>,
 }
 
 /// What the accept loop knows of one connection.
-#[derive(Default)]
 struct ConnState {
     /// Requests being served (hyper serves one at a time on HTTP/1, so 0 or 1).
     in_flight: AtomicUsize,
+    /// The table's [`ConnTable::went_idle`].
+    went_idle: Arc<Notify>,
     /// Set once this connection was chosen for eviction, so it is not chosen twice.
     evicted: AtomicBool,
     /// Wakes the connection's task to drop it (a stored permit if the task is not waiting yet).
@@ -338,7 +369,12 @@ impl ConnTable {
 
     fn register(self: &Arc<Self>) -> ConnEntry {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let state = Arc::new(ConnState::default());
+        let state = Arc::new(ConnState {
+            in_flight: AtomicUsize::new(0),
+            went_idle: self.went_idle.clone(),
+            evicted: AtomicBool::new(false),
+            evict: Notify::new(),
+        });
         self.lock().insert(id, state.clone());
         ConnEntry {
             table: self.clone(),
@@ -381,7 +417,9 @@ impl Busy {
 
 impl Drop for Busy {
     fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::AcqRel);
+        if self.0.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.went_idle.notify_one();
+        }
     }
 }
 

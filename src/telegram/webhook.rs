@@ -90,22 +90,15 @@ pub fn webhook(path: String, secret: String, capacity: usize) -> (WebhookListene
 /// The update listener fed by [`webhook`]'s route.
 ///
 /// Using its stop token (the dispatcher does on shutdown) makes the route answer 503 and ends
-/// the update stream once the updates already queued have been handed out. The future from
-/// [`WebhookListener::stopped`] resolves at that moment, for stopping the HTTP server with it.
+/// the update stream once the updates already queued have been handed out. Stop the HTTP server
+/// after the dispatcher returns, not by awaiting a clone of the stop flag: the flag's clones
+/// share one waker slot, which this stream's polls take, so another waiter is never woken.
 pub struct WebhookListener {
     rx: mpsc::Receiver<Update>,
     token: StopToken,
     flag: StopFlag,
     /// Whether the stop was seen and the queue closed to new updates.
     closed: bool,
-}
-
-impl WebhookListener {
-    /// Resolves once the listener's stop token has been used; take it before handing the
-    /// listener to the dispatcher, e.g. as the `shutdown` of [`crate::http::serve`].
-    pub fn stopped(&self) -> StopFlag {
-        self.flag.clone()
-    }
 }
 
 impl UpdateListener for WebhookListener {

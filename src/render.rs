@@ -594,6 +594,10 @@ pub fn html_limited(kb: &KnowledgeBase, reply: &Reply, limit: usize) -> Vec<Stri
     messages.finish()
 }
 
+/// The last line of every broadcast update. Only a group's administrators may unsubscribe it,
+/// so the line says who can, in words that fit a group and a private chat alike.
+const UPDATE_FOOTER: &str = "\n/latest shows recent updates; /status shows this chat’s subscription. An administrator (or you, in a private chat) can /unsubscribe.";
+
 /// The message subscribers receive for a published update: its title, date, text and source.
 pub fn update_html(u: &crate::knowledge::Update) -> Vec<String> {
     let heading = format!("<b>Update: {}</b> ({})", escape(&u.title), escape(&u.date));
@@ -610,9 +614,136 @@ pub fn update_html(u: &crate::knowledge::Update) -> Vec<String> {
     if let Some(last) = parts.last_mut() {
         last.push('\n');
         last.push_str(&link);
-        last.push_str("\n/latest shows recent updates; /unsubscribe stops them.");
+        last.push_str(UPDATE_FOOTER);
     }
     parts
+}
+
+/// The HTML tags Telegram's parse mode accepts that this bot may send.
+pub const TELEGRAM_TAGS: &[&str] = &[
+    "b",
+    "i",
+    "u",
+    "s",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "tg-spoiler",
+];
+
+/// Why Telegram would refuse one message of HTML, or show it other than meant; `None` when it
+/// is fine: at most [`TELEGRAM_LIMIT`] characters (counted before entity parsing, as
+/// [`html`] promises), not blank, only [`TELEGRAM_TAGS`], each closed in the order opened, and
+/// every `<`, `>` and `&` part of a tag or an entity.
+///
+/// Why check what we render ourselves: text comes from the knowledge files, and a piece longer
+/// than a message is cut, which can leave a tag open; Telegram then refuses the whole message.
+pub fn html_problem(part: &str) -> Option<String> {
+    let chars = part.chars().count();
+    if chars > TELEGRAM_LIMIT {
+        return Some(format!(
+            "{chars} characters, over Telegram's {TELEGRAM_LIMIT} per message"
+        ));
+    }
+    if part.trim().is_empty() {
+        return Some("the message is empty".into());
+    }
+    let mut open: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while let Some(offset) = part[i..].find(['<', '>', '&']) {
+        let at = i + offset;
+        let rest = &part[at..];
+        if rest.starts_with('>') {
+            return Some("a \">\" outside a tag (it must be written &gt;)".into());
+        }
+        if let Some(after) = rest.strip_prefix('&') {
+            let entity = after.split_once(';').map(|(e, _)| e);
+            if !entity.is_some_and(is_entity) {
+                return Some("an \"&\" that starts no entity (it must be written &amp;)".into());
+            }
+            i = at + 1;
+            continue;
+        }
+        let Some(end) = rest.find('>').filter(|&e| !rest[1..e].contains('<')) else {
+            return Some("a \"<\" that starts no tag (it must be written &lt;)".into());
+        };
+        let tag = &rest[1..end];
+        if let Some(name) = tag.strip_prefix('/') {
+            match open.pop() {
+                Some(top) if top == name => {}
+                Some(top) => return Some(format!("</{name}> closes <{top}>")),
+                None => return Some(format!("</{name}> closes no tag")),
+            }
+        } else {
+            let (name, attributes) = tag.split_once(' ').unwrap_or((tag, ""));
+            if !TELEGRAM_TAGS.contains(&name) {
+                return Some(format!("<{name}> is not one of Telegram's tags"));
+            }
+            let attributes_ok = match name {
+                "a" => attributes.starts_with("href=\"") && attributes.ends_with('"'),
+                _ => attributes.is_empty(),
+            };
+            if !attributes_ok {
+                return Some(format!("<{tag}> has attributes Telegram does not accept"));
+            }
+            open.push(name);
+        }
+        i = at + end + 1;
+    }
+    open.last().map(|top| format!("<{top}> is never closed"))
+}
+
+/// An HTML entity's name, between `&` and `;`, as Telegram knows it.
+fn is_entity(name: &str) -> bool {
+    if let Some(hex) = name.strip_prefix("#x") {
+        !hex.is_empty() && hex.len() <= 6 && hex.chars().all(|c| c.is_ascii_hexdigit())
+    } else if let Some(dec) = name.strip_prefix('#') {
+        !dec.is_empty() && dec.len() <= 7 && dec.chars().all(|c| c.is_ascii_digit())
+    } else {
+        matches!(name, "lt" | "gt" | "amp" | "quot")
+    }
+}
+
+/// Why a reply the knowledge produces breaks Telegram's limits, one line per problem; empty when
+/// it is fine.
+///
+/// Two checks: every line the splitting rules produce fits in one message (a longer one is cut
+/// when the messages are joined, losing text and perhaps a closing tag), and every message as
+/// [`html`] sends it passes [`html_problem`].
+pub fn reply_problems(kb: &KnowledgeBase, reply: &Reply) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut piece = String::new();
+    for b in blocks(kb, reply) {
+        split_block(b, chunk_chars(TELEGRAM_LIMIT), &mut |b| {
+            piece.clear();
+            html_block_into(&mut piece, b);
+            let chars = piece.chars().count();
+            if chars > TELEGRAM_LIMIT {
+                out.push(format!(
+                    "one line is {chars} characters of HTML, more than a message holds ({TELEGRAM_LIMIT}), so it would be cut"
+                ));
+            }
+        });
+    }
+    out.extend(messages_problems(&html(kb, reply)));
+    out
+}
+
+/// Why the broadcast of this update ([`update_html`]) breaks Telegram's limits; empty when it
+/// is fine.
+pub fn update_problems(u: &crate::knowledge::Update) -> Vec<String> {
+    messages_problems(&update_html(u))
+}
+
+/// [`html_problem`] of each message, naming which one.
+fn messages_problems(messages: &[String]) -> Vec<String> {
+    let n = messages.len();
+    messages
+        .iter()
+        .enumerate()
+        .filter_map(|(k, m)| html_problem(m).map(|p| format!("message {} of {n}: {p}", k + 1)))
+        .collect()
 }
 
 /// The ids of the facts a reply states.

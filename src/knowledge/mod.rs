@@ -4,10 +4,17 @@
 //! Why immutable: the bot answers from an `Arc<KnowledgeBase>`; a reload builds a complete new
 //! base (or reports why it cannot) and swaps the `Arc`, so no reader ever sees half a file.
 
+mod limits;
 mod parse;
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
+
+pub use limits::{
+    MAX_COMMAND_CHARS, MAX_COMMAND_DESCRIPTION_CHARS, MAX_MENU_COMMANDS, MAX_URL_CHARS,
+    command_description_problem, command_name_problem, url_problem,
+};
 
 use crate::analyze::Analyzer;
 use crate::answer::Index;
@@ -17,7 +24,12 @@ pub const BUILTIN_ARTICLE: &str = include_str!("../../knowledge/article.txt");
 pub const BUILTIN_FACTS: &str = include_str!("../../knowledge/facts.toml");
 pub const BUILTIN_LEXICON: &str = include_str!("../../knowledge/lexicon.toml");
 
-/// One problem found while loading, located as precisely as the file allows.
+/// The largest knowledge file read, in bytes: the shipped files are a few KiB, so a larger one
+/// is a mistake (a log or a disk image copied in), and reading it would hold the loader up.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// One problem found while loading, located as precisely as the file allows: `line` is `None`
+/// only when the file itself cannot be read (missing, not a regular file, too large).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     pub file: String,
@@ -55,6 +67,32 @@ impl fmt::Display for LoadError {
     }
 }
 
+/// An update file the loader set aside while the rest of the knowledge loaded: its problems,
+/// each with `file:line`. Nothing of it is served or published until it is fixed.
+///
+/// Why per file: updates arrive one at a time while the bot runs; one bad file must not hold
+/// back the updates published after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedUpdate {
+    /// The file's name as given in [`KnowledgeFiles::updates`] (a path, for a folder).
+    pub file: String,
+    /// At least one.
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for RejectedUpdate {
+    /// One problem per line, without a final newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (k, p) in self.problems.iter().enumerate() {
+            if k > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
 /// The raw contents of the knowledge files, with the names used in error messages.
 #[derive(Debug, Clone)]
 pub struct KnowledgeFiles {
@@ -62,8 +100,13 @@ pub struct KnowledgeFiles {
     pub article: (String, String),
     pub facts: (String, String),
     pub lexicon: (String, String),
-    /// `updates/*.toml`, sorted by file name.
+    /// `updates/*.toml` as (name, text), sorted by file name; more may be added with
+    /// [`KnowledgeFiles::with_update`]. The loader takes them in the order of their file names
+    /// (the last path component), whatever their order here.
     pub updates: Vec<(String, String)>,
+    /// Update files that could not be read (not a regular file, too large, not UTF-8): each is
+    /// listed in [`KnowledgeBase::rejected`] while the rest loads.
+    pub update_errors: Vec<Problem>,
 }
 
 impl KnowledgeFiles {
@@ -75,51 +118,48 @@ impl KnowledgeFiles {
             facts: ("facts.toml".into(), BUILTIN_FACTS.into()),
             lexicon: ("lexicon.toml".into(), BUILTIN_LEXICON.into()),
             updates: Vec::new(),
+            update_errors: Vec::new(),
         }
     }
 
     /// Reads `article.txt`, `facts.toml`, `lexicon.toml` and `updates/*.toml` from a folder.
+    ///
+    /// Only regular files are read (see [`read_knowledge_file`]). A core file that cannot be read
+    /// fails the whole read; an update file that cannot be read is recorded in
+    /// [`KnowledgeFiles::update_errors`] and the rest is read.
     pub fn read_dir(dir: &Path) -> Result<Self, LoadError> {
         let mut problems = Vec::new();
         let mut read = |name: &str| -> String {
-            let path = dir.join(name);
-            match std::fs::read_to_string(&path) {
-                Ok(s) => s,
-                Err(e) => {
-                    problems.push(Problem {
-                        file: path.display().to_string(),
-                        line: None,
-                        message: format!("cannot read: {e}"),
-                    });
-                    String::new()
-                }
-            }
+            read_knowledge_file(&dir.join(name)).unwrap_or_else(|p| {
+                problems.push(p);
+                String::new()
+            })
         };
         let article = read("article.txt");
         let facts = read("facts.toml");
         let lexicon = read("lexicon.toml");
         let mut updates = Vec::new();
+        let mut update_errors = Vec::new();
         let updates_dir = dir.join("updates");
-        if updates_dir.is_dir() {
-            match update_files(&updates_dir) {
-                Ok(paths) => {
-                    for path in paths {
-                        match std::fs::read_to_string(&path) {
-                            Ok(s) => updates.push((path.display().to_string(), s)),
-                            Err(e) => problems.push(Problem {
-                                file: path.display().to_string(),
-                                line: None,
-                                message: format!("cannot read: {e}"),
-                            }),
-                        }
+        let listed = match std::fs::metadata(&updates_dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+            Ok(m) if !m.is_dir() => Err("is not a folder".to_string()),
+            _ => update_files(&updates_dir).map_err(|e| format!("cannot list: {e}")),
+        };
+        match listed {
+            Ok(paths) => {
+                for path in paths {
+                    match read_knowledge_file(&path) {
+                        Ok(s) => updates.push((path.display().to_string(), s)),
+                        Err(p) => update_errors.push(p),
                     }
                 }
-                Err(e) => problems.push(Problem {
-                    file: updates_dir.display().to_string(),
-                    line: None,
-                    message: format!("cannot list: {e}"),
-                }),
             }
+            Err(message) => problems.push(Problem {
+                file: updates_dir.display().to_string(),
+                line: None,
+                message,
+            }),
         }
         if !problems.is_empty() {
             return Err(LoadError { problems });
@@ -131,11 +171,110 @@ impl KnowledgeFiles {
             facts: (name("facts.toml"), facts),
             lexicon: (name("lexicon.toml"), lexicon),
             updates,
+            update_errors,
         })
+    }
+
+    /// These files plus one more update file, `text` under `name`: how updates published
+    /// through the database join the folder's, and how a file is checked before it is published.
+    ///
+    /// An update is known by its file name (the last component of `name`): an update already
+    /// here with the same file name is replaced, so checking `/tmp/003.toml` against a folder
+    /// holding `updates/003.toml` checks the new version in its place. The loader takes the
+    /// updates in file-name order, which decides which of two files with the same id is
+    /// rejected (the later one).
+    pub fn with_update(mut self, name: impl Into<String>, text: impl Into<String>) -> Self {
+        let name = name.into();
+        let key = file_name(&name).to_string();
+        self.updates.retain(|(n, _)| file_name(n) != key);
+        self.update_errors.retain(|p| file_name(&p.file) != key);
+        self.updates.push((name, text.into()));
+        self.updates.sort_by(|a, b| update_order(&a.0, &b.0));
+        self
     }
 }
 
-/// The `.toml` files of an updates folder, sorted by name (editor backups and hidden files skipped).
+/// The last component of an update's name: what identifies the update file.
+fn file_name(name: &str) -> &str {
+    Path::new(name)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(name)
+}
+
+/// The order the loader takes update files in: by file name, then by the whole name.
+fn update_order(a: &str, b: &str) -> std::cmp::Ordering {
+    (file_name(a), a).cmp(&(file_name(b), b))
+}
+
+/// Reads one knowledge file as text, if it is a regular file of at most [`MAX_FILE_BYTES`];
+/// otherwise a [`Problem`] naming the file.
+///
+/// Why look before opening: opening a named pipe blocks until something writes to it, which
+/// would hang a reload (and `check`) forever; a device or a huge file would be read without
+/// end. The file's metadata (following a symbolic link) says what it is without opening it.
+pub fn read_knowledge_file(path: &Path) -> Result<String, Problem> {
+    let problem = |message: String| Problem {
+        file: path.display().to_string(),
+        line: None,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| problem(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(problem(format!(
+            "is {}, not a regular file; knowledge is read only from regular files",
+            file_kind(&meta.file_type())
+        )));
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(problem(format!(
+            "is {} bytes; a knowledge file may be at most {MAX_FILE_BYTES} bytes (8 MiB)",
+            meta.len()
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| problem(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(problem(format!(
+            "grew past {MAX_FILE_BYTES} bytes (8 MiB) while it was read"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        problem(format!(
+            "is not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// What a file that is not a regular file is, for the message.
+fn file_kind(t: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    if t.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// The update files of an updates folder: every `*.toml` entry, sorted by name. Hidden files,
+/// editor backups (`x.toml~`) and other extensions (`EXAMPLE.toml.sample`) are skipped. Entries
+/// that are not regular files are listed too, so reading them reports them rather than
+/// skipping them silently.
 pub fn update_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut paths = Vec::new();
     for entry in std::fs::read_dir(dir)? {
@@ -144,12 +283,61 @@ pub fn update_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
             .file_name()
             .and_then(|n| n.to_str())
             .is_none_or(|n| n.starts_with('.'));
-        if !hidden && path.extension().is_some_and(|e| e == "toml") && path.is_file() {
+        if !hidden && path.extension().is_some_and(|e| e == "toml") {
             paths.push(path);
         }
     }
     paths.sort();
     Ok(paths)
+}
+
+/// Validates one update file's text against the knowledge it would join (`files`, with any
+/// update of the same file name replaced: see [`KnowledgeFiles::with_update`]): every rule the
+/// loader applies, Telegram's limits included. Returns the update as it would be served.
+///
+/// Errors: the core files' problems when they do not load; else this file's problems, each
+/// `name:line: reason`; also a problem when publishing it would set aside an update file that
+/// loads today (a duplicate id in a file that sorts after it, say). Used by `check FILE` and
+/// `publish FILE`.
+pub fn check_update(files: &KnowledgeFiles, name: &str, text: &str) -> Result<Update, LoadError> {
+    let key = file_name(name);
+    let with = KnowledgeBase::from_files(&files.clone().with_update(name, text))?;
+    if let Some(r) = with.rejected.iter().find(|r| file_name(&r.file) == key) {
+        return Err(LoadError {
+            problems: r.problems.clone(),
+        });
+    }
+    let Some(update) = with.updates.iter().find(|u| file_name(&u.file) == key) else {
+        return Err(LoadError {
+            problems: vec![Problem {
+                file: name.to_string(),
+                line: Some(1),
+                message: "the update did not load (no reason was found)".into(),
+            }],
+        });
+    };
+    let mut without = files.clone();
+    without.updates.retain(|(n, _)| file_name(n) != key);
+    let before = KnowledgeBase::from_files(&without)?;
+    let problems: Vec<Problem> = with
+        .rejected
+        .iter()
+        .filter(|r| !before.rejected.iter().any(|b| b.file == r.file))
+        .map(|r| Problem {
+            file: name.to_string(),
+            line: Some(update.line),
+            message: format!(
+                "publishing this update would set aside {}, which loads today: {}",
+                r.file,
+                r.problems.first().map_or("", |p| p.message.as_str())
+            ),
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(update.clone())
+    } else {
+        Err(LoadError { problems })
+    }
 }
 
 /// A numbered sentence of the article.
@@ -247,6 +435,8 @@ pub struct Topic {
     pub name: String,
     pub command: String,
     pub title: String,
+    /// The line of its `[[topic]]` in facts.toml, where its problems are reported.
+    pub line: usize,
 }
 
 /// An update an operator published in `knowledge/updates/`.
@@ -259,6 +449,8 @@ pub struct Update {
     pub text: String,
     pub source: String,
     pub file: String,
+    /// The line of its `id` in `file`, where problems of the update as a whole are reported.
+    pub line: usize,
     /// Ids of the facts this update adds.
     pub facts: Vec<String>,
 }
@@ -274,6 +466,9 @@ pub struct KnowledgeBase {
     pub facts: Vec<Fact>,
     /// Sorted oldest first.
     pub updates: Vec<Update>,
+    /// Update files set aside because they are invalid, in file-name order; everything else
+    /// loaded. The `status` command and the reload log show them.
+    pub rejected: Vec<RejectedUpdate>,
     pub(crate) analyzer: Analyzer,
     pub(crate) index: Index,
     /// The HTML of the replies that depend on nothing but this knowledge (topic commands,
@@ -289,7 +484,10 @@ impl KnowledgeBase {
     pub fn load(dir: Option<&Path>) -> Result<KnowledgeBase, LoadError> {
         match dir {
             Some(d) => Self::from_files(&KnowledgeFiles::read_dir(d)?),
-            None if Path::new("knowledge").join("facts.toml").is_file() => {
+            // Any kind of entry counts, so a facts.toml that is a pipe is reported, not skipped.
+            None if std::fs::symlink_metadata(Path::new("knowledge").join("facts.toml"))
+                .is_ok() =>
+            {
                 Self::from_files(&KnowledgeFiles::read_dir(Path::new("knowledge"))?)
             }
             None => Self::builtin(),
@@ -301,9 +499,36 @@ impl KnowledgeBase {
         Self::from_files(&KnowledgeFiles::builtin())
     }
 
-    /// Parses and validates the files; on any problem nothing is built and all problems are listed.
+    /// Parses and validates the files, Telegram's limits included.
+    ///
+    /// The core files (article, facts, lexicon) are all or nothing: on any problem in them
+    /// nothing is built and all their problems are listed. Each update file stands on its own:
+    /// a bad one is listed in [`KnowledgeBase::rejected`] and the rest loads without it (as do
+    /// later updates that depend on it, e.g. superseding one of its facts, each with a problem
+    /// saying so).
     pub fn from_files(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> {
         parse::build(files)
+    }
+
+    /// The rejected update files' problems as one error, or `None` when every update loaded:
+    /// for `check`, which fails on any bad file even though the bot would serve the rest.
+    pub fn rejected_error(&self) -> Option<LoadError> {
+        let problems: Vec<Problem> = self
+            .rejected
+            .iter()
+            .flat_map(|r| r.problems.iter().cloned())
+            .collect();
+        (!problems.is_empty()).then_some(LoadError { problems })
+    }
+
+    /// The command menu as (command, description): one per topic, then the bot's own commands.
+    /// Loading has checked it against Telegram's limits.
+    pub fn menu(&self) -> Vec<(&str, &str)> {
+        self.topics
+            .iter()
+            .map(|t| (t.command.as_str(), t.title.as_str()))
+            .chain(crate::answer::COMMANDS.iter().copied())
+            .collect()
     }
 
     /// The sentence with this number, if it exists.

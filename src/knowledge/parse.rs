@@ -6,9 +6,10 @@ use std::collections::{HashMap, HashSet};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::limits::{self, CoreFiles};
 use super::{
-    Ask, Fact, FactKind, KnowledgeBase, KnowledgeFiles, LoadError, Problem, Sentence, Source,
-    Topic, Update,
+    Ask, Fact, FactKind, KnowledgeBase, KnowledgeFiles, LoadError, Problem, RejectedUpdate,
+    Sentence, Source, Topic, Update,
 };
 use crate::analyze::{Analyzer, LexiconData, numbers, split_words};
 use crate::answer::Index;
@@ -94,7 +95,8 @@ struct WordList {
 #[serde(deny_unknown_fields)]
 struct RawUpdate {
     id: Spanned<String>,
-    date: Spanned<String>,
+    /// A string, or a TOML date (`date = 2025-06-20`, unquoted), which reads the same.
+    date: Spanned<toml::Value>,
     title: Spanned<String>,
     text: Spanned<String>,
     source: Spanned<String>,
@@ -129,21 +131,23 @@ impl Report<'_> {
             message: message.into(),
         });
     }
+    /// A TOML syntax or shape error, at its line (line 1 when the parser gives no place: a
+    /// field missing from the whole file).
     fn toml_error(&mut self, e: &toml::de::Error) {
-        let msg = e.message().trim().to_string();
-        match e.span() {
-            Some(span) => self.at(span.start, msg),
-            None => self.problems.push(Problem {
-                file: self.file.to_string(),
-                line: None,
-                message: msg,
-            }),
-        }
+        let msg = e.message().trim();
+        let msg = if msg.is_empty() {
+            "not valid TOML".to_string()
+        } else {
+            msg.to_string()
+        };
+        self.at(e.span().map_or(0, |span| span.start), msg);
     }
 }
 
 struct Article {
     title: String,
+    /// The line of `title:`, where problems of /source (which shows it) are reported.
+    title_line: usize,
     credit: String,
     sentences: Vec<Sentence>,
 }
@@ -155,6 +159,7 @@ fn parse_article(file: &str, text: &str, problems: &mut Vec<Problem>) -> Article
         problems,
     };
     let (mut title, mut credit) = (String::new(), String::new());
+    let mut title_line = 1;
     let mut sentences: Vec<Sentence> = Vec::new();
     let mut heading = None;
     for (i, raw) in text.lines().enumerate() {
@@ -169,6 +174,7 @@ fn parse_article(file: &str, text: &str, problems: &mut Vec<Problem>) -> Article
             // A promotional line of the page: kept for fidelity, never citable.
         } else if let Some(t) = line.strip_prefix("title:") {
             title = t.trim().to_string();
+            title_line = n;
         } else if let Some(c) = line.strip_prefix("credit:") {
             credit = c.trim().to_string();
         } else if let Some(rest) = line.strip_prefix('[') {
@@ -198,28 +204,17 @@ fn parse_article(file: &str, text: &str, problems: &mut Vec<Problem>) -> Article
         }
     }
     if title.is_empty() {
-        r.problems.push(Problem {
-            file: file.into(),
-            line: None,
-            message: "missing \"title:\" line".into(),
-        });
+        r.line(1, "missing \"title:\" line");
     }
     if credit.is_empty() {
-        r.problems.push(Problem {
-            file: file.into(),
-            line: None,
-            message: "missing \"credit:\" line naming the source".into(),
-        });
+        r.line(1, "missing \"credit:\" line naming the source");
     }
     if sentences.is_empty() {
-        r.problems.push(Problem {
-            file: file.into(),
-            line: None,
-            message: "no \"[N] sentence\" lines".into(),
-        });
+        r.line(1, "no \"[N] sentence\" lines");
     }
     Article {
         title,
+        title_line,
         credit,
         sentences,
     }
@@ -364,6 +359,17 @@ fn convert_fact(
             None
         }
     };
+    if raw
+        .keys
+        .iter()
+        .chain(&raw.patterns)
+        .any(|k| split_words(k).is_empty())
+    {
+        r.at(
+            id_at,
+            format!("fact \"{id}\": keys and patterns must not be empty"),
+        );
+    }
     let mut asks = Vec::new();
     for a in &raw.asks {
         match Ask::parse(a) {
@@ -434,7 +440,10 @@ fn convert_fact(
             }
         }
         let source_words: HashSet<String> = split_words(&source_text).into_iter().collect();
+        let answer_words: HashSet<String> = split_words(&answer).into_iter().collect();
         let verb_in_source = REPORTING_VERBS.iter().find(|v| source_words.contains(**v));
+        // A reporting verb in the answer itself ("Greer said …") states somebody's statement too.
+        let verb_in_answer = REPORTING_VERBS.iter().find(|v| answer_words.contains(**v));
         match (&kind, verb_in_source) {
             (Some(FactKind::Fact | FactKind::Statistic), Some(v)) => r.at(
                 kind_at,
@@ -442,8 +451,17 @@ fn convert_fact(
                     "fact \"{id}\": its source says \"{v}\", so it reports somebody's statement: make it kind = \"claim\" with speaker and verb"
                 ),
             ),
+            (Some(FactKind::Fact | FactKind::Statistic), None) => {
+                if let Some(v) = verb_in_answer {
+                    r.at(
+                        kind_at,
+                        format!(
+                            "fact \"{id}\": its answer says \"{v}\", so it reports somebody's statement: make it kind = \"claim\" with speaker and verb"
+                        ),
+                    );
+                }
+            }
             (Some(FactKind::Claim { speaker, verb }), _) => {
-                let answer_words: HashSet<String> = split_words(&answer).into_iter().collect();
                 let verb_l = verb.to_lowercase();
                 if !source_words.contains(&verb_l) {
                     r.at(kind_at, format!("claim \"{id}\": its source does not use the verb \"{verb}\""));
@@ -484,17 +502,62 @@ fn convert_fact(
     })
 }
 
+/// Whether `s` is a real calendar date written `YYYY-MM-DD` (leap years counted).
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' || !s.is_ascii() {
         return false;
     }
-    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
-    matches!((num(0..4), num(5..7), num(8..10)), (Some(_), Some(m), Some(d)) if (1..=12).contains(&m) && (1..=31).contains(&d))
+    let digits = |r: std::ops::Range<usize>| {
+        s[r.clone()]
+            .bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| s[r].parse::<u32>().ok())
+            .flatten()
+    };
+    let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    y >= 1000 && (1..=days).contains(&d)
 }
 
-/// Parses, validates and indexes everything; all problems are reported together.
-pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> {
+/// The line of the `[[topic]]` header a topic's key at `key_at` stands under; the key's own
+/// line when the topic is written another way (an inline table).
+fn topic_line(text: &str, key_at: usize) -> usize {
+    let before = &text[..key_at.min(text.len())];
+    let line_of = |o: usize| text[..o].bytes().filter(|&b| b == b'\n').count() + 1;
+    match before.rfind("[[topic]]") {
+        // No other table header between the header and the key.
+        Some(h)
+            if !before[h + 9..]
+                .lines()
+                .any(|l| l.trim_start().starts_with('[')) =>
+        {
+            line_of(h)
+        }
+        _ => line_of(before.len()),
+    }
+}
+
+/// The core files, parsed and validated: what every update is checked against.
+struct Core {
+    article: Article,
+    lexicon: LexiconData,
+    topics: Vec<Topic>,
+    topic_names: HashSet<String>,
+    facts: Vec<Fact>,
+}
+
+/// Parses and validates article.txt, lexicon.toml and facts.toml; all or nothing.
+fn parse_core(files: &KnowledgeFiles) -> Result<Core, LoadError> {
     let mut problems = Vec::new();
     let article = parse_article(&files.article.0, &files.article.1, &mut problems);
     let lexicon = parse_lexicon(&files.lexicon.0, &files.lexicon.1, &mut problems);
@@ -518,27 +581,22 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
     let mut topics = Vec::new();
     let mut topic_names = HashSet::new();
     for t in raw.topic {
-        let name_at = t.name.span().start;
+        let line = topic_line(facts_text, t.name.span().start);
         let name = t.name.into_inner();
         let command = t.command.into_inner();
-        if !topic_names.insert(name.clone()) {
-            r.at(name_at, format!("duplicate topic \"{name}\""));
+        if name.trim().is_empty() {
+            r.line(line, "a topic needs a name");
+        } else if !topic_names.insert(name.clone()) {
+            r.line(line, format!("duplicate topic \"{name}\""));
         }
-        let valid_command = !command.is_empty()
-            && command.len() <= 32
-            && command
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !valid_command {
-            r.at(
-                name_at,
-                format!("topic \"{name}\": command \"{command}\" must be 1-32 of a-z, 0-9, _"),
-            );
+        if let Some(p) = limits::command_name_problem(&command) {
+            r.line(line, format!("topic \"{name}\": {p}"));
         }
         topics.push(Topic {
             name,
             command,
             title: t.title,
+            line,
         });
     }
     let mut facts: Vec<Fact> = Vec::new();
@@ -562,108 +620,322 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
             facts.push(f);
         }
     }
-
-    // Updates: each file is one update; its facts cite its text.
-    let mut updates: Vec<Update> = Vec::new();
-    for (file, text) in &files.updates {
-        let mut r = Report {
-            file,
-            text,
-            problems: &mut problems,
-        };
-        let raw: RawUpdate = match toml::from_str(text) {
-            Ok(v) => v,
-            Err(e) => {
-                r.toml_error(&e);
-                continue;
-            }
-        };
-        let start = r.problems.len();
-        let uid_at = raw.id.span().start;
-        let uid = raw.id.into_inner();
-        if !is_identifier(&uid) {
-            r.at(
-                uid_at,
-                format!("update id \"{uid}\" must be letters, digits, - or _"),
-            );
-        }
-        if updates.iter().any(|u| u.id == uid) {
-            r.at(uid_at, format!("duplicate update id \"{uid}\""));
-        }
-        if !is_date(raw.date.get_ref()) {
-            r.at(
-                raw.date.span().start,
-                format!("date \"{}\" must be YYYY-MM-DD", raw.date.get_ref()),
-            );
-        }
-        for (field, value, max) in [("title", &raw.title, 200), ("text", &raw.text, 20_000)] {
-            let chars = value.get_ref().trim().chars().count();
-            if chars == 0 {
-                r.at(
-                    value.span().start,
-                    format!("update \"{uid}\": {field} is empty"),
-                );
-            } else if chars > max {
-                r.at(
-                    value.span().start,
-                    format!("update \"{uid}\": {field} has {chars} characters, at most {max}"),
-                );
-            }
-        }
-        let source = raw.source.get_ref().trim();
-        if !(source.starts_with("https://") || source.starts_with("http://"))
-            || source.contains(' ')
-        {
-            r.at(
-                raw.source.span().start,
-                format!("update \"{uid}\": source must be an http(s) link"),
-            );
-        }
-        let text_value = raw.text.get_ref().trim().to_string();
-        let citable = Citable::Update {
-            id: &uid,
-            text: &text_value,
-        };
-        let mut fact_ids = Vec::new();
-        let mut new_facts = Vec::new();
-        for rf in raw.fact {
-            let id_at = rf.id.span().start;
-            let id = rf.id.get_ref().clone();
-            if !seen.insert(id.clone()) {
-                r.at(id_at, format!("duplicate fact id \"{id}\""));
-                continue;
-            }
-            if let Some(old) = &rf.supersedes
-                && !facts.iter().any(|f| &f.id == old.get_ref())
-            {
-                let message = format!(
-                    "fact \"{id}\" supersedes \"{}\", which does not exist",
-                    old.get_ref()
-                );
-                r.at(old.span().start, message);
-                continue;
-            }
-            if let Some(f) = convert_fact(rf, &citable, &topic_names, &mut r) {
-                fact_ids.push(f.id.clone());
-                new_facts.push(f);
-            }
-        }
-        if r.problems.len() > start {
-            continue;
-        }
-        facts.extend(new_facts);
-        updates.push(Update {
-            id: uid,
-            date: raw.date.into_inner(),
-            title: raw.title.into_inner().trim().to_string(),
-            text: text_value,
-            source: source.to_string(),
-            file: file.clone(),
-            facts: fact_ids,
-        });
-    }
     if !problems.is_empty() {
         return Err(LoadError { problems });
+    }
+    Ok(Core {
+        article,
+        lexicon,
+        topics,
+        topic_names,
+        facts,
+    })
+}
+
+/// What the updates taken so far (in file-name order) have claimed, so each next file is
+/// checked against them: ids and facts of the accepted updates, and the ids the rejected ones
+/// used, so a later file that depends on a rejected one is told which file stands in its way.
+struct Taken {
+    /// Core facts and accepted updates' facts.
+    fact_ids: HashSet<String>,
+    /// Accepted update id → its file.
+    update_ids: HashMap<String, String>,
+    /// A fact id → (the fact that supersedes it, its file).
+    superseded: HashMap<String, (String, String)>,
+    /// Update ids of rejected files → the file.
+    rejected_update_ids: HashMap<String, String>,
+    /// Fact ids of rejected files → the file.
+    rejected_fact_ids: HashMap<String, String>,
+}
+
+/// The ids an update file uses, read even when the file is rejected.
+#[derive(Default)]
+struct Claims {
+    update_id: Option<String>,
+    fact_ids: Vec<String>,
+}
+
+/// One update file parsed and validated against what is `taken`: the update and its facts, or
+/// `None` with its problems in `problems`.
+fn parse_update(
+    file: &str,
+    text: &str,
+    core: &Core,
+    taken: &Taken,
+    problems: &mut Vec<Problem>,
+) -> (Option<(Update, Vec<Fact>)>, Claims) {
+    // A byte-order mark (some editors write one) is not part of the TOML; it has no newline,
+    // so line numbers stay right.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut r = Report {
+        file,
+        text,
+        problems,
+    };
+    let raw: RawUpdate = match toml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            r.toml_error(&e);
+            return (None, Claims::default());
+        }
+    };
+    let claims = Claims {
+        update_id: Some(raw.id.get_ref().clone()),
+        fact_ids: raw.fact.iter().map(|f| f.id.get_ref().clone()).collect(),
+    };
+    let start = r.problems.len();
+    let uid_at = raw.id.span().start;
+    let uid = raw.id.into_inner();
+    if !is_identifier(&uid) {
+        r.at(
+            uid_at,
+            format!("update id \"{uid}\" must be letters, digits, - or _"),
+        );
+    } else if let Some(other) = taken.update_ids.get(&uid) {
+        r.at(
+            uid_at,
+            format!("duplicate update id \"{uid}\": {other} already has it"),
+        );
+    } else if let Some(other) = taken.rejected_update_ids.get(&uid) {
+        r.at(
+            uid_at,
+            format!(
+                "update id \"{uid}\" is already used by {other}, which was rejected; fix or remove that file"
+            ),
+        );
+    }
+    let date_at = raw.date.span().start;
+    let date = match raw.date.into_inner() {
+        toml::Value::String(d) => d.trim().to_string(),
+        toml::Value::Datetime(d) if d.time.is_none() && d.offset.is_none() => d.to_string(),
+        other => other.to_string(),
+    };
+    if !is_date(&date) {
+        r.at(
+            date_at,
+            format!("date \"{date}\" must be a real date written \"YYYY-MM-DD\""),
+        );
+    }
+    for (field, value, max) in [("title", &raw.title, 200), ("text", &raw.text, 20_000)] {
+        let chars = value.get_ref().trim().chars().count();
+        if chars == 0 {
+            r.at(
+                value.span().start,
+                format!("update \"{uid}\": {field} is empty"),
+            );
+        } else if chars > max {
+            r.at(
+                value.span().start,
+                format!("update \"{uid}\": {field} has {chars} characters, at most {max}"),
+            );
+        }
+    }
+    if raw.title.get_ref().trim().contains(['\n', '\r']) {
+        r.at(
+            raw.title.span().start,
+            format!("update \"{uid}\": title must be one line"),
+        );
+    }
+    let source = raw.source.get_ref().trim().to_string();
+    if let Some(p) = limits::url_problem(&source) {
+        r.at(
+            raw.source.span().start,
+            format!("update \"{uid}\": source {p}"),
+        );
+    }
+    let text_value = raw.text.get_ref().trim().to_string();
+    let citable = Citable::Update {
+        id: &uid,
+        text: &text_value,
+    };
+    let mut fact_ids: Vec<String> = Vec::new();
+    let mut new_facts = Vec::new();
+    let mut superseded_here: HashMap<String, String> = HashMap::new();
+    for rf in raw.fact {
+        let id_at = rf.id.span().start;
+        let id = rf.id.get_ref().clone();
+        if taken.fact_ids.contains(&id) || fact_ids.contains(&id) {
+            r.at(id_at, format!("duplicate fact id \"{id}\""));
+            continue;
+        }
+        if let Some(other) = taken.rejected_fact_ids.get(&id) {
+            r.at(
+                id_at,
+                format!(
+                    "fact id \"{id}\" is already used by {other}, which was rejected; fix or remove that file"
+                ),
+            );
+            continue;
+        }
+        fact_ids.push(id.clone());
+        if let Some(old) = &rf.supersedes {
+            let (old_at, old) = (old.span().start, old.get_ref());
+            let message = if let Some(f) = taken.rejected_fact_ids.get(old) {
+                Some(format!(
+                    "fact \"{id}\" supersedes \"{old}\", which comes from {f}, a rejected update; fix that file first"
+                ))
+            } else if !taken.fact_ids.contains(old) {
+                Some(format!(
+                    "fact \"{id}\" supersedes \"{old}\", which does not exist"
+                ))
+            } else if let Some((newer, f)) = taken.superseded.get(old) {
+                Some(format!(
+                    "fact \"{id}\" supersedes \"{old}\", which fact \"{newer}\" of {f} already supersedes; supersede \"{newer}\" instead"
+                ))
+            } else {
+                superseded_here
+                    .insert(old.clone(), id.clone())
+                    .map(|newer| {
+                        format!(
+                            "fact \"{id}\" supersedes \"{old}\", which fact \"{newer}\" of this update already supersedes"
+                        )
+                    })
+            };
+            if let Some(message) = message {
+                r.at(old_at, message);
+                continue;
+            }
+        }
+        if let Some(f) = convert_fact(rf, &citable, &core.topic_names, &mut r) {
+            new_facts.push(f);
+        }
+    }
+    if r.problems.len() > start {
+        return (None, claims);
+    }
+    let line = r.text[..uid_at.min(r.text.len())]
+        .bytes()
+        .filter(|&b| b == b'\n')
+        .count()
+        + 1;
+    let update = Update {
+        id: uid,
+        date,
+        title: raw.title.into_inner().trim().to_string(),
+        text: text_value,
+        source,
+        file: file.to_string(),
+        line,
+        facts: fact_ids,
+    };
+    (Some((update, new_facts)), claims)
+}
+
+/// Takes the update files in file-name order, each validated against the core and the updates
+/// accepted before it. `set_aside` are files an earlier round rejected for Telegram's limits:
+/// they are rejected again (with those problems), so what depends on them is too.
+fn parse_updates(
+    files: &KnowledgeFiles,
+    core: &Core,
+    set_aside: &[RejectedUpdate],
+) -> (Vec<(Update, Vec<Fact>)>, Vec<RejectedUpdate>) {
+    let mut taken = Taken {
+        fact_ids: core.facts.iter().map(|f| f.id.clone()).collect(),
+        update_ids: HashMap::new(),
+        superseded: HashMap::new(),
+        rejected_update_ids: HashMap::new(),
+        rejected_fact_ids: HashMap::new(),
+    };
+    let mut accepted = Vec::new();
+    let mut rejected: Vec<RejectedUpdate> = files
+        .update_errors
+        .iter()
+        .map(|p| RejectedUpdate {
+            file: p.file.clone(),
+            problems: vec![p.clone()],
+        })
+        .collect();
+    let mut order: Vec<&(String, String)> = files.updates.iter().collect();
+    order.sort_by(|a, b| super::update_order(&a.0, &b.0));
+    for (file, text) in order {
+        let mut problems = Vec::new();
+        let (parsed, claims) = parse_update(file, text, core, &taken, &mut problems);
+        if let Some(earlier) = set_aside.iter().find(|r| &r.file == file) {
+            problems.extend(earlier.problems.iter().cloned());
+        }
+        match parsed {
+            Some((update, facts)) if problems.is_empty() => {
+                taken.update_ids.insert(update.id.clone(), file.clone());
+                for f in &facts {
+                    taken.fact_ids.insert(f.id.clone());
+                    if let Some(old) = &f.supersedes {
+                        taken
+                            .superseded
+                            .insert(old.clone(), (f.id.clone(), file.clone()));
+                    }
+                }
+                accepted.push((update, facts));
+            }
+            _ => {
+                if let Some(id) = claims.update_id {
+                    taken
+                        .rejected_update_ids
+                        .entry(id)
+                        .or_insert_with(|| file.clone());
+                }
+                for id in claims.fact_ids {
+                    if !taken.fact_ids.contains(&id) {
+                        taken
+                            .rejected_fact_ids
+                            .entry(id)
+                            .or_insert_with(|| file.clone());
+                    }
+                }
+                rejected.push(RejectedUpdate {
+                    file: file.clone(),
+                    problems,
+                });
+            }
+        }
+    }
+    rejected.sort_by(|a, b| super::update_order(&a.file, &b.file));
+    (accepted, rejected)
+}
+
+/// Parses, validates and indexes everything (see [`KnowledgeBase::from_files`]).
+///
+/// Telegram's limits are checked on the built knowledge, since they concern the rendered
+/// replies. An update file that breaks them is set aside and the updates are taken again
+/// without it (each round sets aside at least one file, so this ends).
+pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> {
+    let core = parse_core(files)?;
+    let core_files = CoreFiles {
+        facts: &files.facts.0,
+        article: &files.article.0,
+        title_line: core.article.title_line,
+    };
+    let mut set_aside: Vec<RejectedUpdate> = Vec::new();
+    loop {
+        let (accepted, rejected) = parse_updates(files, &core, &set_aside);
+        let kb = assemble(files, &core, accepted, rejected);
+        let found = limits::check(&kb, &core_files);
+        if !found.core.is_empty() {
+            return Err(LoadError {
+                problems: found.core,
+            });
+        }
+        if found.updates.is_empty() {
+            return Ok(kb);
+        }
+        set_aside.extend(found.updates);
+    }
+}
+
+/// Builds the knowledge base from the core and the accepted updates: superseding, the
+/// analyser, the index and the pre-rendered replies.
+fn assemble(
+    files: &KnowledgeFiles,
+    core: &Core,
+    accepted: Vec<(Update, Vec<Fact>)>,
+    rejected: Vec<RejectedUpdate>,
+) -> KnowledgeBase {
+    let article = &core.article;
+    let topics = core.topics.clone();
+    let mut facts = core.facts.clone();
+    let mut updates = Vec::new();
+    for (u, f) in accepted {
+        updates.push(u);
+        facts.extend(f);
     }
     // Superseding: updates are applied in date order, so the newest statement wins.
     updates.sort_by(|a, b| (&a.date, &a.id).cmp(&(&b.date, &b.id)));
@@ -703,7 +975,7 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         }))
         .chain(topics.iter().map(|t| t.name.as_str()))
         .collect();
-    let mut analyzer = Analyzer::new(&lexicon, vocab_texts);
+    let mut analyzer = Analyzer::new(&core.lexicon, vocab_texts);
     // What each fact cites, so a question may use the source's own words too.
     let source_texts: Vec<String> = facts
         .iter()
@@ -734,17 +1006,18 @@ pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> 
         .collect();
     let mut kb = KnowledgeBase {
         origin: files.origin.clone(),
-        title: article.title,
-        credit: article.credit,
-        sentences: article.sentences,
+        title: article.title.clone(),
+        credit: article.credit.clone(),
+        sentences: article.sentences.clone(),
         topics,
         facts,
         updates,
+        rejected,
         analyzer,
         index,
         rendered: Default::default(),
         topic_fact_lists,
     };
     kb.rendered = crate::render::Rendered::build(&kb);
-    Ok(kb)
+    kb
 }

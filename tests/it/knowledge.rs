@@ -1,7 +1,14 @@
-//! Knowledge loading and validation: the shipped files load, and each kind of malformed file is
-//! refused whole with file, line and reason.
+//! Knowledge loading and validation: the shipped files load; a malformed core file is refused
+//! whole with file, line and reason, a malformed update file is set aside on its own; Telegram's
+//! limits are checked on everything the knowledge makes the bot send; only regular files are read.
 
-use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles, Problem};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use trade_talks_bot::knowledge::{
+    KnowledgeBase, KnowledgeFiles, LoadError, Problem, RejectedUpdate, check_update,
+};
+use trade_talks_bot::render;
 
 fn with_facts(extra: &str) -> KnowledgeFiles {
     let mut files = KnowledgeFiles::builtin();
@@ -247,13 +254,17 @@ fn updates_are_validated_and_supersede_facts() {
         "tariff-us-20"
     );
 
-    // A number the update's text does not contain, a bad date and a dangling supersedes.
+    // A number the update's text does not contain, a bad date and a dangling supersedes: the
+    // file is set aside with its problems, the rest loads.
     files.updates[0].1 = files.updates[0]
         .1
         .replace("2025-06-20", "June 20")
         .replace("to 20%.\"\nsupersedes", "to 25%.\"\nsupersedes")
         .replace("\"tariff-us-on-china\"", "\"nope\"");
-    let p = problems(&files);
+    let kb = load(&files);
+    assert!(kb.updates.is_empty());
+    assert_eq!(kb.rejected.len(), 1);
+    let p = kb.rejected_error().unwrap().problems;
     assert!(
         p.iter().any(|x| x.message.contains("YYYY-MM-DD")
             && x.file == "updates/001.toml"
@@ -265,4 +276,761 @@ fn updates_are_validated_and_supersede_facts() {
             .any(|x| x.message.contains("\"nope\", which does not exist")),
         "{p:#?}"
     );
+}
+
+fn load(files: &KnowledgeFiles) -> KnowledgeBase {
+    KnowledgeBase::from_files(files).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// An update file's text; `extra` follows the required keys (facts, say).
+fn update(id: &str, text: &str, extra: &str) -> String {
+    format!(
+        "id = \"{id}\"\ndate = \"2025-06-20\"\ntitle = \"Update {id}\"\ntext = \"{text}\"\nsource = \"https://example.org/{id}\"\n{extra}"
+    )
+}
+
+/// A `[[fact]]` of an update, citing its text.
+fn update_fact(id: &str, kind: &str, answer: &str, supersedes: Option<&str>) -> String {
+    let mut s = format!(
+        "\n[[fact]]\nid = \"{id}\"\ntopics = [\"tariffs\"]\nkind = \"{kind}\"\nanswer = \"{answer}\"\n"
+    );
+    if let Some(old) = supersedes {
+        s.push_str(&format!("supersedes = \"{old}\"\n"));
+    }
+    s
+}
+
+fn with_updates(updates: &[(&str, String)]) -> KnowledgeFiles {
+    let mut files = KnowledgeFiles::builtin();
+    for (name, text) in updates {
+        files
+            .updates
+            .push((format!("updates/{name}"), text.clone()));
+    }
+    files
+}
+
+fn rejected<'a>(kb: &'a KnowledgeBase, file: &str) -> &'a RejectedUpdate {
+    kb.rejected
+        .iter()
+        .find(|r| r.file == file)
+        .unwrap_or_else(|| panic!("{file} not rejected: {:#?}", kb.rejected))
+}
+
+fn update_ids(kb: &KnowledgeBase) -> Vec<&str> {
+    kb.updates.iter().map(|u| u.id.as_str()).collect()
+}
+
+/// Problems of the core files (the load fails), every one `file:line: message`.
+fn core_problems(files: &KnowledgeFiles) -> Vec<Problem> {
+    let p = problems(files);
+    for x in &p {
+        assert!(x.line.is_some() && !x.message.is_empty(), "{x}");
+    }
+    p
+}
+
+fn has(p: &[Problem], file: &str, line: usize, needle: &str) -> bool {
+    p.iter()
+        .any(|x| x.file == file && x.line == Some(line) && x.message.contains(needle))
+}
+
+#[test]
+fn a_bad_update_file_is_set_aside_and_the_others_load() {
+    let bad = update(
+        "bad-one",
+        "Nothing new today.",
+        &update_fact("bad-fact", "statistic", "Tariffs are 5%.", None),
+    );
+    let files = with_updates(&[
+        // Out of order on purpose: files are taken in file-name order.
+        (
+            "003-cut.toml",
+            update(
+                "tariff-cut",
+                "The US lowered its tariffs on Chinese goods to 20%.",
+                &update_fact(
+                    "tariff-us-20",
+                    "statistic",
+                    "The US lowered its tariffs on Chinese goods to 20%.",
+                    Some("tariff-us-on-china"),
+                ),
+            ),
+        ),
+        ("002-bad.toml", bad.clone()),
+        (
+            "001-talks.toml",
+            update("talks-resume", "Officials met again.", ""),
+        ),
+    ]);
+    let kb = load(&files);
+    assert_eq!(update_ids(&kb), ["talks-resume", "tariff-cut"]);
+    assert_eq!(kb.rejected.len(), 1, "{:#?}", kb.rejected);
+    let r = rejected(&kb, "updates/002-bad.toml");
+    let line = line_of(&bad, "answer = \"Tariffs are 5%.\"");
+    assert_eq!(
+        r.to_string(),
+        format!(
+            "updates/002-bad.toml:{line}: fact \"bad-fact\": the number 5 in its answer does not occur in its cited source"
+        )
+    );
+    // The good updates are served; the bad one's fact is nowhere.
+    assert_eq!(
+        kb.fact("tariff-us-on-china")
+            .unwrap()
+            .superseded_by
+            .as_deref(),
+        Some("tariff-us-20")
+    );
+    assert!(kb.fact("bad-fact").is_none());
+    // check fails on it, although the bot serves the rest.
+    let e = kb.rejected_error().unwrap();
+    assert!(e.to_string().contains("updates/002-bad.toml:"), "{e}");
+}
+
+#[test]
+fn updates_depending_on_a_rejected_update_or_clashing_with_one_are_rejected_saying_why() {
+    let files = with_updates(&[
+        (
+            "000-ok.toml",
+            update(
+                "ok",
+                "The US lowered its tariffs on Chinese goods to 20%.",
+                &update_fact(
+                    "tariff-us-20",
+                    "statistic",
+                    "The US lowered its tariffs on Chinese goods to 20%.",
+                    Some("tariff-us-on-china"),
+                ),
+            ),
+        ),
+        // Bad date; its fact replaces the good update's fact.
+        (
+            "001-bad.toml",
+            update(
+                "cut",
+                "Tariffs fell to 15%.",
+                &update_fact(
+                    "tariff-us-15",
+                    "statistic",
+                    "Tariffs fell to 15%.",
+                    Some("tariff-us-20"),
+                ),
+            )
+            .replace("2025-06-20", "2025-02-30"),
+        ),
+        // Replaces the rejected update's fact.
+        (
+            "002-after.toml",
+            update(
+                "after",
+                "Tariffs fell to 10%.",
+                &update_fact(
+                    "tariff-us-10",
+                    "statistic",
+                    "Tariffs fell to 10%.",
+                    Some("tariff-us-15"),
+                ),
+            ),
+        ),
+        // The rejected update's id, and the accepted one's.
+        ("003-same-id.toml", update("cut", "Talks went on.", "")),
+        ("004-dup.toml", update("ok", "Talks went on.", "")),
+        // Replaces a fact that the good update already replaced.
+        (
+            "005-twice.toml",
+            update(
+                "twice",
+                "Tariffs are 25%.",
+                &update_fact(
+                    "tariff-us-25",
+                    "statistic",
+                    "Tariffs are 25%.",
+                    Some("tariff-us-on-china"),
+                ),
+            ),
+        ),
+        (
+            "006-fine.toml",
+            update("fine", "Talks ended for the day.", ""),
+        ),
+    ]);
+    let kb = load(&files);
+    assert_eq!(update_ids(&kb), ["fine", "ok"]);
+    let names: Vec<&str> = kb.rejected.iter().map(|r| r.file.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "updates/001-bad.toml",
+            "updates/002-after.toml",
+            "updates/003-same-id.toml",
+            "updates/004-dup.toml",
+            "updates/005-twice.toml"
+        ]
+    );
+    let first = |file: &str| rejected(&kb, file).problems[0].to_string();
+    assert_eq!(
+        first("updates/001-bad.toml"),
+        "updates/001-bad.toml:2: date \"2025-02-30\" must be a real date written \"YYYY-MM-DD\""
+    );
+    assert!(
+        first("updates/002-after.toml").contains(
+            "supersedes \"tariff-us-15\", which comes from updates/001-bad.toml, a rejected update"
+        ),
+        "{}",
+        first("updates/002-after.toml")
+    );
+    assert_eq!(
+        first("updates/003-same-id.toml"),
+        "updates/003-same-id.toml:1: update id \"cut\" is already used by updates/001-bad.toml, which was rejected; fix or remove that file"
+    );
+    assert_eq!(
+        first("updates/004-dup.toml"),
+        "updates/004-dup.toml:1: duplicate update id \"ok\": updates/000-ok.toml already has it"
+    );
+    assert!(
+        first("updates/005-twice.toml").contains(
+            "which fact \"tariff-us-20\" of updates/000-ok.toml already supersedes; supersede \"tariff-us-20\" instead"
+        ),
+        "{}",
+        first("updates/005-twice.toml")
+    );
+}
+
+#[test]
+fn update_files_that_passed_as_ok_are_rejected_with_file_line_and_reason() {
+    let base = update("u1", "Officials met again.", "");
+    let cases: Vec<(&str, String, &str, &str)> = vec![
+        (
+            "no such day",
+            base.replace("2025-06-20", "2025-02-31"),
+            "date = ",
+            "must be a real date",
+        ),
+        (
+            "a link without a host",
+            base.replace("https://example.org/u1", "https://"),
+            "source = ",
+            "source must be an http(s) link",
+        ),
+        (
+            "a link with a line break",
+            base.replace(
+                "\"https://example.org/u1\"",
+                "\"\"\"https://example.org/u1\nmore\"\"\"",
+            ),
+            "source = ",
+            "without spaces or line breaks",
+        ),
+        (
+            "a two-line title",
+            base.replace("\"Update u1\"", "\"\"\"Update\nu1\"\"\""),
+            "title = ",
+            "title must be one line",
+        ),
+        (
+            "a reporting verb in a plain fact's answer",
+            update(
+                "u1",
+                "Officials met again.",
+                &update_fact("f1", "fact", "Officials said they met again.", None),
+            ),
+            "kind = \"fact\"",
+            "its answer says \"said\"",
+        ),
+        (
+            "an empty key",
+            update(
+                "u1",
+                "Officials met again.",
+                &format!(
+                    "{}keys = [\"\"]\n",
+                    update_fact("f1", "fact", "Officials met again.", None)
+                ),
+            ),
+            "id = \"f1\"",
+            "keys and patterns must not be empty",
+        ),
+        // Already refused before, with these lines and reasons.
+        ("an empty file", String::new(), "", "missing field `id`"),
+        (
+            "an unknown key",
+            format!("{base}colour = \"red\"\n"),
+            "colour",
+            "unknown field `colour`",
+        ),
+        (
+            "empty text",
+            base.replace("Officials met again.", " "),
+            "text = ",
+            "text is empty",
+        ),
+        (
+            "a fact citing sentences",
+            update(
+                "u1",
+                "Officials met again.",
+                &format!(
+                    "{}sentences = [1]\n",
+                    update_fact("f1", "fact", "Officials met again.", None)
+                ),
+            ),
+            "sentences = ",
+            "remove sentences",
+        ),
+    ];
+    for (what, text, at, reason) in cases {
+        let files = with_updates(&[("001.toml", text.clone())]);
+        let kb = load(&files);
+        assert!(kb.updates.is_empty(), "{what}: loaded");
+        let p = &rejected(&kb, "updates/001.toml").problems;
+        let line = if at.is_empty() { 1 } else { line_of(&text, at) };
+        assert!(
+            has(p, "updates/001.toml", line, reason),
+            "{what}: expected line {line}: {reason}; got {p:#?}"
+        );
+        assert!(
+            p.iter()
+                .all(|x| x.line.is_some() && !x.message.trim().is_empty()),
+            "{what}: {p:#?}"
+        );
+    }
+
+    // A bare TOML date reads the same as a quoted one (it was "invalid type: map").
+    let files = with_updates(&[("001.toml", base.replace("\"2025-06-20\"", "2025-06-20"))]);
+    let kb = load(&files);
+    assert_eq!(kb.updates[0].date, "2025-06-20", "{:#?}", kb.rejected);
+    // 29 February exists in leap years only.
+    let files = with_updates(&[
+        ("001.toml", base.replace("2025-06-20", "2024-02-29")),
+        (
+            "002.toml",
+            update("u2", "Again.", "").replace("2025-06-20", "2100-02-29"),
+        ),
+    ]);
+    let kb = load(&files);
+    assert_eq!(update_ids(&kb), ["u1"]);
+}
+
+#[test]
+fn a_topic_title_too_long_for_a_message_is_refused_at_its_topic_line() {
+    let extra = format!(
+        "\n[[topic]]\nname = \"long\"\ncommand = \"long\"\ntitle = \"{}\"\n",
+        "Tariffs ".repeat(650)
+    );
+    let files = with_facts(&extra);
+    let line = line_of(&files.facts.1, "[[topic]]\nname = \"long\"");
+    let p = core_problems(&files);
+    assert!(
+        has(
+            &p,
+            "facts.toml",
+            line,
+            "title has 5200 characters; Telegram's command menu allows at most 256"
+        ),
+        "{p:#?}"
+    );
+    // The broken HTML itself: today the heading is cut inside <b>.
+    assert!(has(&p, "facts.toml", line, "<b> is never closed"), "{p:#?}");
+    assert!(
+        p.iter().all(|x| x.line == Some(line)),
+        "only the long topic is blamed: {p:#?}"
+    );
+}
+
+#[test]
+fn topic_commands_must_be_unique_and_not_the_bots_own() {
+    let extra = "\n[[topic]]\nname = \"levies\"\ncommand = \"tariffs\"\ntitle = \"Levies\"\n\n[[topic]]\nname = \"helping\"\ncommand = \"help\"\ntitle = \"Help\"\n\n[[topic]]\nname = \"subs\"\ncommand = \"subscribe\"\ntitle = \"Subs\"\n";
+    let files = with_facts(extra);
+    let text = &files.facts.1;
+    let p = core_problems(&files);
+    assert!(
+        has(
+            &p,
+            "facts.toml",
+            line_of(text, "[[topic]]\nname = \"levies\""),
+            &format!(
+                "command /tariffs is already topic \"tariffs\"'s (line {})",
+                line_of(text, "[[topic]]\nname = \"tariffs\"")
+            )
+        ),
+        "{p:#?}"
+    );
+    assert!(
+        has(
+            &p,
+            "facts.toml",
+            line_of(text, "[[topic]]\nname = \"helping\""),
+            "command /help is one of the bot's own commands"
+        ),
+        "{p:#?}"
+    );
+    assert!(
+        has(
+            &p,
+            "facts.toml",
+            line_of(text, "[[topic]]\nname = \"subs\""),
+            "command /subscribe is one of the bot's own commands"
+        ),
+        "{p:#?}"
+    );
+    assert_eq!(p.len(), 3, "{p:#?}");
+}
+
+#[test]
+fn the_command_menu_holds_at_most_100_commands() {
+    // 9 shipped topics and 9 of the bot's own: 82 more make 100, 83 make 101.
+    let topics = |n: usize| -> String {
+        (0..n)
+            .map(|k| format!("\n[[topic]]\nname = \"extra{k}\"\ncommand = \"extra{k}\"\ntitle = \"Extra {k}\"\n"))
+            .collect()
+    };
+    let kb = load(&with_facts(&topics(82)));
+    assert_eq!(kb.menu().len(), 100);
+    let files = with_facts(&topics(83));
+    let p = core_problems(&files);
+    assert_eq!(p.len(), 1, "{p:#?}");
+    assert_eq!(
+        p[0].line,
+        Some(line_of(&files.facts.1, "[[topic]]\nname = \"extra82\""))
+    );
+    assert!(p[0].message.contains("101 commands"), "{p:#?}");
+}
+
+#[test]
+fn an_update_source_of_5500_characters_is_rejected_at_its_line() {
+    let long = format!("https://example.org/{}", "a".repeat(5480));
+    let text = update("long-link", "Officials met again.", "")
+        .replace("https://example.org/long-link", &long);
+    let files = with_updates(&[
+        ("001.toml", text.clone()),
+        ("002.toml", update("next", "Talks went on.", "")),
+    ]);
+    let kb = load(&files);
+    assert_eq!(update_ids(&kb), ["next"]);
+    assert_eq!(
+        rejected(&kb, "updates/001.toml").to_string(),
+        format!(
+            "updates/001.toml:{}: update \"long-link\": source has 5500 characters, at most 2048",
+            line_of(&text, "source = ")
+        )
+    );
+}
+
+#[test]
+fn updates_whose_messages_break_telegrams_limits_are_rejected() {
+    // Within every length rule, but escaping makes the broadcast's first message too long:
+    // 200 "&" in the title (1000 characters as &amp;) and 585 quotes (3510 as &quot;).
+    let broadcast =
+        update("quotes", &"\\\"".repeat(600), "").replace("Update quotes", &"&".repeat(200));
+    // A link of 2001 characters, half of them "&": its /latest line is over 4096 as HTML.
+    let link = format!("https://example.org/?{}", "a&".repeat(990));
+    let latest = update("ampersands", "Officials met again.", "")
+        .replace("https://example.org/ampersands", &link);
+    let files = with_updates(&[
+        ("001.toml", broadcast),
+        ("002.toml", latest),
+        ("003.toml", update("fine", "Talks went on.", "")),
+    ]);
+    let kb = load(&files);
+    assert_eq!(update_ids(&kb), ["fine"]);
+    let r = rejected(&kb, "updates/001.toml").to_string();
+    assert!(
+        r.starts_with("updates/001.toml:1: update \"quotes\": its broadcast breaks Telegram's limits: message 1 of 2: ")
+            && r.contains("over Telegram's 4096"),
+        "{r}"
+    );
+    let r = rejected(&kb, "updates/002.toml").to_string();
+    assert!(
+        r.contains(
+            "update \"ampersands\": its entry in /latest breaks Telegram's limits: one line is"
+        ),
+        "{r}"
+    );
+    // Every message of what loaded passes.
+    for u in &kb.updates {
+        for m in render::update_html(u) {
+            assert_eq!(render::html_problem(&m), None, "{m}");
+        }
+    }
+}
+
+#[test]
+fn a_claim_label_too_long_for_a_message_is_refused_at_its_fact() {
+    let speaker = "Greer".repeat(900);
+    let extra = format!(
+        "\n[[fact]]\nid = \"long-speaker\"\ntopics = [\"claims\"]\nkind = \"claim\"\nspeaker = \"{speaker}\"\nverb = \"claimed\"\nanswer = \"{speaker} claimed China failed to remove export restrictions.\"\nsentences = [6]\n"
+    );
+    // The verb and the speaker are in the answer; "Greer…" is not in the sentence, which is fine.
+    let files = with_facts(&extra);
+    let p = core_problems(&files);
+    let line = line_of(&files.facts.1, "id = \"long-speaker\"");
+    assert!(
+        has(
+            &p,
+            "facts.toml",
+            line,
+            "fact \"long-speaker\": its answer breaks Telegram's limits"
+        ),
+        "{p:#?}"
+    );
+}
+
+#[test]
+fn html_problems_are_found() {
+    for ok in [
+        "<b>Tariffs</b>\n<blockquote>[8] a &amp; b &lt;c&gt; &quot;d&quot; &#39; &#x27;</blockquote>",
+        "<i>x</i> <a href=\"https://example.org/?a=1&amp;b=2\">link</a> <tg-spoiler>s</tg-spoiler>",
+    ] {
+        assert_eq!(render::html_problem(ok), None, "{ok}");
+    }
+    for (bad, why) in [
+        ("<b>Tariffs", "<b> is never closed"),
+        ("<b><i>x</b></i>", "</b> closes <i>"),
+        ("x</b>", "</b> closes no tag"),
+        (
+            "<script>x</script>",
+            "<script> is not one of Telegram's tags",
+        ),
+        ("a & b", "an \"&\" that starts no entity"),
+        ("a < b", "a \"<\" that starts no tag"),
+        ("a > b", "a \">\" outside a tag"),
+        ("<b class=\"x\">y</b>", "<b class=\"x\"> has attributes"),
+        (" \n", "the message is empty"),
+    ] {
+        let p = render::html_problem(bad);
+        assert!(
+            p.as_deref().is_some_and(|p| p.starts_with(why)),
+            "{bad}: {p:?}"
+        );
+    }
+    let long = "x".repeat(render::TELEGRAM_LIMIT + 1);
+    assert!(render::html_problem(&long).is_some_and(|p| p.contains("4097 characters")));
+    // Everything the shipped knowledge says passes.
+    let kb = KnowledgeBase::builtin().unwrap();
+    assert!(kb.rejected.is_empty());
+    for c in kb
+        .topics
+        .iter()
+        .map(|t| format!("/{}", t.command))
+        .chain(["/start", "/help", "/topics", "/source", "/latest"].map(String::from))
+    {
+        let reply = trade_talks_bot::answer::respond(&kb, &c, None);
+        assert!(render::reply_problems(&kb, &reply).is_empty(), "{c}");
+    }
+}
+
+#[test]
+fn the_broadcast_footer_fits_groups_and_private_chats() {
+    let kb = load(&with_update_replacing_a_fact());
+    let messages = render::update_html(&kb.updates[0]);
+    let last = messages.last().unwrap();
+    assert!(
+        last.ends_with("\n/latest shows recent updates; /status shows this chat’s subscription. An administrator (or you, in a private chat) can /unsubscribe."),
+        "{last}"
+    );
+    assert!(!last.contains("stops them"));
+}
+
+/// A copy of the shipped knowledge in a temporary folder, with an `updates/` folder.
+fn knowledge_copy() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    let dst = tmp.path().join("knowledge");
+    std::fs::create_dir_all(dst.join("updates")).unwrap();
+    for f in ["article.txt", "facts.toml", "lexicon.toml"] {
+        std::fs::copy(src.join(f), dst.join(f)).unwrap();
+    }
+    (tmp, dst)
+}
+
+fn mkfifo(path: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).unwrap();
+    // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+    let rc = unsafe { libc::mkfifo(c.as_ptr(), 0o644) };
+    assert_eq!(rc, 0, "mkfifo {}", path.display());
+}
+
+/// Reads the folder on another thread: opening a FIFO would block forever, and the test must
+/// fail rather than hang.
+fn read_dir_within(dir: &Path, limit: Duration) -> Result<KnowledgeFiles, LoadError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(KnowledgeFiles::read_dir(&dir));
+    });
+    rx.recv_timeout(limit)
+        .expect("reading the knowledge folder blocked (it opened a FIFO?)")
+}
+
+#[test]
+fn only_regular_files_are_read() {
+    let limit = Duration::from_secs(10);
+    // A named pipe as facts.toml: an error naming it, without blocking.
+    let (_tmp, dir) = knowledge_copy();
+    let facts = dir.join("facts.toml");
+    std::fs::remove_file(&facts).unwrap();
+    mkfifo(&facts);
+    let e = read_dir_within(&dir, limit).unwrap_err();
+    assert_eq!(e.problems.len(), 1, "{e}");
+    assert_eq!(e.problems[0].file, facts.display().to_string());
+    assert!(e.problems[0].message.contains("named pipe"), "{e}");
+    assert!(KnowledgeBase::load(Some(&dir)).is_err());
+
+    // A folder as article.txt, a huge lexicon.toml.
+    let (_tmp, dir) = knowledge_copy();
+    std::fs::remove_file(dir.join("article.txt")).unwrap();
+    std::fs::create_dir(dir.join("article.txt")).unwrap();
+    let lexicon = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.join("lexicon.toml"))
+        .unwrap();
+    lexicon.set_len(9 * 1024 * 1024).unwrap();
+    let e = read_dir_within(&dir, limit).unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.contains("article.txt: is a folder, not a regular file"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "lexicon.toml: is 9437184 bytes; a knowledge file may be at most 8388608 bytes"
+        ),
+        "{shown}"
+    );
+
+    // A named pipe among the update files: that file is rejected, the rest loads.
+    let (_tmp, dir) = knowledge_copy();
+    let updates = dir.join("updates");
+    std::fs::write(
+        updates.join("001.toml"),
+        update("first", "Officials met again.", ""),
+    )
+    .unwrap();
+    mkfifo(&updates.join("002.toml"));
+    std::fs::create_dir(updates.join("003.toml")).unwrap();
+    std::fs::write(
+        updates.join("004.toml"),
+        update("fourth", "Talks went on.", ""),
+    )
+    .unwrap();
+    let files = read_dir_within(&dir, limit).unwrap();
+    let kb = load(&files);
+    assert_eq!(update_ids(&kb), ["first", "fourth"]);
+    let fifo = updates.join("002.toml").display().to_string();
+    assert!(
+        rejected(&kb, &fifo).problems[0]
+            .message
+            .contains("named pipe"),
+        "{:#?}",
+        kb.rejected
+    );
+    let folder = updates.join("003.toml").display().to_string();
+    assert!(
+        rejected(&kb, &folder).problems[0]
+            .message
+            .contains("a folder")
+    );
+}
+
+#[test]
+fn the_example_update_is_ignored_as_a_sample_and_passes_check_as_a_toml_file() {
+    let sample =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge/updates/EXAMPLE.toml.sample");
+    let text = std::fs::read_to_string(&sample).unwrap();
+
+    let (_tmp, dir) = knowledge_copy();
+    let updates = dir.join("updates");
+    std::fs::write(updates.join("EXAMPLE.toml.sample"), &text).unwrap();
+    std::fs::write(updates.join("001.toml~"), "editor backup").unwrap();
+    std::fs::write(updates.join(".001.toml.swp"), "hidden").unwrap();
+    let files = KnowledgeFiles::read_dir(&dir).unwrap();
+    assert!(files.updates.is_empty() && files.update_errors.is_empty());
+
+    // Copied to a .toml name it passes check, and loads.
+    let u = check_update(&KnowledgeFiles::builtin(), "updates/EXAMPLE.toml", &text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(u.id, "example-tariff-cut");
+    assert_eq!(u.facts, ["example-tariff-us-20"]);
+    std::fs::write(updates.join("EXAMPLE.toml"), &text).unwrap();
+    let kb = KnowledgeBase::load(Some(&dir)).unwrap();
+    assert!(kb.rejected.is_empty(), "{:#?}", kb.rejected);
+    assert_eq!(update_ids(&kb), ["example-tariff-cut"]);
+    assert_eq!(
+        kb.fact("tariff-us-on-china")
+            .unwrap()
+            .superseded_by
+            .as_deref(),
+        Some("example-tariff-us-20")
+    );
+}
+
+#[test]
+fn one_update_file_is_checked_against_the_knowledge_it_would_join() {
+    let good = update(
+        "tariff-cut",
+        "The US lowered its tariffs on Chinese goods to 20%.",
+        &update_fact(
+            "tariff-us-20",
+            "statistic",
+            "The US lowered its tariffs on Chinese goods to 20%.",
+            Some("tariff-us-on-china"),
+        ),
+    );
+    let u = check_update(&KnowledgeFiles::builtin(), "/tmp/new/004.toml", &good).unwrap();
+    assert_eq!(
+        (u.id.as_str(), u.file.as_str(), u.line, u.facts.as_slice()),
+        (
+            "tariff-cut",
+            "/tmp/new/004.toml",
+            1,
+            ["tariff-us-20".to_string()].as_slice()
+        )
+    );
+
+    // A bad file: its own problems, named as given.
+    let bad = good.replace("to 20%.\"\nsupersedes", "to 25%.\"\nsupersedes");
+    let e = check_update(&KnowledgeFiles::builtin(), "004.toml", &bad).unwrap_err();
+    assert_eq!(e.problems.len(), 1, "{e}");
+    assert_eq!(e.problems[0].file, "004.toml");
+    assert_eq!(e.problems[0].line, Some(line_of(&bad, "answer = ")));
+
+    // Checked against the folder's updates: a clash with one of them...
+    let files = with_updates(&[("001.toml", update("tariff-cut", "Talks went on.", ""))]);
+    let e = check_update(&files, "/tmp/new/004.toml", &good).unwrap_err();
+    assert!(
+        e.problems[0]
+            .message
+            .contains("duplicate update id \"tariff-cut\": updates/001.toml already has it"),
+        "{e}"
+    );
+    // ...but a new version of a file replaces it (same file name, wherever it is).
+    assert!(check_update(&files, "/tmp/new/001.toml", &good).is_ok());
+    // A file that sorts first would take the id of one that loads today: refused.
+    let files = with_updates(&[("009.toml", update("tariff-cut", "Talks went on.", ""))]);
+    let e = check_update(&files, "004.toml", &good).unwrap_err();
+    assert!(
+        e.problems[0].to_string().starts_with(
+            "004.toml:1: publishing this update would set aside updates/009.toml, which loads today: duplicate update id"
+        ),
+        "{e}"
+    );
+    // Broken core files are reported as they are.
+    let mut broken = KnowledgeFiles::builtin();
+    broken
+        .facts
+        .1
+        .push_str("\n[[topic]]\nname = \"x\"\ncommand = \"help\"\ntitle = \"X\"\n");
+    let e = check_update(&broken, "004.toml", &good).unwrap_err();
+    assert!(e.problems.iter().all(|p| p.file == "facts.toml"), "{e}");
+
+    // Updates published elsewhere (the database) join the folder's the same way.
+    let files = KnowledgeFiles::builtin()
+        .with_update("db/002.toml", update("second", "Talks went on.", ""))
+        .with_update("updates/001.toml", good.clone())
+        .with_update("db/002.toml", update("second-fixed", "Talks went on.", ""));
+    assert_eq!(files.updates.len(), 2);
+    let kb = load(&files);
+    assert_eq!(update_ids(&kb), ["second-fixed", "tariff-cut"]);
 }

@@ -41,6 +41,7 @@ pub mod app;
 pub mod delivery;
 pub mod http;
 pub mod knowledge;
+pub mod operator;
 pub mod pacing;
 pub mod reload;
 pub mod render;

@@ -1,12 +1,16 @@
-//! The `trade-talks-bot` command line: `ask`, `chat`, `check` (offline) and `run` (Telegram).
+//! The `trade-talks-bot` command line: `ask`, `chat`, `check` (offline), `run` (Telegram) and the
+//! operator's `subscribers`, `status` and `backup` (which read the database beside a running bot).
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
 
+use trade_talks_bot::operator;
 use trade_talks_bot::settings::RunArgs;
+use trade_talks_bot::subscriptions::Store;
 use trade_talks_bot::terminal;
 use trade_talks_bot::{app, telegram};
 
@@ -14,7 +18,8 @@ use trade_talks_bot::{app, telegram};
 #[command(
     name = "trade-talks-bot",
     version,
-    about = "Answers questions about the US–China trade talks at Lancaster House, with citations"
+    about = "Answers questions about the US–China trade talks at Lancaster House, with citations",
+    after_help = "Publish an update by adding a file to knowledge/updates/ (see docs/UPDATES.md) or with `publish FILE`."
 )]
 struct Cli {
     /// Knowledge folder (default: ./knowledge, else the copy built into the binary).
@@ -46,6 +51,43 @@ enum Command {
         /// Folder to check (default: --knowledge, else ./knowledge, else the built-in copy).
         dir: Option<PathBuf>,
     },
+    /// List the subscribed chats: id, kind, since when, updates delivered (safe while the bot runs).
+    Subscribers {
+        #[command(flatten)]
+        db: DbArg,
+        /// Print only the number of subscribed chats.
+        #[arg(long, conflicts_with = "json")]
+        count: bool,
+        /// Print one JSON object per chat: chat, kind, since, delivered.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the knowledge in use and each published update's delivery progress.
+    Status {
+        #[command(flatten)]
+        db: DbArg,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy the database to PATH, online: a consistent snapshot even while the bot writes.
+    Backup {
+        #[command(flatten)]
+        db: DbArg,
+        /// Where to write the copy.
+        path: PathBuf,
+        /// Replace PATH if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// The database the operator's commands read: the same flag, variable and default as `run`.
+#[derive(clap::Args)]
+struct DbArg {
+    /// SQLite file of subscriptions and deliveries.
+    #[arg(long, env = "TRADE_TALKS_DB", default_value = "trade-talks-bot.db")]
+    db: PathBuf,
 }
 
 /// `run`'s flags on their own, for starting the bot with its defaults.
@@ -61,37 +103,28 @@ fn run_bot(dir: Option<&std::path::Path>, args: RunArgs) -> Result<(), ExitCode>
         .into_settings(
             std::env::var("TELOXIDE_TOKEN").ok(),
             std::env::var("TELOXIDE_PROXY").ok(),
-            knowledge_dir(dir),
+            operator::knowledge_folder(dir),
         )
         .map_err(|e| {
             eprintln!("error: {e}");
             ExitCode::from(2)
         })?;
-    let parts = app::Parts::open(&settings).map_err(|e| {
-        eprint!("{e}");
-        if !e.to_string().ends_with('\n') {
-            eprintln!();
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| io_failure(&e))?;
+    let result = runtime.block_on(app::start(settings, telegram::termination_signal()));
+    // A knowledge load still stuck on its blocking thread must not keep the process alive.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result.map_err(|e| {
+        match e {
+            telegram::RunError::Open(list) => eprint!("{}", with_newline(&list)),
+            e => eprintln!("error: {e}"),
         }
         ExitCode::FAILURE
-    })?;
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| io_failure(&e))?;
-    runtime
-        .block_on(app::run(settings, parts, telegram::termination_signal()))
-        .map_err(|e| {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        })
+    })
 }
 
-/// The folder the running bot watches: the one given, else ./knowledge if present.
-fn knowledge_dir(dir: Option<&std::path::Path>) -> Option<std::path::PathBuf> {
-    match dir {
-        Some(d) => Some(d.to_path_buf()),
-        None => {
-            let d = std::path::Path::new("knowledge");
-            d.join("facts.toml").is_file().then(|| d.to_path_buf())
-        }
-    }
+/// `text` ending in exactly one newline.
+fn with_newline(text: &str) -> String {
+    format!("{}\n", text.trim_end_matches('\n'))
 }
 
 fn load(dir: Option<&std::path::Path>) -> Result<KnowledgeBase, ExitCode> {
@@ -150,9 +183,47 @@ fn run() -> Result<(), ExitCode> {
                 kb.updates.len()
             ))?;
         }
+        Some(Command::Subscribers { db, count, json }) => {
+            let store = operator::open_db(&db.db).map_err(|e| failure(&e))?;
+            let subscribers = store.subscribers().map_err(|e| failure(&e))?;
+            if count {
+                say(&subscribers.len().to_string())?;
+            } else if json {
+                if !subscribers.is_empty() {
+                    say(&operator::subscribers_json(&subscribers))?;
+                }
+            } else {
+                say(&operator::subscribers_table(&subscribers))?;
+            }
+        }
+        Some(Command::Status { db, json }) => {
+            let files = operator::knowledge_files(dir).map_err(|e| {
+                eprint!("{e}");
+                ExitCode::from(2)
+            })?;
+            let kb = KnowledgeBase::from_files(&files).map_err(|e| {
+                eprint!("{e}");
+                ExitCode::from(2)
+            })?;
+            let store = operator::open_db(&db.db).map_err(|e| failure(&e))?;
+            let status = operator::status(&kb, &files, &store, &db.db).map_err(|e| failure(&e))?;
+            say(&if json { status.json() } else { status.text() })?;
+        }
+        Some(Command::Backup { db, path, force }) => {
+            let wrote = operator::backup(&db.db, &path, force).map_err(|e| failure(&e))?;
+            say(&wrote)?;
+        }
         None if std::env::var("TELOXIDE_TOKEN").is_ok_and(|t| !t.trim().is_empty()) => {
             let args = RunCli::parse_from(["run"]).args;
             run_bot(dir, args)?;
+        }
+        None if !std::io::stdin().is_terminal() => {
+            // Nobody to chat with (a service manager, a pipe): starting the chat would read the
+            // pipe as questions and exit 0, hiding a missing token.
+            eprintln!(
+                "error: TELOXIDE_TOKEN is not set and stdin is not a terminal: set TELOXIDE_TOKEN to run the bot, or use `ask` to answer questions from stdin"
+            );
+            return Err(ExitCode::from(2));
         }
         None => {
             eprintln!(
@@ -177,6 +248,12 @@ fn say(text: &str) -> Result<(), ExitCode> {
     writeln!(out, "{text}")
         .and_then(|()| out.flush())
         .map_err(|e| io_failure(&e))
+}
+
+/// Prints an operator command's error as one line; exit status 1.
+fn failure(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
 }
 
 fn io_failure(e: &std::io::Error) -> ExitCode {

@@ -142,6 +142,31 @@ pub struct Delivery {
     pub parts: Vec<String>,
 }
 
+/// A subscribed chat, as the operator's `subscribers` command lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscriber {
+    pub chat: i64,
+    /// When the chat subscribed (milliseconds since the epoch).
+    pub since_ms: i64,
+    /// Updates delivered to this chat so far.
+    pub delivered: u64,
+}
+
+/// Where one published update stands, as the operator's `status` command reports it. The three
+/// counts do not overlap: `pending` and `retrying` split what is still in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpdateProgress {
+    pub update: String,
+    /// When it was published (milliseconds since the epoch).
+    pub published_ms: i64,
+    /// Chats that received it.
+    pub sent: u64,
+    /// Still owed, never failed yet (waiting for its turn).
+    pub pending: u64,
+    /// Still owed after at least one failed attempt.
+    pub retrying: u64,
+}
+
 /// What the bot stores. Implementations must make each method atomic.
 pub trait Store: Send + Sync {
     /// Subscribes a chat; `false` if it already was.
@@ -173,6 +198,10 @@ pub trait Store: Send + Sync {
     fn subscriber_count(&self) -> Result<u64, StoreError>;
     /// Number of owed deliveries.
     fn outbox_len(&self) -> Result<u64, StoreError>;
+    /// Every subscribed chat, oldest subscription first.
+    fn subscribers(&self) -> Result<Vec<Subscriber>, StoreError>;
+    /// Every published update with its delivery counts, oldest first.
+    fn update_progress(&self) -> Result<Vec<UpdateProgress>, StoreError>;
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -253,6 +282,72 @@ impl SqliteStore {
         Ok(SqliteStore {
             conn: Mutex::new(conn),
         })
+    }
+
+    /// Opens an existing database for reading only: no migration, no write, no lock a running
+    /// bot could wait on, so the operator's commands can run beside it. In WAL mode (which the
+    /// bot sets) a reader sees the last committed state and never waits for a writer; the busy
+    /// timeout covers the moments SQLite itself needs (e.g. recovering the WAL after a crash).
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore, StoreError> {
+        use rusqlite::OpenFlags;
+        let open_err = |source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(open_err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(open_err)?;
+        // A file the bot never set up has no schema to read: say so here, not as "no such table".
+        let version: usize = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(open_err)?;
+        if version == 0 {
+            return Err(open_err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+                Some("not a trade-talks-bot database (no schema)".into()),
+            )));
+        }
+        Ok(SqliteStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// Copies the whole database to `dest` with SQLite's online backup API, as one consistent
+    /// snapshot: the copy is made inside one read transaction, which in WAL mode neither waits
+    /// for nor blocks the bot's writes (copying page by page instead would restart whenever the
+    /// bot wrote, and might never finish on a busy bot). `dest` is written as it is; the caller
+    /// chooses the file (and whether it may replace one). The copy is left in rollback-journal
+    /// mode, one self-contained file; the bot turns WAL on again when it opens it.
+    pub fn backup_to(&self, dest: &Path) -> Result<(), StoreError> {
+        use rusqlite::backup::{Backup, StepResult};
+        let open_err = |source| StoreError::Open {
+            path: dest.display().to_string(),
+            source,
+        };
+        let mut target = Connection::open(dest).map_err(open_err)?;
+        self.with(|source| {
+            let backup = Backup::new(source, &mut target)?;
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+            loop {
+                match backup.step(-1)? {
+                    StepResult::Done => break,
+                    // Busy: a lock SQLite needs for a moment (WAL recovery, a checkpoint).
+                    _ if std::time::Instant::now() < deadline => {
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    _ => {
+                        return Err(rusqlite::Error::SqliteFailure(
+                            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+                            Some("the database stayed locked for 30 s".into()),
+                        ));
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        target.pragma_update(None, "journal_mode", "DELETE")?;
+        target.close().map_err(|(_, e)| StoreError::Sql(e))
     }
 
     fn with<T>(
@@ -451,6 +546,51 @@ impl Store for SqliteStore {
 
     fn outbox_len(&self) -> Result<u64, StoreError> {
         self.with(|c| c.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0)))
+    }
+
+    fn subscribers(&self) -> Result<Vec<Subscriber>, StoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT chat_id, since_ms, delivered FROM subscriptions ORDER BY since_ms, chat_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Subscriber {
+                    chat: r.get(0)?,
+                    since_ms: r.get(1)?,
+                    delivered: r.get(2)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    fn update_progress(&self) -> Result<Vec<UpdateProgress>, StoreError> {
+        // Grouped counts joined to the published updates: one pass over each table.
+        self.with(|c| {
+            let mut stmt = c.prepare(
+                "SELECT p.update_id, p.at_ms,
+                        COALESCE(d.n, 0), COALESCE(o.pending, 0), COALESCE(o.retrying, 0)
+                 FROM published p
+                 LEFT JOIN (SELECT update_id, COUNT(*) AS n FROM deliveries GROUP BY update_id) d
+                   ON d.update_id = p.update_id
+                 LEFT JOIN (SELECT update_id,
+                                   SUM(attempts = 0) AS pending,
+                                   SUM(attempts > 0) AS retrying
+                            FROM outbox GROUP BY update_id) o
+                   ON o.update_id = p.update_id
+                 ORDER BY p.at_ms, p.update_id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(UpdateProgress {
+                    update: r.get(0)?,
+                    published_ms: r.get(1)?,
+                    sent: r.get(2)?,
+                    pending: r.get(3)?,
+                    retrying: r.get(4)?,
+                })
+            })?;
+            rows.collect()
+        })
     }
 }
 

@@ -37,25 +37,73 @@ pub fn ask_one(kb: &KnowledgeBase, question: &str, json: bool) -> String {
     serde_json::to_string(&out).unwrap_or_default()
 }
 
+/// One line of input, without its line ending.
+enum Line {
+    Text(String),
+    /// Not valid UTF-8: shown with replacement characters, answered with an error.
+    NotUtf8(String),
+}
+
+/// The next line of `input`, or `None` at its end. Lines are read as bytes, so a line that is not
+/// UTF-8 is reported on its own instead of ending the whole input (as `BufRead::lines` would).
+fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>) -> std::io::Result<Option<Line>> {
+    buf.clear();
+    if input.read_until(b'\n', buf)? == 0 {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+    }
+    Ok(Some(match std::str::from_utf8(buf) {
+        Ok(text) => Line::Text(text.to_string()),
+        Err(_) => Line::NotUtf8(String::from_utf8_lossy(buf).into_owned()),
+    }))
+}
+
+/// What a line that is not UTF-8 gets instead of an answer.
+const NOT_UTF8: &str = "This line was not valid UTF-8, so it was not read as a question.";
+
+/// The error answer for a line that is not UTF-8: plain text, or a JSON object with the same
+/// fields as every other `ask --json` answer.
+fn not_utf8_answer(question: &str, json: bool) -> String {
+    if !json {
+        return NOT_UTF8.to_string();
+    }
+    let out = JsonAnswer {
+        question,
+        answered: false,
+        text: NOT_UTF8.to_string(),
+        facts: Vec::new(),
+        sentences: Vec::new(),
+    };
+    serde_json::to_string(&out).unwrap_or_default()
+}
+
 /// Answers every non-empty line of `input`; with `json`, one object per line, else answers
-/// separated by a blank line.
+/// separated by a blank line. A line that is not UTF-8 gets an error answer and the rest are
+/// still answered.
 pub fn ask_lines(
     kb: &KnowledgeBase,
-    input: impl BufRead,
+    mut input: impl BufRead,
     mut output: impl Write,
     json: bool,
 ) -> std::io::Result<()> {
     let mut first = true;
-    for line in input.lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    let mut buf = Vec::new();
+    while let Some(line) = next_line(&mut input, &mut buf)? {
+        let answer = match line {
+            Line::Text(q) if q.trim().is_empty() => continue,
+            Line::Text(q) => ask_one(kb, &q, json),
+            Line::NotUtf8(q) => not_utf8_answer(&q, json),
+        };
         if !json && !first {
             writeln!(output)?;
         }
         first = false;
-        writeln!(output, "{}", ask_one(kb, &line, json))?;
+        writeln!(output, "{answer}")?;
     }
     output.flush()
 }
@@ -63,7 +111,7 @@ pub fn ask_lines(
 /// An interactive chat: a prompt, an answer per line, until EOF, `quit` or `exit`.
 pub fn chat(
     kb: &KnowledgeBase,
-    input: impl BufRead,
+    mut input: impl BufRead,
     mut output: impl Write,
 ) -> std::io::Result<()> {
     writeln!(
@@ -72,14 +120,19 @@ pub fn chat(
     )?;
     write!(output, "> ")?;
     output.flush()?;
-    for line in input.lines() {
-        let line = line?;
-        let q = line.trim();
-        if matches!(q, "quit" | "exit" | "/quit" | "/exit") {
-            break;
-        }
-        if !q.is_empty() {
-            writeln!(output, "{}\n", ask_one(kb, q, false))?;
+    let mut buf = Vec::new();
+    while let Some(line) = next_line(&mut input, &mut buf)? {
+        match line {
+            Line::NotUtf8(_) => writeln!(output, "{NOT_UTF8}\n")?,
+            Line::Text(text) => {
+                let q = text.trim();
+                if matches!(q, "quit" | "exit" | "/quit" | "/exit") {
+                    break;
+                }
+                if !q.is_empty() {
+                    writeln!(output, "{}\n", ask_one(kb, q, false))?;
+                }
+            }
         }
         write!(output, "> ")?;
         output.flush()?;

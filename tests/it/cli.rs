@@ -1,5 +1,6 @@
-//! The command line as a user runs it: `ask` (plain, JSON, stdin), `chat`, `check`, and the
-//! built-in knowledge when started outside the project folder.
+//! The command line as a user runs it: `ask` (plain, JSON, stdin), `chat`, `check`, the
+//! built-in knowledge when started outside the project folder, exit codes without a token or a
+//! terminal, input that is not UTF-8, and the help.
 
 use std::io::Write;
 use std::path::Path;
@@ -12,19 +13,18 @@ fn bin() -> Command {
     c
 }
 
-fn run_with_stdin(mut cmd: Command, input: &str) -> Output {
+fn run_with_stdin(cmd: Command, input: &str) -> Output {
+    run_with_bytes(cmd, input.as_bytes())
+}
+
+fn run_with_bytes(mut cmd: Command, input: &[u8]) -> Output {
     let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -89,18 +89,143 @@ fn ask_reads_one_question_per_line_from_stdin() {
 }
 
 #[test]
-fn chat_answers_until_quit_and_is_the_default_without_a_token() {
+fn chat_answers_until_quit() {
     let mut cmd = bin();
     cmd.arg("chat");
     let out = run_with_stdin(cmd, "/where\nquit\nwho attended\n");
     let text = stdout(&out);
     assert!(text.contains("Lancaster House"), "{text}");
     assert!(!text.contains("Lutnick"), "answered after quit: {text}");
+}
 
-    let out = run_with_stdin(bin(), "who is the trade representative?\n");
-    assert!(out.status.success());
+/// A pseudo-terminal: the parent's end to type into, and the child's end as its stdin.
+fn terminal() -> (std::fs::File, Stdio) {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut parent, mut child) = (-1, -1);
+    // SAFETY: openpty writes two new file descriptors, which are then owned here exactly once.
+    let rc = unsafe {
+        libc::openpty(
+            &mut parent,
+            &mut child,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    unsafe {
+        (
+            std::fs::File::from_raw_fd(parent),
+            Stdio::from(OwnedFd::from_raw_fd(child)),
+        )
+    }
+}
+
+#[test]
+fn without_a_token_the_chat_starts_only_on_a_terminal() {
+    let (mut keyboard, tty) = terminal();
+    let mut cmd = bin();
+    cmd.stdin(tty).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    // The child's copy is the only one left open, so the terminal stays the child's.
+    drop(cmd);
+    keyboard
+        .write_all(b"who is the trade representative?\nquit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("TELOXIDE_TOKEN"));
-    assert!(stdout(&out).contains("Jamieson Greer"));
+    assert!(stdout(&out).contains("Jamieson Greer"), "{}", stdout(&out));
+
+    // No terminal (a service manager, a pipe): a one-line hint and a failure, not a chat
+    // that reads the pipe and exits 0.
+    let out = run_with_stdin(bin(), "who is the trade representative?\n");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("TELOXIDE_TOKEN") && err.contains("terminal"),
+        "{err}"
+    );
+    assert!(!stdout(&out).contains("Jamieson Greer"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_line_that_is_not_utf8_gets_an_error_answer_and_the_batch_goes_on() {
+    let mut cmd = bin();
+    cmd.args(["ask", "--json"]);
+    let out = run_with_bytes(
+        cmd,
+        b"/where\nbad \xff\xfe line\r\nwho attended the talks?\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{}", stdout(&out));
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort_unstable();
+        k
+    };
+    assert_eq!(
+        keys(&lines[1]),
+        keys(&lines[0]),
+        "the same fields as any answer"
+    );
+    assert_eq!(lines[0]["facts"][0], "venue");
+    assert_eq!(lines[1]["answered"], false);
+    assert!(
+        lines[1]["text"].as_str().unwrap().contains("UTF-8"),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines[1]["facts"], serde_json::json!([]));
+    assert_eq!(lines[2]["facts"], serde_json::json!(["delegation"]));
+
+    // The same in the chat: an error for that line, then the next question is answered.
+    let mut cmd = bin();
+    cmd.arg("chat");
+    let out = run_with_bytes(cmd, b"\xc3\x28\nwho attended the talks?\nquit\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("UTF-8") && text.contains("Lutnick"), "{text}");
+}
+
+#[test]
+fn help_names_the_operator_commands_and_how_to_publish() {
+    let out = bin().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("knowledge/updates/"), "{text}");
+    for command in [
+        "subscribers",
+        "status",
+        "backup",
+        "check",
+        "ask",
+        "chat",
+        "run",
+    ] {
+        assert!(
+            text.lines()
+                .any(|l| l.trim_start().starts_with(&format!("{command} "))),
+            "{command} not listed: {text}"
+        );
+    }
 }
 
 #[test]

@@ -63,11 +63,32 @@ fn readiness(store: Arc<dyn Store>) -> crate::http::Health {
     })
 }
 
+/// Opens the knowledge and the store named in `settings` and runs the bot (see [`run`]). SIGHUP
+/// is handled from the first moment: its default action would end the process.
+pub async fn start(
+    settings: Settings,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let hangups = crate::reload::hangups();
+    let parts = Parts::open(&settings).map_err(|e| RunError::Open(e.to_string()))?;
+    serve(settings, parts, hangups, shutdown).await
+}
+
 /// Runs the bot until `shutdown` resolves (or the token is revoked), then stops everything in
 /// order.
 pub async fn run(
     settings: Settings,
     parts: Parts,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let hangups = crate::reload::hangups();
+    serve(settings, parts, hangups, shutdown).await
+}
+
+async fn serve(
+    settings: Settings,
+    parts: Parts,
+    hangups: Option<tokio::signal::unix::Signal>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let Parts { knowledge, store } = parts;
@@ -91,8 +112,6 @@ pub async fn run(
     crate::http::describe_metrics();
     telegram::register_menu(&bot, &knowledge.current(), &settings.token).await;
 
-    // Updates added while the bot was down are owed now; those of a first start to nobody.
-    crate::delivery::publish_new(&knowledge.current(), store.as_ref())?;
     let limiter = Arc::new(Limiter::new(settings.limits));
     let wake = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -131,17 +150,46 @@ pub async fn run(
         stop_rx.clone(),
         settings.delivery.clone(),
     ));
-    let watcher = settings.knowledge_dir.clone().map(|dir| {
-        tokio::spawn(crate::reload::watch(
-            dir,
+    // The watcher also publishes, first thing, the updates added while the bot was down (those
+    // of a first start go to nobody: nobody is subscribed yet).
+    let menu_changed = Arc::new(Notify::new());
+    let reloader = crate::reload::Reloader {
+        dir: settings.knowledge_dir.clone(),
+        knowledge: knowledge.clone(),
+        store: store.clone(),
+        wake: wake.clone(),
+        menu_changed: menu_changed.clone(),
+        load_timeout: settings.load_timeout,
+    };
+    let watcher = tokio::spawn(crate::reload::watch(
+        reloader,
+        hangups,
+        stop_rx.clone(),
+        settings.reload_settle,
+        settings.watch,
+    ));
+    let menu = {
+        let (bot, knowledge, token, mut stop) = (
+            bot.clone(),
             knowledge.clone(),
-            store.clone(),
-            wake.clone(),
+            settings.token.clone(),
             stop_rx.clone(),
-            settings.reload_settle,
-            settings.watch,
-        ))
-    });
+        );
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = menu_changed.notified() => {
+                        telegram::register_menu(&bot, &knowledge.current(), &token).await;
+                    }
+                    changed = stop.changed() => {
+                        if changed.is_err() || *stop.borrow() {
+                            return;
+                        }
+                    }
+                }
+            }
+        })
+    };
 
     let ctx = Arc::new(Ctx {
         knowledge: knowledge.clone(),
@@ -174,9 +222,8 @@ pub async fn run(
     {
         log::warn!("the delivery worker did not stop in time");
     }
-    if let Some(w) = watcher {
-        let _ = w.await;
-    }
+    let _ = watcher.await;
+    let _ = menu.await;
     if let Some(h) = internal {
         let _ = h.await;
     }

@@ -77,6 +77,8 @@ pub struct Settings {
     pub watch: bool,
     /// How long file changes must settle before a reload.
     pub reload_settle: Duration,
+    /// The longest a knowledge reload may take before it is abandoned.
+    pub load_timeout: Duration,
     /// The SQLite file of subscriptions and deliveries.
     pub db: PathBuf,
     pub limits: Limits,
@@ -107,6 +109,7 @@ impl Settings {
             knowledge_dir: None,
             watch: true,
             reload_settle: Duration::from_millis(300),
+            load_timeout: Duration::from_secs(60),
             db: PathBuf::from("trade-talks-bot.db"),
             limits: Limits::default(),
             delivery: DeliveryConfig::default(),

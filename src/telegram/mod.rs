@@ -45,6 +45,9 @@ pub enum RunError {
     Listen { addr: String, reason: String },
     #[error("{0}")]
     Storage(#[from] crate::subscriptions::StoreError),
+    /// The knowledge or the database could not be opened (the message lists every problem).
+    #[error("{0}")]
+    Open(String),
     #[error("stopped: {0}")]
     Fatal(String),
 }

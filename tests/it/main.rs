@@ -5,6 +5,8 @@ mod delivery;
 mod devset;
 mod http;
 mod knowledge;
+mod operator;
+mod reload;
 mod shell;
 mod store;
 mod subscribe;

@@ -17,13 +17,13 @@ use crate::telegram::{Running, app_in, fast_config, start, start_app};
 const WAIT: Duration = Duration::from_secs(15);
 
 /// Pushes an update and returns the text of the next message the bot sends to `chat`.
-async fn say(bot: &Running, chat: i64, update: Value) -> String {
+pub async fn say(bot: &Running, chat: i64, update: Value) -> String {
     let before = bot.fake.sent_texts(chat).len();
     bot.fake.push_update(update);
     wait_texts(&bot.fake, chat, before + 1).await[before].clone()
 }
 
-async fn wait_texts(fake: &FakeApi, chat: i64, n: usize) -> Vec<String> {
+pub async fn wait_texts(fake: &FakeApi, chat: i64, n: usize) -> Vec<String> {
     let deadline = Instant::now() + WAIT;
     loop {
         let texts = fake.sent_texts(chat);
@@ -41,7 +41,7 @@ async fn wait_texts(fake: &FakeApi, chat: i64, n: usize) -> Vec<String> {
 }
 
 /// A copy of the shipped knowledge in `dir/knowledge`, with an empty `updates/`.
-fn knowledge_copy(dir: &Path) -> PathBuf {
+pub fn knowledge_copy(dir: &Path) -> PathBuf {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
     let dst = dir.join("knowledge");
     std::fs::create_dir_all(dst.join("updates")).unwrap();
@@ -51,20 +51,20 @@ fn knowledge_copy(dir: &Path) -> PathBuf {
     dst
 }
 
-fn update_file(id: &str, text: &str, extra: &str) -> String {
+pub fn update_file(id: &str, text: &str, extra: &str) -> String {
     format!(
         "id = \"{id}\"\ndate = \"2025-06-20\"\ntitle = \"Update {id}\"\ntext = \"{text}\"\nsource = \"https://example.org/{id}\"\n{extra}"
     )
 }
 
 /// Writes a file atomically (write + rename), as an operator's deploy would.
-fn publish(knowledge: &Path, name: &str, content: &str) {
+pub fn publish(knowledge: &Path, name: &str, content: &str) {
     let tmp = knowledge.join(format!(".{name}.tmp"));
     std::fs::write(&tmp, content).unwrap();
     std::fs::rename(&tmp, knowledge.join("updates").join(name)).unwrap();
 }
 
-async fn start_watching(dir: &Path) -> (Running, PathBuf) {
+pub async fn start_watching(dir: &Path) -> (Running, PathBuf) {
     let knowledge = knowledge_copy(dir);
     let fake = FakeApi::start().await;
     let store = Arc::new(SqliteStore::open(&dir.join("bot.db")).unwrap());

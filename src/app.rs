@@ -160,6 +160,7 @@ async fn serve(
         wake: wake.clone(),
         menu_changed: menu_changed.clone(),
         load_timeout: settings.load_timeout,
+        loaded_files: Default::default(),
     };
     let watcher = tokio::spawn(crate::reload::watch(
         reloader,
@@ -167,6 +168,7 @@ async fn serve(
         stop_rx.clone(),
         settings.reload_settle,
         settings.watch,
+        settings.store_poll,
     ));
     let menu = {
         let (bot, knowledge, token, mut stop) = (

@@ -10,7 +10,7 @@ use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
 
 use trade_talks_bot::operator;
 use trade_talks_bot::settings::RunArgs;
-use trade_talks_bot::subscriptions::Store;
+use trade_talks_bot::subscriptions::{SqliteStore, Store};
 use trade_talks_bot::terminal;
 use trade_talks_bot::{app, telegram};
 
@@ -46,10 +46,20 @@ enum Command {
     Chat,
     /// Run the Telegram bot (token from TELOXIDE_TOKEN; long polling unless --webhook-url).
     Run(Box<RunArgs>),
-    /// Validate knowledge files and print a summary; non-zero exit with file:line errors.
+    /// Validate knowledge files and print a summary; non-zero exit with file:line errors. Given
+    /// an update FILE, check that one file against the knowledge it would join.
     Check {
-        /// Folder to check (default: --knowledge, else ./knowledge, else the built-in copy).
+        /// Folder to check (default: --knowledge, else ./knowledge, else the built-in copy), or
+        /// one update file.
         dir: Option<PathBuf>,
+    },
+    /// Check an update FILE and publish it through the database: every running bot serves it
+    /// within seconds and it is sent once to every subscribed chat (see docs/UPDATES.md).
+    Publish {
+        #[command(flatten)]
+        db: DbArg,
+        /// The update file (TOML, as in knowledge/updates/).
+        file: PathBuf,
     },
     /// List the subscribed chats: id, kind, since when, updates delivered (safe while the bot runs).
     Subscribers {
@@ -127,6 +137,39 @@ fn with_newline(text: &str) -> String {
     format!("{}\n", text.trim_end_matches('\n'))
 }
 
+/// The knowledge files of `dir` (else ./knowledge, else the built-in copy).
+fn knowledge_files(dir: Option<&std::path::Path>) -> Result<KnowledgeFiles, ExitCode> {
+    match operator::knowledge_folder(dir) {
+        Some(d) => KnowledgeFiles::read_dir(&d).map_err(|e| {
+            eprint!("{e}");
+            ExitCode::from(1)
+        }),
+        None => Ok(KnowledgeFiles::builtin()),
+    }
+}
+
+/// The text of an update file (a regular file of sane size only).
+fn read_update(file: &std::path::Path) -> Result<String, ExitCode> {
+    trade_talks_bot::knowledge::read_knowledge_file(file).map_err(|p| {
+        eprintln!("{p}");
+        ExitCode::from(1)
+    })
+}
+
+/// Checks one update file against `files`; its problems are printed as file:line.
+fn check_file(
+    files: &KnowledgeFiles,
+    file: &std::path::Path,
+) -> Result<trade_talks_bot::knowledge::Update, ExitCode> {
+    let text = read_update(file)?;
+    trade_talks_bot::knowledge::check_update(files, &file.display().to_string(), &text).map_err(
+        |e| {
+            eprint!("{e}");
+            ExitCode::from(1)
+        },
+    )
+}
+
 fn load(dir: Option<&std::path::Path>) -> Result<KnowledgeBase, ExitCode> {
     KnowledgeBase::load(dir).map_err(|e| {
         eprint!("{e}");
@@ -158,20 +201,28 @@ fn run() -> Result<(), ExitCode> {
         }
         Some(Command::Chat) => chat(dir)?,
         Some(Command::Run(args)) => run_bot(dir, *args)?,
+        Some(Command::Check { dir: Some(file) }) if file.is_file() => {
+            let files = knowledge_files(dir)?;
+            let update = check_file(&files, &file)?;
+            say(&format!(
+                "{}: ok — update {} ({}), {} fact(s), joins {}",
+                file.display(),
+                update.id,
+                update.date,
+                update.facts.len(),
+                files.origin
+            ))?;
+        }
         Some(Command::Check { dir: check_dir }) => {
-            let files = match check_dir.as_deref().or(dir) {
-                Some(d) => KnowledgeFiles::read_dir(d),
-                None if std::path::Path::new("knowledge").is_dir() => {
-                    KnowledgeFiles::read_dir(std::path::Path::new("knowledge"))
-                }
-                None => Ok(KnowledgeFiles::builtin()),
-            };
-            let kb = files
-                .and_then(|f| KnowledgeBase::from_files(&f))
-                .map_err(|e| {
-                    eprint!("{e}");
-                    ExitCode::from(1)
-                })?;
+            let files = knowledge_files(check_dir.as_deref().or(dir))?;
+            let kb = KnowledgeBase::from_files(&files).map_err(|e| {
+                eprint!("{e}");
+                ExitCode::from(1)
+            })?;
+            if let Some(e) = kb.rejected_error() {
+                eprint!("{e}");
+                return Err(ExitCode::from(1));
+            }
             let claims = kb.facts.iter().filter(|f| f.kind.is_claim()).count();
             say(&format!(
                 "{}: ok — {} sentences, {} topics, {} facts ({} claims), {} updates",
@@ -182,6 +233,38 @@ fn run() -> Result<(), ExitCode> {
                 claims,
                 kb.updates.len()
             ))?;
+        }
+        Some(Command::Publish { db, file }) => {
+            let store = SqliteStore::open(&db.db).map_err(|e| failure(&e))?;
+            let folder = operator::knowledge_folder(dir);
+            let files =
+                trade_talks_bot::reload::gather(folder.as_deref(), &store).map_err(|e| {
+                    eprint!("{e}");
+                    ExitCode::from(1)
+                })?;
+            let update = check_file(&files, &file)?;
+            let text = read_update(&file)?;
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| update.id.clone());
+            store
+                .add_update_file(&name, &text)
+                .map_err(|e| failure(&e))?;
+            let queued = store
+                .publish(&update.id, &trade_talks_bot::render::update_html(&update))
+                .map_err(|e| failure(&e))?;
+            say(&if queued > 0 {
+                format!(
+                    "published update {}: queued for {queued} subscribed chat(s); running bots serve it and send it within seconds",
+                    update.id
+                )
+            } else {
+                format!(
+                    "update {} is published (nothing new queued: it was published before, or no chat is subscribed); running bots serve it within seconds",
+                    update.id
+                )
+            })?;
         }
         Some(Command::Subscribers { db, count, json }) => {
             let store = operator::open_db(&db.db).map_err(|e| failure(&e))?;

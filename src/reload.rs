@@ -16,7 +16,7 @@ use notify::Watcher;
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::delivery::publish_new;
-use crate::knowledge::{KnowledgeBase, LoadError, SharedKnowledge};
+use crate::knowledge::{KnowledgeBase, KnowledgeFiles, LoadError, SharedKnowledge};
 use crate::subscriptions::Store;
 
 /// Why a reload did not take effect.
@@ -43,18 +43,50 @@ pub struct Reloader {
     pub menu_changed: Arc<Notify>,
     /// The longest a load may take.
     pub load_timeout: Duration,
+    /// The update files of the last swap that loaded, as (file name, text): kept in the
+    /// database when publishing, so that every replica serves them.
+    pub loaded_files: Arc<std::sync::Mutex<Vec<(String, String)>>>,
+}
+
+/// The last path component: update files are known by it wherever they came from.
+fn file_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// The knowledge files of `dir` (or the built-in copy) joined by the update files published
+/// through the database. A database that cannot be read leaves the files alone (logged): the
+/// bot serves what it has.
+pub fn gather(
+    dir: Option<&std::path::Path>,
+    store: &dyn Store,
+) -> Result<KnowledgeFiles, LoadError> {
+    let mut files = match dir {
+        Some(d) => KnowledgeFiles::read_dir(d)?,
+        None => KnowledgeFiles::builtin(),
+    };
+    match store.update_files() {
+        Ok(list) => {
+            for (name, text) in list {
+                files = files.with_update(name, text);
+            }
+        }
+        Err(e) => log::warn!("cannot read the updates published in the database: {e}"),
+    }
+    Ok(files)
 }
 
 impl Reloader {
     /// Loads the folder on a blocking thread (bounded by `load_timeout`) and, if valid, swaps
-    /// it in. Publishing is separate ([`Reloader::publish`]). Returns `Ok(false)` when there is
+    /// it in, with the update files published in the database. Publishing is separate
+    /// ([`Reloader::publish`]).
     /// no folder to reload.
-    pub async fn swap(&self) -> Result<bool, ReloadError> {
-        let Some(dir) = self.dir.clone() else {
-            return Ok(false);
-        };
-        let load = tokio::task::spawn_blocking(move || KnowledgeBase::load(Some(&dir)));
-        let kb = match tokio::time::timeout(self.load_timeout, load).await {
+    pub async fn swap(&self) -> Result<(), ReloadError> {
+        let (dir, store) = (self.dir.clone(), self.store.clone());
+        let load = tokio::task::spawn_blocking(move || {
+            let files = gather(dir.as_deref(), store.as_ref())?;
+            KnowledgeBase::from_files(&files).map(|kb| (kb, files.updates))
+        });
+        let (kb, updates) = match tokio::time::timeout(self.load_timeout, load).await {
             Err(_) => return Err(ReloadError::TimedOut(self.load_timeout)),
             Ok(Err(e)) => return Err(ReloadError::Crashed(e.to_string())),
             Ok(Ok(loaded)) => loaded?,
@@ -64,27 +96,45 @@ impl Reloader {
             log::warn!("update file set aside: {r}");
         }
         metrics::gauge!("bot_rejected_update_files").set(kb.rejected.len() as f64);
+        let set_aside: Vec<&str> = kb.rejected.iter().map(|r| file_name(&r.file)).collect();
+        let loaded: Vec<(String, String)> = updates
+            .into_iter()
+            .filter(|(name, _)| !set_aside.contains(&file_name(name)))
+            .map(|(name, text)| (file_name(&name).to_string(), text))
+            .collect();
         log::info!(
-            "knowledge reloaded from {}: {} facts, {} updates",
+            "knowledge loaded from {}: {} facts, {} updates",
             kb.origin,
             kb.facts.len(),
             kb.updates.len()
         );
         self.knowledge.replace(kb);
+        *self.loaded_files.lock().unwrap_or_else(|p| p.into_inner()) = loaded;
         if menu_changed {
             self.menu_changed.notify_one();
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Publishes every update of the current knowledge not published yet (off the runtime's
     /// threads); returns how many deliveries were queued.
     pub async fn publish(&self) -> Result<usize, String> {
         let (kb, store) = (self.knowledge.current(), self.store.clone());
-        let queued = tokio::task::spawn_blocking(move || publish_new(&kb, store.as_ref()))
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(|e| e.to_string())?;
+        let files = self
+            .loaded_files
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let queued = tokio::task::spawn_blocking(move || {
+            // The loaded update files go to the database first, where every replica reads them.
+            for (name, text) in &files {
+                store.add_update_file(name, text)?;
+            }
+            publish_new(&kb, store.as_ref())
+        })
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
         if queued > 0 {
             self.wake.notify_one();
         }
@@ -95,11 +145,14 @@ impl Reloader {
     /// Returns whether publishing is still owed (to be retried).
     async fn reload_logged(&self) -> bool {
         let result = match self.swap().await {
-            Ok(true) => "ok",
-            Ok(false) => {
-                log::info!("serving the built-in knowledge: there is no folder to reload");
-                "no_folder"
+            Ok(_) if self.dir.is_none() => {
+                log::info!(
+                    "serving the built-in knowledge: there is no folder to reload (updates \
+                     published in the database were looked for)"
+                );
+                "ok"
             }
+            Ok(_) => "ok",
             Err(e) => {
                 log::error!("knowledge not reloaded, still serving the previous version: {e}");
                 match e {
@@ -138,9 +191,9 @@ pub fn hangups() -> Option<tokio::signal::unix::Signal> {
     }
 }
 
-/// Watches the folder (unless `use_watcher` is false) and SIGHUP until `shutdown` turns true,
-/// reloading after each burst of changes settles for `settle`, and retrying a publish that
-/// failed. The watcher is registered before the first look at the folder, so a file added
+/// Watches the folder (unless `use_watcher` is false), the database's published update files
+/// (every `store_poll`) and SIGHUP until `shutdown` turns true, reloading after each burst of
+/// changes settles for `settle`, and retrying a publish that failed. The watcher is registered before the first look at the folder, so a file added
 /// while the bot starts is not missed.
 pub async fn watch(
     reloader: Reloader,
@@ -148,6 +201,7 @@ pub async fn watch(
     mut shutdown: watch::Receiver<bool>,
     settle: Duration,
     use_watcher: bool,
+    store_poll: Duration,
 ) {
     let (tx, mut rx) = mpsc::unbounded_channel::<()>();
     let _watcher = match (&reloader.dir, use_watcher) {
@@ -155,12 +209,12 @@ pub async fn watch(
         _ => None,
     };
     // A file may have arrived between the first load and the watcher's start: look once now.
-    let mut owed = if reloader.dir.is_some() {
-        reloader.reload_logged().await
-    } else {
-        reloader.publish_logged().await
-    };
+    let mut owed = reloader.reload_logged().await;
     let mut retry_in = Duration::from_secs(1);
+    // What the database held at the last look: another replica, or `publish FILE`, may add to it.
+    let mut published = published_files(&reloader.store).await;
+    let mut poll = tokio::time::interval(store_poll);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         let hangup = async {
             match hup.as_mut() {
@@ -188,6 +242,14 @@ pub async fn watch(
                 tokio::time::sleep(settle).await;
                 while rx.try_recv().is_ok() {}
             }
+            _ = poll.tick() => {
+                let now = published_files(&reloader.store).await;
+                if now.is_none() || now == published {
+                    continue;
+                }
+                log::info!("new updates were published in the database: reloading");
+                published = now;
+            }
             _ = retry => {
                 owed = reloader.publish_logged().await;
                 retry_in = if owed { (retry_in * 2).min(Duration::from_secs(30)) } else { Duration::from_secs(1) };
@@ -199,6 +261,15 @@ pub async fn watch(
             retry_in = Duration::from_secs(1);
         }
     }
+}
+
+/// The update files published in the database; `None` if it cannot be read just now.
+async fn published_files(store: &Arc<dyn Store>) -> Option<Vec<(String, String)>> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || store.update_files().ok())
+        .await
+        .ok()
+        .flatten()
 }
 
 /// A file watcher on `dir` that sends on `tx` at every change; `None` (with a warning) if the

@@ -79,6 +79,9 @@ pub struct Settings {
     pub reload_settle: Duration,
     /// The longest a knowledge reload may take before it is abandoned.
     pub load_timeout: Duration,
+    /// How often the database is looked at for updates published there (by `publish FILE` or
+    /// another replica).
+    pub store_poll: Duration,
     /// The SQLite file of subscriptions and deliveries.
     pub db: PathBuf,
     pub limits: Limits,
@@ -110,6 +113,7 @@ impl Settings {
             watch: true,
             reload_settle: Duration::from_millis(300),
             load_timeout: Duration::from_secs(60),
+            store_poll: Duration::from_secs(2),
             db: PathBuf::from("trade-talks-bot.db"),
             limits: Limits::default(),
             delivery: DeliveryConfig::default(),

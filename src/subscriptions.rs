@@ -202,6 +202,11 @@ pub trait Store: Send + Sync {
     fn subscribers(&self) -> Result<Vec<Subscriber>, StoreError>;
     /// Every published update with its delivery counts, oldest first.
     fn update_progress(&self) -> Result<Vec<UpdateProgress>, StoreError>;
+    /// Keeps an update file (by its file name) where every replica reads it; a file of that
+    /// name is replaced. Returns whether anything changed.
+    fn add_update_file(&self, name: &str, text: &str) -> Result<bool, StoreError>;
+    /// The update files kept with [`Store::add_update_file`], as (file name, text), by name.
+    fn update_files(&self) -> Result<Vec<(String, String)>, StoreError>;
 }
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -232,6 +237,13 @@ const MIGRATIONS: &[&str] = &[
     // The message is stored when published, so a delivery never depends on files that may
     // have changed since (one JSON array of HTML parts).
     "ALTER TABLE published ADD COLUMN parts TEXT NOT NULL DEFAULT '[]';",
+    // Update files published through the database (`publish FILE`, or a file a replica found in
+    // its folder): the one place every replica reads them from.
+    "CREATE TABLE update_files (
+        name TEXT PRIMARY KEY,
+        text TEXT NOT NULL,
+        added_ms INTEGER NOT NULL
+     );",
 ];
 
 fn now_ms() -> i64 {
@@ -560,6 +572,26 @@ impl Store for SqliteStore {
                     delivered: r.get(2)?,
                 })
             })?;
+            rows.collect()
+        })
+    }
+
+    fn add_update_file(&self, name: &str, text: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            let changed = c.execute(
+                "INSERT INTO update_files (name, text, added_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET text = excluded.text, added_ms = excluded.added_ms
+                 WHERE update_files.text <> excluded.text",
+                params![name, text, now_ms()],
+            )?;
+            Ok(changed > 0)
+        })
+    }
+
+    fn update_files(&self) -> Result<Vec<(String, String)>, StoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare("SELECT name, text FROM update_files ORDER BY name")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect()
         })
     }

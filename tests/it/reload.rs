@@ -156,3 +156,135 @@ fn sighup_with_the_built_in_knowledge_is_logged_and_survived() {
     assert!(status.success(), "{status:?}: {log}");
     assert!(log.contains("no folder to reload"), "{log}");
 }
+
+/// Runs the bot binary's offline commands (`publish`, `check`) with `args`.
+fn cli(args: &[&std::ffi::OsStr]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// /latest in `chat`, asked until it mentions `what` (or the wait ends).
+async fn latest_mentions(bot: &crate::telegram::Running, chat: i64, what: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let latest = say(bot, chat, fake::private_text(chat, chat as u64, "/latest")).await;
+        if latest.contains(what) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{latest}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_file_goes_through_the_database_to_every_replica_and_is_sent_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let knowledge = knowledge_copy(dir.path());
+    let db = dir.path().join("bot.db");
+    let start = |folder: Option<std::path::PathBuf>| {
+        let db = db.clone();
+        async move {
+            let store = Arc::new(SqliteStore::open(&db).unwrap());
+            let kb = SharedKnowledge::new(KnowledgeBase::load(folder.as_deref()).unwrap());
+            let fake = FakeApi::start().await;
+            let mut config = fast_config(&fake);
+            config.knowledge_dir = folder;
+            config.store_poll = Duration::from_millis(200);
+            let parts = Parts {
+                knowledge: kb,
+                store: store.clone(),
+            };
+            start_app(fake, config, parts, store).await
+        }
+    };
+    // Two replicas on one database: one with a folder, one on the built-in copy.
+    let first = start(Some(knowledge.clone())).await;
+    let second = start(None).await;
+    let write = |name: &str, id: &str| {
+        let file = dir.path().join(name);
+        std::fs::write(&file, update_file(id, "Talks resumed on a second day.", "")).unwrap();
+        file
+    };
+    let publish = |file: &std::path::Path| {
+        let out = cli(&[
+            "--knowledge".as_ref(),
+            knowledge.as_os_str(),
+            "publish".as_ref(),
+            "--db".as_ref(),
+            db.as_os_str(),
+            file.as_os_str(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let out = publish(&write("010-resumed.toml", "resumed"));
+    assert!(out.contains("published"), "{out}");
+    // Both replicas serve it within seconds.
+    latest_mentions(&first, 97, "resumed").await;
+    latest_mentions(&second, 98, "resumed").await;
+    // Two delivery workers on one SQLite file could both send an owed message (their outbox
+    // is not claimed); the sending is checked with one replica.
+    second.stop().await.unwrap();
+    say(&first, 96, fake::private_text(96, 96, "/subscribe")).await;
+    let file = write("011-again.toml", "again");
+    let out = publish(&file);
+    assert!(out.contains("queued for 1"), "{out}");
+    let texts = wait_texts(&first.fake, 96, 2).await;
+    assert!(texts[1].contains("again"), "{texts:?}");
+    // Publishing again changes nothing.
+    assert!(publish(&file).contains("nothing new queued"));
+    let store = first.store.clone();
+    wait_until("delivery recorded", WAIT, || {
+        store.status(96).unwrap().delivered == 1
+    })
+    .await;
+    latest_mentions(&first, 97, "again").await;
+    let updates = first
+        .fake
+        .sent_texts(96)
+        .iter()
+        .filter(|t| t.contains("Update: "))
+        .count();
+    assert_eq!(updates, 1, "sent once");
+    first.stop().await.unwrap();
+}
+
+#[test]
+fn check_takes_one_update_file_and_fails_on_a_folder_with_a_set_aside_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let knowledge = knowledge_copy(dir.path());
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, update_file("good-one", "Talks went on.", "")).unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "id = \"bad-one\"\ndate = \"soon\"\n").unwrap();
+    let check = |file: &std::path::Path| {
+        cli(&[
+            "--knowledge".as_ref(),
+            knowledge.as_os_str(),
+            "check".as_ref(),
+            file.as_os_str(),
+        ])
+    };
+    let out = check(&good);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("good-one"));
+    let out = check(&bad);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml:"), "{err}");
+    // The same bad file in the folder: the rest loads, but check says no.
+    std::fs::copy(&bad, knowledge.join("updates/bad.toml")).unwrap();
+    let out = check(&knowledge);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bad.toml:"));
+}

@@ -22,7 +22,10 @@
 //!   [`delivery::Sender`] trait so it is tested without Telegram.
 //! - [`pacing`]: the one limiter of outgoing messages (per chat, per group, the broadcast
 //!   budget), shared by replies and broadcasts.
-//! - [`reload`]: watching `knowledge/` (and SIGHUP), swapping in valid knowledge, publishing.
+//! - [`reload`]: watching `knowledge/`, the database's published update files and SIGHUP;
+//!   building the knowledge off the runtime, swapping it in, then publishing.
+//! - [`operator`]: the operator's commands beside a running bot (`subscribers`, `status`,
+//!   `backup`).
 //! - [`telegram`]: the transport — start-up checks, the menu, dispatcher schema, handlers, our
 //!   webhook route, the Telegram `Sender`.
 //! - [`http`]: the hardened HTTP server (webhook and internal endpoints) and `/healthz`,

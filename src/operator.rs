@@ -338,6 +338,7 @@ impl Status {
             "sent".into(),
             "pending".into(),
             "retrying".into(),
+            "unsubscribed".into(),
             "title".into(),
         ]];
         for u in &self.updates {
@@ -352,6 +353,7 @@ impl Status {
                     p.sent.to_string(),
                     p.pending.to_string(),
                     p.retrying.to_string(),
+                    p.unsubscribed.to_string(),
                     title,
                 ],
                 None => vec![
@@ -360,11 +362,12 @@ impl Status {
                     "-".into(),
                     "-".into(),
                     "-".into(),
+                    "-".into(),
                     title,
                 ],
             });
         }
-        let table = table(&rows, &[false, false, true, true, true, false]);
+        let table = table(&rows, &[false, false, true, true, true, true, false]);
         for line in table.lines() {
             out.push_str("  ");
             out.push_str(line);
@@ -390,6 +393,7 @@ impl Status {
                     "sent": p.map_or(0, |p| p.sent),
                     "pending": p.map_or(0, |p| p.pending),
                     "retrying": p.map_or(0, |p| p.retrying),
+                    "unsubscribed": p.map_or(0, |p| p.unsubscribed),
                 })
             })
             .collect();

@@ -165,6 +165,8 @@ pub struct UpdateProgress {
     pub pending: u64,
     /// Still owed after at least one failed attempt.
     pub retrying: u64,
+    /// Dropped: the chat unsubscribed (or was found gone) before it got the update.
+    pub unsubscribed: u64,
 }
 
 /// What the bot stores. Implementations must make each method atomic.
@@ -243,6 +245,14 @@ const MIGRATIONS: &[&str] = &[
         name TEXT PRIMARY KEY,
         text TEXT NOT NULL,
         added_ms INTEGER NOT NULL
+     );",
+    // Owed messages dropped because their chat unsubscribed (or was found gone) first, so
+    // `status` can tell them apart from those delivered or still owed.
+    "CREATE TABLE dropped (
+        update_id TEXT NOT NULL,
+        chat_id INTEGER NOT NULL,
+        at_ms INTEGER NOT NULL,
+        PRIMARY KEY (update_id, chat_id)
      );",
 ];
 
@@ -389,6 +399,11 @@ impl Store for SqliteStore {
         self.with(|c| {
             let tx = c.transaction()?;
             let n = tx.execute("DELETE FROM subscriptions WHERE chat_id = ?1", [chat])?;
+            tx.execute(
+                "INSERT OR IGNORE INTO dropped (update_id, chat_id, at_ms)
+                 SELECT update_id, chat_id, ?2 FROM outbox WHERE chat_id = ?1",
+                params![chat, now_ms()],
+            )?;
             tx.execute("DELETE FROM outbox WHERE chat_id = ?1", [chat])?;
             tx.commit()?;
             Ok(n == 1)
@@ -601,7 +616,8 @@ impl Store for SqliteStore {
         self.with(|c| {
             let mut stmt = c.prepare(
                 "SELECT p.update_id, p.at_ms,
-                        COALESCE(d.n, 0), COALESCE(o.pending, 0), COALESCE(o.retrying, 0)
+                        COALESCE(d.n, 0), COALESCE(o.pending, 0), COALESCE(o.retrying, 0),
+                        COALESCE(x.n, 0)
                  FROM published p
                  LEFT JOIN (SELECT update_id, COUNT(*) AS n FROM deliveries GROUP BY update_id) d
                    ON d.update_id = p.update_id
@@ -610,6 +626,8 @@ impl Store for SqliteStore {
                                    SUM(attempts > 0) AS retrying
                             FROM outbox GROUP BY update_id) o
                    ON o.update_id = p.update_id
+                 LEFT JOIN (SELECT update_id, COUNT(*) AS n FROM dropped GROUP BY update_id) x
+                   ON x.update_id = p.update_id
                  ORDER BY p.at_ms, p.update_id",
             )?;
             let rows = stmt.query_map([], |r| {
@@ -619,6 +637,7 @@ impl Store for SqliteStore {
                     sent: r.get(2)?,
                     pending: r.get(3)?,
                     retrying: r.get(4)?,
+                    unsubscribed: r.get(5)?,
                 })
             })?;
             rows.collect()

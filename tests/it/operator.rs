@@ -30,15 +30,20 @@ fn stderr(o: &Output) -> String {
 
 /// A database with three subscribed chats and update `u1` published to all three: delivered to
 /// the private chat, failed once for the group, still waiting for the supergroup.
+/// A chat that subscribes and leaves before its update is sent.
+const LEAVER: i64 = 4_242;
+
 fn database(dir: &Path) -> PathBuf {
     let path = dir.join("bot.db");
     let store = SqliteStore::open(&path).unwrap();
-    for chat in [PRIVATE, GROUP, SUPERGROUP] {
+    for chat in [PRIVATE, GROUP, SUPERGROUP, LEAVER] {
         assert!(store.subscribe(chat).unwrap());
     }
-    assert_eq!(store.publish("u1", &["<b>u1</b>".to_string()]).unwrap(), 3);
+    assert_eq!(store.publish("u1", &["<b>u1</b>".to_string()]).unwrap(), 4);
     store.delivered("u1", PRIVATE).unwrap();
     store.retry_later("u1", GROUP, i64::MAX).unwrap();
+    // Unsubscribed before it got u1.
+    assert!(store.unsubscribe(LEAVER).unwrap());
     path
 }
 
@@ -213,8 +218,12 @@ fn status_shows_the_knowledge_and_each_updates_progress() {
         header.contains("sent") && header.contains("pending") && header.contains("retrying"),
         "{header}"
     );
-    // u1: published date, time, sent 1, pending 1, retrying 1, then the title.
-    assert_eq!(row("u1")[3..], ["1", "1", "1", "Update", "u1"], "{text}");
+    // u1: published date, time, sent 1, pending 1, retrying 1, unsubscribed 1, then the title.
+    assert_eq!(
+        row("u1")[3..],
+        ["1", "1", "1", "1", "Update", "u1"],
+        "{text}"
+    );
     assert_eq!(row("u2")[1..3], ["not", "yet"], "{text}");
 
     let out = bin()
@@ -249,8 +258,13 @@ fn status_shows_the_knowledge_and_each_updates_progress() {
     assert_eq!(u1["title"], "Update u1");
     assert!(is_rfc3339_utc(u1["published"].as_str().unwrap()), "{u1}");
     assert_eq!(
-        (&u1["sent"], &u1["pending"], &u1["retrying"]),
-        (&1.into(), &1.into(), &1.into())
+        (
+            &u1["sent"],
+            &u1["pending"],
+            &u1["retrying"],
+            &u1["unsubscribed"]
+        ),
+        (&1.into(), &1.into(), &1.into(), &1.into())
     );
     let u2 = &v["updates"][1];
     assert_eq!(u2["id"], "u2");

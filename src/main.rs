@@ -6,6 +6,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc rather than glibc's malloc: see docs/PERFORMANCE.md for the measurement.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
 
 use trade_talks_bot::operator;

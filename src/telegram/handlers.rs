@@ -72,6 +72,18 @@ impl Ctx {
     }
 }
 
+/// Runs a store call on a blocking thread (the store's calls block: a database file).
+async fn blocking<T: Send + 'static>(
+    ctx: &Ctx,
+    call: impl FnOnce(&dyn Store) -> Result<T, subscriptions::StoreError> + Send + 'static,
+) -> Result<T, String> {
+    let store = ctx.store.clone();
+    tokio::task::spawn_blocking(move || call(store.as_ref()))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
 fn count_update(kind: &'static str) {
     metrics::counter!("bot_updates_total", "kind" => kind).increment(1);
 }
@@ -95,13 +107,14 @@ pub fn schema() -> UpdateHandler<Box<dyn std::error::Error + Send + Sync + 'stat
 async fn on_my_chat_member(upd: ChatMemberUpdated, ctx: Arc<Ctx>) -> HandlerResult {
     count_update("my_chat_member");
     if !upd.new_chat_member.is_present() {
-        match ctx.store.unsubscribe(upd.chat.id.0) {
+        let chat = upd.chat.id.0;
+        match blocking(&ctx, move |store| store.unsubscribe(chat)).await {
             Ok(true) => {
                 metrics::counter!("bot_unsubscribes_total", "reason" => "removed").increment(1);
-                log::info!("chat {} removed the bot: unsubscribed", upd.chat.id)
+                log::info!("chat {chat} removed the bot: unsubscribed")
             }
             Ok(false) => {}
-            Err(e) => log::error!("cannot unsubscribe chat {}: {e}", upd.chat.id),
+            Err(e) => log::error!("cannot unsubscribe chat {chat}: {e}"),
         }
     }
     Ok(())
@@ -120,7 +133,7 @@ fn migration(msg: Message) -> Option<(i64, i64)> {
 async fn on_migration(ids: (i64, i64), ctx: Arc<Ctx>) -> HandlerResult {
     count_update("migration");
     let (old, new) = ids;
-    match ctx.store.migrate(old, new) {
+    match blocking(&ctx, move |store| store.migrate(old, new)).await {
         Ok(()) => log::info!("group {old} became supergroup {new}"),
         Err(e) => log::error!("cannot move chat {old} to {new}: {e}"),
     }

@@ -162,12 +162,18 @@ async fn serve(
         load_timeout: settings.load_timeout,
         loaded_files: Default::default(),
     };
+    // The watcher starts before the first look at the folder, and both before updates are
+    // taken: a file added at any moment is seen, and a file added after start (without a
+    // watcher) waits for SIGHUP.
+    let watching = crate::reload::start_watching(&reloader, settings.watch);
+    let owed = reloader.first_look().await;
     let watcher = tokio::spawn(crate::reload::watch(
         reloader,
+        watching,
+        owed,
         hangups,
         stop_rx.clone(),
         settings.reload_settle,
-        settings.watch,
         settings.store_poll,
     ));
     let menu = {

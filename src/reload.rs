@@ -191,25 +191,52 @@ pub fn hangups() -> Option<tokio::signal::unix::Signal> {
     }
 }
 
-/// Watches the folder (unless `use_watcher` is false), the database's published update files
-/// (every `store_poll`) and SIGHUP until `shutdown` turns true, reloading after each burst of
-/// changes settles for `settle`, and retrying a publish that failed. The watcher is registered before the first look at the folder, so a file added
-/// while the bot starts is not missed.
-pub async fn watch(
-    reloader: Reloader,
-    mut hup: Option<tokio::signal::unix::Signal>,
-    mut shutdown: watch::Receiver<bool>,
-    settle: Duration,
-    use_watcher: bool,
-    store_poll: Duration,
-) {
-    let (tx, mut rx) = mpsc::unbounded_channel::<()>();
-    let _watcher = match (&reloader.dir, use_watcher) {
+/// The folder's file watcher (if any) and the channel it reports changes on.
+pub struct Watching {
+    _watcher: Option<notify::RecommendedWatcher>,
+    changes: mpsc::UnboundedReceiver<()>,
+}
+
+/// Starts watching the folder (unless `use_watcher` is false or there is no folder). Call it
+/// before the first look at the folder ([`Reloader::first_look`]), so no file added in between
+/// is missed.
+pub fn start_watching(reloader: &Reloader, use_watcher: bool) -> Watching {
+    let (tx, changes) = mpsc::unbounded_channel::<()>();
+    let watcher = match (&reloader.dir, use_watcher) {
         (Some(dir), true) => start_watcher(dir, tx),
         _ => None,
     };
-    // A file may have arrived between the first load and the watcher's start: look once now.
-    let mut owed = reloader.reload_logged().await;
+    Watching {
+        _watcher: watcher,
+        changes,
+    }
+}
+
+impl Reloader {
+    /// The look at the folder and the database at start-up, before updates are taken: loads
+    /// and swaps in what is there now (the watcher is already running), then publishes.
+    /// Returns whether publishing is still owed (the watch loop retries it).
+    pub async fn first_look(&self) -> bool {
+        self.reload_logged().await
+    }
+}
+
+/// Watches for folder changes (from [`start_watching`]), the database's published update files
+/// (every `store_poll`) and SIGHUP until `shutdown` turns true, reloading after each burst of
+/// changes settles for `settle`, and retrying a publish that failed (`owed` at the start).
+pub async fn watch(
+    reloader: Reloader,
+    watching: Watching,
+    mut owed: bool,
+    mut hup: Option<tokio::signal::unix::Signal>,
+    mut shutdown: watch::Receiver<bool>,
+    settle: Duration,
+    store_poll: Duration,
+) {
+    let Watching {
+        _watcher,
+        changes: mut rx,
+    } = watching;
     let mut retry_in = Duration::from_secs(1);
     // What the database held at the last look: another replica, or `publish FILE`, may add to it.
     let mut published = published_files(&reloader.store).await;

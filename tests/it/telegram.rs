@@ -70,7 +70,7 @@ pub fn bot_config(fake: &FakeApi, limits: Limits) -> Settings {
 
 /// The bot against `fake`, with pacing loose enough that tests do not wait on it.
 pub fn fast_config(fake: &FakeApi) -> Settings {
-    bot_config(
+    let mut settings = bot_config(
         fake,
         Limits {
             broadcast_per_second: 1000,
@@ -78,7 +78,11 @@ pub fn fast_config(fake: &FakeApi) -> Settings {
             per_chat_interval: Duration::from_millis(10),
             per_group_per_minute: 6000,
         },
-    )
+    );
+    // A reply that fails with a 5xx is given up after this (teloxide would sleep 10 s first);
+    // short, so the tests that wait on it stay far from their own limits.
+    settings.reply_timeout = Duration::from_secs(2);
+    settings
 }
 
 /// A store in `dir` (reopened if it exists), and the parts serving the built-in knowledge from

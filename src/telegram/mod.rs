@@ -22,8 +22,8 @@ use teloxide::{ApiError, RequestError};
 use crate::answer::COMMANDS;
 use crate::settings::{Mode, Secret, Settings};
 
-pub use handlers::{Ctx, inline_results, schema};
-pub use sender::{TelegramSender, classify, no_preview, send_html};
+pub use handlers::{Ctx, schema};
+pub use sender::TelegramSender;
 
 /// Why the bot could not start or stopped abnormally. Messages never contain the token.
 #[derive(Debug, thiserror::Error)]
@@ -43,8 +43,6 @@ pub enum RunError {
     Webhook(String),
     #[error("cannot listen on {addr}: {reason}")]
     Listen { addr: String, reason: String },
-    #[error("{0}")]
-    Storage(#[from] crate::subscriptions::StoreError),
     /// The knowledge or the database could not be opened (the message lists every problem).
     #[error("{0}")]
     Open(String),

@@ -12,7 +12,7 @@ use trade_talks_bot::settings::Mode;
 use trade_talks_bot::telegram::RunError;
 
 use crate::telegram::{
-    app_in, ask, assert_ignored, bot_config, fast_config, start, start_with, text,
+    app_in, ask, assert_ignored, bot_config, fast_config, start, start_with, terminate, text,
 };
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -225,15 +225,9 @@ fn sigterm_stops_a_webhook_bot_within_10_s_whatever_clients_hold() {
         }
     }
     let stopping = Instant::now();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    let (status, log) = terminate(child);
     let took = stopping.elapsed();
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit {:?}: {log}", out.status);
+    assert!(status.success(), "exit {status:?}: {log}");
     assert!(took < Duration::from_secs(10), "stopped after {took:?}");
     assert!(
         fake.calls_to("deleteWebhook").is_empty(),

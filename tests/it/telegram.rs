@@ -68,6 +68,21 @@ pub fn bot_config(fake: &FakeApi, limits: Limits) -> Settings {
     settings
 }
 
+/// Sends SIGTERM to a bot process and waits for it to end: its exit status and its log (stderr,
+/// if it was piped).
+pub fn terminate(child: std::process::Child) -> (std::process::ExitStatus, String) {
+    let sent = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// The bot against `fake`, with pacing loose enough that tests do not wait on it.
 pub fn fast_config(fake: &FakeApi) -> Settings {
     let mut settings = bot_config(
@@ -565,14 +580,8 @@ fn the_binary_stops_cleanly_on_sigterm_and_never_logs_the_token() {
         fake.push_update(fake::private_text(40, 40, "/tariffs"));
         fake.wait_for("sendMessage", 1, WAIT).await;
     });
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "exit {:?}: {log}", out.status);
+    let (status, log) = terminate(child);
+    assert!(status.success(), "exit {status:?}: {log}");
     assert!(log.contains("stopped"), "{log}");
     assert!(
         !log.contains(FakeApi::TOKEN) && !log.contains("TEST-TOKEN"),

@@ -28,6 +28,8 @@ pub enum ReloadError {
     TimedOut(Duration),
     #[error("the knowledge loader failed: {0}")]
     Crashed(String),
+    #[error("cannot read the updates published in the database: {0}")]
+    Store(String),
 }
 
 /// What a reload touches: where the knowledge comes from and who is told of a new version.
@@ -54,23 +56,21 @@ fn file_name(path: &str) -> &str {
 }
 
 /// The knowledge files of `dir` (or the built-in copy) joined by the update files published
-/// through the database. A database that cannot be read leaves the files alone (logged): the
-/// bot serves what it has.
+/// through the database. A database that cannot be read is an error rather than a knowledge
+/// without the published updates: a replica must not stop serving them over a hiccup.
 pub fn gather(
     dir: Option<&std::path::Path>,
     store: &dyn Store,
-) -> Result<KnowledgeFiles, LoadError> {
+) -> Result<KnowledgeFiles, ReloadError> {
     let mut files = match dir {
         Some(d) => KnowledgeFiles::read_dir(d)?,
         None => KnowledgeFiles::builtin(),
     };
-    match store.update_files() {
-        Ok(list) => {
-            for (name, text) in list {
-                files = files.with_update(name, text);
-            }
-        }
-        Err(e) => log::warn!("cannot read the updates published in the database: {e}"),
+    let published = store
+        .update_files()
+        .map_err(|e| ReloadError::Store(e.to_string()))?;
+    for (name, text) in published {
+        files = files.with_update(name, text);
     }
     Ok(files)
 }
@@ -84,7 +84,8 @@ impl Reloader {
         let (dir, store) = (self.dir.clone(), self.store.clone());
         let load = tokio::task::spawn_blocking(move || {
             let files = gather(dir.as_deref(), store.as_ref())?;
-            KnowledgeBase::from_files(&files).map(|kb| (kb, files.updates))
+            let kb = KnowledgeBase::from_files(&files)?;
+            Ok::<_, ReloadError>((kb, files.updates))
         });
         let (kb, updates) = match tokio::time::timeout(self.load_timeout, load).await {
             Err(_) => return Err(ReloadError::TimedOut(self.load_timeout)),
@@ -142,7 +143,8 @@ impl Reloader {
     }
 
     /// One reload as the watcher and SIGHUP do it: swap, then publish; logged and counted.
-    /// Returns whether publishing is still owed (to be retried).
+    /// Returns whether it is still owed (the database could not be read or written): the watch
+    /// loop then does it again.
     async fn reload_logged(&self) -> bool {
         let result = match self.swap().await {
             Ok(_) if self.dir.is_none() => {
@@ -159,10 +161,14 @@ impl Reloader {
                     ReloadError::Invalid(_) => "invalid",
                     ReloadError::TimedOut(_) => "timed_out",
                     ReloadError::Crashed(_) => "crashed",
+                    ReloadError::Store(_) => "store_error",
                 }
             }
         };
         metrics::counter!("bot_knowledge_reloads_total", "result" => result).increment(1);
+        if result == "store_error" {
+            return true;
+        }
         self.publish_logged().await
     }
 
@@ -223,7 +229,7 @@ impl Reloader {
 
 /// Watches for folder changes (from [`start_watching`]), the database's published update files
 /// (every `store_poll`) and SIGHUP until `shutdown` turns true, reloading after each burst of
-/// changes settles for `settle`, and retrying a publish that failed (`owed` at the start).
+/// changes settles for `settle`, and redoing a reload the database refused (`owed` at the start).
 pub async fn watch(
     reloader: Reloader,
     watching: Watching,
@@ -278,7 +284,7 @@ pub async fn watch(
                 published = now;
             }
             _ = retry => {
-                owed = reloader.publish_logged().await;
+                owed = reloader.reload_logged().await;
                 retry_in = if owed { (retry_in * 2).min(Duration::from_secs(30)) } else { Duration::from_secs(1) };
                 continue;
             }

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fake_bot_api::{FakeApi, Limits};
-use trade_talks_bot::subscriptions::{SqliteStore, Store};
+use trade_talks_bot::store::{SqliteStore, Store};
 
 fn peak_memory_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -45,14 +45,14 @@ fn main() {
         std::fs::copy(shipped.join(f), knowledge.join(f)).expect("copy knowledge");
     }
     let db = dir.path().join("bot.db");
-    {
-        let store = SqliteStore::open(&db).expect("database");
+    rt.block_on(async {
+        let store = SqliteStore::open(&db).await.expect("database");
         for i in 0..chats {
             // Half private chats, half groups.
             let chat = if i % 2 == 0 { 1_000 + i } else { -1_000 - i };
-            store.subscribe(chat).expect("subscribe");
+            store.subscribe(chat).await.expect("subscribe");
         }
-    }
+    });
     let fake = rt.block_on(FakeApi::start());
     fake.set_limits(Limits {
         per_chat_min_interval: Some(Duration::from_millis(900)),

@@ -147,7 +147,8 @@ async fn run_ours_in_process(n: usize, chats: i64, rate: Option<u32>) -> Outcome
     let fake = FakeApi::start().await;
     let dir = tempfile::tempdir().expect("temporary folder");
     let store = std::sync::Arc::new(
-        trade_talks_bot::subscriptions::SqliteStore::open(&dir.path().join("bot.db"))
+        trade_talks_bot::store::SqliteStore::open(&dir.path().join("bot.db"))
+            .await
             .expect("database"),
     );
     let kb = trade_talks_bot::knowledge::SharedKnowledge::new(

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use fake_bot_api::FakeApi;
 use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
 use trade_talks_bot::settings::{Mode, Secret, Settings};
-use trade_talks_bot::subscriptions::SqliteStore;
+use trade_talks_bot::store::SqliteStore;
 
 /// The shipped knowledge with `extra` more facts (copies of the first one under new ids).
 fn grow_knowledge(dir: &Path, extra: usize) {
@@ -74,8 +74,11 @@ fn main() {
         };
         settings.knowledge_dir = Some(knowledge.clone());
         settings.limits.per_chat_interval = Duration::from_millis(1);
-        let store =
-            std::sync::Arc::new(SqliteStore::open(&dir.path().join("bot.db")).expect("database"));
+        let store = std::sync::Arc::new(
+            SqliteStore::open(&dir.path().join("bot.db"))
+                .await
+                .expect("database"),
+        );
         let parts = trade_talks_bot::app::Parts {
             knowledge: SharedKnowledge::new(kb),
             store,

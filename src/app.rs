@@ -13,9 +13,9 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use crate::knowledge::{KnowledgeBase, SharedKnowledge};
-use crate::pacing::Limiter;
+use crate::pacing::ReplyPacer;
 use crate::settings::Settings;
-use crate::subscriptions::{SqliteStore, Store};
+use crate::store::Store;
 use crate::telegram::{self, Ctx, Fatal, RunError, TelegramSender};
 
 /// What the bot serves from: the knowledge and the subscription store.
@@ -28,13 +28,13 @@ pub struct Parts {
 impl Parts {
     /// Loads the knowledge (the folder in `settings`, else the built-in copy) and opens the
     /// store.
-    pub fn open(settings: &Settings) -> Result<Parts, OpenError> {
+    pub async fn open(settings: &Settings) -> Result<Parts, OpenError> {
         let kb = KnowledgeBase::load(settings.knowledge_dir.as_deref())
             .map_err(|e| OpenError::Knowledge(e.to_string()))?;
-        let store = SqliteStore::open(&settings.db)?;
+        let store = crate::store::open(&settings.db).await?;
         Ok(Parts {
             knowledge: SharedKnowledge::new(kb),
-            store: Arc::new(store),
+            store,
         })
     }
 }
@@ -45,21 +45,15 @@ pub enum OpenError {
     #[error("{0}")]
     Knowledge(String),
     #[error(transparent)]
-    Store(#[from] crate::subscriptions::StoreError),
+    Store(#[from] crate::store::StoreError),
 }
 
 /// Whether the bot can serve: the knowledge is loaded (always, once running) and the database
-/// answers.
+/// takes a write (a deleted, full, locked or unreachable database is not ready).
 fn readiness(store: Arc<dyn Store>) -> crate::http::Health {
     crate::http::Health::new(move || {
         let store = store.clone();
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || store.subscriber_count())
-                .await
-                .map_err(|e| format!("database check failed: {e}"))?
-                .map(|_| ())
-                .map_err(|e| format!("database: {e}"))
-        })
+        Box::pin(async move { store.check().await.map_err(|e| e.to_string()) })
     })
 }
 
@@ -70,7 +64,9 @@ pub async fn start(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let hangups = crate::reload::hangups();
-    let parts = Parts::open(&settings).map_err(|e| RunError::Open(e.to_string()))?;
+    let parts = Parts::open(&settings)
+        .await
+        .map_err(|e| RunError::Open(e.to_string()))?;
     serve(settings, parts, hangups, shutdown).await
 }
 
@@ -107,14 +103,16 @@ async fn serve(
             .map_or("built into the binary".to_string(), |d| d
                 .display()
                 .to_string()),
-        settings.db.display()
+        settings.db
     );
     crate::http::describe_metrics();
     telegram::register_menu(&bot, &knowledge.current(), &settings.token).await;
 
-    let limiter = Arc::new(Limiter::new(settings.limits));
+    let pacer = Arc::new(ReplyPacer::new(settings.limits, store.clone()));
     let wake = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
+    // The worker stops claiming as soon as shutdown begins, beside the transport's own drain.
+    let (stop_sending, sending_rx) = watch::channel(false);
     let fatal = Arc::new(Fatal::default());
 
     let health = readiness(store.clone());
@@ -145,11 +143,15 @@ async fn serve(
     let worker = tokio::spawn(crate::delivery::run(
         store.clone(),
         Arc::new(TelegramSender::new(bot.clone())),
-        limiter.clone(),
         wake.clone(),
-        stop_rx.clone(),
+        sending_rx,
         settings.delivery.clone(),
+        settings.limits.budget(),
     ));
+    let listener = {
+        let (store, wake) = (store.clone(), wake.clone());
+        tokio::spawn(async move { store.watch_publishes(wake).await })
+    };
     // The watcher also publishes, first thing, the updates added while the bot was down (those
     // of a first start go to nobody: nobody is subscribed yet).
     let menu_changed = Arc::new(Notify::new());
@@ -202,7 +204,7 @@ async fn serve(
     let ctx = Arc::new(Ctx {
         knowledge: knowledge.clone(),
         store: store.clone(),
-        limiter,
+        pacer,
         bot_id: me.id,
         username: me.username().to_string(),
         reply_timeout: settings.reply_timeout,
@@ -218,12 +220,15 @@ async fn serve(
                 _ = fatal.wait() => {}
             }
             health.set_shutting_down();
+            let _ = stop_sending.send(true);
         }
     };
     let served = telegram::serve(bot, ctx, &settings, stopping).await;
 
-    // The transport has finished its in-flight updates; the worker finishes its sends under way.
+    // The transport has finished its in-flight updates; the worker finishes its sends under way
+    // (it started stopping with the transport).
     let _ = stop_tx.send(true);
+    listener.abort();
     if tokio::time::timeout(Duration::from_secs(8), worker)
         .await
         .is_err()

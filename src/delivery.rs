@@ -1,22 +1,35 @@
-//! Delivery of published updates: the outbox worker and publishing. The worker spaces its sends
-//! evenly (overall, per chat, per group), decides what to do with each outcome, and records a
-//! delivery only after the message was accepted; a [`Sender`] only sends.
+//! Delivery of published updates: publishing, and the outbox worker that claims owed messages,
+//! takes each send's turn from the shared pacer, sends, and records the outcome. A [`Sender`]
+//! only sends.
 //!
-//! Why per-outcome handling matters: a blocked or kicked chat is unsubscribed, a migrated group
-//! gets the message at its new id, a 429 waits `retry_after`, anything else is retried with
-//! backoff — and none of these stops the other chats.
+//! The promises, and how they are kept:
+//! - **Nothing sent twice by design**: a row is sent only after the store recorded this worker's
+//!   claim on it; each accepted part is recorded before the next is sent; a row is completed
+//!   only by the claim that holds it. The Bot API has no idempotency key, so the only repeats
+//!   left are sends in flight when a process dies (their lease runs out and another worker sends
+//!   them again).
+//! - **Nothing lost**: an accepted send whose record cannot be written (disk full, database
+//!   gone) is kept in memory and recorded when the store recovers; until then nothing new is
+//!   claimed or sent.
+//! - **One chat never holds up the rest**: sends run side by side (a chat whose send hangs holds
+//!   one of many permits until the send timeout); a chat that must wait is rescheduled rather than
+//!   holding its slot; a blocked or kicked chat is unsubscribed, a migrated group followed, a
+//!   message Telegram keeps refusing given up after a few tries (visible in `status`), anything
+//!   else retried with backoff.
+//! - **One budget**: every send takes its slot from the store's pacer, shared by every process on
+//!   the database; a 429 pauses them all.
 
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::knowledge::KnowledgeBase;
-use crate::pacing::{Limiter, Traffic};
 use crate::render;
-use crate::subscriptions::{Delivery, Store, StoreError, now};
+use crate::store::{Budget, Claimed, Pace, Store, StoreError};
 
 /// Why a send failed, as far as delivery cares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,36 +40,51 @@ pub enum SendError {
     Migrated(i64),
     /// The chat is gone for the bot: blocked, kicked, deleted, not found.
     Gone(String),
-    /// Anything else (network, 5xx, unexpected answer): try again later.
+    /// Telegram refused this message for this chat (another 4xx): tried a few times, then given
+    /// up.
+    Rejected(String),
+    /// Anything else (network, 5xx, no answer in time): try again later.
     Transient(String),
 }
 
-/// Sends one message to a chat, with no pacing of its own (the worker paces through the shared
-/// [`Limiter`]). The Telegram implementation lives in `telegram`.
+/// Sends one message to a chat, with no pacing of its own (the worker paces through the store).
+/// The Telegram implementation lives in `telegram`.
 pub trait Sender: Send + Sync + 'static {
     fn send(&self, chat: i64, text: String) -> impl Future<Output = Result<(), SendError>> + Send;
 }
 
-/// Tuning of the worker; the rates live in the shared [`Limiter`].
+/// Tuning of the worker.
 #[derive(Debug, Clone)]
 pub struct DeliveryConfig {
-    /// Sends in flight or waiting for their slot at once.
+    /// Sends under way at once. Many, so that chats whose sends hang do not stop the others;
+    /// the budget, not this, sets the rate.
     pub concurrency: usize,
-    /// Deliveries fetched from the outbox at a time.
-    pub batch: usize,
-    /// First retry delay after a transient failure; doubled per attempt.
+    /// First retry delay after a failure; doubled per attempt.
     pub backoff: Duration,
     /// Longest retry delay.
     pub max_backoff: Duration,
+    /// Longest wait for Telegram's answer to one send. Longer than Telegram is ever slow in
+    /// practice: a send given up on may still have been accepted, and will be sent again.
+    pub send_timeout: Duration,
+    /// How long a claim holds its messages: three send timeouts, so a send still in flight is
+    /// never taken over by another worker.
+    pub lease: Duration,
+    /// Refusals (4xx other than gone or migrated) before a message is given up for a chat.
+    pub max_rejections: u32,
+    /// How long a stopping worker lets its sends under way finish.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for DeliveryConfig {
     fn default() -> Self {
         DeliveryConfig {
-            concurrency: 64,
-            batch: 1000,
+            concurrency: 256,
             backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(3600),
+            send_timeout: Duration::from_secs(60),
+            lease: Duration::from_secs(180),
+            max_rejections: 3,
+            shutdown_grace: Duration::from_secs(7),
         }
     }
 }
@@ -64,11 +92,11 @@ impl Default for DeliveryConfig {
 /// Publishes every update of `kb` that was not published yet; returns how many deliveries were
 /// queued. Updates present at the first start are published to nobody, since nobody is
 /// subscribed yet: a subscriber only ever receives updates published after it subscribed.
-pub fn publish_new(kb: &KnowledgeBase, store: &dyn Store) -> Result<usize, StoreError> {
+pub async fn publish_new(kb: &KnowledgeBase, store: &dyn Store) -> Result<usize, StoreError> {
     let mut queued = 0;
     for u in &kb.updates {
-        if !store.is_published(&u.id)? {
-            let n = store.publish(&u.id, &render::update_html(u))?;
+        if !store.is_published(&u.id).await? {
+            let n = store.publish(&u.id, &render::update_html(u)).await?;
             log::info!("published update {} to {n} chat(s)", u.id);
             queued += n;
         }
@@ -81,14 +109,10 @@ fn backoff(cfg: &DeliveryConfig, attempts: u32) -> Duration {
     cfg.backoff.saturating_mul(factor).min(cfg.max_backoff)
 }
 
-fn ms(d: Duration) -> i64 {
-    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
-}
-
 /// Outcomes of the sends since the outbox was last empty, for the "broadcast finished" line.
 #[derive(Debug, Default)]
 struct Tally {
-    counts: std::sync::Mutex<std::collections::BTreeMap<&'static str, u64>>,
+    counts: Mutex<std::collections::BTreeMap<&'static str, u64>>,
 }
 
 impl Tally {
@@ -112,166 +136,407 @@ impl Tally {
 }
 
 /// The outcome's name, for metrics and the summary line.
-fn outcome_name(result: &Result<(), SendError>) -> &'static str {
-    match result {
-        Ok(()) => "delivered",
-        Err(SendError::RetryAfter(_)) => "flood_wait",
-        Err(SendError::Migrated(_)) => "migrated",
-        Err(SendError::Gone(_)) => "unsubscribed",
-        Err(SendError::Transient(_)) => "retry_later",
+fn outcome_name(e: &SendError) -> &'static str {
+    match e {
+        SendError::RetryAfter(_) => "flood_wait",
+        SendError::Migrated(_) => "migrated",
+        SendError::Gone(_) => "unsubscribed",
+        SendError::Rejected(_) => "rejected",
+        SendError::Transient(_) => "retry_later",
     }
 }
 
-/// Handles one send's outcome in the store.
-fn settle(
-    store: &dyn Store,
-    limiter: &Limiter,
-    cfg: &DeliveryConfig,
-    d: &Delivery,
-    result: Result<(), SendError>,
-) -> Result<(), StoreError> {
-    match result {
-        Ok(()) => store.delivered(&d.update, d.chat),
-        Err(SendError::RetryAfter(wait)) => {
-            log::warn!("chat {}: flood limit, retrying in {wait:?}", d.chat);
-            limiter.retry_after(d.chat, wait, Traffic::Broadcast);
-            // Telegram's pacing, not the chat's failure: the backoff does not grow.
-            store.postpone(&d.update, d.chat, now() + ms(wait))
-        }
-        Err(SendError::Migrated(new)) => {
-            log::debug!(
-                "chat {} became supergroup {new}: moving its subscription",
-                d.chat
-            );
-            store.migrate(d.chat, new)
-        }
-        Err(SendError::Gone(why)) => {
-            log::debug!("chat {} is gone ({why}): unsubscribing", d.chat);
-            metrics::counter!("bot_unsubscribes_total", "reason" => "gone").increment(1);
-            store.unsubscribe(d.chat).map(|_| ())
-        }
-        Err(SendError::Transient(why)) => {
-            let wait = backoff(cfg, d.attempts);
-            log::warn!(
-                "chat {}: update {} failed ({why}), retry {} in {wait:?}",
-                d.chat,
-                d.update,
-                d.attempts + 1
-            );
-            store.retry_later(&d.update, d.chat, now() + ms(wait))
-        }
-    }
+/// An accepted send the store has not recorded yet.
+#[derive(Debug)]
+enum Unrecorded {
+    /// The first `n` parts went out (more are owed).
+    Parts(Claimed, u32),
+    /// The whole message went out.
+    Done(Claimed),
 }
 
-/// Delivers owed messages until `shutdown` turns true; `wake` is notified when something was
-/// published. Every send waits for its slot in the shared `limiter` (evenly spaced broadcasts,
-/// per-chat and per-group spacing shared with replies); a chat that must wait is postponed in the
-/// outbox rather than holding a slot. On shutdown, sends still waiting for their first slot are
-/// dropped unsent (they stay owed); sends under way are finished and recorded.
+/// What a send's turn came to.
+enum Turn {
+    Go,
+    /// Give the row back, due again after this wait.
+    Release(Duration),
+    /// The store cannot pace: send nothing; the claim's lease brings the row back.
+    StoreDown,
+}
+
+struct Worker<S> {
+    store: Arc<dyn Store>,
+    sender: Arc<S>,
+    cfg: DeliveryConfig,
+    budget: Budget,
+    tally: Tally,
+    unrecorded: Mutex<Vec<Unrecorded>>,
+    /// Claimed messages not yet at their first send.
+    queued: AtomicUsize,
+    stop: watch::Receiver<bool>,
+}
+
+/// Delivers owed messages until `shutdown` turns true, each send in its slot of `budget`;
+/// `wake` is notified when something was published. On shutdown it stops claiming, gives back
+/// the claims not yet being sent, lets sends under way finish (for at most `shutdown_grace`),
+/// and records them.
 pub async fn run<S: Sender>(
     store: Arc<dyn Store>,
     sender: Arc<S>,
-    limiter: Arc<Limiter>,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
     cfg: DeliveryConfig,
+    budget: Budget,
 ) {
-    let permits = Arc::new(tokio::sync::Semaphore::new(cfg.concurrency.max(1)));
-    let tally = Arc::new(Tally::default());
+    let permits = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
+    // Claimed messages waiting for their slot at most: about two seconds of the budget (a claim
+    // not sent soon only delays its message if this worker dies).
+    let per_second = Duration::from_secs(1).as_micros() / budget.period.as_micros().max(1);
+    let queue = (per_second as usize * 2).max(4);
+    let w = Arc::new(Worker {
+        store: store.clone(),
+        sender,
+        cfg: cfg.clone(),
+        budget,
+        tally: Tally::default(),
+        unrecorded: Mutex::new(Vec::new()),
+        queued: AtomicUsize::new(0),
+        stop: shutdown.clone(),
+    });
+    let mut tasks = JoinSet::new();
+    let mut store_failing = false;
     loop {
         if *shutdown.borrow() {
-            return;
+            break;
         }
-        outbox_gauges(store.as_ref());
-        let batch = match store.due(now(), cfg.batch) {
-            Ok(b) => b,
-            Err(e) => {
-                log::error!("outbox: {e}");
-                Vec::new()
-            }
+        while tasks.try_join_next().is_some() {}
+        let room = permits
+            .available_permits()
+            .min(queue.saturating_sub(w.queued.load(Ordering::Relaxed)));
+        let claimed = if !w.flush_unrecorded().await {
+            Err(None)
+        } else if room == 0 {
+            Ok(Vec::new())
+        } else {
+            store.claim(room, cfg.lease).await.map_err(Some)
         };
-        if batch.is_empty() {
-            if store.outbox_len().is_ok_and(|n| n == 0)
-                && let Some(counts) = tally.take()
-            {
-                log::info!("broadcast finished, the outbox is empty: {counts}");
-            }
-            let wait = match store.next_due() {
-                Ok(Some(at)) => Duration::from_millis((at - now()).clamp(10, 1000) as u64),
-                _ => Duration::from_secs(1),
-            };
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(wait) => {}
-                _ = shutdown.changed() => {}
-            }
-            continue;
-        }
-        let mut tasks = JoinSet::new();
-        for d in batch {
-            let wait = limiter.chat_wait(d.chat);
-            if !wait.is_zero() {
-                // Held back for pacing: not an attempt, so a later failure's backoff starts
-                // where it should.
-                if let Err(e) = store.postpone(&d.update, d.chat, now() + ms(wait)) {
-                    log::error!("outbox: {e}");
+        match claimed {
+            Ok(batch) if !batch.is_empty() => {
+                store_failing = false;
+                for d in batch {
+                    let Ok(permit) = permits.clone().try_acquire_owned() else {
+                        break;
+                    };
+                    w.queued.fetch_add(1, Ordering::Relaxed);
+                    let w = w.clone();
+                    tasks.spawn(async move {
+                        w.deliver(d).await;
+                        drop(permit);
+                    });
                 }
                 continue;
             }
-            let permit = tokio::select! {
-                p = permits.clone().acquire_owned() => match p {
-                    Ok(p) => p,
-                    Err(_) => return,
-                },
-                _ = shutdown.changed() => break,
-            };
-            let (store, sender, limiter, cfg, tally) = (
-                store.clone(),
-                sender.clone(),
-                limiter.clone(),
-                cfg.clone(),
-                tally.clone(),
-            );
-            let mut stop = shutdown.clone();
-            tasks.spawn(async move {
-                let mut result = Ok(());
-                for (i, part) in d.parts.iter().enumerate() {
-                    if i == 0 {
-                        tokio::select! {
-                            _ = limiter.acquire(d.chat, Traffic::Broadcast) => {}
-                            _ = stop.wait_for(|s| *s) => return,
+            Ok(_) if room == 0 => {
+                // Full: wait for a send to finish (or a slot to be taken).
+                tokio::select! {
+                    _ = tasks.join_next(), if !tasks.is_empty() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(50)) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
+            }
+            Ok(_) => {
+                store_failing = false;
+                let wait = w.idle_wait(tasks.is_empty()).await;
+                tokio::select! {
+                    _ = wake.notified() => {}
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+            Err(e) => {
+                if !store_failing {
+                    match e {
+                        Some(e) => {
+                            log::error!("outbox: cannot claim messages ({e}); sending paused")
                         }
-                    } else {
-                        limiter.acquire(d.chat, Traffic::Broadcast).await;
+                        None => log::error!(
+                            "outbox: sent messages cannot be recorded yet; sending paused"
+                        ),
                     }
-                    result = sender.send(d.chat, part.clone()).await;
-                    if result.is_err() {
-                        break;
-                    }
+                    store_failing = true;
                 }
-                tally.add(outcome_name(&result));
-                if let Err(e) = settle(store.as_ref(), &limiter, &cfg, &d, result) {
-                    log::error!(
-                        "outbox: cannot record chat {} update {}: {e}",
-                        d.chat,
-                        d.update
-                    );
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = shutdown.changed() => {}
                 }
-                drop(permit);
-            });
+            }
         }
+    }
+    // Stopping: tasks waiting for a slot give their rows back at once; sends under way finish.
+    let finished = tokio::time::timeout(cfg.shutdown_grace, async {
         while tasks.join_next().await.is_some() {}
+    })
+    .await;
+    if finished.is_err() {
+        log::warn!(
+            "outbox: {} send(s) still waiting for Telegram at shutdown; their messages come \
+             back when their claims expire",
+            tasks.len()
+        );
+        tasks.abort_all();
+    }
+    if !w.flush_unrecorded().await {
+        log::error!("outbox: stopping with sent messages not recorded (the database is failing)");
     }
 }
 
-/// The outbox's size and how late its oldest due message is, for the operator's dashboard:
-/// read once per batch, never per scrape.
-fn outbox_gauges(store: &dyn Store) {
-    if let Ok(n) = store.outbox_len() {
-        metrics::gauge!("bot_outbox_due").set(n as f64);
+impl<S: Sender> Worker<S> {
+    /// How long to sleep with nothing to claim; refreshes the outbox gauges and logs the end of
+    /// a broadcast.
+    async fn idle_wait(&self, no_sends: bool) -> Duration {
+        let owed = self.store.outbox_len().await;
+        if let Ok(n) = owed {
+            metrics::gauge!("bot_outbox_due").set(n as f64);
+            if n == 0
+                && no_sends
+                && let Some(counts) = self.tally.take()
+            {
+                log::info!("broadcast finished, the outbox is empty: {counts}");
+            }
+        }
+        match self.store.next_due().await {
+            Ok(Some(wait)) => wait.clamp(Duration::from_millis(10), Duration::from_secs(1)),
+            _ => Duration::from_secs(1),
+        }
     }
-    if let Ok(next) = store.next_due() {
-        let late_ms = next.map_or(0, |at| (now() - at).max(0));
-        metrics::gauge!("bot_outbox_oldest_due_seconds").set(late_ms as f64 / 1000.0);
+
+    /// Sends one claimed message (from the first part not yet sent) and records the outcome.
+    async fn deliver(self: &Arc<Self>, d: Claimed) {
+        let mut queued = Some(Queued(&self.queued));
+        let total = d.parts.len() as u32;
+        if total == 0 {
+            drop(queued.take());
+            self.tally.add("failed");
+            log::error!(
+                "outbox: the stored message of update {} is empty or unreadable; giving up on \
+                 chat {}",
+                d.update,
+                d.chat
+            );
+            self.log_err(
+                self.store
+                    .give_up(&d, "the stored message is empty or unreadable")
+                    .await,
+                &d,
+            );
+            return;
+        }
+        let mut sent = d.parts_sent.min(total);
+        while sent < total {
+            match self.turn(&d, sent == d.parts_sent).await {
+                Turn::Go => {}
+                Turn::Release(after) => {
+                    self.log_err(self.store.reschedule(&d, after, false).await, &d);
+                    return;
+                }
+                Turn::StoreDown => return,
+            }
+            drop(queued.take());
+            let part = d.parts[sent as usize].clone();
+            let result =
+                tokio::time::timeout(self.cfg.send_timeout, self.sender.send(d.chat, part))
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(SendError::Transient(format!(
+                            "no answer from Telegram in {:?}",
+                            self.cfg.send_timeout
+                        )))
+                    });
+            match result {
+                Ok(()) => {
+                    sent += 1;
+                    if sent < total && !self.record(Unrecorded::Parts(d.clone(), sent)).await {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    self.tally.add(outcome_name(&e));
+                    self.settle_failure(&d, e).await;
+                    return;
+                }
+            }
+        }
+        self.tally.add("delivered");
+        self.record(Unrecorded::Done(d)).await;
+    }
+
+    /// Waits for this send's turn. The first part of a claim gives its row back when the chat
+    /// must wait (another chat can use the slot meanwhile); a later part waits for it.
+    async fn turn(&self, d: &Claimed, first: bool) -> Turn {
+        let mut stop = self.stop.clone();
+        loop {
+            if *stop.borrow() {
+                return Turn::Release(Duration::ZERO);
+            }
+            let wait = match self.store.pace_broadcast(d.chat, &self.budget).await {
+                Err(e) => {
+                    log::error!("outbox: cannot take a send slot ({e}); not sending");
+                    return Turn::StoreDown;
+                }
+                Ok(Pace::Go(wait)) => {
+                    tokio::time::sleep(wait).await;
+                    return Turn::Go;
+                }
+                Ok(Pace::ChatBusy(wait)) if first => return Turn::Release(wait),
+                Ok(Pace::ChatBusy(wait)) => wait,
+                // Every waiting send would ask again at the same moment: spread them over a few
+                // slots rather than have them all query at once.
+                Ok(Pace::Full(wait)) => {
+                    wait + self.budget.period * (d.chat.unsigned_abs() % 8) as u32
+                }
+            };
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+
+    /// Records an accepted send; if the store cannot, keeps it for [`Worker::flush_unrecorded`]
+    /// and returns `false` (send nothing more).
+    async fn record(&self, r: Unrecorded) -> bool {
+        let result = match &r {
+            Unrecorded::Parts(d, n) => self.store.part_sent(d, *n).await,
+            Unrecorded::Done(d) => self.store.complete(d).await,
+        };
+        match result {
+            Ok(held) => {
+                if !held {
+                    let d = match &r {
+                        Unrecorded::Parts(d, _) | Unrecorded::Done(d) => d,
+                    };
+                    log::warn!(
+                        "outbox: the claim on update {} for chat {} ran out before its send was \
+                         recorded (another worker may send it again)",
+                        d.update,
+                        d.chat
+                    );
+                }
+                true
+            }
+            Err(e) => {
+                log::error!(
+                    "outbox: cannot record a send yet ({e}); kept until the database recovers"
+                );
+                self.unrecorded
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(r);
+                false
+            }
+        }
+    }
+
+    /// Records the sends kept in memory; `true` when none are left.
+    async fn flush_unrecorded(&self) -> bool {
+        let pending =
+            std::mem::take(&mut *self.unrecorded.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut left = Vec::new();
+        let mut failing = false;
+        for r in pending {
+            if failing {
+                left.push(r);
+                continue;
+            }
+            let result = match &r {
+                Unrecorded::Parts(d, n) => match self.store.part_sent(d, *n).await {
+                    // The rest of the message is owed: due now.
+                    Ok(_) => self.store.reschedule(d, Duration::ZERO, false).await,
+                    Err(e) => Err(e),
+                },
+                Unrecorded::Done(d) => self.store.complete(d).await,
+            };
+            match result {
+                Ok(_) => log::info!("outbox: a send kept in memory is recorded now"),
+                Err(_) => {
+                    failing = true;
+                    left.push(r);
+                }
+            }
+        }
+        let mut kept = self.unrecorded.lock().unwrap_or_else(|p| p.into_inner());
+        kept.extend(left);
+        kept.is_empty()
+    }
+
+    /// Handles a failed send in the store.
+    async fn settle_failure(&self, d: &Claimed, e: SendError) {
+        let store = self.store.as_ref();
+        let result = match e {
+            SendError::RetryAfter(wait) => {
+                log::warn!(
+                    "chat {}: flood limit, every broadcast waits {wait:?}",
+                    d.chat
+                );
+                if let Err(e) = store.pause(d.chat, wait, true).await {
+                    log::error!("outbox: cannot pause the broadcast: {e}");
+                }
+                // Telegram's pacing, not the chat's failure: the backoff does not grow.
+                store.reschedule(d, wait, false).await.map(|_| ())
+            }
+            SendError::Migrated(new) => {
+                log::debug!(
+                    "chat {} became supergroup {new}: moving its subscription",
+                    d.chat
+                );
+                store.migrate(d.chat, new).await
+            }
+            SendError::Gone(why) => {
+                log::debug!("chat {} is gone ({why}): unsubscribing", d.chat);
+                metrics::counter!("bot_unsubscribes_total", "reason" => "gone").increment(1);
+                store.unsubscribe(d.chat).await.map(|_| ())
+            }
+            SendError::Rejected(why) if d.attempts + 1 >= self.cfg.max_rejections => {
+                log::warn!(
+                    "chat {}: update {} refused {} times ({why}); giving up",
+                    d.chat,
+                    d.update,
+                    d.attempts + 1
+                );
+                store.give_up(d, &why).await.map(|_| ())
+            }
+            SendError::Rejected(why) | SendError::Transient(why) => {
+                let wait = backoff(&self.cfg, d.attempts);
+                log::warn!(
+                    "chat {}: update {} failed ({why}), retry {} in {wait:?}",
+                    d.chat,
+                    d.update,
+                    d.attempts + 1
+                );
+                store.reschedule(d, wait, true).await.map(|_| ())
+            }
+        };
+        self.log_err(result, d);
+    }
+
+    fn log_err<T>(&self, result: Result<T, StoreError>, d: &Claimed) {
+        if let Err(e) = result {
+            log::error!(
+                "outbox: cannot record the outcome for chat {} update {} ({e}); the claim \
+                 expires and the message is tried again",
+                d.chat,
+                d.update
+            );
+        }
+    }
+}
+
+/// Counts a claimed message as waiting for its first send until dropped.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }

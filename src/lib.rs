@@ -16,8 +16,10 @@
 //! - [`answer`]: commands and free-text questions to replies; the scorer and the abstention rules.
 //! - [`render`]: replies to plain text (terminal) or Telegram HTML, escaping and length limits.
 //! - [`terminal`]: the offline face of the bot (`ask`, `chat`).
-//! - [`subscriptions`]: the [`subscriptions::Store`] trait and its SQLite engine: subscribed
-//!   chats, the outbox of owed messages, delivery records, schema migrations.
+//! - [`store`]: the async [`store::Store`] trait and its two engines, SQLite (one machine) and
+//!   PostgreSQL (a fleet): subscribed chats, the claimed outbox of owed messages, delivery
+//!   records, the shared pacer, schema migrations.
+//! - [`subscriptions`]: the `/subscribe`, `/unsubscribe` and `/status` commands.
 //! - [`delivery`]: publishing updates and the outbox worker, behind a small
 //!   [`delivery::Sender`] trait so it is tested without Telegram.
 //! - [`pacing`]: the one limiter of outgoing messages (per chat, per group, the broadcast
@@ -49,6 +51,7 @@ pub mod pacing;
 pub mod reload;
 pub mod render;
 pub mod settings;
+pub mod store;
 pub mod subscriptions;
 pub mod telegram;
 pub mod terminal;

@@ -14,7 +14,7 @@ use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
 
 use trade_talks_bot::operator;
 use trade_talks_bot::settings::RunArgs;
-use trade_talks_bot::subscriptions::{SqliteStore, Store};
+use trade_talks_bot::store::Location;
 use trade_talks_bot::terminal;
 use trade_talks_bot::{app, telegram};
 
@@ -100,8 +100,8 @@ enum Command {
 #[derive(clap::Args)]
 struct DbArg {
     /// SQLite file of subscriptions and deliveries.
-    #[arg(long, env = "TRADE_TALKS_DB", default_value = "trade-talks-bot.db")]
-    db: PathBuf,
+    #[arg(long, env = "TRADE_TALKS_DB", default_value = "trade-talks-bot.db", value_parser = |s: &str| Ok::<_, String>(Location::parse(s)))]
+    db: Location,
 }
 
 /// `run`'s flags on their own, for starting the bot with its defaults.
@@ -239,10 +239,17 @@ fn run() -> Result<(), ExitCode> {
             ))?;
         }
         Some(Command::Publish { db, file }) => {
-            let store = SqliteStore::open(&db.db).map_err(|e| failure(&e))?;
+            let runtime = current_thread()?;
+            let store = runtime
+                .block_on(trade_talks_bot::store::open(&db.db))
+                .map_err(|e| failure(&e))?;
             let folder = operator::knowledge_folder(dir);
-            let files =
-                trade_talks_bot::reload::gather(folder.as_deref(), &store).map_err(|e| {
+            let files = runtime
+                .block_on(trade_talks_bot::reload::gather(
+                    folder.as_deref(),
+                    store.as_ref(),
+                ))
+                .map_err(|e| {
                     eprint!("{e}");
                     ExitCode::from(1)
                 })?;
@@ -252,11 +259,11 @@ fn run() -> Result<(), ExitCode> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| update.id.clone());
-            store
-                .add_update_file(&name, &text)
+            runtime
+                .block_on(store.add_update_file(&name, &text))
                 .map_err(|e| failure(&e))?;
-            let queued = store
-                .publish(&update.id, &trade_talks_bot::render::update_html(&update))
+            let queued = runtime
+                .block_on(store.publish(&update.id, &trade_talks_bot::render::update_html(&update)))
                 .map_err(|e| failure(&e))?;
             say(&if queued > 0 {
                 format!(
@@ -271,8 +278,13 @@ fn run() -> Result<(), ExitCode> {
             })?;
         }
         Some(Command::Subscribers { db, count, json }) => {
-            let store = operator::open_db(&db.db).map_err(|e| failure(&e))?;
-            let subscribers = store.subscribers().map_err(|e| failure(&e))?;
+            let runtime = current_thread()?;
+            let store = runtime
+                .block_on(operator::open_db(&db.db))
+                .map_err(|e| failure(&e))?;
+            let subscribers = runtime
+                .block_on(store.subscribers())
+                .map_err(|e| failure(&e))?;
             if count {
                 say(&subscribers.len().to_string())?;
             } else if json {
@@ -292,12 +304,19 @@ fn run() -> Result<(), ExitCode> {
                 eprint!("{e}");
                 ExitCode::from(2)
             })?;
-            let store = operator::open_db(&db.db).map_err(|e| failure(&e))?;
-            let status = operator::status(&kb, &files, &store, &db.db).map_err(|e| failure(&e))?;
+            let runtime = current_thread()?;
+            let store = runtime
+                .block_on(operator::open_db(&db.db))
+                .map_err(|e| failure(&e))?;
+            let status = runtime
+                .block_on(operator::status(&kb, &files, store.as_ref(), &db.db))
+                .map_err(|e| failure(&e))?;
             say(&if json { status.json() } else { status.text() })?;
         }
         Some(Command::Backup { db, path, force }) => {
-            let wrote = operator::backup(&db.db, &path, force).map_err(|e| failure(&e))?;
+            let wrote = current_thread()?
+                .block_on(operator::backup(&db.db, &path, force))
+                .map_err(|e| failure(&e))?;
             say(&wrote)?;
         }
         None if std::env::var("TELOXIDE_TOKEN").is_ok_and(|t| !t.trim().is_empty()) => {
@@ -320,6 +339,14 @@ fn run() -> Result<(), ExitCode> {
         }
     }
     Ok(())
+}
+
+/// A runtime for the operator's commands, which talk to the store.
+fn current_thread() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| io_failure(&e))
 }
 
 fn chat(dir: Option<&std::path::Path>) -> Result<(), ExitCode> {

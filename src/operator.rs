@@ -4,6 +4,7 @@
 //! Why they only read: the bot writes to the same SQLite file at any moment, so these commands
 //! open it read-only ([`SqliteStore::open_read_only`]: no migration, no write lock) and, in the
 //! WAL mode the bot sets, see the last committed state without waiting for the bot's writes.
+//! On PostgreSQL they connect like a replica and only read.
 //! Everything here returns the text to print, so the command line stays a thin layer.
 
 use std::path::{Path, PathBuf};
@@ -11,7 +12,9 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::knowledge::{KnowledgeBase, KnowledgeFiles, LoadError};
-use crate::subscriptions::{SqliteStore, Store, StoreError, Subscriber, UpdateProgress};
+use std::sync::Arc;
+
+use crate::store::{Location, SqliteStore, Store, StoreError, Subscriber, UpdateProgress};
 
 /// Why an operator command could not do its work; printed as one line.
 #[derive(Debug, thiserror::Error)]
@@ -31,11 +34,20 @@ pub enum OperatorError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("backup copies a SQLite file; back up PostgreSQL with pg_dump (see the README)")]
+    NotSqlite,
 }
 
 /// Opens the bot's database for reading, beside a running bot. A missing file is an error
 /// rather than a new empty database: the operator most likely gave the wrong path.
-pub fn open_db(path: &Path) -> Result<SqliteStore, OperatorError> {
+pub async fn open_db(location: &Location) -> Result<Arc<dyn Store>, OperatorError> {
+    match location {
+        Location::Sqlite(path) => Ok(Arc::new(open_sqlite(path)?)),
+        Location::Postgres(url) => Ok(Arc::new(crate::store::PgStore::connect(url).await?)),
+    }
+}
+
+fn open_sqlite(path: &Path) -> Result<SqliteStore, OperatorError> {
     if !path.is_file() {
         return Err(OperatorError::NoDatabase(path.display().to_string()));
     }
@@ -248,13 +260,13 @@ pub struct Status {
 
 /// Gathers `status`: the knowledge (`kb`, loaded from `files`) and the database's counts. Reads
 /// a few grouped counts; nothing here grows with the number of chats.
-pub fn status(
+pub async fn status(
     kb: &KnowledgeBase,
     files: &KnowledgeFiles,
     store: &dyn Store,
-    database: &Path,
+    database: &Location,
 ) -> Result<Status, StoreError> {
-    let progress = store.update_progress()?;
+    let progress = store.update_progress().await?;
     let mut updates: Vec<UpdateLine> = progress
         .into_iter()
         .map(|p| {
@@ -293,9 +305,9 @@ pub fn status(
                 (r.file.clone(), problems)
             })
             .collect(),
-        database: database.display().to_string(),
-        subscribers: store.subscriber_count()?,
-        outbox: store.outbox_len()?,
+        database: database.to_string(),
+        subscribers: store.subscriber_count().await?,
+        outbox: store.outbox_len().await?,
         updates,
     })
 }
@@ -339,6 +351,7 @@ impl Status {
             "pending".into(),
             "retrying".into(),
             "unsubscribed".into(),
+            "failed".into(),
             "title".into(),
         ]];
         for u in &self.updates {
@@ -354,6 +367,7 @@ impl Status {
                     p.pending.to_string(),
                     p.retrying.to_string(),
                     p.unsubscribed.to_string(),
+                    p.failed.to_string(),
                     title,
                 ],
                 None => vec![
@@ -363,11 +377,12 @@ impl Status {
                     "-".into(),
                     "-".into(),
                     "-".into(),
+                    "-".into(),
                     title,
                 ],
             });
         }
-        let table = table(&rows, &[false, false, true, true, true, true, false]);
+        let table = table(&rows, &[false, false, true, true, true, true, true, false]);
         for line in table.lines() {
             out.push_str("  ");
             out.push_str(line);
@@ -394,6 +409,7 @@ impl Status {
                     "pending": p.map_or(0, |p| p.pending),
                     "retrying": p.map_or(0, |p| p.retrying),
                     "unsubscribed": p.map_or(0, |p| p.unsubscribed),
+                    "failed": p.map_or(0, |p| p.failed),
                 })
             })
             .collect();
@@ -428,12 +444,15 @@ impl Status {
 /// what it wrote. The copy is written to a hidden file beside `dest` and renamed into place, so
 /// `dest` is never a half-written database; an existing `dest` is replaced only with `force`,
 /// and never when it is the database itself.
-pub fn backup(db: &Path, dest: &Path, force: bool) -> Result<String, OperatorError> {
+pub async fn backup(db: &Location, dest: &Path, force: bool) -> Result<String, OperatorError> {
+    let Location::Sqlite(db) = db else {
+        return Err(OperatorError::NotSqlite);
+    };
     let shown = dest.display().to_string();
     if dest.exists() && !force {
         return Err(OperatorError::Exists(shown));
     }
-    let store = open_db(db)?;
+    let store = open_sqlite(db)?;
     let same = match (std::fs::canonicalize(db), std::fs::canonicalize(dest)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
@@ -472,9 +491,9 @@ pub fn backup(db: &Path, dest: &Path, force: bool) -> Result<String, OperatorErr
     let bytes = std::fs::metadata(dest).map_err(io_err(dest))?.len();
     let copy = SqliteStore::open_read_only(dest)?;
     let (chats, updates, owed) = (
-        copy.subscriber_count()?,
-        copy.update_progress()?.len(),
-        copy.outbox_len()?,
+        copy.subscriber_count().await?,
+        copy.update_progress().await?.len(),
+        copy.outbox_len().await?,
     );
     Ok(format!(
         "wrote {shown}: {chats} subscribed chats, {updates} published updates, {owed} owed deliveries, {bytes} bytes (a snapshot of {})",

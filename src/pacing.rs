@@ -11,10 +11,12 @@
 //! global budget to every send, replies included.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::time::Instant;
+
+use crate::store::{Budget, Store};
 
 /// The limits; Telegram's published ones by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,60 @@ impl Default for Limits {
             reply_cap_per_second: None,
             per_chat_interval: Duration::from_secs(1),
             per_group_per_minute: 20,
+        }
+    }
+}
+
+impl Limits {
+    /// The budget broadcasts take their slots from, in the store.
+    pub fn budget(&self) -> Budget {
+        Budget {
+            period: SECOND / self.broadcast_per_second.max(1),
+            chat_gap: self.per_chat_interval,
+            group_gap: MINUTE / self.per_group_per_minute.max(1),
+            horizon: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Longest a reply waits for the store's pacer before going by this process's limiter alone:
+/// answers never wait on a slow or failing database.
+const SHARED_PACE_TIMEOUT: Duration = Duration::from_millis(200);
+
+/// Pacing of replies: this process's [`Limiter`] (per chat, per group, the optional cap), then
+/// the chat's turn in the store, shared with every process that sends (so a reply never lands
+/// right after another process's broadcast to the same chat).
+pub struct ReplyPacer {
+    limiter: Limiter,
+    store: Arc<dyn Store>,
+}
+
+impl ReplyPacer {
+    pub fn new(limits: Limits, store: Arc<dyn Store>) -> Self {
+        ReplyPacer {
+            limiter: Limiter::new(limits),
+            store,
+        }
+    }
+
+    /// Waits until a reply to `chat` may go out.
+    pub async fn acquire(&self, chat: i64) {
+        self.limiter.acquire(chat, Traffic::Reply).await;
+        let gap = self.limiter.limits.per_chat_interval;
+        match tokio::time::timeout(SHARED_PACE_TIMEOUT, self.store.pace_reply(chat, gap)).await {
+            Ok(Ok(wait)) => tokio::time::sleep(wait.min(MINUTE)).await,
+            Ok(Err(e)) => log::debug!("reply to chat {chat} paced locally only: {e}"),
+            Err(_) => log::debug!("reply to chat {chat} paced locally only: the store is slow"),
+        }
+    }
+
+    /// Telegram answered a reply with 429: nothing more to that chat until `wait` has passed,
+    /// from any process.
+    pub async fn retry_after(&self, chat: i64, wait: Duration) {
+        self.limiter.retry_after(chat, wait, Traffic::Reply);
+        let shared = self.store.pause(chat, wait, false);
+        if let Ok(Err(e)) = tokio::time::timeout(SHARED_PACE_TIMEOUT, shared).await {
+            log::debug!("chat {chat}: the 429 pause is this process's only: {e}");
         }
     }
 }

@@ -17,7 +17,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::delivery::publish_new;
 use crate::knowledge::{KnowledgeBase, KnowledgeFiles, LoadError, SharedKnowledge};
-use crate::subscriptions::Store;
+use crate::store::Store;
 
 /// Why a reload did not take effect.
 #[derive(Debug, thiserror::Error)]
@@ -58,17 +58,26 @@ fn file_name(path: &str) -> &str {
 /// The knowledge files of `dir` (or the built-in copy) joined by the update files published
 /// through the database. A database that cannot be read is an error rather than a knowledge
 /// without the published updates: a replica must not stop serving them over a hiccup.
-pub fn gather(
+pub async fn gather(
     dir: Option<&std::path::Path>,
     store: &dyn Store,
+) -> Result<KnowledgeFiles, ReloadError> {
+    let published = store
+        .update_files()
+        .await
+        .map_err(|e| ReloadError::Store(e.to_string()))?;
+    join(dir, published)
+}
+
+/// The knowledge files of `dir` (or the built-in copy) joined by `published` update files.
+fn join(
+    dir: Option<&std::path::Path>,
+    published: Vec<(String, String)>,
 ) -> Result<KnowledgeFiles, ReloadError> {
     let mut files = match dir {
         Some(d) => KnowledgeFiles::read_dir(d)?,
         None => KnowledgeFiles::builtin(),
     };
-    let published = store
-        .update_files()
-        .map_err(|e| ReloadError::Store(e.to_string()))?;
     for (name, text) in published {
         files = files.with_update(name, text);
     }
@@ -82,15 +91,23 @@ impl Reloader {
     /// no folder to reload.
     pub async fn swap(&self) -> Result<(), ReloadError> {
         let (dir, store) = (self.dir.clone(), self.store.clone());
-        let load = tokio::task::spawn_blocking(move || {
-            let files = gather(dir.as_deref(), store.as_ref())?;
-            let kb = KnowledgeBase::from_files(&files)?;
-            Ok::<_, ReloadError>((kb, files.updates))
-        });
+        let load = async move {
+            let published = store
+                .update_files()
+                .await
+                .map_err(|e| ReloadError::Store(e.to_string()))?;
+            let built = tokio::task::spawn_blocking(move || {
+                let files = join(dir.as_deref(), published)?;
+                let kb = KnowledgeBase::from_files(&files)?;
+                Ok::<_, ReloadError>((kb, files.updates))
+            });
+            built
+                .await
+                .map_err(|e| ReloadError::Crashed(e.to_string()))?
+        };
         let (kb, updates) = match tokio::time::timeout(self.load_timeout, load).await {
             Err(_) => return Err(ReloadError::TimedOut(self.load_timeout)),
-            Ok(Err(e)) => return Err(ReloadError::Crashed(e.to_string())),
-            Ok(Ok(loaded)) => loaded?,
+            Ok(loaded) => loaded?,
         };
         let menu_changed = self.knowledge.current().menu() != kb.menu();
         for r in &kb.rejected {
@@ -126,16 +143,16 @@ impl Reloader {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let queued = tokio::task::spawn_blocking(move || {
-            // The loaded update files go to the database first, where every replica reads them.
-            for (name, text) in &files {
-                store.add_update_file(name, text)?;
-            }
-            publish_new(&kb, store.as_ref())
-        })
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+        // The loaded update files go to the database first, where every replica reads them.
+        for (name, text) in &files {
+            store
+                .add_update_file(name, text)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        let queued = publish_new(&kb, store.as_ref())
+            .await
+            .map_err(|e| e.to_string())?;
         if queued > 0 {
             self.wake.notify_one();
         }
@@ -298,11 +315,7 @@ pub async fn watch(
 
 /// The update files published in the database; `None` if it cannot be read just now.
 async fn published_files(store: &Arc<dyn Store>) -> Option<Vec<(String, String)>> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || store.update_files().ok())
-        .await
-        .ok()
-        .flatten()
+    store.update_files().await.ok()
 }
 
 /// A file watcher on `dir` that sends on `tx` at every change; `None` (with a warning) if the

@@ -9,6 +9,7 @@ use clap::Args;
 
 use crate::delivery::DeliveryConfig;
 use crate::pacing::Limits;
+use crate::store::Location;
 
 /// A value that must never reach a log or an error message: shown as `<hidden>`.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -82,8 +83,8 @@ pub struct Settings {
     /// How often the database is looked at for updates published there (by `publish FILE` or
     /// another replica).
     pub store_poll: Duration,
-    /// The SQLite file of subscriptions and deliveries.
-    pub db: PathBuf,
+    /// The database: a SQLite file, or a PostgreSQL URL for a fleet.
+    pub db: Location,
     pub limits: Limits,
     pub delivery: DeliveryConfig,
     /// How long one reply may take before it is given up: teloxide sleeps 10 s after a 5xx before
@@ -114,7 +115,7 @@ impl Settings {
             reload_settle: Duration::from_millis(300),
             load_timeout: Duration::from_secs(60),
             store_poll: Duration::from_secs(2),
-            db: PathBuf::from("trade-talks-bot.db"),
+            db: Location::Sqlite(PathBuf::from("trade-talks-bot.db")),
             limits: Limits::default(),
             delivery: DeliveryConfig::default(),
             reply_timeout: Duration::from_secs(4),
@@ -140,6 +141,10 @@ pub enum SettingsError {
     ApiUrl(String),
     #[error("{0} must be at least 1")]
     Zero(&'static str),
+    #[error(
+        "--lease-secs must be at least twice --send-timeout-secs (a send in flight must not be taken over)"
+    )]
+    Lease,
 }
 
 /// `run`'s flags (and their environment variables).
@@ -187,12 +192,27 @@ pub struct RunArgs {
     /// Do not watch the knowledge folder; reload it only on SIGHUP.
     #[arg(long)]
     pub no_watch: bool,
-    /// SQLite database of subscriptions and deliveries.
-    #[arg(long, env = "TRADE_TALKS_DB", default_value = "trade-talks-bot.db")]
-    pub db: PathBuf,
+    /// The database: a SQLite file (one machine), or a postgres:// URL (a fleet of replicas).
+    #[arg(long, env = "TRADE_TALKS_DB", default_value = "trade-talks-bot.db", value_parser = parse_location)]
+    pub db: Location,
+    /// Seconds to wait for Telegram's answer to one broadcast message (a message given up on may
+    /// have been accepted, and is sent again).
+    #[arg(long, default_value_t = 60)]
+    pub send_timeout_secs: u64,
+    /// Seconds a worker's claim on owed messages lasts; a crashed worker's messages are sent by
+    /// another after this. At least twice the send timeout.
+    #[arg(long, default_value_t = 180)]
+    pub lease_secs: u64,
     /// Internal HTTP listener for /healthz, /readyz and /metrics (e.g. 127.0.0.1:9464).
     #[arg(long, env = "TRADE_TALKS_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
+}
+
+fn parse_location(s: &str) -> Result<Location, String> {
+    if s.trim().is_empty() {
+        return Err("the database may not be empty".into());
+    }
+    Ok(Location::parse(s))
 }
 
 impl RunArgs {
@@ -238,6 +258,14 @@ impl RunArgs {
         s.knowledge_dir = knowledge_dir;
         s.watch = !self.no_watch;
         s.db = self.db;
+        if self.send_timeout_secs == 0 {
+            return Err(SettingsError::Zero("--send-timeout-secs"));
+        }
+        if self.lease_secs < 2 * self.send_timeout_secs {
+            return Err(SettingsError::Lease);
+        }
+        s.delivery.send_timeout = Duration::from_secs(self.send_timeout_secs);
+        s.delivery.lease = Duration::from_secs(self.lease_secs);
         s.metrics_listen = self.metrics_listen;
         s.mode = match self.webhook_url {
             None => Mode::Polling {

@@ -18,9 +18,10 @@ use teloxide::{ApiError, RequestError};
 use super::sender::{ReplyError, count_request, no_preview, send_html, send_reply};
 use crate::answer::{Inbound, Reply, respond, route};
 use crate::knowledge::{KnowledgeBase, SharedKnowledge};
-use crate::pacing::{Limiter, Traffic};
+use crate::pacing::ReplyPacer;
 use crate::render;
-use crate::subscriptions::{self, Permission, Store, SubscriptionCommand};
+use crate::store::Store;
+use crate::subscriptions::{self, Permission, SubscriptionCommand};
 
 type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
@@ -28,7 +29,7 @@ type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 pub struct Ctx {
     pub knowledge: SharedKnowledge,
     pub store: Arc<dyn Store>,
-    pub limiter: Arc<Limiter>,
+    pub pacer: Arc<ReplyPacer>,
     /// The bot's own user id and username (from getMe at start).
     pub bot_id: UserId,
     pub username: String,
@@ -72,18 +73,6 @@ impl Ctx {
     }
 }
 
-/// Runs a store call on a blocking thread (the store's calls block: a database file).
-async fn blocking<T: Send + 'static>(
-    ctx: &Ctx,
-    call: impl FnOnce(&dyn Store) -> Result<T, subscriptions::StoreError> + Send + 'static,
-) -> Result<T, String> {
-    let store = ctx.store.clone();
-    tokio::task::spawn_blocking(move || call(store.as_ref()))
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
-}
-
 fn count_update(kind: &'static str) {
     metrics::counter!("bot_updates_total", "kind" => kind).increment(1);
 }
@@ -108,7 +97,7 @@ async fn on_my_chat_member(upd: ChatMemberUpdated, ctx: Arc<Ctx>) -> HandlerResu
     count_update("my_chat_member");
     if !upd.new_chat_member.is_present() {
         let chat = upd.chat.id.0;
-        match blocking(&ctx, move |store| store.unsubscribe(chat)).await {
+        match ctx.store.unsubscribe(chat).await {
             Ok(true) => {
                 metrics::counter!("bot_unsubscribes_total", "reason" => "removed").increment(1);
                 log::info!("chat {chat} removed the bot: unsubscribed")
@@ -133,7 +122,7 @@ fn migration(msg: Message) -> Option<(i64, i64)> {
 async fn on_migration(ids: (i64, i64), ctx: Arc<Ctx>) -> HandlerResult {
     count_update("migration");
     let (old, new) = ids;
-    match blocking(&ctx, move |store| store.migrate(old, new)).await {
+    match ctx.store.migrate(old, new).await {
         Ok(()) => log::info!("group {old} became supergroup {new}"),
         Err(e) => log::error!("cannot move chat {old} to {new}: {e}"),
     }
@@ -186,14 +175,8 @@ async fn on_subscription(
     } else {
         Permission::Allowed
     };
-    let store = ctx.store.clone();
     let chat = msg.chat.id.0;
-    // The store's calls block: off the runtime's worker threads.
-    let outcome = tokio::task::spawn_blocking(move || {
-        subscriptions::command(store.as_ref(), command, chat, permission)
-    })
-    .await
-    .unwrap_or(subscriptions::SubscriptionReply::Unavailable);
+    let outcome = subscriptions::command(ctx.store.as_ref(), command, chat, permission).await;
     let kb = ctx.knowledge.current();
     let private = matches!(msg.chat.kind, ChatKind::Private(_));
     let parts = render::html(&kb, &Reply::Subscription(outcome));
@@ -274,7 +257,7 @@ async fn send(bot: &Bot, ctx: &Ctx, msg: &Message, reply_to: bool, parts: Vec<St
         }
         let mut tries = 0;
         loop {
-            ctx.limiter.acquire(chat.0, Traffic::Reply).await;
+            ctx.pacer.acquire(chat.0).await;
             match send_reply(request.clone(), ctx.reply_timeout).await {
                 Ok(()) => break,
                 Err(ReplyError::Request(RequestError::RetryAfter(wait)))
@@ -285,8 +268,7 @@ async fn send(bot: &Bot, ctx: &Ctx, msg: &Message, reply_to: bool, parts: Vec<St
                         "chat {chat}: flood limit, retrying in {:?}",
                         wait.duration()
                     );
-                    ctx.limiter
-                        .retry_after(chat.0, wait.duration(), Traffic::Reply);
+                    ctx.pacer.retry_after(chat.0, wait.duration()).await;
                 }
                 Err(ReplyError::Request(RequestError::Api(ApiError::InvalidToken))) => {
                     ctx.fatal

@@ -80,8 +80,8 @@ impl Fatal {
     }
 }
 
-/// The Bot API client: the token, the API URL, and `TELOXIDE_PROXY` when set (teloxide's
-/// `client_from_env` reads it; [`Settings`] has already checked it, so that cannot panic on it).
+/// The Bot API client: the token, the API URL, and `TELOXIDE_PROXY` when set ([`Settings`] has
+/// already checked it).
 pub fn bot(settings: &Settings) -> Result<Bot, RunError> {
     // teloxide panics on an API URL that cannot have a path (`mailto:…`).
     if let Some(url) = &settings.api_url
@@ -89,20 +89,20 @@ pub fn bot(settings: &Settings) -> Result<Bot, RunError> {
     {
         return Err(crate::settings::SettingsError::ApiUrl(url.to_string()).into());
     }
-    let client = if settings.proxy.is_some() {
-        std::panic::catch_unwind(teloxide::net::client_from_env).map_err(|_| {
-            RunError::Settings(crate::settings::SettingsError::Proxy(
-                "rejected by the HTTP client".into(),
-            ))
-        })?
-    } else {
-        teloxide::net::default_reqwest_settings()
-            .build()
-            .map_err(|e| RunError::Unreachable {
-                url: "the Bot API".into(),
-                reason: format!("cannot build the HTTP client: {e}"),
-            })?
-    };
+    // A broadcast send waits up to the delivery's send timeout: the client must not give up
+    // first (a send Telegram accepted late would be sent again).
+    let mut builder = teloxide::net::default_reqwest_settings()
+        .timeout(settings.delivery.send_timeout + std::time::Duration::from_secs(5));
+    if let Some(proxy) = &settings.proxy {
+        let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|e| {
+            RunError::Settings(crate::settings::SettingsError::Proxy(e.to_string()))
+        })?;
+        builder = builder.proxy(proxy);
+    }
+    let client = builder.build().map_err(|e| RunError::Unreachable {
+        url: "the Bot API".into(),
+        reason: format!("cannot build the HTTP client: {e}"),
+    })?;
     let bot = Bot::with_client(settings.token.expose(), client);
     Ok(match &settings.api_url {
         Some(url) => bot.set_api_url(url.clone()),

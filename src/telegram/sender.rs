@@ -103,6 +103,9 @@ pub fn classify(e: &RequestError) -> SendError {
         RequestError::MigrateToChatId(id) => SendError::Migrated(id.0),
         RequestError::Api(api) => match gone(api) {
             Some(why) => SendError::Gone(why),
+            None if outcome_label::<()>(&Err(RequestError::Api(api.clone()))) == "400" => {
+                SendError::Rejected(api.to_string())
+            }
             None => SendError::Transient(api.to_string()),
         },
         other => SendError::Transient(other.to_string()),

@@ -3,6 +3,7 @@ mod answer;
 mod cli;
 mod delivery;
 mod devset;
+mod engines;
 mod http;
 mod knowledge;
 mod operator;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use trade_talks_bot::subscriptions::{SqliteStore, Store};
+use trade_talks_bot::store::{SqliteStore, Store};
 
 const PRIVATE: i64 = 42;
 const GROUP: i64 = -4_000_001;
@@ -35,16 +35,43 @@ const LEAVER: i64 = 4_242;
 
 fn database(dir: &Path) -> PathBuf {
     let path = dir.join("bot.db");
-    let store = SqliteStore::open(&path).unwrap();
-    for chat in [PRIVATE, GROUP, SUPERGROUP, LEAVER] {
-        assert!(store.subscribe(chat).unwrap());
-    }
-    assert_eq!(store.publish("u1", &["<b>u1</b>".to_string()]).unwrap(), 4);
-    store.delivered("u1", PRIVATE).unwrap();
-    store.retry_later("u1", GROUP, i64::MAX).unwrap();
-    // Unsubscribed before it got u1.
-    assert!(store.unsubscribe(LEAVER).unwrap());
+    block_on(async {
+        let store = SqliteStore::open(&path).await.unwrap();
+        for chat in [PRIVATE, GROUP, SUPERGROUP, LEAVER] {
+            assert!(store.subscribe(chat).await.unwrap());
+        }
+        assert_eq!(
+            store
+                .publish("u1", &["<b>u1</b>".to_string()])
+                .await
+                .unwrap(),
+            4
+        );
+        for c in store.claim(10, Duration::from_secs(60)).await.unwrap() {
+            match c.chat {
+                PRIVATE => assert!(store.complete(&c).await.unwrap()),
+                GROUP => assert!(
+                    store
+                        .reschedule(&c, Duration::from_secs(86_400), true)
+                        .await
+                        .unwrap()
+                ),
+                _ => assert!(store.reschedule(&c, Duration::ZERO, false).await.unwrap()),
+            }
+        }
+        // Unsubscribed before it got u1.
+        assert!(store.unsubscribe(LEAVER).await.unwrap());
+    });
     path
+}
+
+/// Runs async store calls from these synchronous tests (the commands under test are processes).
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
 }
 
 /// A copy of the shipped knowledge with two updates, `u1` (published in [`database`]) and `u2`
@@ -218,10 +245,11 @@ fn status_shows_the_knowledge_and_each_updates_progress() {
         header.contains("sent") && header.contains("pending") && header.contains("retrying"),
         "{header}"
     );
-    // u1: published date, time, sent 1, pending 1, retrying 1, unsubscribed 1, then the title.
+    // u1: published date, time, sent 1, pending 1, retrying 1, unsubscribed 1, failed 0, then
+    // the title.
     assert_eq!(
         row("u1")[3..],
-        ["1", "1", "1", "1", "Update", "u1"],
+        ["1", "1", "1", "1", "0", "Update", "u1"],
         "{text}"
     );
     assert_eq!(row("u2")[1..3], ["not", "yet"], "{text}");
@@ -304,20 +332,20 @@ fn backup_copies_the_database_and_never_overwrites_unasked() {
         said.contains("copy.db") && said.contains("3 subscribed chats"),
         "{said}"
     );
-    let original = SqliteStore::open(&db).unwrap();
-    let restored = SqliteStore::open(&copy).unwrap();
+    let original = block_on(SqliteStore::open(&db)).unwrap();
+    let restored = block_on(SqliteStore::open(&copy)).unwrap();
     assert_eq!(
-        restored.subscribers().unwrap(),
-        original.subscribers().unwrap()
+        block_on(restored.subscribers()).unwrap(),
+        block_on(original.subscribers()).unwrap()
     );
     assert_eq!(
-        restored.update_progress().unwrap(),
-        original.update_progress().unwrap()
+        block_on(restored.update_progress()).unwrap(),
+        block_on(original.update_progress()).unwrap()
     );
     drop(restored);
 
     // A second backup to the same file is refused and leaves it alone…
-    original.subscribe(7).unwrap();
+    block_on(original.subscribe(7)).unwrap();
     let before = std::fs::read(&copy).unwrap();
     let out = bin()
         .args(["backup", "--db"])
@@ -338,10 +366,14 @@ fn backup_copies_the_database_and_never_overwrites_unasked() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
-        SqliteStore::open(&copy)
-            .unwrap()
-            .subscriber_count()
-            .unwrap(),
+        block_on(async {
+            SqliteStore::open(&copy)
+                .await
+                .unwrap()
+                .subscriber_count()
+                .await
+        })
+        .unwrap(),
         4
     );
 
@@ -353,7 +385,7 @@ fn backup_copies_the_database_and_never_overwrites_unasked() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert_eq!(original.subscriber_count().unwrap(), 4);
+    assert_eq!(block_on(original.subscriber_count()).unwrap(), 4);
 }
 
 #[test]
@@ -396,10 +428,14 @@ fn operator_commands_do_not_wait_for_a_writer_holding_a_transaction() {
     let copy = dir.path().join("copy.db");
     timed(bin().args(["backup", "--db"]).arg(&db).arg(&copy));
     assert_eq!(
-        SqliteStore::open(&copy)
-            .unwrap()
-            .subscriber_count()
-            .unwrap(),
+        block_on(async {
+            SqliteStore::open(&copy)
+                .await
+                .unwrap()
+                .subscriber_count()
+                .await
+        })
+        .unwrap(),
         3,
         "the backup holds the committed state only"
     );

@@ -6,10 +6,10 @@ use std::io::Read;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fake_bot_api::{self as fake, FakeApi, wait_until};
+use fake_bot_api::{self as fake, FakeApi, wait_until_async};
 use trade_talks_bot::app::Parts;
 use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
-use trade_talks_bot::subscriptions::{SqliteStore, Store};
+use trade_talks_bot::store::{SqliteStore, Store};
 
 use crate::subscribe::{knowledge_copy, publish, say, start_watching, update_file, wait_texts};
 use crate::telegram::{fast_config, start_app};
@@ -20,8 +20,8 @@ const WAIT: Duration = Duration::from_secs(15);
 async fn an_update_added_after_loading_but_before_the_watcher_started_is_published() {
     let dir = tempfile::tempdir().unwrap();
     let knowledge = knowledge_copy(dir.path());
-    let store = Arc::new(SqliteStore::open(&dir.path().join("bot.db")).unwrap());
-    store.subscribe(91).unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join("bot.db")).await.unwrap());
+    store.subscribe(91).await.unwrap();
     let kb = SharedKnowledge::new(KnowledgeBase::load(Some(&knowledge)).unwrap());
     // The file lands after the first load and before the bot (and its watcher) starts: no file
     // event will ever announce it.
@@ -99,8 +99,8 @@ async fn an_update_published_while_the_database_is_locked_is_served_at_once_and_
     let texts = wait_texts(&bot.fake, 92, 2).await;
     assert!(texts[1].contains("while-locked"), "{texts:?}");
     let store = bot.store.clone();
-    wait_until("delivery recorded", WAIT, || {
-        store.status(92).unwrap().delivered == 1
+    wait_until_async("delivery recorded", WAIT, || async {
+        store.status(92).await.unwrap().delivered == 1
     })
     .await;
     bot.stop().await.unwrap();
@@ -186,7 +186,7 @@ async fn publish_file_goes_through_the_database_to_every_replica_and_is_sent_onc
     let start = |folder: Option<std::path::PathBuf>| {
         let db = db.clone();
         async move {
-            let store = Arc::new(SqliteStore::open(&db).unwrap());
+            let store = Arc::new(SqliteStore::open(&db).await.unwrap());
             let kb = SharedKnowledge::new(KnowledgeBase::load(folder.as_deref()).unwrap());
             let fake = FakeApi::start().await;
             let mut config = fast_config(&fake);
@@ -240,8 +240,8 @@ async fn publish_file_goes_through_the_database_to_every_replica_and_is_sent_onc
     // Publishing again changes nothing.
     assert!(publish(&file).contains("nothing new queued"));
     let store = first.store.clone();
-    wait_until("delivery recorded", WAIT, || {
-        store.status(96).unwrap().delivered == 1
+    wait_until_async("delivery recorded", WAIT, || async {
+        store.status(96).await.unwrap().delivered == 1
     })
     .await;
     latest_mentions(&first, 97, "again").await;

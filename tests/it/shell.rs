@@ -83,7 +83,7 @@ async fn when_the_admin_check_fails_the_user_is_told_to_try_again() {
     let r = ask(&bot, g, fake::group_text(g, 13, "/subscribe")).await;
     assert!(text(&r).contains("try again"), "{r}");
     assert!(!text(&r).contains("only the group"), "{r}");
-    assert!(!bot.store_status(g), "nothing changed");
+    assert!(!bot.store_status(g).await, "nothing changed");
     bot.stop().await.unwrap();
 }
 
@@ -106,7 +106,7 @@ async fn polling_refuses_to_take_over_a_webhook_unless_told_to() {
     let dir = tempfile::tempdir().unwrap();
     let err = app::run(
         fast_config(&fake),
-        app_in(dir.path()).0,
+        app_in(dir.path()).await.0,
         std::future::pending(),
     )
     .await

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use fake_bot_api::{self as fake, Failure, FakeApi, wait_until};
+use fake_bot_api::{self as fake, Failure, FakeApi, wait_until, wait_until_async};
 use serde_json::Value;
 use trade_talks_bot::app::Parts;
 use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
-use trade_talks_bot::subscriptions::{SqliteStore, Store};
+use trade_talks_bot::store::{SqliteStore, Store};
 
 use crate::telegram::{Running, app_in, fast_config, start, start_app};
 
@@ -67,7 +67,7 @@ pub fn publish(knowledge: &Path, name: &str, content: &str) {
 pub async fn start_watching(dir: &Path) -> (Running, PathBuf) {
     let knowledge = knowledge_copy(dir);
     let fake = FakeApi::start().await;
-    let store = Arc::new(SqliteStore::open(&dir.join("bot.db")).unwrap());
+    let store = Arc::new(SqliteStore::open(&dir.join("bot.db")).await.unwrap());
     let kb = SharedKnowledge::new(KnowledgeBase::load(Some(&knowledge)).unwrap());
     let parts = Parts {
         knowledge: kb,
@@ -110,7 +110,7 @@ async fn private_subscribe_is_idempotent_and_reported() {
             .await
             .contains("was not subscribed")
     );
-    assert_eq!(bot.store.subscriber_count().unwrap(), 0);
+    assert_eq!(bot.store.subscriber_count().await.unwrap(), 0);
     bot.stop().await.unwrap();
 }
 
@@ -126,7 +126,7 @@ async fn in_groups_only_administrators_change_the_subscription() {
         refused.contains("only the group’s administrators"),
         "{refused}"
     );
-    assert!(!bot.store.status(g).unwrap().subscribed);
+    assert!(!bot.store.status(g).await.unwrap().subscribed);
     // /status is for everyone.
     assert!(
         say(
@@ -147,7 +147,7 @@ async fn in_groups_only_administrators_change_the_subscription() {
             .await
             .contains("administrators")
     );
-    assert!(bot.store.status(g).unwrap().subscribed);
+    assert!(bot.store.status(g).await.unwrap().subscribed);
     assert!(
         say(&bot, g, fake::group_text(g, 13, "/unsubscribe"))
             .await
@@ -159,7 +159,7 @@ async fn in_groups_only_administrators_change_the_subscription() {
             .await
             .starts_with("Subscribed")
     );
-    assert!(bot.store.status(g).unwrap().subscribed);
+    assert!(bot.store.status(g).await.unwrap().subscribed);
     let checks: Vec<_> = bot
         .fake
         .calls_to("getChatMember")
@@ -186,15 +186,18 @@ async fn kicked_blocked_and_migrated_chats() {
     bot.fake.push_update(fake::migrate_to(g, sg));
     bot.fake.push_update(fake::migrate_from(sg, g));
     let store = bot.store.clone();
-    wait_until("migration", WAIT, || store.status(sg).unwrap().subscribed).await;
-    assert!(!bot.store.status(g).unwrap().subscribed);
+    wait_until_async("migration", WAIT, || async {
+        store.status(sg).await.unwrap().subscribed
+    })
+    .await;
+    assert!(!bot.store.status(g).await.unwrap().subscribed);
     // Removed from the supergroup, blocked in private: both unsubscribed.
     bot.fake
         .push_update(fake::my_chat_member(sg, 12, "administrator", "kicked"));
     bot.fake
         .push_update(fake::my_chat_member(71, 71, "member", "kicked"));
-    wait_until("unsubscribe on removal", WAIT, || {
-        store.subscriber_count().unwrap() == 0
+    wait_until_async("unsubscribe on removal", WAIT, || async {
+        store.subscriber_count().await.unwrap() == 0
     })
     .await;
     bot.stop().await.unwrap();
@@ -240,8 +243,8 @@ async fn new_update_files_are_delivered_once_and_bad_ones_rejected() {
             .contains("tariff-cut")
     );
     let store = bot.store.clone();
-    wait_until("delivery recorded", WAIT, || {
-        store.status(80).unwrap().delivered == 1
+    wait_until_async("delivery recorded", WAIT, || async {
+        store.status(80).await.unwrap().delivered == 1
     })
     .await;
 
@@ -315,7 +318,7 @@ async fn failed_deliveries_unsubscribe_retry_or_follow_the_migration() {
     let (kicked, limited, group, healthy) = (-700, 91, -701, 92);
     let store = bot.store.clone();
     for chat in [kicked, limited, group, healthy] {
-        store.subscribe(chat).unwrap();
+        store.subscribe(chat).await.unwrap();
     }
     bot.fake.fail_always(
         "sendMessage",
@@ -348,16 +351,20 @@ async fn failed_deliveries_unsubscribe_retry_or_follow_the_migration() {
         ok_at.duration_since(started) >= Duration::from_millis(900),
         "retry_after not honoured"
     );
-    wait_until("kicked chat unsubscribed", WAIT, || {
-        !store.status(kicked).unwrap().subscribed
+    wait_until_async("kicked chat unsubscribed", WAIT, || async {
+        !store.status(kicked).await.unwrap().subscribed
     })
     .await;
     // The fake saw the messages; the worker records them just after.
-    wait_until("outbox drained", WAIT, || store.outbox_len().unwrap() == 0).await;
+    wait_until_async("outbox drained", WAIT, || async {
+        store.outbox_len().await.unwrap() == 0
+    })
+    .await;
     assert!(
-        store.status(supergroup).unwrap().subscribed && !store.status(group).unwrap().subscribed
+        store.status(supergroup).await.unwrap().subscribed
+            && !store.status(group).await.unwrap().subscribed
     );
-    assert_eq!(store.status(supergroup).unwrap().delivered, 1);
+    assert_eq!(store.status(supergroup).await.unwrap().delivered, 1);
     bot.stop().await.unwrap();
 }
 
@@ -365,14 +372,14 @@ async fn failed_deliveries_unsubscribe_retry_or_follow_the_migration() {
 async fn subscriptions_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let fake = FakeApi::start().await;
-    let (app, store) = app_in(dir.path());
+    let (app, store) = app_in(dir.path()).await;
     let config = fast_config(&fake);
     let bot = start_app(fake, config, app, store).await;
     say(&bot, 95, fake::private_text(95, 95, "/subscribe")).await;
     bot.stop().await.unwrap();
 
     let fake = FakeApi::start().await;
-    let (app, store) = app_in(dir.path());
+    let (app, store) = app_in(dir.path()).await;
     let config = fast_config(&fake);
     let bot = start_app(fake, config, app, store).await;
     assert!(
@@ -400,12 +407,12 @@ fn a_crash_mid_broadcast_then_restart_delivers_to_everyone_once() {
     // `_dir` keeps the temporary folder until the test ends.
     let (rt, _dir, knowledge, db) = binary_setup();
     let chats: Vec<i64> = (1..=150).map(|i| 10_000 + i).collect();
-    {
-        let store = SqliteStore::open(&db).unwrap();
+    rt.block_on(async {
+        let store = SqliteStore::open(&db).await.unwrap();
         for &c in &chats {
-            store.subscribe(c).unwrap();
+            store.subscribe(c).await.unwrap();
         }
-    }
+    });
     let fake = rt.block_on(FakeApi::start());
     let spawn = || {
         std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
@@ -461,8 +468,8 @@ fn a_crash_mid_broadcast_then_restart_delivers_to_everyone_once() {
     );
     assert_eq!(lost, 0);
     assert!(duplicates <= 1, "{duplicates} duplicates");
-    let store = SqliteStore::open(&db).unwrap();
-    assert_eq!(store.outbox_len().unwrap(), 0);
+    let owed = rt.block_on(async { SqliteStore::open(&db).await.unwrap().outbox_len().await });
+    assert_eq!(owed.unwrap(), 0);
 }
 
 /// With the watcher off, a new update file waits for SIGHUP.
@@ -470,7 +477,8 @@ fn a_crash_mid_broadcast_then_restart_delivers_to_everyone_once() {
 fn sighup_reloads_the_knowledge() {
     // `_dir` keeps the temporary folder until the test ends.
     let (rt, _dir, knowledge, db) = binary_setup();
-    SqliteStore::open(&db).unwrap().subscribe(77).unwrap();
+    rt.block_on(async { SqliteStore::open(&db).await.unwrap().subscribe(77).await })
+        .unwrap();
     let fake = rt.block_on(FakeApi::start());
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
         .arg("--knowledge")

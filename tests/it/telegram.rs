@@ -11,7 +11,7 @@ use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
 use trade_talks_bot::app::{self, Parts};
 use trade_talks_bot::pacing::Limits;
 use trade_talks_bot::settings::{Mode, Secret, Settings};
-use trade_talks_bot::subscriptions::SqliteStore;
+use trade_talks_bot::store::SqliteStore;
 use trade_talks_bot::telegram::RunError;
 
 use fake_bot_api::{self as fake, Failure, FakeApi};
@@ -28,9 +28,9 @@ pub struct Running {
 
 impl Running {
     /// Whether `chat` is subscribed, as the store says.
-    pub fn store_status(&self, chat: i64) -> bool {
-        use trade_talks_bot::subscriptions::Store;
-        self.store.status(chat).unwrap().subscribed
+    pub async fn store_status(&self, chat: i64) -> bool {
+        use trade_talks_bot::store::Store;
+        self.store.status(chat).await.unwrap().subscribed
     }
 
     /// Waits for the bot to stop on its own and returns how `run` ended.
@@ -102,8 +102,8 @@ pub fn fast_config(fake: &FakeApi) -> Settings {
 
 /// A store in `dir` (reopened if it exists), and the parts serving the built-in knowledge from
 /// it.
-pub fn app_in(dir: &std::path::Path) -> (Parts, Arc<SqliteStore>) {
-    let store = Arc::new(SqliteStore::open(&dir.join("bot.db")).unwrap());
+pub async fn app_in(dir: &std::path::Path) -> (Parts, Arc<SqliteStore>) {
+    let store = Arc::new(SqliteStore::open(&dir.join("bot.db")).await.unwrap());
     let kb = SharedKnowledge::new(KnowledgeBase::builtin().unwrap());
     (
         Parts {
@@ -137,7 +137,7 @@ pub async fn start_app(
 
 pub async fn start_with(fake: FakeApi, config: Settings) -> Running {
     let dir = tempfile::tempdir().unwrap();
-    let (app, store) = app_in(dir.path());
+    let (app, store) = app_in(dir.path()).await;
     let mut running = start_app(fake, config, app, store).await;
     running._dir = Some(dir);
     running
@@ -464,7 +464,7 @@ async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = fast_config(&fake);
     config.token = Secret::new("999:WRONG-SECRET-TOKEN");
-    let err = app::run(config, app_in(dir.path()).0, std::future::pending())
+    let err = app::run(config, app_in(dir.path()).await.0, std::future::pending())
         .await
         .unwrap_err();
     assert!(matches!(err, RunError::TokenRejected(_)), "{err:?}");
@@ -475,7 +475,7 @@ async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
     drop(closed);
     let mut config = fast_config(&fake);
     config.api_url = Some(format!("http://127.0.0.1:{port}/").parse().unwrap());
-    let err = app::run(config, app_in(dir.path()).0, std::future::pending())
+    let err = app::run(config, app_in(dir.path()).await.0, std::future::pending())
         .await
         .unwrap_err();
     assert!(matches!(err, RunError::Unreachable { .. }), "{err:?}");
@@ -484,7 +484,7 @@ async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
     // A URL that cannot have a path: an error, not teloxide's panic.
     let mut config = fast_config(&fake);
     config.api_url = Some("mailto:bots@example.org".parse().unwrap());
-    let err = app::run(config, app_in(dir.path()).0, std::future::pending())
+    let err = app::run(config, app_in(dir.path()).await.0, std::future::pending())
         .await
         .unwrap_err();
     assert!(matches!(err, RunError::Settings(_)), "{err:?}");
@@ -508,7 +508,7 @@ async fn webhook_checks_the_secret_and_dispatches() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (tx, rx) = oneshot::channel::<()>();
-    let handle = tokio::spawn(app::run(config, app_in(dir.path()).0, async {
+    let handle = tokio::spawn(app::run(config, app_in(dir.path()).await.0, async {
         let _ = rx.await;
     }));
     let set = fake.wait_for("setWebhook", 1, WAIT).await;

@@ -1,5 +1,6 @@
 //! Owns the fake Telegram Bot API that trade-talks-bot's integration tests and benchmarks run the
-//! bot against: the server on 127.0.0.1 ([`FakeApi`]), the update builders, and [`wait_until`].
+//! bot against: the server on 127.0.0.1 ([`FakeApi`]), the update builders, [`wait_until`], and
+//! the throwaway PostgreSQL server ([`postgres::fresh_database`]).
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -14,6 +15,7 @@
 //! # }
 //! ```
 
+pub mod postgres;
 mod server;
 mod updates;
 mod wait;
@@ -24,4 +26,4 @@ pub use updates::{
     group_reply_to_bot, group_text, inline_query, migrate_from, migrate_to, my_chat_member,
     private_sticker, private_text,
 };
-pub use wait::wait_until;
+pub use wait::{wait_until, wait_until_async};

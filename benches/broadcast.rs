@@ -57,6 +57,7 @@ fn main() {
     fake.set_limits(Limits {
         per_chat_min_interval: Some(Duration::from_millis(900)),
         global_per_second: Some(rate),
+        per_group_per_minute: Some(20),
         reject: false,
     });
     let mut child = bot::bot_command(FakeApi::TOKEN, fake.url().as_str())

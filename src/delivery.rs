@@ -22,7 +22,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -173,6 +173,9 @@ struct Worker<S> {
     unrecorded: Mutex<Vec<Unrecorded>>,
     /// Claimed messages not yet at their first send.
     queued: AtomicUsize,
+    /// One request to the pacer at a time from this worker: sends waiting for a slot would
+    /// otherwise each hold a database connection queueing for the pacer's row.
+    pace_lock: tokio::sync::Mutex<()>,
     stop: watch::Receiver<bool>,
 }
 
@@ -189,10 +192,10 @@ pub async fn run<S: Sender>(
     budget: Budget,
 ) {
     let permits = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
-    // Claimed messages waiting for their slot at most: about two seconds of the budget (a claim
-    // not sent soon only delays its message if this worker dies).
+    // Claimed messages waiting for their slot at most: about half a second of the budget (a
+    // claim not sent soon only delays its message if this worker dies).
     let per_second = Duration::from_secs(1).as_micros() / budget.period.as_micros().max(1);
-    let queue = (per_second as usize * 2).max(4);
+    let queue = (per_second as usize / 2).max(4);
     let w = Arc::new(Worker {
         store: store.clone(),
         sender,
@@ -201,6 +204,7 @@ pub async fn run<S: Sender>(
         tally: Tally::default(),
         unrecorded: Mutex::new(Vec::new()),
         queued: AtomicUsize::new(0),
+        pace_lock: tokio::sync::Mutex::new(()),
         stop: shutdown.clone(),
     });
     let mut tasks = JoinSet::new();
@@ -229,8 +233,9 @@ pub async fn run<S: Sender>(
                     };
                     w.queued.fetch_add(1, Ordering::Relaxed);
                     let w = w.clone();
+                    let claimed_at = Instant::now();
                     tasks.spawn(async move {
-                        w.deliver(d).await;
+                        w.deliver(d, claimed_at).await;
                         drop(permit);
                     });
                 }
@@ -312,7 +317,7 @@ impl<S: Sender> Worker<S> {
     }
 
     /// Sends one claimed message (from the first part not yet sent) and records the outcome.
-    async fn deliver(self: &Arc<Self>, d: Claimed) {
+    async fn deliver(self: &Arc<Self>, d: Claimed, claimed_at: Instant) {
         let mut queued = Some(Queued(&self.queued));
         let total = d.parts.len() as u32;
         if total == 0 {
@@ -335,6 +340,16 @@ impl<S: Sender> Worker<S> {
         let mut sent = d.parts_sent.min(total);
         while sent < total {
             match self.turn(&d, sent == d.parts_sent).await {
+                // A send must end before the claim does, or another worker could send the
+                // message too: one that cannot is given back instead.
+                Turn::Go
+                    if claimed_at.elapsed() + self.cfg.send_timeout + LEASE_MARGIN
+                        >= self.cfg.lease =>
+                {
+                    log::debug!("outbox: chat {}: the claim is too old to send on", d.chat);
+                    self.log_err(self.store.reschedule(&d, Duration::ZERO, false).await, &d);
+                    return;
+                }
                 Turn::Go => {}
                 Turn::Release(after) => {
                     self.log_err(self.store.reschedule(&d, after, false).await, &d);
@@ -379,7 +394,11 @@ impl<S: Sender> Worker<S> {
             if *stop.borrow() {
                 return Turn::Release(Duration::ZERO);
             }
-            let wait = match self.store.pace_broadcast(d.chat, &self.budget).await {
+            let pace = {
+                let _one_at_a_time = self.pace_lock.lock().await;
+                self.store.pace_broadcast(d.chat, &self.budget).await
+            };
+            let wait = match pace {
                 Err(e) => {
                     log::error!("outbox: cannot take a send slot ({e}); not sending");
                     return Turn::StoreDown;
@@ -531,6 +550,9 @@ impl<S: Sender> Worker<S> {
         }
     }
 }
+
+/// Time kept between a send's latest possible end and its claim's.
+const LEASE_MARGIN: Duration = Duration::from_secs(1);
 
 /// Counts a claimed message as waiting for its first send until dropped.
 struct Queued<'a>(&'a AtomicUsize);

@@ -140,8 +140,10 @@ impl PgStore {
     async fn migrate_schema(&self) -> Result<(), StoreError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock(7041312)", &[])
-            .await?;
+        tx.batch_execute(
+            "SET LOCAL client_min_messages = warning; SELECT pg_advisory_xact_lock(7041312)",
+        )
+        .await?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version int NOT NULL)")
             .await?;
         let version: i32 = tx

@@ -80,6 +80,11 @@ impl Fatal {
     }
 }
 
+/// Updates the webhook route may hold for the dispatcher. Telegram gets 200 once an update is
+/// queued, so a process killed outright loses what is queued and being handled: a small queue
+/// keeps that window to a few updates (a full queue answers 503, and Telegram sends again).
+const WEBHOOK_QUEUE: usize = 64;
+
 /// The Bot API client: the token, the API URL, and `TELOXIDE_PROXY` when set ([`Settings`] has
 /// already checked it).
 pub fn bot(settings: &Settings) -> Result<Bot, RunError> {
@@ -277,8 +282,11 @@ pub async fn serve(
                 .secret_token(secret.expose().to_string())
                 .await
                 .map_err(|e| RunError::Webhook(settings.token.redact(&e.to_string())))?;
-            let (listener, router) =
-                webhook::webhook(url.path().to_string(), secret.expose().to_string(), 1024);
+            let (listener, router) = webhook::webhook(
+                url.path().to_string(),
+                secret.expose().to_string(),
+                WEBHOOK_QUEUE,
+            );
             // The server stops once the dispatcher has (a dropped sender counts too). Not with a
             // clone of the listener's StopFlag: its clones share one waker slot, which the
             // listener's own polls take over, so a second waiter is never woken.

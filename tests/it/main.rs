@@ -4,6 +4,7 @@ mod cli;
 mod delivery;
 mod devset;
 mod engines;
+mod fleet;
 mod http;
 mod knowledge;
 mod operator;

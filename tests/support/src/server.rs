@@ -117,6 +117,9 @@ pub struct Limits {
     pub per_chat_min_interval: Option<Duration>,
     /// More than this many accepted sends in any sliding 1-second window is a violation.
     pub global_per_second: Option<u32>,
+    /// More than this many accepted sends to one group (a negative chat id) in any sliding
+    /// minute is a violation.
+    pub per_group_per_minute: Option<u32>,
     /// If `true`, a violating call gets 429 with `retry_after = 1` (and is not accepted);
     /// otherwise it is accepted and only counted in [`Stats::violations`].
     pub reject: bool,
@@ -167,6 +170,8 @@ struct FakeState {
     /// Arrival times of accepted sends within the last second or so.
     recent_sends: VecDeque<Instant>,
     last_send_to_chat: HashMap<i64, Instant>,
+    /// Accepted sends per group within the last minute or so.
+    group_sends: HashMap<i64, VecDeque<Instant>>,
     /// The webhook set with setWebhook ("" when none), as getWebhookInfo reports it.
     webhook_url: String,
     /// Every call answers 401, as after the token was revoked.
@@ -602,7 +607,20 @@ impl FakeState {
             .limits
             .global_per_second
             .is_some_and(|max| self.recent_sends.len() >= max as usize);
-        if too_soon_for_chat || too_many_globally {
+        let too_many_for_group = match self.limits.per_group_per_minute {
+            Some(max) if chat < 0 => {
+                let sends = self.group_sends.entry(chat).or_default();
+                while sends
+                    .front()
+                    .is_some_and(|t| at.duration_since(*t) >= Duration::from_secs(60))
+                {
+                    sends.pop_front();
+                }
+                sends.len() >= max as usize
+            }
+            _ => false,
+        };
+        if too_soon_for_chat || too_many_globally || too_many_for_group {
             self.stats.violations += 1;
             if self.limits.reject {
                 return Err(Failure::RetryAfter(1).response());
@@ -610,6 +628,9 @@ impl FakeState {
         }
         self.recent_sends.push_back(at);
         self.last_send_to_chat.insert(chat, at);
+        if chat < 0 && self.limits.per_group_per_minute.is_some() {
+            self.group_sends.entry(chat).or_default().push_back(at);
+        }
         Ok(())
     }
 

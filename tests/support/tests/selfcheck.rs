@@ -164,6 +164,7 @@ async fn injected_failures_map_onto_teloxide_errors() {
     let limits = |reject| Limits {
         per_chat_min_interval: Some(Duration::from_secs(5)),
         global_per_second: None,
+        per_group_per_minute: None,
         reject,
     };
     fake.set_limits(limits(false));
@@ -172,6 +173,16 @@ async fn injected_failures_map_onto_teloxide_errors() {
     fake.set_limits(limits(true));
     assert!(matches!(send(3).await, Err(RequestError::RetryAfter(s)) if s.seconds() == 1));
     assert_eq!((fake.stats().sent, fake.stats().violations), (3, 2));
+    fake.set_limits(Limits {
+        per_group_per_minute: Some(2),
+        ..Limits::default()
+    });
+    send(-9).await.expect("a group's first");
+    send(-9).await.expect("a group's second");
+    send(-9)
+        .await
+        .expect("a group's third: a violation, accepted");
+    assert_eq!(fake.stats().violations, 3);
 
     fake.revoke_token();
     assert_eq!(api_error(bot.get_me().await), Some(ApiError::InvalidToken));

@@ -4,7 +4,8 @@
 //! bot process's peak memory.
 //!
 //! Run: `cargo bench --bench broadcast` (BROADCAST_CHATS, default 10000; BROADCAST_RATE,
-//! messages per second allowed, default 500).
+//! messages per second allowed, default 500; BROADCAST_DB, `sqlite` (default) or `postgres`;
+//! BROADCAST_REPLICAS, bot processes sharing the database, default 1).
 
 #[path = "common/bot.rs"]
 mod bot;
@@ -13,7 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fake_bot_api::{FakeApi, Limits};
-use trade_talks_bot::store::{SqliteStore, Store};
+use trade_talks_bot::store::Location;
 
 fn peak_memory_kb(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
@@ -44,9 +45,17 @@ fn main() {
     for f in ["article.txt", "facts.toml", "lexicon.toml"] {
         std::fs::copy(shipped.join(f), knowledge.join(f)).expect("copy knowledge");
     }
-    let db = dir.path().join("bot.db");
+    let replicas = env("BROADCAST_REPLICAS", 1);
+    let location = match std::env::var("BROADCAST_DB").as_deref() {
+        Ok("postgres") => Location::Postgres(rt.block_on(fake_bot_api::postgres::fresh_database())),
+        _ => Location::Sqlite(dir.path().join("bot.db")),
+    };
+    let db = match &location {
+        Location::Sqlite(p) => p.display().to_string(),
+        Location::Postgres(url) => url.clone(),
+    };
     rt.block_on(async {
-        let store = SqliteStore::open(&db).await.expect("database");
+        let store = trade_talks_bot::store::open(&location).await.expect("database");
         for i in 0..chats {
             // Half private chats, half groups.
             let chat = if i % 2 == 0 { 1_000 + i } else { -1_000 - i };
@@ -60,15 +69,18 @@ fn main() {
         per_group_per_minute: Some(20),
         reject: false,
     });
-    let mut child = bot::bot_command(FakeApi::TOKEN, fake.url().as_str())
-        .arg("--knowledge")
-        .arg(&knowledge)
-        .args(["run", "--broadcast-per-sec", &(rate * 19 / 20).to_string()])
-        .args(["--per-group-per-min", "20", "--db"])
-        .arg(&db)
-        .spawn()
-        .expect("the trade-talks-bot binary starts");
-    rt.block_on(fake.wait_for("getUpdates", 1, Duration::from_secs(10)));
+    let mut children: Vec<std::process::Child> = (0..replicas)
+        .map(|_| {
+            bot::bot_command(FakeApi::TOKEN, fake.url().as_str())
+                .arg("--knowledge")
+                .arg(&knowledge)
+                .args(["run", "--broadcast-per-sec", &(rate * 19 / 20).to_string()])
+                .args(["--per-group-per-min", "20", "--db", &db])
+                .spawn()
+                .expect("the trade-talks-bot binary starts")
+        })
+        .collect();
+    rt.block_on(fake.wait_for("getUpdates", replicas as usize, Duration::from_secs(10)));
     let update = "id = \"bench\"\ndate = \"2025-06-20\"\ntitle = \"Benchmark update\"\ntext = \"Officials met again at Lancaster House.\"\nsource = \"https://example.org/bench\"\n";
     std::fs::write(knowledge.join("updates/bench.toml"), update).expect("update file");
     let deadline = Instant::now() + Duration::from_secs(chats as u64 / rate as u64 * 3 + 30);
@@ -76,11 +88,13 @@ fn main() {
         std::thread::sleep(Duration::from_millis(250));
     }
     std::thread::sleep(Duration::from_millis(1500));
-    let peak = peak_memory_kb(child.id());
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status();
-    let _ = child.wait();
+    let peak = children.iter().filter_map(|c| peak_memory_kb(c.id())).max();
+    for child in &mut children {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let _ = child.wait();
+    }
     let calls = fake.calls_to("sendMessage");
     let ok: Vec<_> = calls.iter().filter(|c| c.is_ok()).collect();
     let (first, last) = (ok.iter().map(|c| c.at).min(), ok.iter().map(|c| c.at).max());
@@ -103,7 +117,11 @@ fn main() {
     };
     let achieved = (ok.len() as f64 - 1.0) / secs;
     println!(
-        "broadcast to {chats} chats at {rate}/s allowed: {} sent in {secs:.2} s = {achieved:.1}/s, fraction of allowed {:.3}, violations {} (busiest second {busiest}), duplicates {duplicates}, lost {lost}, peak memory {} KB",
+        "broadcast to {chats} chats at {rate}/s allowed, {replicas} process(es) on {}: {} sent in {secs:.2} s = {achieved:.1}/s, fraction of allowed {:.3}, violations {} (busiest second {busiest}), duplicates {duplicates}, lost {lost}, peak memory {} KB",
+        match location {
+            Location::Sqlite(_) => "sqlite",
+            Location::Postgres(_) => "postgres",
+        },
         ok.len(),
         achieved / rate as f64,
         stats.violations,

@@ -289,9 +289,10 @@ impl Store for PgStore {
         }
         let n = tx
             .execute(
+                // The update is new (inserted just above), so no row of it can exist yet; the
+                // time is read once, not per row (the function is volatile).
                 "INSERT INTO outbox (update_id, chat_id, due_ms)
-                 SELECT $1, chat_id, ttb_now_ms() FROM subscriptions
-                 ON CONFLICT DO NOTHING",
+                 SELECT $1, s.chat_id, t.now FROM subscriptions s, (SELECT ttb_now_ms() AS now) t",
                 &[&update],
             )
             .await?;

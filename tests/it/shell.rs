@@ -12,7 +12,8 @@ use trade_talks_bot::settings::Mode;
 use trade_talks_bot::telegram::RunError;
 
 use crate::telegram::{
-    app_in, ask, assert_ignored, bot_config, fast_config, start, start_with, terminate, text,
+    app_in, ask, assert_ignored, bot_config, fast_config, start, start_app, start_with, terminate,
+    text,
 };
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -168,6 +169,29 @@ async fn health_readiness_and_metrics_are_served_to_the_operator() {
             "{needle} missing from:\n{metrics}"
         );
     }
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_deleted_while_running_is_not_ready_and_never_a_false_subscribed() {
+    let fake = FakeApi::start().await;
+    let port = free_port();
+    let mut config = fast_config(&fake);
+    config.metrics_listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let (app, store) = app_in(dir.path()).await;
+    let bot = start_app(fake, config, app, store).await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let ready = format!("http://127.0.0.1:{port}/readyz");
+    assert_eq!(get(&client, &ready).await.0, 200);
+    std::fs::remove_file(dir.path().join("bot.db")).unwrap();
+    let (status, body) = get(&client, &ready).await;
+    assert_eq!(status, 503, "{body}");
+    let r = ask(&bot, 16, fake::private_text(16, 16, "/subscribe")).await;
+    assert!(text(&r).contains("try again"), "{}", text(&r));
+    // Answers go on from memory.
+    let r = ask(&bot, 16, fake::private_text(16, 16, "what are the tariffs")).await;
+    assert!(text(&r).contains("30%"));
     bot.stop().await.unwrap();
 }
 

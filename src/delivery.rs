@@ -408,12 +408,8 @@ impl<S: Sender> Worker<S> {
                     return Turn::Go;
                 }
                 Ok(Pace::ChatBusy(wait)) if first => return Turn::Release(wait),
-                Ok(Pace::ChatBusy(wait)) => wait,
-                // Every waiting send would ask again at the same moment: spread them over a few
-                // slots rather than have them all query at once.
-                Ok(Pace::Full(wait)) => {
-                    wait + self.budget.period * (d.chat.unsigned_abs() % 8) as u32
-                }
+                // The waiting sends ask again one at a time (`pace_lock`).
+                Ok(Pace::ChatBusy(wait)) | Ok(Pace::Full(wait)) => wait,
             };
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}

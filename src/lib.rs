@@ -22,8 +22,8 @@
 //! - [`subscriptions`]: the `/subscribe`, `/unsubscribe` and `/status` commands.
 //! - [`delivery`]: publishing updates and the outbox worker, behind a small
 //!   [`delivery::Sender`] trait so it is tested without Telegram.
-//! - [`pacing`]: the one limiter of outgoing messages (per chat, per group, the broadcast
-//!   budget), shared by replies and broadcasts.
+//! - [`pacing`]: Telegram's limits, the broadcast budget (kept in the store, shared by every
+//!   process) and the pacing of replies.
 //! - [`reload`]: watching `knowledge/`, the database's published update files and SIGHUP;
 //!   building the knowledge off the runtime, swapping it in, then publishing.
 //! - [`operator`]: the operator's commands beside a running bot (`subscribers`, `status`,

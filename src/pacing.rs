@@ -1,6 +1,6 @@
-//! The one limiter of outgoing messages, shared by replies and broadcasts: per-chat and per-group
-//! spacing for everything, an evenly spaced global budget for broadcasts, an optional overall cap
-//! for replies, and pauses after a 429.
+//! Pacing of outgoing messages: Telegram's limits as [`Limits`], the [`Budget`] broadcasts take
+//! their slots from (in the store, shared by every process), and the pacing of replies
+//! ([`ReplyPacer`]: this process's [`Limiter`], then the chat's turn in the store).
 //!
 //! Why replies are not held to the broadcast budget: Telegram's "about 30 messages a second" is a
 //! limit on bulk notifications; a reply to someone who just asked only has to respect that chat's
@@ -76,7 +76,7 @@ impl ReplyPacer {
 
     /// Waits until a reply to `chat` may go out.
     pub async fn acquire(&self, chat: i64) {
-        self.limiter.acquire(chat, Traffic::Reply).await;
+        self.limiter.acquire(chat).await;
         let gap = self.limiter.limits.per_chat_interval;
         match tokio::time::timeout(SHARED_PACE_TIMEOUT, self.store.pace_reply(chat, gap)).await {
             Ok(Ok(wait)) => tokio::time::sleep(wait.min(MINUTE)).await,
@@ -88,7 +88,7 @@ impl ReplyPacer {
     /// Telegram answered a reply with 429: nothing more to that chat until `wait` has passed,
     /// from any process.
     pub async fn retry_after(&self, chat: i64, wait: Duration) {
-        self.limiter.retry_after(chat, wait, Traffic::Reply);
+        self.limiter.retry_after(chat, wait);
         let shared = self.store.pause(chat, wait, false);
         if let Ok(Err(e)) = tokio::time::timeout(SHARED_PACE_TIMEOUT, shared).await {
             log::debug!("chat {chat}: the 429 pause is this process's only: {e}");
@@ -96,59 +96,34 @@ impl ReplyPacer {
     }
 }
 
-/// What a message is, for pacing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Traffic {
-    /// An answer to someone who just wrote to the bot.
-    Reply,
-    /// A message nobody asked for just now (an update to a subscriber).
-    Broadcast,
-}
-
 const SECOND: Duration = Duration::from_secs(1);
 const MINUTE: Duration = Duration::from_secs(60);
-/// Broadcast slots a late timer may make up at once: keeps the average rate without turning a
-/// stall into a burst.
-const CATCH_UP: u32 = 3;
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct State {
     /// Send times per chat in the last minute (only the last one, for private chats).
     chats: HashMap<i64, VecDeque<Instant>>,
     /// A chat's earliest next send after it answered 429.
     chat_pause: HashMap<i64, Instant>,
-    /// The next broadcast slot.
-    broadcast_next: Instant,
-    /// No broadcast before this (a 429 on a broadcast pauses them all).
-    broadcast_pause: Instant,
     /// Reply send times in the last second (kept only with a reply cap).
     replies: VecDeque<Instant>,
     /// Acquisitions since the last sweep of idle chats.
     since_sweep: u32,
 }
 
-/// The shared pacer; cheap to call, safe to share (`Arc<Limiter>`).
+/// This process's spacing of replies: per chat, per group (a window of the last minute), the
+/// optional overall cap, and 429 pauses. Cheap to call, safe to share.
 #[derive(Debug)]
 pub struct Limiter {
     limits: Limits,
-    broadcast_period: Duration,
     state: Mutex<State>,
 }
 
 impl Limiter {
     pub fn new(limits: Limits) -> Self {
-        let now = Instant::now();
         Limiter {
             limits,
-            broadcast_period: SECOND / limits.broadcast_per_second.max(1),
-            state: Mutex::new(State {
-                chats: HashMap::new(),
-                chat_pause: HashMap::new(),
-                broadcast_next: now,
-                broadcast_pause: now,
-                replies: VecDeque::new(),
-                since_sweep: 0,
-            }),
+            state: Mutex::new(State::default()),
         }
     }
 
@@ -161,36 +136,19 @@ impl Limiter {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits until a message to `chat` fits the limits, and counts it as sent.
-    pub async fn acquire(&self, chat: i64, traffic: Traffic) {
-        loop {
-            let at = self.try_acquire(chat, traffic, Instant::now());
-            match at {
-                None => return,
-                Some(at) => tokio::time::sleep_until(at).await,
-            }
+    /// Waits until a reply to `chat` fits the limits, and counts it as sent.
+    pub async fn acquire(&self, chat: i64) {
+        while let Some(at) = self.try_acquire(chat, Instant::now()) {
+            tokio::time::sleep_until(at).await;
         }
     }
 
-    /// How long until a message to `chat` would fit its chat's (or group's) spacing; zero if
-    /// now. The delivery worker uses it to postpone a chat rather than hold a send slot.
-    pub fn chat_wait(&self, chat: i64) -> Duration {
-        let now = Instant::now();
-        let mut st = self.lock();
-        self.chat_earliest(&mut st, chat, now)
-            .saturating_duration_since(now)
-    }
-
-    /// Telegram answered 429 with `retry_after`: nothing more to that chat until then, and for a
-    /// broadcast no broadcast to anyone either.
-    pub fn retry_after(&self, chat: i64, wait: Duration, traffic: Traffic) {
+    /// Telegram answered 429 with `retry_after`: nothing more to that chat until then.
+    pub fn retry_after(&self, chat: i64, wait: Duration) {
         let until = Instant::now() + wait;
         let mut st = self.lock();
         let pause = st.chat_pause.entry(chat).or_insert(until);
         *pause = (*pause).max(until);
-        if traffic == Traffic::Broadcast {
-            st.broadcast_pause = st.broadcast_pause.max(until);
-        }
     }
 
     /// The earliest moment the chat's own spacing allows a message.
@@ -222,8 +180,8 @@ impl Limiter {
         at
     }
 
-    /// `None` (and the send recorded) if a message to `chat` fits now; else when it may fit.
-    fn try_acquire(&self, chat: i64, traffic: Traffic, now: Instant) -> Option<Instant> {
+    /// `None` (and the send recorded) if a reply to `chat` fits now; else when it may fit.
+    fn try_acquire(&self, chat: i64, now: Instant) -> Option<Instant> {
         let mut st = self.lock();
         st.since_sweep += 1;
         if st.since_sweep >= 4096 {
@@ -236,33 +194,19 @@ impl Limiter {
             st.chat_pause.retain(|_, until| *until > now);
         }
         let mut at = self.chat_earliest(&mut st, chat, now);
-        match traffic {
-            Traffic::Broadcast => {
-                let floor = now
-                    .checked_sub(self.broadcast_period * CATCH_UP)
-                    .unwrap_or(now);
-                let slot = st.broadcast_next.max(floor).max(st.broadcast_pause);
-                at = at.max(slot);
-                if at <= now {
-                    st.broadcast_next = slot + self.broadcast_period;
-                }
+        if let Some(cap) = self.limits.reply_cap_per_second {
+            let cap = cap.max(1) as usize;
+            while st
+                .replies
+                .front()
+                .is_some_and(|t| now.duration_since(*t) >= SECOND)
+            {
+                st.replies.pop_front();
             }
-            Traffic::Reply => {
-                if let Some(cap) = self.limits.reply_cap_per_second {
-                    let cap = cap.max(1) as usize;
-                    while st
-                        .replies
-                        .front()
-                        .is_some_and(|t| now.duration_since(*t) >= SECOND)
-                    {
-                        st.replies.pop_front();
-                    }
-                    if st.replies.len() >= cap {
-                        at = at.max(st.replies[st.replies.len() - cap] + SECOND);
-                    } else if at <= now {
-                        st.replies.push_back(now);
-                    }
-                }
+            if st.replies.len() >= cap {
+                at = at.max(st.replies[st.replies.len() - cap] + SECOND);
+            } else if at <= now {
+                st.replies.push_back(now);
             }
         }
         if at > now {
@@ -295,14 +239,14 @@ mod tests {
         let l = limiter(None);
         let t0 = Instant::now();
         for chat in 1..=100 {
-            l.acquire(chat, Traffic::Reply).await;
+            l.acquire(chat).await;
         }
         assert_eq!(Instant::now(), t0, "100 chats answered at once");
-        l.acquire(7, Traffic::Reply).await;
+        l.acquire(7).await;
         assert_eq!(Instant::now() - t0, SECOND, "one chat: a second apart");
-        l.acquire(-9, Traffic::Reply).await;
-        l.acquire(-9, Traffic::Reply).await;
-        l.acquire(-9, Traffic::Reply).await;
+        l.acquire(-9).await;
+        l.acquire(-9).await;
+        l.acquire(-9).await;
         assert!(Instant::now() - t0 >= MINUTE, "a group: two a minute");
     }
 
@@ -311,38 +255,27 @@ mod tests {
         let l = limiter(Some(3));
         let t0 = Instant::now();
         for chat in 1..=4 {
-            l.acquire(chat, Traffic::Reply).await;
+            l.acquire(chat).await;
         }
         assert_eq!(Instant::now() - t0, SECOND);
     }
 
     #[tokio::test(start_paused = true)]
-    async fn broadcasts_are_evenly_spaced_and_share_the_chats_spacing_with_replies() {
+    async fn a_429_pauses_that_chat_only() {
         let l = limiter(None);
         let t0 = Instant::now();
-        for chat in 1..=4 {
-            l.acquire(chat, Traffic::Broadcast).await;
-        }
-        // 2 a second: slots at 0, 0.5, 1.0, 1.5 s.
-        assert_eq!(Instant::now() - t0, SECOND * 3 / 2);
-        // Chat 4 was just sent to: a reply to it waits its second, a reply elsewhere does not.
-        l.acquire(5, Traffic::Reply).await;
-        assert_eq!(Instant::now() - t0, SECOND * 3 / 2);
-        assert_eq!(l.chat_wait(4), SECOND);
+        l.retry_after(8, Duration::from_secs(2));
+        l.acquire(2).await;
+        assert_eq!(Instant::now(), t0);
+        l.acquire(8).await;
+        assert_eq!(Instant::now() - t0, Duration::from_secs(2));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_429_on_a_broadcast_pauses_every_broadcast_but_not_other_chats_replies() {
-        let l = limiter(None);
-        let t0 = Instant::now();
-        l.retry_after(1, Duration::from_secs(5), Traffic::Broadcast);
-        l.acquire(2, Traffic::Reply).await;
-        assert_eq!(Instant::now(), t0);
-        l.acquire(3, Traffic::Broadcast).await;
-        assert_eq!(Instant::now() - t0, Duration::from_secs(5));
-        l.retry_after(8, Duration::from_secs(2), Traffic::Reply);
-        assert_eq!(l.chat_wait(8), Duration::from_secs(2));
-        l.acquire(9, Traffic::Broadcast).await;
-        assert_eq!(Instant::now() - t0, Duration::from_secs(5) + SECOND / 2);
+    #[test]
+    fn the_budget_follows_the_limits() {
+        let b = Limits::default().budget();
+        assert_eq!(b.period, SECOND / 28);
+        assert_eq!((b.chat_gap, b.group_gap), (SECOND, Duration::from_secs(3)));
+        assert_eq!(b.gap(-5), Duration::from_secs(3));
     }
 }

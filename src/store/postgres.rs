@@ -74,6 +74,30 @@ const MIGRATIONS: &[&str] = &[
      INSERT INTO pacer (name, next_us) VALUES ('broadcast', 0), ('readiness', 0);
      -- Spacing is worth nothing after a crash of the server: not written to the WAL.
      CREATE UNLOGGED TABLE chat_pace (chat_id bigint PRIMARY KEY, next_us bigint NOT NULL);",
+    // A broadcast slot in one round trip (the pacer's row is locked for microseconds, not for
+    // several round trips): kind 0 = go after wait_us, 1 = the chat must wait, 2 = full.
+    "CREATE FUNCTION ttb_pace_broadcast(
+        p_chat bigint, p_period bigint, p_gap bigint, p_horizon bigint,
+        OUT kind int, OUT wait_us bigint) LANGUAGE plpgsql AS $$
+     DECLARE
+        v_now bigint := ttb_now_us();
+        v_chat bigint;
+        v_slot bigint;
+     BEGIN
+        INSERT INTO chat_pace (chat_id, next_us) VALUES (p_chat, 0) ON CONFLICT DO NOTHING;
+        SELECT next_us INTO v_chat FROM chat_pace WHERE chat_id = p_chat FOR UPDATE;
+        IF v_chat > v_now THEN
+            kind := 1; wait_us := v_chat - v_now; RETURN;
+        END IF;
+        SELECT next_us INTO v_slot FROM pacer WHERE name = 'broadcast' FOR UPDATE;
+        v_slot := GREATEST(v_slot, v_now);
+        IF v_slot - v_now > p_horizon THEN
+            kind := 2; wait_us := GREATEST(v_slot - v_now - p_horizon, 1000); RETURN;
+        END IF;
+        UPDATE pacer SET next_us = v_slot + p_period WHERE name = 'broadcast';
+        UPDATE chat_pace SET next_us = v_slot + p_gap WHERE chat_id = p_chat;
+        kind := 0; wait_us := v_slot - v_now;
+     END $$;",
 ];
 
 /// The channel `publish` notifies on.
@@ -438,51 +462,27 @@ impl Store for PgStore {
     }
 
     async fn pace_broadcast(&self, chat: i64, budget: &Budget) -> Result<Pace, StoreError> {
-        let mut client = self.client().await?;
-        let tx = client.transaction().await?;
-        // The chat's row first (created if new), locked: two updates owed to one chat and
-        // claimed by two replicas take their turns one after the other.
-        tx.execute(
-            "INSERT INTO chat_pace (chat_id, next_us) VALUES ($1, 0) ON CONFLICT DO NOTHING",
-            &[&chat],
-        )
-        .await?;
-        let row = tx
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached("SELECT kind, wait_us FROM ttb_pace_broadcast($1, $2, $3, $4)")
+            .await?;
+        let row = client
             .query_one(
-                "SELECT next_us, ttb_now_us() FROM chat_pace WHERE chat_id = $1 FOR UPDATE",
-                &[&chat],
+                &stmt,
+                &[
+                    &chat,
+                    &us(budget.period),
+                    &us(budget.gap(chat)),
+                    &us(budget.horizon),
+                ],
             )
             .await?;
-        let (chat_at, now): (i64, i64) = (row.get(0), row.get(1));
-        if chat_at > now {
-            tx.commit().await?;
-            return Ok(Pace::ChatBusy(micros(chat_at - now)));
-        }
-        let next: i64 = tx
-            .query_one(
-                "SELECT next_us FROM pacer WHERE name = 'broadcast' FOR UPDATE",
-                &[],
-            )
-            .await?
-            .get(0);
-        let slot = next.max(now);
-        if slot - now > us(budget.horizon) {
-            tx.commit().await?;
-            let wait = (slot - now - us(budget.horizon)).max(1000);
-            return Ok(Pace::Full(micros(wait)));
-        }
-        tx.execute(
-            "UPDATE pacer SET next_us = $1 WHERE name = 'broadcast'",
-            &[&(slot + us(budget.period))],
-        )
-        .await?;
-        tx.execute(
-            "UPDATE chat_pace SET next_us = $2 WHERE chat_id = $1",
-            &[&chat, &(slot + us(budget.gap(chat)))],
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Pace::Go(micros(slot - now)))
+        let wait = micros(row.get(1));
+        Ok(match row.get::<_, i32>(0) {
+            0 => Pace::Go(wait),
+            1 => Pace::ChatBusy(wait),
+            _ => Pace::Full(wait),
+        })
     }
 
     async fn pace_reply(&self, chat: i64, gap: Duration) -> Result<Duration, StoreError> {

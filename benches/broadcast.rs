@@ -55,7 +55,9 @@ fn main() {
         Location::Postgres(url) => url.clone(),
     };
     rt.block_on(async {
-        let store = trade_talks_bot::store::open(&location).await.expect("database");
+        let store = trade_talks_bot::store::open(&location)
+            .await
+            .expect("database");
         for i in 0..chats {
             // Half private chats, half groups.
             let chat = if i % 2 == 0 { 1_000 + i } else { -1_000 - i };

@@ -66,7 +66,9 @@ fn main() {
             other => panic!("unknown engine {other}"),
         };
         rt.block_on(async {
-            let store = trade_talks_bot::store::open(&location).await.expect("store");
+            let store = trade_talks_bot::store::open(&location)
+                .await
+                .expect("store");
             seed(&location, n).await;
             let before = peak_memory_kb();
             let parts = vec!["<b>Update: benchmark</b>\nOfficials met again.".to_string()];
@@ -77,7 +79,10 @@ fn main() {
             assert_eq!(queued as i64, n);
             // The first claim after it, as a worker would make it.
             let t = Instant::now();
-            let claimed = store.claim(100, Duration::from_secs(60)).await.expect("claim");
+            let claimed = store
+                .claim(100, Duration::from_secs(60))
+                .await
+                .expect("claim");
             let claim_took = t.elapsed();
             assert_eq!(claimed.len(), 100.min(n as usize));
             println!(

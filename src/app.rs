@@ -108,7 +108,12 @@ async fn serve(
     crate::http::describe_metrics();
     telegram::register_menu(&bot, &knowledge.current(), &settings.token).await;
 
-    let pacer = Arc::new(ReplyPacer::new(settings.limits, store.clone()));
+    let broadcasting = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let pacer = Arc::new(ReplyPacer::new(
+        settings.limits,
+        store.clone(),
+        broadcasting.clone(),
+    ));
     let wake = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
     // The worker stops claiming as soon as shutdown begins, beside the transport's own drain.
@@ -147,6 +152,7 @@ async fn serve(
         sending_rx,
         settings.delivery.clone(),
         settings.limits.budget(),
+        broadcasting,
     ));
     let listener = {
         let (store, wake) = (store.clone(), wake.clone());

@@ -20,7 +20,7 @@
 //!   the database; a 429 pauses them all.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -180,9 +180,10 @@ struct Worker<S> {
 }
 
 /// Delivers owed messages until `shutdown` turns true, each send in its slot of `budget`;
-/// `wake` is notified when something was published. On shutdown it stops claiming, gives back
-/// the claims not yet being sent, lets sends under way finish (for at most `shutdown_grace`),
-/// and records them.
+/// `wake` is notified when something was published. `broadcasting` is kept true while anything
+/// is owed (as of the last look, at most a second old), for the reply pacer. On shutdown it
+/// stops claiming, gives back the claims not yet being sent, lets sends under way finish (for at
+/// most `shutdown_grace`), and records them.
 pub async fn run<S: Sender>(
     store: Arc<dyn Store>,
     sender: Arc<S>,
@@ -190,6 +191,7 @@ pub async fn run<S: Sender>(
     mut shutdown: watch::Receiver<bool>,
     cfg: DeliveryConfig,
     budget: Budget,
+    broadcasting: Arc<AtomicBool>,
 ) {
     let permits = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
     // Claimed messages waiting for their slot at most: about half a second of the budget (a
@@ -209,6 +211,8 @@ pub async fn run<S: Sender>(
     });
     let mut tasks = JoinSet::new();
     let mut store_failing = false;
+    // Nothing was owed at the last look (or this worker just started).
+    let mut quiet = true;
     loop {
         if *shutdown.borrow() {
             break;
@@ -227,6 +231,23 @@ pub async fn run<S: Sender>(
         match claimed {
             Ok(batch) if !batch.is_empty() => {
                 store_failing = false;
+                broadcasting.store(true, Ordering::Relaxed);
+                if quiet {
+                    // A broadcast begins. Until now replies were paced by each process alone
+                    // (not in the store): let one chat interval pass before the first send, so
+                    // none lands right after such a reply.
+                    quiet = false;
+                    let stopped = tokio::select! {
+                        _ = tokio::time::sleep(budget.chat_gap) => false,
+                        _ = shutdown.changed() => true,
+                    };
+                    if stopped {
+                        for d in &batch {
+                            let _ = store.reschedule(d, Duration::ZERO, false).await;
+                        }
+                        break;
+                    }
+                }
                 for d in batch {
                     let Ok(permit) = permits.clone().try_acquire_owned() else {
                         break;
@@ -252,9 +273,11 @@ pub async fn run<S: Sender>(
             }
             Ok(_) => {
                 store_failing = false;
-                let wait = w.idle_wait(tasks.is_empty()).await;
+                let wait;
+                (wait, quiet) = w.idle_wait(tasks.is_empty(), &broadcasting).await;
                 tokio::select! {
-                    _ = wake.notified() => {}
+                    // Something was published: replies take the store's turns from now on.
+                    _ = wake.notified() => broadcasting.store(true, Ordering::Relaxed),
                     _ = tokio::time::sleep(wait) => {}
                     _ = shutdown.changed() => {}
                 }
@@ -299,9 +322,12 @@ pub async fn run<S: Sender>(
 impl<S: Sender> Worker<S> {
     /// How long to sleep with nothing to claim; refreshes the outbox gauges and logs the end of
     /// a broadcast.
-    async fn idle_wait(&self, no_sends: bool) -> Duration {
+    /// Also returns whether nothing is owed.
+    async fn idle_wait(&self, no_sends: bool, broadcasting: &AtomicBool) -> (Duration, bool) {
         let owed = self.store.outbox_len().await;
+        let quiet = matches!(owed, Ok(0));
         if let Ok(n) = owed {
+            broadcasting.store(n > 0, Ordering::Relaxed);
             metrics::gauge!("bot_outbox_due").set(n as f64);
             if n == 0
                 && no_sends
@@ -310,10 +336,11 @@ impl<S: Sender> Worker<S> {
                 log::info!("broadcast finished, the outbox is empty: {counts}");
             }
         }
-        match self.store.next_due().await {
+        let wait = match self.store.next_due().await {
             Ok(Some(wait)) => wait.clamp(Duration::from_millis(10), Duration::from_secs(1)),
             _ => Duration::from_secs(1),
-        }
+        };
+        (wait, quiet)
     }
 
     /// Sends one claimed message (from the first part not yet sent) and records the outcome.

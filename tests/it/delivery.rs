@@ -108,7 +108,16 @@ fn start(
 ) -> Running {
     let (stop, rx) = watch::channel(false);
     let wake = Arc::new(Notify::new());
-    let handle = tokio::spawn(delivery::run(store, sender, wake, rx, cfg, budget));
+    let broadcasting = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let handle = tokio::spawn(delivery::run(
+        store,
+        sender,
+        wake,
+        rx,
+        cfg,
+        budget,
+        broadcasting,
+    ));
     Running { stop, handle }
 }
 

@@ -392,3 +392,29 @@ async fn two_processes_on_one_sqlite_file_send_each_update_once_within_the_limit
     assert!(per_chat.values().all(|n| *n == 1), "a chat got it twice");
     assert_eq!(fake.stats().violations, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operators_commands_read_postgres_too() {
+    let db = TestDb::postgres().await;
+    let Location::Postgres(url) = &db.location else {
+        unreachable!()
+    };
+    seed(&db.location, &subscribed_chats(12)).await;
+    let run = |args: &[&str]| {
+        let out = bin().args(args).args(["--db", url]).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, count, err) = run(&["subscribers", "--count"]);
+    assert!(ok, "{err}");
+    assert_eq!(count, "12\n");
+    let (ok, status, err) = run(&["status"]);
+    assert!(ok, "{err}");
+    assert!(status.contains("12 subscribed chats"), "{status}");
+    let (ok, _, err) = run(&["backup", "copy.db"]);
+    assert!(!ok);
+    assert!(err.contains("pg_dump"), "{err}");
+}

@@ -84,15 +84,34 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
 }
 
-/// Starts a replica: webhook mode on `port` when given, long polling otherwise.
+/// Starts a replica: webhook mode on `port` when given, long polling otherwise; a 5 s send
+/// timeout and 10 s leases, so a killed replica's claims come back soon.
 fn spawn(fake: &FakeApi, knowledge: &Path, db: &str, port: Option<u16>, log: PathBuf) -> Replica {
+    spawn_with(
+        fake,
+        knowledge,
+        db,
+        port,
+        log,
+        &["--send-timeout-secs", "5", "--lease-secs", "10"],
+    )
+}
+
+fn spawn_with(
+    fake: &FakeApi,
+    knowledge: &Path,
+    db: &str,
+    port: Option<u16>,
+    log: PathBuf,
+    extra: &[&str],
+) -> Replica {
     let mut cmd = bin();
     cmd.arg("--knowledge")
         .arg(knowledge)
         .arg("run")
         .args(["--db", db])
         .args(["--broadcast-per-sec", "150"])
-        .args(["--send-timeout-secs", "5", "--lease-secs", "10"])
+        .args(extra)
         .env("TELOXIDE_TOKEN", FakeApi::TOKEN)
         .env("TELOXIDE_API_URL", fake.url().as_str())
         .env("NO_PROXY", "127.0.0.1")
@@ -417,4 +436,44 @@ async fn the_operators_commands_read_postgres_too() {
     let (ok, _, err) = run(&["backup", "copy.db"]);
     assert!(!ok);
     assert!(err.contains("pg_dump"), "{err}");
+}
+
+/// Telegram accepting sends but answering after 18 s (beyond teloxide's own 17 s client timeout,
+/// within the bot's 60 s send timeout): each chat still gets the update once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_telegram_slower_than_the_http_clients_default_timeout_gets_each_message_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let knowledge = knowledge_copy(dir.path());
+    let db = dir.path().join("bot.db");
+    let chats: Vec<i64> = (1..=10).map(|i| 700 + i).collect();
+    seed(&Location::Sqlite(db.clone()), &chats).await;
+    let fake = FakeApi::start().await;
+    for &c in &chats {
+        fake.slow_sends_to(c, Duration::from_secs(18));
+    }
+    let db_arg = db.display().to_string();
+    // The default send timeout (60 s) and lease.
+    let log = dir.path().join("bot.log");
+    let _bot = spawn_with(&fake, &knowledge, &db_arg, None, log, &[]);
+    fake.wait_for("getUpdates", 1, Duration::from_secs(20))
+        .await;
+    let file = dir.path().join("slow.toml");
+    std::fs::write(&file, update_file("slow", "Officials met again.", "")).unwrap();
+    publish(&knowledge, &db_arg, &file);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let store = trade_talks_bot::store::open(&Location::Sqlite(db.clone()))
+        .await
+        .unwrap();
+    // Every delivery recorded (the answers arrived), then nothing more is sent.
+    while store.outbox_len().await.unwrap() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the slow sends were never recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let per_chat = updates_per_chat(&fake);
+    assert_eq!(per_chat.len(), chats.len());
+    assert!(per_chat.values().all(|n| *n == 1), "{per_chat:?}");
 }

@@ -176,6 +176,8 @@ struct FakeState {
     webhook_url: String,
     /// Every call answers 401, as after the token was revoked.
     revoked: bool,
+    /// sendMessage to these chats is accepted at once but answered only after the delay.
+    slow_chats: HashMap<i64, Duration>,
 }
 
 impl Inner {
@@ -369,6 +371,12 @@ impl FakeApi {
             .push((method.to_ascii_lowercase(), chat_id, failure));
     }
 
+    /// From now on, sendMessage to `chat` is accepted (and counted) at once, but its answer
+    /// reaches the bot only after `delay`: a slow Telegram.
+    pub fn slow_sends_to(&self, chat: i64, delay: Duration) {
+        self.inner.lock().slow_chats.insert(chat, delay);
+    }
+
     /// From now on every call answers 401 "Unauthorized", as when the token was revoked.
     pub fn revoke_token(&self) {
         self.inner.lock().revoked = true;
@@ -451,9 +459,13 @@ async fn handle(
             return reply(400, error_body(400, &description));
         }
     };
-    let answer = {
+    let (answer, delay) = {
         let mut st = inner.lock();
         let answer = decide(&mut st, &method, token, &params, at);
+        let delay = (method.eq_ignore_ascii_case("sendMessage"))
+            .then(|| params.get("chat_id").and_then(Value::as_i64))
+            .flatten()
+            .and_then(|chat| st.slow_chats.get(&chat).copied());
         let error_code = match &answer {
             Answer::Reply(code, _) if *code != 200 => Some(*code),
             _ => None,
@@ -464,9 +476,12 @@ async fn handle(
             at,
             error_code,
         });
-        answer
+        (answer, delay)
     };
     inner.call_recorded.notify_waiters();
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     match answer {
         Answer::Reply(code, body) => reply(code, body),
         Answer::Ok(body) => reply_ok(body),

@@ -120,6 +120,8 @@ pub fn redact(url: &str) -> String {
 pub struct PgStore {
     pool: Pool,
     config: tokio_postgres::Config,
+    /// Pacing calls since idle chats were last swept from `chat_pace`.
+    since_sweep: Arc<std::sync::atomic::AtomicU32>,
 }
 
 fn pool_err(e: impl std::fmt::Display) -> StoreError {
@@ -152,7 +154,11 @@ impl PgStore {
             .recycle_timeout(timeout)
             .build()
             .map_err(pool_err)?;
-        let store = PgStore { pool, config };
+        let store = PgStore {
+            pool,
+            config,
+            since_sweep: Default::default(),
+        };
         store.migrate_schema().await?;
         Ok(store)
     }
@@ -463,6 +469,18 @@ impl Store for PgStore {
 
     async fn pace_broadcast(&self, chat: i64, budget: &Budget) -> Result<Pace, StoreError> {
         let client = self.client().await?;
+        let calls = self
+            .since_sweep
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if calls % 10_000 == 9_999 {
+            // Chats whose spacing ended a minute ago need no row.
+            client
+                .execute(
+                    "DELETE FROM chat_pace WHERE next_us < ttb_now_us() - 60000000",
+                    &[],
+                )
+                .await?;
+        }
         let stmt = client
             .prepare_cached("SELECT kind, wait_us FROM ttb_pace_broadcast($1, $2, $3, $4)")
             .await?;

@@ -195,6 +195,60 @@ async fn a_database_deleted_while_running_is_not_ready_and_never_a_false_subscri
     bot.stop().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_going_away_and_back_is_reported_and_never_a_false_subscribed() {
+    use fake_bot_api::postgres::OwnServer;
+    use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
+    use trade_talks_bot::store::Location;
+    let server = tokio::task::spawn_blocking(OwnServer::start).await.unwrap();
+    let store = trade_talks_bot::store::open(&Location::Postgres(server.url()))
+        .await
+        .unwrap();
+    let fake = FakeApi::start().await;
+    let port = free_port();
+    let mut config = fast_config(&fake);
+    config.metrics_listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+    let parts = app::Parts {
+        knowledge: SharedKnowledge::new(KnowledgeBase::builtin().unwrap()),
+        store: store.clone(),
+    };
+    let bot = start_app(fake, config, parts, store).await;
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let ready = format!("http://127.0.0.1:{port}/readyz");
+    assert_eq!(get(&client, &ready).await.0, 200);
+    let r = ask(&bot, 17, fake::private_text(17, 17, "/subscribe")).await;
+    assert!(text(&r).starts_with("Subscribed"), "{}", text(&r));
+
+    server.stop();
+    assert_eq!(
+        get(&client, &ready).await.0,
+        503,
+        "not ready without its database"
+    );
+    let r = ask(&bot, 18, fake::private_text(18, 18, "/subscribe")).await;
+    assert!(text(&r).contains("try again"), "{}", text(&r));
+    let t = Instant::now();
+    let r = ask(&bot, 18, fake::private_text(18, 18, "what are the tariffs")).await;
+    assert!(text(&r).contains("30%"), "answers go on from memory");
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+
+    server.restart();
+    let log = server.log();
+    fake_bot_api::wait_until_async(
+        &format!("ready again; server log:\n{log}"),
+        WAIT,
+        || async { get(&client, &ready).await.0 == 200 },
+    )
+    .await;
+    let r = ask(&bot, 18, fake::private_text(18, 18, "/subscribe")).await;
+    assert!(text(&r).starts_with("Subscribed"), "{}", text(&r));
+    assert!(
+        bot.store.status(17).await.unwrap().subscribed,
+        "nothing lost"
+    );
+    bot.stop().await.unwrap();
+}
+
 #[test]
 fn a_bad_proxy_is_a_one_line_error_not_a_panic() {
     let dir = tempfile::tempdir().unwrap();

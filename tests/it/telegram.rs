@@ -20,7 +20,7 @@ const WAIT: Duration = Duration::from_secs(10);
 
 pub struct Running {
     pub fake: FakeApi,
-    pub store: Arc<SqliteStore>,
+    pub store: Arc<dyn trade_talks_bot::store::Store>,
     stop: Option<oneshot::Sender<()>>,
     handle: tokio::task::JoinHandle<Result<(), RunError>>,
     _dir: Option<tempfile::TempDir>,
@@ -119,7 +119,7 @@ pub async fn start_app(
     fake: FakeApi,
     config: Settings,
     parts: Parts,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn trade_talks_bot::store::Store>,
 ) -> Running {
     let (tx, rx) = oneshot::channel::<()>();
     let handle = tokio::spawn(app::run(config, parts, async {

@@ -1,6 +1,8 @@
 //! Owns the throwaway PostgreSQL server the tests and benchmarks use: one cluster per process,
-//! on a unix socket in a temporary folder with fsync off, started on first use and stopped when
-//! the process exits; one fresh database per caller ([`fresh_database`]).
+//! on a unix socket in a temporary folder with fsync off (commits are still written before they
+//! return, so a server stopped outright keeps them), started on first use and stopped when the
+//! process exits; one fresh database per caller ([`fresh_database`]); and a server of a test's
+//! own to stop and start again ([`OwnServer`]).
 //!
 //! With `TEST_DATABASE_URL` set (a server the caller runs), databases are created there instead.
 //! A machine without PostgreSQL's binaries fails the tests that need it rather than skipping
@@ -83,14 +85,8 @@ extern "C" fn stop_at_exit() {
     }
 }
 
-fn start() -> Result<Cluster, String> {
-    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-        return Ok(Cluster { admin: url });
-    }
-    let bin = bin_dir().ok_or(
-        "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; set PG_BIN or \
-         TEST_DATABASE_URL, or `apt-get install postgresql`)",
-    )?;
+/// Creates and starts a cluster in a new temporary folder: (folder, data folder).
+fn create(bin: &Path) -> Result<(PathBuf, PathBuf), String> {
     let dir = std::env::temp_dir().join(format!(
         "ttb-pg-{}-{:x}",
         std::process::id(),
@@ -114,10 +110,7 @@ fn start() -> Result<Cluster, String> {
         }
     }
     let data = dir.join("data");
-    let (d, s) = (
-        data.to_string_lossy().into_owned(),
-        dir.to_string_lossy().into_owned(),
-    );
+    let d = data.to_string_lossy().into_owned();
     run(
         &bin.join("initdb"),
         &[
@@ -133,15 +126,41 @@ fn start() -> Result<Cluster, String> {
             "--locale=C",
         ],
     )?;
+    pg_start(bin, &dir, &data)?;
+    Ok((dir, data))
+}
+
+fn pg_start(bin: &Path, dir: &Path, data: &Path) -> Result<(), String> {
+    let s = dir.to_string_lossy();
     let options = format!(
-        "-k {s} -c listen_addresses='' -c fsync=off -c synchronous_commit=off \
-         -c full_page_writes=off -c max_connections=300"
+        "-k {s} -c listen_addresses='' -c fsync=off -c full_page_writes=off \
+         -c max_connections=300"
     );
     let log = dir.join("server.log").to_string_lossy().into_owned();
+    let d = data.to_string_lossy();
     run(
         &bin.join("pg_ctl"),
         &["-D", &d, "-o", &options, "-l", &log, "-w", "start"],
+    )
+}
+
+fn pg_stop(bin: &Path, data: &Path) -> Result<(), String> {
+    let d = data.to_string_lossy();
+    run(
+        &bin.join("pg_ctl"),
+        &["-D", &d, "-m", "immediate", "-w", "stop"],
+    )
+}
+
+fn start() -> Result<Cluster, String> {
+    if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
+        return Ok(Cluster { admin: url });
+    }
+    let bin = bin_dir().ok_or(
+        "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb; set PG_BIN or \
+         TEST_DATABASE_URL, or `apt-get install postgresql`)",
     )?;
+    let (dir, data) = create(&bin)?;
     let _ = STARTED.set((dir.clone(), data));
     // SAFETY: registers a plain function with no captured state, run once at process exit.
     unsafe {
@@ -150,6 +169,50 @@ fn start() -> Result<Cluster, String> {
     Ok(Cluster {
         admin: url_for(&dir, "postgres"),
     })
+}
+
+/// A PostgreSQL server of one test's own, to stop and start again (a database going away and
+/// coming back); removed when dropped. Panics when PostgreSQL cannot be started.
+pub struct OwnServer {
+    bin: PathBuf,
+    dir: PathBuf,
+    data: PathBuf,
+}
+
+impl OwnServer {
+    pub fn start() -> OwnServer {
+        let bin = bin_dir().expect("PostgreSQL's server programs (apt-get install postgresql)");
+        let (dir, data) = create(&bin).unwrap_or_else(|e| panic!("starting PostgreSQL: {e}"));
+        OwnServer { bin, dir, data }
+    }
+
+    /// The URL of its `postgres` database.
+    pub fn url(&self) -> String {
+        url_for(&self.dir, "postgres")
+    }
+
+    /// The server's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
+    }
+
+    /// Stops the server at once (as a crash would).
+    pub fn stop(&self) {
+        pg_stop(&self.bin, &self.data).unwrap_or_else(|e| panic!("stopping PostgreSQL: {e}"));
+    }
+
+    /// Starts it again on the same socket.
+    pub fn restart(&self) {
+        pg_start(&self.bin, &self.dir, &self.data)
+            .unwrap_or_else(|e| panic!("starting PostgreSQL again: {e}"));
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = pg_stop(&self.bin, &self.data);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }
 
 unsafe extern "C" {

@@ -29,7 +29,6 @@ pub struct Running {
 impl Running {
     /// Whether `chat` is subscribed, as the store says.
     pub async fn store_status(&self, chat: i64) -> bool {
-        use trade_talks_bot::store::Store;
         self.store.status(chat).await.unwrap().subscribed
     }
 

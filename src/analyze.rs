@@ -59,6 +59,9 @@ pub struct LexiconData {
     pub stopwords: Vec<String>,
     pub claim_words: Vec<String>,
     pub strict_words: Vec<String>,
+    /// Chat shorthand → the words it stands for ("u" → "you", "rn" → "right now"), applied to a
+    /// question's words before anything else.
+    pub shorthand: Vec<(String, Vec<String>)>,
 }
 
 /// Characters that are invisible or formatting-only and are dropped before anything else.
@@ -150,6 +153,12 @@ fn bag_distance_exceeds(a: &str, b: &str, limit: usize) -> bool {
         counts[c as usize] = 0;
     }
     more.max(fewer) > limit
+}
+
+/// Whether a lowercase word is in the Wordnik English word list (about 200,000 words, no
+/// proper names).
+pub fn is_english_word(word: &str) -> bool {
+    wordnik_list::word_exists(word)
 }
 
 /// Every number written in a text, as it is written ("30", "2.9", "90").
@@ -248,6 +257,8 @@ pub struct Analyzer {
     vocab: HashMap<char, Vec<Candidate>>,
     /// The candidates' texts, one after another.
     vocab_text: String,
+    /// Chat shorthand, from the lexicon.
+    shorthand: HashMap<String, Vec<String>>,
 }
 
 /// A known word as a candidate for typo correction, kept small and contiguous so that a scan
@@ -319,6 +330,9 @@ impl Analyzer {
         for text in extra_vocab {
             known.extend(split_words(text));
         }
+        for (_, full) in &lexicon.shorthand {
+            known.extend(full.iter().cloned());
+        }
         // Sorted, so that stem ids do not depend on hashing order.
         let mut known: Vec<String> = known.into_iter().collect();
         known.sort_unstable();
@@ -360,6 +374,7 @@ impl Analyzer {
             stemmer: Stemmer::create(Algorithm::English),
             vocab,
             vocab_text,
+            shorthand: lexicon.shorthand.iter().cloned().collect(),
         };
         // By word id: a known word's place in `known`.
         let word_ids: HashMap<&str, u32> = known
@@ -433,6 +448,21 @@ impl Analyzer {
         analyzer
     }
 
+    /// A question's words with chat shorthand written out ("wat r u" → "what are you").
+    pub fn expand_shorthand(&self, words: Vec<String>) -> Vec<String> {
+        if !words.iter().any(|w| self.shorthand.contains_key(w)) {
+            return words;
+        }
+        let mut out = Vec::with_capacity(words.len() + 2);
+        for w in words {
+            match self.shorthand.get(&w) {
+                Some(full) => out.extend(full.iter().cloned()),
+                None => out.push(w),
+            }
+        }
+        out
+    }
+
     /// How a known word is analysed; `None` for a word the analyser does not know.
     fn info(&self, word: &str) -> Option<&WordInfo> {
         match ShortWord::new(word) {
@@ -493,7 +523,9 @@ impl Analyzer {
     fn nearest(&self, word: &str) -> Option<&str> {
         let len = word.chars().count();
         let first = word.chars().next()?;
-        if len < 4 || first.is_ascii_digit() {
+        // A correctly spelled English word is never turned into another word ("greet" is not
+        // "greer"): only words that are in no English word list are typos.
+        if len < 4 || first.is_ascii_digit() || is_english_word(word) {
             return None;
         }
         let limit = if len >= 7 { 2 } else { 1 };
@@ -645,6 +677,7 @@ mod tests {
             stopwords: vec!["the".into(), "on".into()],
             claim_words: vec!["said".into()],
             strict_words: vec!["japan".into()],
+            shorthand: vec![("u".into(), vec!["you".into()])],
         }
     }
 
@@ -730,5 +763,23 @@ mod tests {
         assert_eq!(a.correct("age"), None);
         assert_eq!(a.correct("japan"), None);
         assert_eq!(a.correct("tariffs"), None);
+    }
+
+    #[test]
+    fn never_corrects_a_correctly_spelled_english_word() {
+        // "tariff" is one edit from "tarifa" and "lutnick" from "lutnicks", but only words
+        // that are not English are typos: "greet" stays "greet" beside "greer".
+        let a = Analyzer::new(&lex(), ["greer tariffs sales"]);
+        assert_eq!(a.correct("greet"), None);
+        assert_eq!(a.correct("scales"), None);
+        assert_eq!(a.correct("grier").as_deref(), Some("greer"));
+        assert!(is_english_word("greet") && !is_english_word("grier"));
+    }
+
+    #[test]
+    fn shorthand_is_written_out() {
+        let a = Analyzer::new(&lex(), ["tariffs"]);
+        let words = split_words("do u know");
+        assert_eq!(a.expand_shorthand(words), ["do", "you", "know"]);
     }
 }

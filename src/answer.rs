@@ -17,6 +17,8 @@ use crate::knowledge::{Ask, Fact, KnowledgeBase, Topic};
 pub const MAX_QUESTION_CHARS: usize = 1000;
 /// Share of a question's weight that the answering facts must cover.
 const MIN_COVERAGE: f32 = 0.6;
+/// A claim's score against a question that does not ask what someone said.
+const CLAIM_DISCOUNT: f32 = 0.8;
 /// Share of a question's weight the best fact must cover in its own words (not only through
 /// the sentence it cites, which other facts share).
 const MIN_OWN_COVERAGE: f32 = 0.4;
@@ -92,6 +94,7 @@ fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
             "where" | "wheres" => Some(Ask::Where),
             "when" => Some(Ask::When),
             "why" => Some(Ask::Why),
+            "how" | "hows" if next == "come" => Some(Ask::Why),
             "how" | "hows" => Some(match next {
                 "much" | "many" | "high" | "big" | "large" | "low" | "steep" | "long" => {
                     Ask::HowMuch
@@ -239,13 +242,18 @@ fn has(row: &[u64], i: usize) -> bool {
 }
 
 /// What scoring needs of one fact, kept small and together.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct FactEntry {
     /// BM25's length normalisation, `1 + K1 * (1 - B + B * len / avg_len)`.
     denom: f32,
     /// The kinds of question it answers, as [`ask_bit`]s; 0 for any.
     asks: u8,
     claim: bool,
+    /// It states who someone is (a `role` key): what "who is X" asks first.
+    role: bool,
+    /// A claim's speaker as the answer names them (its words before the reporting verb), as
+    /// stem ids: "what did X say" is answered only by a claim whose speaker is X.
+    speaker: Vec<u32>,
 }
 
 /// The scorer's precomputed view of the facts; built once per knowledge base.
@@ -363,7 +371,12 @@ impl Index {
                 pairs.insert(p as u32, 0, i);
             }
         }
-        let lens: Vec<f32> = raw.iter().map(|(own, _, _)| own.len() as f32).collect();
+        // A fact's length is its answer's: its keys and patterns are ways to ask for it, and a
+        // fact with many of them is no less an answer.
+        let lens: Vec<f32> = facts
+            .iter()
+            .map(|f| self::terms(&analyzer.tokens(&f.answer, false)).count() as f32)
+            .collect();
         let avg_len = (lens
             .iter()
             .zip(&active)
@@ -379,6 +392,24 @@ impl Index {
                 denom: 1.0 + K1 * (1.0 - B + B * len / avg_len),
                 asks: f.asks.iter().fold(0, |m, a| m | ask_bit(*a)),
                 claim: f.kind.is_claim(),
+                role: f.keys.iter().any(|k| k == "role"),
+                speaker: match &f.kind {
+                    crate::knowledge::FactKind::Claim { verb, .. } => {
+                        let words = split_words(&f.answer);
+                        let end = words.iter().position(|w| *w == verb.to_lowercase());
+                        let before = &words[..end.unwrap_or(0)];
+                        // Each word alone too: "US Trade Representative" is Greer, and the US.
+                        std::iter::once(before.join(" "))
+                            .chain(before.iter().cloned())
+                            .flat_map(|text| {
+                                self::terms(&analyzer.tokens(&text, false))
+                                    .filter_map(Token::term)
+                                    .collect::<Vec<_>>()
+                            })
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                },
             })
             .collect();
         Index {
@@ -411,6 +442,10 @@ struct Scored {
     all_strict: bool,
     /// It matches the question's claim words itself (only then may a non-claim answer "say").
     claim_ok: bool,
+    /// It is a claim.
+    claim: bool,
+    /// It states who someone is.
+    role: bool,
 }
 
 /// One distinct term of a question.
@@ -432,6 +467,30 @@ struct Question {
     multi_part: bool,
     /// The kinds of question asked, one per question word.
     kinds: SmallVec<[Option<Ask>; 4]>,
+    /// It asks what someone said.
+    claim_intent: bool,
+    /// "who is X": only a person (strict words) after "who".
+    who_is: bool,
+}
+
+impl Question {
+    /// Bits of the terms that are not claim words.
+    fn required(&self) -> u64 {
+        self.terms
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.optional)
+            .fold(0, |m, (j, _)| m | 1 << j)
+    }
+
+    /// Whether the facts matching `mask` leave nothing essential unanswered: a question of one
+    /// or two content words ("agreed in London") has no word to spare.
+    fn answered_by(&self, mask: u64) -> bool {
+        let required = self.required();
+        self.covered(mask) >= MIN_COVERAGE
+            && mask & self.strict == self.strict
+            && (required.count_ones() > 2 || mask & required == required)
+    }
 }
 
 impl Question {
@@ -449,6 +508,15 @@ impl Question {
         let total = self.required_weight + optional;
         if total == 0.0 { 0.0 } else { got / total }
     }
+}
+
+/// Whether a claim's speaker is everyone the question names as speaking (`bits` of its terms).
+fn speaks(q: &Question, bits: u64, speaker: &[u32]) -> bool {
+    q.terms
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| bits & (1 << j) != 0)
+        .all(|(_, t)| t.id.is_some_and(|id| speaker.contains(&id)))
 }
 
 /// Scores every current fact that fits the question's kind, best first, with the analysed
@@ -470,8 +538,13 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
         strict: 0,
         multi_part,
         kinds,
+        claim_intent,
+        who_is: false,
     };
     let mut claim_bits = 0u64;
+    // Names before the first claim word say who is speaking ("what did Greer claim").
+    let first_claim = tokens.iter().position(|t| t.claim).unwrap_or(0);
+    let mut speaker_bits = 0u64;
     for t in terms(&tokens) {
         let weight = index.weight(t.term());
         // A stem is strict when any of its words is.
@@ -490,6 +563,9 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
         if t.claim {
             claim_bits |= bit;
         }
+        if strict && tokens[..first_claim].iter().any(|s| s.stem == t.stem) {
+            speaker_bits |= bit;
+        }
         let weight_or_unknown = weight.unwrap_or(index.unknown_weight);
         if !t.claim {
             q.required_weight += weight_or_unknown;
@@ -507,6 +583,9 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
     if q.terms.is_empty() {
         return (q, Vec::new());
     }
+    q.who_is = q.kinds.as_slice() == [Some(Ask::Who)]
+        && !claim_intent
+        && q.strict.count_ones() as usize == q.terms.len();
     // The facts that share at least one term in their own words: only those can be an answer.
     let mut candidates: SmallVec<[u64; 4]> = smallvec::smallvec![0; index.terms.stride];
     for id in q.terms.iter().filter_map(|t| t.id) {
@@ -527,8 +606,11 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
     let want = wanted(&q.kinds);
     let mut out = Vec::with_capacity(candidates.iter().map(|c| c.count_ones() as usize).sum());
     for i in facts_in {
-        let e = index.facts[i];
-        if !accepts(e.asks, want) {
+        let e = &index.facts[i];
+        // A claim gives a reason only for why somebody says something: "why did the US halt
+        // sales" is not answered by what Beijing argued.
+        let why = q.kinds.contains(&Some(Ask::Why));
+        if !accepts(e.asks, want) || (why && e.claim && !claim_intent) {
             continue;
         }
         let (mut matched, mut own) = (0u64, 0u64);
@@ -558,14 +640,26 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
             matched,
             own,
             all_strict: matched & q.strict == q.strict,
-            claim_ok: !claim_intent || e.claim || own & claim_bits != 0,
+            claim_ok: !claim_intent
+                || (e.claim && speaks(&q, speaker_bits, &e.speaker))
+                || (!e.claim && own & claim_bits != 0),
+            claim: e.claim,
+            role: e.role,
         });
     }
-    // A fact that leaves much of the question unmatched ranks lower, however strong its match.
+    // A fact that leaves much of the question unmatched ranks lower, however strong its match;
+    // a claim ranks below a plain fact unless the question asks what someone said.
     for s in &mut out {
         s.score *= s.coverage * q.covered(s.own);
+        if s.claim && !claim_intent {
+            s.score *= CLAIM_DISCOUNT;
+        }
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.fact.cmp(&b.fact)));
+    // "who is X" asks for X's role first, whatever else the article says of X.
+    if q.who_is {
+        out.sort_by_key(|s| !s.role);
+    }
     (q, out)
 }
 
@@ -578,11 +672,64 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
 /// answered only when the chosen facts together cover [`MIN_COVERAGE`] of it and every specific
 /// word it names. The caller ([`respond`]) has already refused over-long input.
 fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
-    let words = split_words(question);
+    let parts = question_parts(kb, question);
+    match parts.as_slice() {
+        [] => Reply::Empty,
+        [one] => answer_words(kb, one),
+        _ => {
+            // Two questions in one: each part is answered on its own, and all must be.
+            let mut facts: Vec<usize> = Vec::new();
+            for part in &parts {
+                let Reply::Facts { facts: found, .. } = answer_words(kb, part) else {
+                    return answer_words(kb, &parts.concat());
+                };
+                for f in found {
+                    if !facts.contains(&f) {
+                        facts.push(f);
+                    }
+                }
+            }
+            Reply::Facts {
+                heading: None,
+                facts,
+            }
+        }
+    }
+}
+
+/// Words that open a question of their own after "and" ("… and what did they discuss").
+const QUESTION_OPENERS: &[&str] = &[
+    "who", "whom", "whose", "what", "which", "where", "when", "why", "how", "did", "does", "do",
+    "is", "are", "was", "were", "has", "have", "will", "can",
+];
+
+/// The questions in one message, as analysable words: split at `?` and `;`, and at "and",
+/// "also" or "plus" followed by a question word. Chat shorthand is written out first.
+fn question_parts(kb: &KnowledgeBase, question: &str) -> Vec<Vec<String>> {
+    let mut parts = Vec::new();
+    for piece in question.split(['?', ';']) {
+        let words = kb.analyzer.expand_shorthand(split_words(piece));
+        let mut start = 0;
+        for i in 1..words.len().saturating_sub(1) {
+            let joins = matches!(words[i].as_str(), "and" | "also" | "plus");
+            if joins && i > start + 1 && QUESTION_OPENERS.contains(&words[i + 1].as_str()) {
+                parts.push(words[start..i].to_vec());
+                start = i + 1;
+            }
+        }
+        if start < words.len() {
+            parts.push(words[start..].to_vec());
+        }
+    }
+    parts
+}
+
+/// Answers one question, as words.
+fn answer_words(kb: &KnowledgeBase, words: &[String]) -> Reply {
     if words.is_empty() {
         return Reply::Empty;
     }
-    let (q, scored) = score_all(kb, &words);
+    let (q, scored) = score_all(kb, words);
     // A question in several parts is checked as a whole below; each part alone may be partial.
     let eligible = |s: &Scored| {
         s.claim_ok
@@ -597,7 +744,14 @@ fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
     chosen.extend(
         scored
             .iter()
-            .filter(|s| s.fact != best.fact && s.score >= best.score * ALSO_RATIO && eligible(s))
+            .filter(|s| {
+                s.fact != best.fact
+                    && s.score >= best.score * ALSO_RATIO
+                    && eligible(s)
+                    // Concise: a claim does not pad a plain answer, nor a side fact a role.
+                    && (s.claim == best.claim || q.claim_intent)
+                    && (!q.who_is || s.role == best.role)
+            })
             .take(MAX_FACTS - 1),
     );
     let mut matched = chosen.iter().fold(0u64, |m, s| m | s.matched);
@@ -634,7 +788,7 @@ fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
             }
         }
     }
-    if q.covered(matched) < MIN_COVERAGE || matched & q.strict != q.strict {
+    if !q.answered_by(matched) {
         return Reply::NotCovered;
     }
     Reply::Facts {
@@ -761,7 +915,8 @@ pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
             kb.analyzer.stem_text(&t.stem)
         ));
     }
-    let (q, scored) = score_all(kb, &split_words(question));
+    let words = kb.analyzer.expand_shorthand(split_words(question));
+    let (q, scored) = score_all(kb, &words);
     out.push_str(&format!("\nmulti-part: {}\n", q.multi_part));
     for s in scored.iter().take(6) {
         out.push_str(&format!(

@@ -24,6 +24,11 @@ const CLAIM_DISCOUNT: f32 = 0.8;
 const MIN_OWN_COVERAGE: f32 = 0.4;
 /// Other facts are shown beside the best one when they score at least this share of it.
 const ALSO_RATIO: f32 = 0.85;
+/// …or this share, when they match everything the best one matches.
+const SAME_MATCH_RATIO: f32 = 0.5;
+/// A fact stating a word of the question the chosen ones leave unstated joins them at this
+/// share of the best score.
+const GAP_RATIO: f32 = 0.4;
 /// At most this many facts answer one free-text question.
 const MAX_FACTS: usize = 4;
 /// How much a term found only in a fact's cited source counts, against one in the fact itself.
@@ -446,6 +451,8 @@ struct Scored {
     claim: bool,
     /// It states who someone is.
     role: bool,
+    /// Which of the question's word pairs it matches (bit k = pair k).
+    pairs: u64,
 }
 
 /// One distinct term of a question.
@@ -628,9 +635,11 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
                 s += SOURCE_WEIGHT * t.weight * (K1 + 1.0) / e.denom;
             }
         }
-        for &p in &pair_ids {
+        let mut pairs = 0u64;
+        for (k, &p) in pair_ids.iter().enumerate() {
             if has(index.pairs.bits(p, 0), i) {
                 s += index.pairs.weight(p).unwrap_or(0.0);
+                pairs |= 1 << k.min(63);
             }
         }
         out.push(Scored {
@@ -645,6 +654,7 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
                 || (!e.claim && own & claim_bits != 0),
             claim: e.claim,
             role: e.role,
+            pairs,
         });
     }
     // A fact that leaves much of the question unmatched ranks lower, however strong its match;
@@ -745,8 +755,14 @@ fn answer_words(kb: &KnowledgeBase, words: &[String]) -> Reply {
         scored
             .iter()
             .filter(|s| {
+                // A fact matching all the best one matches, in its own words too, answers as
+                // well ("who accuses whom": each side's accusation).
+                let as_full = s.matched & best.matched == best.matched
+                    && s.own & best.own == best.own
+                    && s.pairs & best.pairs == best.pairs
+                    && s.score >= best.score * SAME_MATCH_RATIO;
                 s.fact != best.fact
-                    && s.score >= best.score * ALSO_RATIO
+                    && (s.score >= best.score * ALSO_RATIO || as_full)
                     && eligible(s)
                     // Concise: a claim does not pad a plain answer, nor a side fact a role.
                     && (s.claim == best.claim || q.claim_intent)
@@ -756,6 +772,23 @@ fn answer_words(kb: &KnowledgeBase, words: &[String]) -> Reply {
     );
     let mut matched = chosen.iter().fold(0u64, |m, s| m | s.matched);
     let mut own = chosen.iter().fold(0u64, |m, s| m | s.own);
+    // A content word the chosen facts state only through their quoted sentence ("what happened
+    // after the truce…") is answered by the fact that states it, when there is one.
+    let required = q.required();
+    while chosen.len() < MAX_FACTS && !q.multi_part {
+        let missing = required & !own;
+        let next = scored.iter().find(|s| {
+            s.own & missing != 0
+                && s.score >= best.score * GAP_RATIO
+                && eligible(s)
+                && (s.claim == best.claim || q.claim_intent)
+                && !chosen.iter().any(|c| c.fact == s.fact)
+        });
+        let Some(n) = next else { break };
+        matched |= n.matched;
+        own |= n.own;
+        chosen.push(n);
+    }
     if q.multi_part {
         while chosen.len() < MAX_FACTS {
             let gain = |s: &Scored| q.covered(own | s.own) - q.covered(own);

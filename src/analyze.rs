@@ -642,7 +642,8 @@ impl Analyzer {
                             .all(|((_, w), v)| w.is_some_and(|w| w.id == *v))
                 });
             let (word, f, stop, used) = match phrase {
-                Some(p) => (Some(p.canonical), p.flags, false, p.words.len()),
+                // A phrase reading as a function word ("the deal with" as "about") is one too.
+                Some(p) => (Some(p.canonical), p.flags, p.flags.stop, p.words.len()),
                 None => {
                     let f = info.reads_as;
                     (Some(info.canonical), f, f.stop, 1)

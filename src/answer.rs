@@ -289,28 +289,29 @@ impl Index {
         analyzer: &mut Analyzer,
     ) -> Index {
         // The texts of each fact's own words, and its source.
-        let texts: Vec<(Vec<&str>, &str)> = facts
+        // A fact's topic names count as its source does: weakly ("how did the call go" is not
+        // asking when the trade war began, though that fact is filed under the call).
+        let texts: Vec<(Vec<&str>, String)> = facts
             .iter()
             .zip(source_texts)
             .map(|(f, source)| {
                 let mut own: Vec<&str> = vec![f.answer.as_str()];
                 own.extend(f.keys.iter().map(String::as_str));
                 own.extend(f.patterns.iter().map(String::as_str));
-                own.extend(
-                    topics
-                        .iter()
-                        .filter(|t| f.topics.contains(&t.name))
-                        .map(|t| t.name.as_str()),
-                );
                 if let crate::knowledge::FactKind::Claim { speaker, verb } = &f.kind {
                     own.push(speaker);
                     own.push(verb);
                 }
-                (own, source.as_str())
+                let mut source = source.clone();
+                for t in topics.iter().filter(|t| f.topics.contains(&t.name)) {
+                    source.push('\n');
+                    source.push_str(&t.name);
+                }
+                (own, source)
             })
             .collect();
         for (own, source) in &texts {
-            for text in own.iter().chain([source]) {
+            for text in own.iter().copied().chain([source.as_str()]) {
                 analyzer.add_stems(text);
             }
         }

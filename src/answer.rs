@@ -61,6 +61,11 @@ pub enum Reply {
     },
     /// The article does not answer the question.
     NotCovered,
+    /// The article does not answer the question, said in one short line (groups).
+    NotCoveredBrief,
+    /// A follow-up ("and china?", "why?") with no earlier question to follow: the bot asks what
+    /// the user means instead of guessing.
+    WhatDoYouMean,
     Start,
     Help,
     Topics,
@@ -479,6 +484,8 @@ struct Question {
     claim_intent: bool,
     /// "who is X": only a person (strict words) after "who".
     who_is: bool,
+    /// Bits of the terms an answer must state in its own words (a follow-up's own words).
+    must: u64,
 }
 
 impl Question {
@@ -529,7 +536,9 @@ fn speaks(q: &Question, bits: u64, speaker: &[u32]) -> bool {
 
 /// Scores every current fact that fits the question's kind, best first, with the analysed
 /// question for combining facts.
-fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
+/// `must` are words (as the analyser reads them) the answer must state, as if strict: a
+/// follow-up's own words.
+fn score_all(kb: &KnowledgeBase, words: &[String], must: &[String]) -> (Question, Vec<Scored>) {
     let index = &kb.index;
     let kinds = question_kinds(words);
     let multi_part = is_multi_part(words, &kinds);
@@ -548,6 +557,7 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
         kinds,
         claim_intent,
         who_is: false,
+        must: 0,
     };
     let mut claim_bits = 0u64;
     // Names before the first claim word say who is speaking ("what did Greer claim").
@@ -556,7 +566,9 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
     for t in terms(&tokens) {
         let weight = index.weight(t.term());
         // A stem is strict when any of its words is.
-        let strict = tokens.iter().any(|s| s.strict && s.stem == t.stem);
+        let strict = tokens
+            .iter()
+            .any(|s| (s.strict || must.iter().any(|m| *m == s.word)) && s.stem == t.stem);
         // Unknown one- and two-letter fragments ("wr") say nothing either way.
         if weight.is_none() && !strict && kb.analyzer.stem_text(&t.stem).chars().count() <= 2 {
             continue;
@@ -567,6 +579,9 @@ fn score_all(kb: &KnowledgeBase, words: &[String]) -> (Question, Vec<Scored>) {
         let bit = 1 << q.terms.len();
         if strict {
             q.strict |= bit;
+        }
+        if must.iter().any(|m| *m == t.word) {
+            q.must |= bit;
         }
         if t.claim {
             claim_bits |= bit;
@@ -686,13 +701,13 @@ fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
     let parts = question_parts(kb, question);
     match parts.as_slice() {
         [] => Reply::Empty,
-        [one] => answer_words(kb, one),
+        [one] => answer_words(kb, one, &[]),
         _ => {
             // Two questions in one: each part is answered on its own, and all must be.
             let mut facts: Vec<usize> = Vec::new();
             for part in &parts {
-                let Reply::Facts { facts: found, .. } = answer_words(kb, part) else {
-                    return answer_words(kb, &parts.concat());
+                let Reply::Facts { facts: found, .. } = answer_words(kb, part, &[]) else {
+                    return answer_words(kb, &parts.concat(), &[]);
                 };
                 for f in found {
                     if !facts.contains(&f) {
@@ -736,14 +751,15 @@ fn question_parts(kb: &KnowledgeBase, question: &str) -> Vec<Vec<String>> {
 }
 
 /// Answers one question, as words.
-fn answer_words(kb: &KnowledgeBase, words: &[String]) -> Reply {
+fn answer_words(kb: &KnowledgeBase, words: &[String], must: &[String]) -> Reply {
     if words.is_empty() {
         return Reply::Empty;
     }
-    let (q, scored) = score_all(kb, words);
+    let (q, scored) = score_all(kb, words, must);
     // A question in several parts is checked as a whole below; each part alone may be partial.
     let eligible = |s: &Scored| {
-        s.claim_ok
+        s.own & q.must == q.must
+            && s.claim_ok
             && (q.multi_part || s.all_strict)
             && q.covered(s.own) >= MIN_OWN_COVERAGE * if q.multi_part { 0.5 } else { 1.0 }
     };
@@ -831,6 +847,193 @@ fn answer_words(kb: &KnowledgeBase, words: &[String]) -> Reply {
     }
 }
 
+/// What a conversation last asked about, for a follow-up: the question's words ("what", "how
+/// much") and its content, as the analyser reads it ("tariff", "us").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    asks: Vec<String>,
+    content: Vec<Content>,
+}
+
+/// One content word of a subject and what replaces it in a follow-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Content {
+    word: String,
+    class: ContentClass,
+}
+
+/// A follow-up's words replace the subject's words of the same class: "and china?" after "what
+/// are the US tariffs?" keeps "tariffs" and replaces "US".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ContentClass {
+    /// A name, a country, a date: a strict word.
+    Specific,
+    /// A word asking what someone said.
+    Claim,
+    Other,
+}
+
+impl Subject {
+    /// A subject of these content words, for tests of the context store.
+    pub fn for_tests(words: &[&str]) -> Subject {
+        Subject {
+            asks: vec!["what".into()],
+            content: words
+                .iter()
+                .map(|w| Content {
+                    word: (*w).into(),
+                    class: ContentClass::Other,
+                })
+                .collect(),
+        }
+    }
+
+    /// The subject of a question, if it has content.
+    fn of(kb: &KnowledgeBase, words: &[String]) -> Option<Subject> {
+        let asks = question_words(words);
+        let content: Vec<Content> = kb
+            .analyzer
+            .tokens(&words.join(" "), true)
+            .into_iter()
+            .filter(|t| !t.stop)
+            .map(|t| Content {
+                class: if t.strict {
+                    ContentClass::Specific
+                } else if t.claim {
+                    ContentClass::Claim
+                } else {
+                    ContentClass::Other
+                },
+                word: t.word.into_owned(),
+            })
+            .collect();
+        (!content.is_empty()).then_some(Subject { asks, content })
+    }
+
+    /// The readings of a follow-up: its own question words (or else the subject's), its own
+    /// content, and the subject's content less what the follow-up replaces — every word of the
+    /// classes it names, or just one of them ("what about imports?" after "how much did exports
+    /// rise in May?" replaces "exports", not "May").
+    fn follow(&self, follow_up: &Subject) -> Vec<Vec<String>> {
+        let asks = if follow_up.asks.is_empty() {
+            &self.asks
+        } else {
+            &follow_up.asks
+        };
+        let replaces = |c: &Content| follow_up.content.iter().any(|f| f.class == c.class);
+        let reading = |keep: &dyn Fn(usize, &Content) -> bool| -> Vec<String> {
+            asks.iter()
+                .chain(follow_up.content.iter().map(|c| &c.word))
+                .chain(
+                    self.content
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, c)| keep(*i, c))
+                        .map(|(_, c)| &c.word),
+                )
+                .cloned()
+                .collect()
+        };
+        let mut readings = vec![reading(&|_, c| !replaces(c))];
+        if self.content.iter().filter(|c| replaces(c)).count() > 1 {
+            for (one, _) in self.content.iter().enumerate().filter(|(_, c)| replaces(c)) {
+                readings.push(reading(&|i, _| i != one));
+            }
+        }
+        readings
+    }
+}
+
+/// The question words of a question, in order ("how", "much").
+fn question_words(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let after_how = i > 0 && words[i - 1] == "how";
+        let asks = matches!(
+            w.as_str(),
+            "who" | "whom" | "whose" | "what" | "which" | "where" | "when" | "why" | "how"
+        ) || (after_how
+            && matches!(w.as_str(), "much" | "many" | "long" | "come" | "high"));
+        if asks {
+            out.push(w.clone());
+        }
+    }
+    out
+}
+
+/// Openings that make a message a follow-up ("and china?", "what about imports?").
+const FOLLOW_UP_OPENINGS: &[&[&str]] = &[
+    &["and", "what", "about"],
+    &["and", "how", "about"],
+    &["what", "about"],
+    &["how", "about"],
+    &["what", "of"],
+    &["same", "for"],
+    &["and"],
+];
+
+/// The follow-up a message is, if it is one: a message opening with "and" or "what about", or
+/// one of question words only ("why?", "how come?"). Its subject may have no content.
+fn as_follow_up(kb: &KnowledgeBase, words: &[String]) -> Option<Subject> {
+    let opening = FOLLOW_UP_OPENINGS
+        .iter()
+        .find(|o| words.len() > o.len() && words.iter().zip(o.iter()).all(|(w, o)| w == o));
+    let rest = &words[opening.map_or(0, |o| o.len())..];
+    let content = Subject::of(kb, rest).map(|s| s.content).unwrap_or_default();
+    let asks = question_words(rest);
+    let bare = content.is_empty() && !asks.is_empty();
+    (opening.is_some() || bare).then_some(Subject { asks, content })
+}
+
+/// Answers one message in a conversation: as [`respond`], but a follow-up ("and china?",
+/// "why?") is read with `context`, the conversation's last subject, and without one the bot
+/// asks what the user means. Also returns the subject to remember, when the message was
+/// answered from the article.
+pub fn respond_in(
+    kb: &KnowledgeBase,
+    input: &str,
+    bot_username: Option<&str>,
+    context: Option<&Subject>,
+) -> (Reply, Option<Subject>) {
+    let text = input.trim();
+    let question = match text.split_once(char::is_whitespace) {
+        _ if input.chars().count() > MAX_QUESTION_CHARS => None,
+        Some((head, rest)) if head.eq_ignore_ascii_case("/ask") => Some(rest),
+        _ if text.starts_with('/') => None,
+        _ => Some(text),
+    };
+    let Some(question) = question else {
+        return (respond(kb, input, bot_username), None);
+    };
+    let words = kb.analyzer.expand_shorthand(split_words(question));
+    if let Some(follow_up) = as_follow_up(kb, &words) {
+        let Some(subject) = context else {
+            return (Reply::WhatDoYouMean, None);
+        };
+        // The reading the article answers most precisely (fewest facts) is the one meant.
+        let mut best: Option<(Reply, Vec<String>)> = None;
+        for words in subject.follow(&follow_up) {
+            let own: Vec<String> = follow_up.content.iter().map(|c| c.word.clone()).collect();
+            let reply = answer_words(kb, &words, &own);
+            let facts = |r: &Reply| match r {
+                Reply::Facts { facts, .. } => facts.len(),
+                _ => usize::MAX,
+            };
+            if best.as_ref().is_none_or(|(b, _)| facts(&reply) < facts(b)) {
+                best = Some((reply, words));
+            }
+        }
+        let Some((reply, words)) = best else {
+            return (Reply::NotCovered, None);
+        };
+        let next = reply.answered().then(|| Subject::of(kb, &words)).flatten();
+        return (reply, next);
+    }
+    let reply = answer_question(kb, question);
+    let next = reply.answered().then(|| Subject::of(kb, &words)).flatten();
+    (reply, next)
+}
+
 /// Answers one message: a `/command` (optionally `/command@bot`) or free text.
 ///
 /// `bot_username` is the bot's own name; a command addressed to another bot gets
@@ -891,19 +1094,34 @@ pub struct Inbound<'a> {
 
 /// Decides whether and how to answer a chat message: in private chats every message; in groups
 /// commands for this bot, and free text only when the bot is mentioned or replied to. Unknown
-/// commands are answered with a hint in private chats and ignored in groups (no spam).
-pub fn route(kb: &KnowledgeBase, m: Inbound<'_>) -> Option<Reply> {
+/// commands are answered with a hint in private chats and ignored in groups (no spam), and "not
+/// covered" is one short line in groups.
+///
+/// `context` is the conversation's last subject ([`crate::context`]); it is used in private
+/// chats, and in groups only for a reply to the bot (a reply thread). The second value is the
+/// subject to remember for a follow-up, when the message set one.
+pub fn route_in(
+    kb: &KnowledgeBase,
+    m: Inbound<'_>,
+    context: Option<&Subject>,
+) -> Option<(Reply, Option<Subject>)> {
     let text = m.text.trim_start();
+    let me = Some(m.bot_username);
     if text.starts_with('/') {
-        return match respond(kb, text, Some(m.bot_username)) {
+        return match respond(kb, text, me) {
             Reply::NotForMe => None,
             Reply::UnknownCommand(_) if !m.private => None,
-            r => Some(r),
+            r => Some((r, None)),
         };
     }
+    let brief = |(reply, subject): (Reply, Option<Subject>)| match reply {
+        Reply::NotCovered if !m.private => (Reply::NotCoveredBrief, subject),
+        r => (r, subject),
+    };
     if m.private {
-        return Some(respond(kb, text, Some(m.bot_username)));
+        return Some(respond_in(kb, text, me, context));
     }
+    let context = context.filter(|_| m.reply_to_bot);
     let mention = format!("@{}", m.bot_username.to_lowercase());
     let lower = text.to_lowercase();
     // A mention is the name whole: `@ThisBotX` is another bot.
@@ -920,10 +1138,15 @@ pub fn route(kb: &KnowledgeBase, m: Inbound<'_>) -> Option<Reply> {
     {
         // Byte offsets in `lower` match `text` only for ASCII; rebuild from `lower` to be safe.
         let question = format!("{}{}", &lower[..at], &lower[at + mention.len()..]);
-        return Some(respond(kb, &question, Some(m.bot_username)));
+        return Some(brief(respond_in(kb, &question, me, context)));
     }
     m.reply_to_bot
-        .then(|| respond(kb, text, Some(m.bot_username)))
+        .then(|| brief(respond_in(kb, text, me, context)))
+}
+
+/// [`route_in`] without follow-up context.
+pub fn route(kb: &KnowledgeBase, m: Inbound<'_>) -> Option<Reply> {
+    route_in(kb, m, None).map(|(reply, _)| reply)
 }
 
 /// How a free-text question was understood and scored, for `ask --explain`: the analysed words
@@ -950,7 +1173,7 @@ pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
         ));
     }
     let words = kb.analyzer.expand_shorthand(split_words(question));
-    let (q, scored) = score_all(kb, &words);
+    let (q, scored) = score_all(kb, &words, &[]);
     out.push_str(&format!("\nmulti-part: {}\n", q.multi_part));
     for s in scored.iter().take(6) {
         out.push_str(&format!(

@@ -13,7 +13,9 @@
 //!   one and swaps it in whole.
 //! - [`analyze`]: the text pipeline shared by facts and questions — normalising, tokenising,
 //!   synonyms, stemming and typo correction — so both sides are compared in the same terms.
-//! - [`answer`]: commands and free-text questions to replies; the scorer and the abstention rules.
+//! - [`answer`]: commands and free-text questions to replies; the scorer and the abstention rules;
+//!   follow-ups ("and china?") read with the conversation's last subject.
+//! - [`context`]: the small, expiring per-conversation store of those subjects.
 //! - [`render`]: replies to plain text (terminal) or Telegram HTML, escaping and length limits.
 //! - [`terminal`]: the offline face of the bot (`ask`, `chat`).
 //! - [`subscriptions`]: the [`subscriptions::Store`] trait and its SQLite engine: subscribed
@@ -41,6 +43,7 @@
 pub mod analyze;
 pub mod answer;
 pub mod app;
+pub mod context;
 pub mod delivery;
 pub mod http;
 pub mod knowledge;

@@ -325,6 +325,10 @@ fn run() -> Result<(), ExitCode> {
 fn chat(dir: Option<&std::path::Path>) -> Result<(), ExitCode> {
     let kb = load(dir)?;
     let stdin = std::io::stdin();
+    // Line editing needs a terminal on both sides; a pipe is read line by line.
+    if stdin.is_terminal() && std::io::stdout().is_terminal() {
+        return terminal::chat_on_terminal(&kb).map_err(|e| io_failure(&e));
+    }
     terminal::chat(&kb, stdin.lock(), std::io::stdout().lock()).map_err(|e| io_failure(&e))
 }
 

@@ -35,6 +35,10 @@ enum Block<'a> {
 
 const NOT_COVERED: &str = "The article doesn’t cover that, so I won’t guess. I answer only from one news article about the US–China trade talks at Lancaster House, London. See /topics for what it covers.";
 
+const NOT_COVERED_BRIEF: &str = "The article doesn’t cover that (see /topics).";
+
+const WHAT_DO_YOU_MEAN: &str = "What do you mean? I don’t know what that follows — please ask the whole question, e.g. “what tariffs did China set?”";
+
 fn cite_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
     for source in &fact.sources {
         match source {
@@ -169,6 +173,8 @@ fn blocks<'a>(kb: &'a KnowledgeBase, reply: &'a Reply) -> Vec<Block<'a>> {
             facts_blocks(kb, &facts, &mut out);
         }
         Reply::NotCovered => out.push(fixed(NOT_COVERED)),
+        Reply::NotCoveredBrief => out.push(fixed(NOT_COVERED_BRIEF)),
+        Reply::WhatDoYouMean => out.push(fixed(WHAT_DO_YOU_MEAN)),
         Reply::Start => {
             out.push(Block::Heading("Trade talks bot".into()));
             out.push(fixed("I answer questions about the US–China trade talks at Lancaster House, London — only from one news article, always quoting the sentence I rely on, and I say so when the article doesn’t cover something."));

@@ -1005,15 +1005,44 @@ pub fn respond_in(
     let Some(question) = question else {
         return (respond(kb, input, bot_username), None);
     };
+    answer_in(kb, question, context)
+}
+
+/// A free-text question in a conversation: see [`respond_in`].
+fn answer_in(
+    kb: &KnowledgeBase,
+    question: &str,
+    context: Option<&Subject>,
+) -> (Reply, Option<Subject>) {
     let words = kb.analyzer.expand_shorthand(split_words(question));
     if let Some(follow_up) = as_follow_up(kb, &words) {
+        // What the follow-up says without its opening ("china's tariffs" of "and china's
+        // tariffs?"), which may be a whole question itself.
+        let alone: Vec<String> = follow_up
+            .asks
+            .iter()
+            .chain(follow_up.content.iter().map(|c| &c.word))
+            .cloned()
+            .collect();
         let Some(subject) = context else {
+            // Without context, only a follow-up that says enough is answered on its own.
+            if follow_up.content.len() >= 2 || (!follow_up.asks.is_empty() && !alone.is_empty()) {
+                let reply = answer_words(kb, &alone, &[]);
+                if reply.answered() {
+                    let next = Subject::of(kb, &alone);
+                    return (reply, next);
+                }
+            }
             return (Reply::WhatDoYouMean, None);
         };
         // The reading the article answers most precisely (fewest facts) is the one meant.
+        let own: Vec<String> = follow_up.content.iter().map(|c| c.word.clone()).collect();
+        let mut readings = subject.follow(&follow_up);
+        if !follow_up.content.is_empty() {
+            readings.push(alone);
+        }
         let mut best: Option<(Reply, Vec<String>)> = None;
-        for words in subject.follow(&follow_up) {
-            let own: Vec<String> = follow_up.content.iter().map(|c| c.word.clone()).collect();
+        for words in readings {
             let reply = answer_words(kb, &words, &own);
             let facts = |r: &Reply| match r {
                 Reply::Facts { facts, .. } => facts.len(),
@@ -1045,7 +1074,7 @@ pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> R
     }
     let input = input.trim();
     let Some(rest) = input.strip_prefix('/') else {
-        return answer_question(kb, input);
+        return answer_in(kb, input, None).0;
     };
     let (head, args) = match rest.split_once(char::is_whitespace) {
         Some((h, a)) => (h, a.trim()),
@@ -1068,7 +1097,7 @@ pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> R
         "source" => Reply::Source,
         "latest" => Reply::Latest((0..kb.updates.len()).rev().take(5).collect()),
         "ask" if args.is_empty() => Reply::Empty,
-        "ask" => answer_question(kb, args),
+        "ask" => answer_in(kb, args, None).0,
         "subscribe" | "unsubscribe" | "status" => Reply::ChatOnly(name),
         _ => match kb.command_topic(&name) {
             Some((topic, facts)) => Reply::Facts {

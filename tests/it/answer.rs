@@ -271,3 +271,52 @@ fn replies_rendered_once_per_knowledge_match_a_fresh_rendering_and_follow_update
     assert!(!before.contains("Talks resume"));
     assert!(after.contains("Talks resume"), "{after}");
 }
+
+#[test]
+fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
+    use trade_talks_bot::answer::respond_in;
+    let kb = kb();
+    let facts = |r: &Reply| -> Vec<String> {
+        render::fact_ids(&kb, r)
+            .into_iter()
+            .map(String::from)
+            .collect()
+    };
+    let (first, subject) = respond_in(
+        &kb,
+        "what tariffs did the US put on Chinese goods?",
+        None,
+        None,
+    );
+    assert_eq!(facts(&first), ["tariff-us-on-china"]);
+    let subject = subject.expect("an answered question sets the subject");
+    // "and china?" swaps the country and keeps the tariffs.
+    let (then, next) = respond_in(&kb, "and china?", None, Some(&subject));
+    assert_eq!(facts(&then), ["tariff-china"]);
+    assert!(next.is_some());
+    // "what about imports?" after May's exports keeps May.
+    let (_, exports) = respond_in(&kb, "how much did exports rise in may", None, None);
+    let (then, _) = respond_in(&kb, "what about imports?", None, exports.as_ref());
+    assert_eq!(facts(&then), ["may-imports"]);
+    // "why?" after a question the article gives no reason for: declined.
+    let (_, war) = respond_in(&kb, "when did the trade war begin", None, None);
+    let (then, _) = respond_in(&kb, "why?", None, war.as_ref());
+    assert_eq!(then, Reply::NotCovered);
+    // Without context the bot asks instead of guessing, unless the follow-up says enough.
+    for q in ["and china?", "why?", "what about imports?", "how come"] {
+        let (reply, subject) = respond_in(&kb, q, None, None);
+        assert_eq!(reply, Reply::WhatDoYouMean, "{q}");
+        assert!(subject.is_none());
+    }
+    let (alone, _) = respond_in(&kb, "and china's tariffs?", None, None);
+    assert_eq!(facts(&alone), ["tariff-china"]);
+    // A declined question keeps no subject; commands neither.
+    assert!(
+        respond_in(&kb, "what is bitcoin worth", None, None)
+            .1
+            .is_none()
+    );
+    assert!(respond_in(&kb, "/tariffs", None, None).1.is_none());
+    // `respond` (and so `ask`) has no context: a follow-up alone is not guessed at.
+    assert_eq!(respond(&kb, "and china?", None), Reply::WhatDoYouMean);
+}

@@ -98,6 +98,57 @@ fn chat_answers_until_quit() {
     assert!(!text.contains("Lutnick"), "answered after quit: {text}");
 }
 
+#[test]
+fn the_chat_reads_a_follow_up_with_the_question_before_it_and_ask_does_not() {
+    let mut cmd = bin();
+    cmd.arg("chat");
+    let out = run_with_stdin(
+        cmd,
+        "what tariffs did the US put on Chinese goods?\nand china?\nquit\n",
+    );
+    let text = stdout(&out);
+    assert!(text.contains("30%") && text.contains("10%"), "{text}");
+    // `ask` answers each line on its own: the follow-up has nothing to follow.
+    let mut cmd = bin();
+    cmd.args(["ask", "--json"]);
+    let out = run_with_stdin(
+        cmd,
+        "what tariffs did the US put on Chinese goods?\nand china?\n",
+    );
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["facts"], serde_json::json!(["tariff-us-on-china"]));
+    assert_eq!(lines[1]["answered"], false);
+    assert!(
+        lines[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("What do you mean"),
+        "{}",
+        lines[1]
+    );
+}
+
+#[test]
+fn answers_wrap_to_a_width_keeping_quotes_indented() {
+    let text = "A short line.\n  [8] “The US had reduced tariffs on Chinese goods to 30% while China lowered its rates to 10%.”";
+    let wrapped = trade_talks_bot::terminal::wrap(text, 40);
+    assert!(
+        wrapped.lines().all(|l| l.chars().count() <= 40),
+        "{wrapped}"
+    );
+    assert!(
+        wrapped.lines().skip(1).all(|l| l.starts_with("  ")),
+        "{wrapped}"
+    );
+    assert_eq!(
+        wrapped.split_whitespace().collect::<Vec<_>>(),
+        text.split_whitespace().collect::<Vec<_>>()
+    );
+}
+
 /// A pseudo-terminal: the parent's end to type into, and the child's end as its stdin.
 fn terminal() -> (std::fs::File, Stdio) {
     use std::os::fd::{FromRawFd, OwnedFd};

@@ -1036,7 +1036,7 @@ fn assemble(
                 .collect()
         })
         .collect();
-    let mut kb = KnowledgeBase {
+    KnowledgeBase {
         origin: files.origin.clone(),
         title: article.title.clone(),
         credit: article.credit.clone(),
@@ -1047,9 +1047,6 @@ fn assemble(
         rejected,
         analyzer,
         index,
-        rendered: Default::default(),
         topic_fact_lists,
-    };
-    kb.rendered = crate::render::Rendered::build(&kb);
-    kb
+    }
 }

@@ -10,8 +10,9 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use smallvec::SmallVec;
 
-use crate::analyze::{Analyzer, Token, Tokens, split_words};
+use crate::analyze::{Analyzer, Token, Tokens};
 use crate::knowledge::{Ask, Fact, KnowledgeBase, Topic};
+use crate::text::split_words;
 
 /// Longest question accepted, in characters; longer ones get a polite refusal.
 pub const MAX_QUESTION_CHARS: usize = 1000;

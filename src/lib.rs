@@ -11,6 +11,7 @@
 //!   the operator's updates) into a `KnowledgeBase`, reporting every problem as `file:line: reason`.
 //!   A knowledge base is never half-loaded and never changes after loading; a reload builds a new
 //!   one and swaps it in whole.
+//! - [`text`]: word splitting, numbers, invisible characters, the English word list (a leaf).
 //! - [`analyze`]: the text pipeline shared by facts and questions — normalising, tokenising,
 //!   synonyms, stemming and typo correction — so both sides are compared in the same terms.
 //! - [`answer`]: commands and free-text questions to replies; the scorer and the abstention rules;
@@ -55,3 +56,4 @@ pub mod settings;
 pub mod subscriptions;
 pub mod telegram;
 pub mod terminal;
+pub mod text;

@@ -11,8 +11,9 @@ use super::{
     Ask, Fact, FactKind, KnowledgeBase, KnowledgeFiles, LoadError, Problem, RejectedUpdate,
     Sentence, Source, Topic, Update,
 };
-use crate::analyze::{Analyzer, LexiconData, numbers, split_words};
+use crate::analyze::{Analyzer, LexiconData};
 use crate::answer::Index;
+use crate::text::{numbers, split_words};
 
 /// Words that mark a sentence as somebody's statement: a fact drawn from such a sentence must be
 /// a claim with a speaker.

@@ -189,70 +189,20 @@ fn pairs<'t, 'a>(tokens: &'t [Token<'a>]) -> impl Iterator<Item = (&'t Token<'a>
     })
 }
 
-/// Per row (a term or a word pair): a weight and one or more bitsets of facts, one bit per fact,
-/// stored together in one block of `1 + sets * stride` words.
-///
-/// Why one block: a question reads a few rows, each with caches cold between messages; a row's
-/// weight and its facts then cost one memory fetch rather than one per array.
-#[derive(Debug)]
-struct Rows {
-    stride: usize,
-    width: usize,
-    words: Vec<u64>,
+/// What the index knows of one term (a stem) or one word pair: its weight, and the facts that
+/// use it.
+#[derive(Debug, Clone, Default)]
+struct Posting {
+    weight: f32,
+    /// The facts using it in their own words (answer, keys, patterns), ascending.
+    own: Vec<usize>,
+    /// The facts using it only in their cited source (or their topics' names), ascending: a
+    /// question may use the article's wording, but that scores less, since facts share
+    /// sentences.
+    source: Vec<usize>,
 }
 
-/// The weight slot of a row with no weight.
-const NO_WEIGHT: u64 = u64::MAX;
-/// The bitset of facts using a term in their own words (answer, keys, patterns, topics).
-const OWN: usize = 0;
-/// The bitset of facts using a term only in their cited source.
-const SOURCE: usize = 1;
-
-impl Rows {
-    fn new(rows: usize, sets: usize, facts: usize) -> Rows {
-        let stride = facts.div_ceil(64).max(1);
-        let width = 1 + sets * stride;
-        let mut words = vec![0; rows * width];
-        for row in words.chunks_mut(width) {
-            row[0] = NO_WEIGHT;
-        }
-        Rows {
-            stride,
-            width,
-            words,
-        }
-    }
-
-    fn set_weight(&mut self, row: u32, weight: f32) {
-        self.words[row as usize * self.width] = u64::from(weight.to_bits());
-    }
-
-    /// The row's weight; `None` for a row out of range or with no weight.
-    fn weight(&self, row: u32) -> Option<f32> {
-        match *self.words.get(row as usize * self.width)? {
-            NO_WEIGHT => None,
-            w => Some(f32::from_bits(w as u32)),
-        }
-    }
-
-    fn insert(&mut self, row: u32, set: usize, fact: usize) {
-        self.words[row as usize * self.width + 1 + set * self.stride + fact / 64] |=
-            1 << (fact % 64);
-    }
-
-    /// The facts in bitset `set` of `row`.
-    fn bits(&self, row: u32, set: usize) -> &[u64] {
-        let start = row as usize * self.width + 1 + set * self.stride;
-        &self.words[start..start + self.stride]
-    }
-}
-
-/// Whether fact `i` is in the bitset `row`.
-fn has(row: &[u64], i: usize) -> bool {
-    row[i / 64] & (1 << (i % 64)) != 0
-}
-
-/// What scoring needs of one fact, kept small and together.
+/// What scoring needs of one fact.
 #[derive(Debug, Clone)]
 struct FactEntry {
     /// BM25's length normalisation, `1 + K1 * (1 - B + B * len / avg_len)`.
@@ -269,20 +219,15 @@ struct FactEntry {
 
 /// The scorer's precomputed view of the facts; built once per knowledge base.
 ///
-/// Terms are the analyser's stem ids ([`Token::term`]) and word pairs are numbered here, so
-/// scoring a question reads rows by number and tests bits instead of hashing strings. Only
-/// current facts are indexed: a superseded one is never an answer.
+/// Terms are the analyser's stem ids ([`Token::term`]). Only current facts are indexed: a
+/// superseded one is never an answer.
 #[derive(Debug)]
 pub struct Index {
     facts: Vec<FactEntry>,
-    /// By stem id: its weight (none when no current fact uses it), the facts using it in their
-    /// own words ([`OWN`]) and those using it only in their cited source ([`SOURCE`]): a question
-    /// may use the article's wording, but that scores less, since facts share sentences.
-    terms: Rows,
-    /// (stem id, stem id) → pair id.
-    pair_ids: HashMap<(u32, u32), u32>,
-    /// By pair id: its weight and the facts using it.
-    pairs: Rows,
+    /// By stem id: `None` when no current fact uses it.
+    terms: Vec<Option<Posting>>,
+    /// By pair of stem ids (adjacent words, direction words kept: "on china").
+    pairs: HashMap<(u32, u32), Posting>,
     unknown_weight: f32,
 }
 
@@ -345,43 +290,27 @@ impl Index {
             .collect();
         let active: Vec<bool> = facts.iter().map(|f| f.superseded_by.is_none()).collect();
         let n = active.iter().filter(|a| **a).count().max(1) as f32;
-        let mut terms = Rows::new(analyzer.stem_count(), 2, facts.len());
-        let mut df = vec![0usize; analyzer.stem_count()];
-        let mut pair_ids: HashMap<(u32, u32), u32> = HashMap::default();
-        let mut pair_facts: Vec<Vec<usize>> = Vec::new();
-        for (i, ((own, source_only, pairs), _)) in raw
+        let mut terms: Vec<Option<Posting>> = vec![None; analyzer.stem_count()];
+        let mut pairs: HashMap<(u32, u32), Posting> = HashMap::default();
+        for (i, ((own, source_only, fact_pairs), _)) in raw
             .iter()
             .zip(&active)
             .enumerate()
             .filter(|(_, (_, a))| **a)
         {
             for &t in own {
-                terms.insert(t, OWN, i);
-                df[t as usize] += 1;
+                terms[t as usize].get_or_insert_default().own.push(i);
             }
             for &t in source_only {
-                terms.insert(t, SOURCE, i);
-                df[t as usize] += 1;
+                terms[t as usize].get_or_insert_default().source.push(i);
             }
-            for key in pairs {
-                let next = pair_ids.len() as u32;
-                let id = *pair_ids.entry(*key).or_insert(next);
-                if id == next {
-                    pair_facts.push(Vec::new());
-                }
-                pair_facts[id as usize].push(i);
+            for key in fact_pairs {
+                pairs.entry(*key).or_default().own.push(i);
             }
         }
         let idf = |d: usize| (1.0 + n / d as f32).ln();
-        for (t, &d) in df.iter().enumerate().filter(|(_, d)| **d > 0) {
-            terms.set_weight(t as u32, idf(d));
-        }
-        let mut pairs = Rows::new(pair_facts.len(), 1, facts.len());
-        for (p, users) in pair_facts.iter().enumerate() {
-            pairs.set_weight(p as u32, idf(users.len()));
-            for &i in users {
-                pairs.insert(p as u32, 0, i);
-            }
+        for p in terms.iter_mut().flatten().chain(pairs.values_mut()) {
+            p.weight = idf(p.own.len() + p.source.len());
         }
         // A fact's length is its answer's: its keys and patterns are ways to ask for it, and a
         // fact with many of them is no less an answer.
@@ -427,7 +356,6 @@ impl Index {
         Index {
             facts,
             terms,
-            pair_ids,
             pairs,
             unknown_weight: (1.0 + n).ln(),
         }
@@ -435,7 +363,11 @@ impl Index {
 
     /// The weight of a term, if some current fact uses it.
     fn weight(&self, term: Option<u32>) -> Option<f32> {
-        self.terms.weight(term?)
+        Some(self.posting(term?)?.weight)
+    }
+
+    fn posting(&self, term: u32) -> Option<&Posting> {
+        self.terms.get(term as usize)?.as_ref()
     }
 }
 
@@ -600,10 +532,9 @@ fn score_all(kb: &KnowledgeBase, words: &[String], must: &[String]) -> (Question
             optional: t.claim,
         });
     }
-    let mut pair_ids: SmallVec<[u32; 12]> = SmallVec::new();
-    pair_ids.extend(
-        pairs(&tokens).filter_map(|(a, b)| index.pair_ids.get(&(a.term()?, b.term()?)).copied()),
-    );
+    let question_pairs: Vec<&Posting> = pairs(&tokens)
+        .filter_map(|(a, b)| index.pairs.get(&(a.term()?, b.term()?)))
+        .collect();
     if q.terms.is_empty() {
         return (q, Vec::new());
     }
@@ -611,25 +542,17 @@ fn score_all(kb: &KnowledgeBase, words: &[String], must: &[String]) -> (Question
         && !claim_intent
         && q.strict.count_ones() as usize == q.terms.len();
     // The facts that share at least one term in their own words: only those can be an answer.
-    let mut candidates: SmallVec<[u64; 4]> = smallvec::smallvec![0; index.terms.stride];
-    for id in q.terms.iter().filter_map(|t| t.id) {
-        for (c, w) in candidates.iter_mut().zip(index.terms.bits(id, OWN)) {
-            *c |= w;
-        }
-    }
-    let facts_in = candidates.iter().enumerate().flat_map(|(word, &bits)| {
-        let mut rest = bits;
-        std::iter::from_fn(move || {
-            (rest != 0).then(|| {
-                let bit = rest.trailing_zeros() as usize;
-                rest &= rest - 1;
-                word * 64 + bit
-            })
-        })
-    });
+    let mut candidates: Vec<usize> = q
+        .terms
+        .iter()
+        .filter_map(|t| index.posting(t.id?))
+        .flat_map(|p| p.own.iter().copied())
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
     let want = wanted(&q.kinds);
-    let mut out = Vec::with_capacity(candidates.iter().map(|c| c.count_ones() as usize).sum());
-    for i in facts_in {
+    let mut out = Vec::with_capacity(candidates.len());
+    for i in candidates {
         let e = &index.facts[i];
         // A claim gives a reason only for why somebody says something: "why did the US halt
         // sales" is not answered by what Beijing argued.
@@ -640,22 +563,22 @@ fn score_all(kb: &KnowledgeBase, words: &[String], must: &[String]) -> (Question
         let (mut matched, mut own) = (0u64, 0u64);
         let mut s = 0.0;
         for (j, t) in q.terms.iter().enumerate() {
-            let Some(id) = t.id else {
+            let Some(p) = t.id.and_then(|id| index.posting(id)) else {
                 continue;
             };
-            if has(index.terms.bits(id, OWN), i) {
+            if p.own.binary_search(&i).is_ok() {
                 matched |= 1 << j;
                 own |= 1 << j;
                 s += t.weight * (K1 + 1.0) / e.denom;
-            } else if has(index.terms.bits(id, SOURCE), i) {
+            } else if p.source.binary_search(&i).is_ok() {
                 matched |= 1 << j;
                 s += SOURCE_WEIGHT * t.weight * (K1 + 1.0) / e.denom;
             }
         }
         let mut pairs = 0u64;
-        for (k, &p) in pair_ids.iter().enumerate() {
-            if has(index.pairs.bits(p, 0), i) {
-                s += index.pairs.weight(p).unwrap_or(0.0);
+        for (k, p) in question_pairs.iter().enumerate() {
+            if p.own.binary_search(&i).is_ok() {
+                s += p.weight;
                 pairs |= 1 << k.min(63);
             }
         }

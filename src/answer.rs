@@ -11,6 +11,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use smallvec::SmallVec;
 
 use crate::analyze::{Analyzer, Token, Tokens};
+use crate::command::Command;
 use crate::knowledge::{Ask, Fact, KnowledgeBase, Topic};
 use crate::text::split_words;
 
@@ -38,19 +39,6 @@ const K1: f32 = 1.2;
 const B: f32 = 0.75;
 /// Function words kept when forming word pairs, because they carry direction ("on china").
 const DIRECTION_WORDS: &[&str] = &["on", "from", "against", "to", "into", "own", "in", "about"];
-
-/// The fixed commands (topic commands come from the knowledge files).
-pub const COMMANDS: &[(&str, &str)] = &[
-    ("start", "What this bot is"),
-    ("help", "How to use the bot"),
-    ("topics", "What the article covers"),
-    ("ask", "Ask a question: /ask what tariffs did the US set?"),
-    ("source", "The source article"),
-    ("latest", "The most recent updates"),
-    ("subscribe", "Get new updates about the talks in this chat"),
-    ("unsubscribe", "Stop updates in this chat"),
-    ("status", "Is this chat subscribed?"),
-];
 
 /// What the bot replies, before rendering.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1014,22 +1002,24 @@ pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> R
         return Reply::NotForMe;
     }
     let name = name.to_lowercase();
-    match name.as_str() {
-        "start" => Reply::Start,
-        "help" => Reply::Help,
-        "topics" => Reply::Topics,
-        "source" => Reply::Source,
-        "latest" => Reply::Latest((0..kb.updates.len()).rev().take(5).collect()),
-        "ask" if args.is_empty() => Reply::Empty,
-        "ask" => answer_in(kb, args, None).0,
-        "subscribe" | "unsubscribe" | "status" => Reply::ChatOnly(name),
-        _ => match kb.command_topic(&name) {
+    let topics = kb.topics.iter().map(|t| t.command.as_str());
+    match Command::parse(&name, topics) {
+        Some(Command::Start) => Reply::Start,
+        Some(Command::Help) => Reply::Help,
+        Some(Command::Topics) => Reply::Topics,
+        Some(Command::Source) => Reply::Source,
+        Some(Command::Latest) => Reply::Latest((0..kb.updates.len()).rev().take(5).collect()),
+        Some(Command::Ask) if args.is_empty() => Reply::Empty,
+        Some(Command::Ask) => answer_in(kb, args, None).0,
+        Some(c) if c.chat_only() => Reply::ChatOnly(name),
+        Some(c) => match kb.command_topic(c.name()) {
             Some((topic, facts)) => Reply::Facts {
                 heading: Some(topic.title.clone()),
                 facts: facts.to_vec(),
             },
             None => Reply::UnknownCommand(name),
         },
+        None => Reply::UnknownCommand(name),
     }
 }
 

@@ -11,6 +11,8 @@
 //!   the operator's updates) into a `KnowledgeBase`, reporting every problem as `file:line: reason`.
 //!   A knowledge base is never half-loaded and never changes after loading; a reload builds a new
 //!   one and swaps it in whole.
+//! - [`command`]: the [`command::Command`] enum (fixed and topic commands) that routing, /help,
+//!   the menu and the tests share (a leaf).
 //! - [`text`]: word splitting, numbers, invisible characters, the English word list (a leaf).
 //! - [`analyze`]: the text pipeline shared by facts and questions — normalising, tokenising,
 //!   synonyms, stemming and typo correction — so both sides are compared in the same terms.
@@ -44,6 +46,7 @@
 pub mod analyze;
 pub mod answer;
 pub mod app;
+pub mod command;
 pub mod context;
 pub mod delivery;
 pub mod http;

@@ -5,7 +5,8 @@
 
 use std::borrow::Cow;
 
-use crate::answer::{COMMANDS, Reply};
+use crate::answer::Reply;
+use crate::command::Command;
 use crate::knowledge::{Fact, KnowledgeBase, Source};
 
 /// Telegram's limit on one message's text.
@@ -119,10 +120,10 @@ fn tail_blocks<'a>(
 
 fn help_blocks<'a>(kb: &'a KnowledgeBase, out: &mut Vec<Block<'a>>) {
     out.push(Block::Heading("Commands".into()));
-    for (name, about) in COMMANDS {
+    for c in &Command::FIXED {
         out.push(Block::Command {
-            name: (*name).into(),
-            about: (*about).into(),
+            name: Cow::Owned(c.name().to_string()),
+            about: c.about().unwrap_or_default().into(),
         });
     }
     for t in &kb.topics {

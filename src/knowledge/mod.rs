@@ -524,7 +524,11 @@ impl KnowledgeBase {
         self.topics
             .iter()
             .map(|t| (t.command.as_str(), t.title.as_str()))
-            .chain(crate::answer::COMMANDS.iter().copied())
+            .chain(
+                crate::command::Command::FIXED
+                    .iter()
+                    .map(|c| (c.name(), c.about().unwrap_or_default())),
+            )
             .collect()
     }
 

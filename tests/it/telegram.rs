@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
 
 use trade_talks_bot::app::{self, Parts};
+use trade_talks_bot::command::Command;
 use trade_talks_bot::pacing::Limits;
 use trade_talks_bot::settings::{Mode, Secret, Settings};
 use trade_talks_bot::subscriptions::SqliteStore;
@@ -210,25 +211,15 @@ async fn private_chat_commands_free_text_and_odd_input() {
         .iter()
         .map(|c| c["command"].as_str().unwrap())
         .collect();
-    for c in [
-        "tariffs",
-        "who",
-        "where",
-        "truce",
-        "rareearths",
-        "chips",
-        "claims",
-        "economy",
-        "call",
-        "help",
-        "ask",
-        "source",
-        "topics",
-        "latest",
-        "subscribe",
-        "unsubscribe",
-        "status",
-    ] {
+    let kb = KnowledgeBase::builtin().unwrap();
+    let expected = kb
+        .topics
+        .iter()
+        .map(|t| t.command.clone())
+        .chain(Command::FIXED.iter().map(|c| c.name().to_string()));
+    assert_eq!(names.len(), kb.topics.len() + Command::FIXED.len());
+    for c in expected {
+        let c = c.as_str();
         assert!(names.contains(&c), "{c} missing from {names:?}");
     }
 

@@ -125,6 +125,9 @@ pub struct Analyzer {
     vocab: HashMap<char, Vec<String>>,
     /// Chat shorthand, from the lexicon.
     shorthand: HashMap<String, Vec<String>>,
+    /// Two-word names (synonyms of a strict word: "scott bessent"), matched whole even when
+    /// misspelled or in the other order ("scot bessant", "bessent scott").
+    names: Vec<[String; 2]>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -189,6 +192,13 @@ impl Analyzer {
             stemmer: Stemmer::create(Algorithm::English),
             vocab,
             shorthand: lexicon.shorthand.iter().cloned().collect(),
+            names: lexicon
+                .synonyms
+                .iter()
+                .filter(|(canonical, _)| strict.contains(canonical))
+                .flat_map(|(_, variants)| variants.iter().map(|v| split_words(v)))
+                .filter_map(|w| <[String; 2]>::try_from(w).ok())
+                .collect(),
         };
         // By word id: a known word's place in `known`.
         let word_ids: HashMap<&str, u32> = known
@@ -405,6 +415,24 @@ impl Analyzer {
                 None => (w.as_str(), None),
             },
         }));
+        // A misspelled or reversed two-word name is the name ("scot bessant"): each word
+        // within one edit of the name's, which a word alone would not be corrected to when it
+        // is an English word ("scot").
+        if correct_typos {
+            for i in 1..words.len() {
+                let (a, b) = (&words[i - 1], &words[i]);
+                let near = |w: &str, n: &str| {
+                    w == n || (w.len() >= 3 && n.len() >= 3 && strsim::osa_distance(w, n) <= 1)
+                };
+                let name = self.names.iter().find(|[p, q]| {
+                    (a != p || b != q) && ((near(a, p) && near(b, q)) || (near(a, q) && near(b, p)))
+                });
+                if let Some([p, q]) = name {
+                    seen[i - 1] = (p.as_str(), self.info(p));
+                    seen[i] = (q.as_str(), self.info(q));
+                }
+            }
+        }
         let mut i = 0;
         while i < seen.len() {
             let (written, info) = seen[i];
@@ -527,6 +555,23 @@ mod tests {
         assert_eq!(a.correct("scales"), None);
         assert_eq!(a.correct("grier").as_deref(), Some("greer"));
         assert!(is_english_word("greet") && !is_english_word("grier"));
+    }
+
+    #[test]
+    fn a_misspelled_or_reversed_two_word_name_is_the_name() {
+        let mut lexicon = lex();
+        lexicon
+            .synonyms
+            .push(("bessent".into(), vec!["scott bessent".into()]));
+        lexicon.strict_words.push("bessent".into());
+        let a = Analyzer::new(&lexicon, ["bessent scott"]);
+        for q in ["scot bessant", "bessent scott", "Scott Besent"] {
+            let t = a.tokens(q, true);
+            assert_eq!(t.len(), 1, "{q}: {t:?}");
+            assert_eq!(t[0].word, "bessent", "{q}");
+        }
+        // "scot" alone stays the English word it is.
+        assert_eq!(a.tokens("scot", true)[0].word, "scot");
     }
 
     #[test]

@@ -695,7 +695,7 @@ fn answer_words(kb: &KnowledgeBase, words: &[String], must: &[String]) -> Reply 
                     && eligible(s)
                     // Concise: a claim does not pad a plain answer, nor a side fact a role.
                     && (s.claim == best.claim || q.claim_intent)
-                    && (!q.who_is || s.role == best.role)
+                    && (!q.who_is || (s.role && best.role))
             })
             .take(MAX_FACTS - 1),
     );

@@ -885,7 +885,8 @@ const FOLLOW_UP_OPENINGS: &[&[&str]] = &[
 ];
 
 /// The follow-up a message is, if it is one: a message opening with "and" or "what about", or
-/// one of question words only ("why?", "how come?"). Its subject may have no content.
+/// one of question words and claim words only ("why?", "how come?", "who said that?"). Its
+/// subject may have no content.
 fn as_follow_up(kb: &KnowledgeBase, words: &[String]) -> Option<Subject> {
     let opening = FOLLOW_UP_OPENINGS
         .iter()
@@ -893,7 +894,9 @@ fn as_follow_up(kb: &KnowledgeBase, words: &[String]) -> Option<Subject> {
     let rest = &words[opening.map_or(0, |o| o.len())..];
     let content = Subject::of(kb, rest).map(|s| s.content).unwrap_or_default();
     let asks = question_words(rest);
-    let bare = content.is_empty() && !asks.is_empty();
+    // Question words with nothing to ask about but what someone said: "why?", "who said
+    // that?", "what did he claim?".
+    let bare = !asks.is_empty() && content.iter().all(|c| c.class == ContentClass::Claim);
     (opening.is_some() || bare).then_some(Subject { asks, content })
 }
 

@@ -615,10 +615,28 @@ fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
         [] => Reply::Empty,
         [one] => answer_words(kb, one, &[]),
         _ => {
-            // Two questions in one: each part is answered on its own, and all must be.
+            // Two questions in one: each part is answered on its own, and all must be; a part
+            // that says "he", "they" or "it" is about the part before it ("who is Reeves and
+            // why does she matter").
             let mut facts: Vec<usize> = Vec::new();
-            for part in &parts {
-                let Reply::Facts { facts: found, .. } = answer_words(kb, part, &[]) else {
+            for (k, part) in parts.iter().enumerate() {
+                let refers = k > 0 && part.iter().any(|w| PRONOUNS.contains(&w.as_str()));
+                let alone = answer_words(kb, part, &[]);
+                let reply = match Subject::of(kb, &parts[k.saturating_sub(1)]) {
+                    Some(before) if refers => {
+                        let mut words = part.clone();
+                        words.extend(before.content.into_iter().map(|c| c.word));
+                        // The reading answered most precisely (fewest facts) is the one meant.
+                        let with = answer_words(kb, &words, &[]);
+                        if fact_count(&with) <= fact_count(&alone) {
+                            with
+                        } else {
+                            alone
+                        }
+                    }
+                    _ => alone,
+                };
+                let Reply::Facts { facts: found, .. } = reply else {
                     return answer_words(kb, &parts.concat(), &[]);
                 };
                 for f in found {
@@ -634,6 +652,21 @@ fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
         }
     }
 }
+
+/// How many facts a reply states; `usize::MAX` for one that states none, so that comparing
+/// readings of a question prefers any answer to none, and the most precise answer.
+fn fact_count(reply: &Reply) -> usize {
+    match reply {
+        Reply::Facts { facts, .. } => facts.len(),
+        _ => usize::MAX,
+    }
+}
+
+/// Words that point back to what was just asked about.
+const PRONOUNS: &[&str] = &[
+    "he", "she", "they", "them", "him", "her", "it", "its", "their", "that", "this", "those",
+    "these", "there",
+];
 
 /// Words that open a question of their own after "and" ("… and what did they discuss").
 const QUESTION_OPENERS: &[&str] = &[
@@ -959,11 +992,10 @@ fn answer_in(
         let mut best: Option<(Reply, Vec<String>)> = None;
         for words in readings {
             let reply = answer_words(kb, &words, &own);
-            let facts = |r: &Reply| match r {
-                Reply::Facts { facts, .. } => facts.len(),
-                _ => usize::MAX,
-            };
-            if best.as_ref().is_none_or(|(b, _)| facts(&reply) < facts(b)) {
+            if best
+                .as_ref()
+                .is_none_or(|(b, _)| fact_count(&reply) < fact_count(b))
+            {
                 best = Some((reply, words));
             }
         }

@@ -664,8 +664,8 @@ fn fact_count(reply: &Reply) -> usize {
 
 /// Words that point back to what was just asked about.
 const PRONOUNS: &[&str] = &[
-    "he", "she", "they", "them", "him", "her", "it", "its", "their", "that", "this", "those",
-    "these", "there",
+    "he", "she", "they", "them", "him", "her", "his", "it", "its", "their", "that", "this",
+    "those", "these", "there",
 ];
 
 /// Words that open a question of their own after "and" ("… and what did they discuss").
@@ -920,7 +920,9 @@ const FOLLOW_UP_OPENINGS: &[&[&str]] = &[
 /// The follow-up a message is, if it is one: a message opening with "and" or "what about", or
 /// one of question words and claim words only ("why?", "how come?", "who said that?"). Its
 /// subject may have no content.
-fn as_follow_up(kb: &KnowledgeBase, words: &[String]) -> Option<Subject> {
+/// The second value tells a follow-up only by its "he" or "it", which is a whole question when
+/// nothing came before it ("why are they meeting?").
+fn as_follow_up(kb: &KnowledgeBase, words: &[String]) -> Option<(Subject, bool)> {
     let opening = FOLLOW_UP_OPENINGS
         .iter()
         .find(|o| words.len() > o.len() && words.iter().zip(o.iter()).all(|(w, o)| w == o));
@@ -930,7 +932,11 @@ fn as_follow_up(kb: &KnowledgeBase, words: &[String]) -> Option<Subject> {
     // Question words with nothing to ask about but what someone said: "why?", "who said
     // that?", "what did he claim?".
     let bare = !asks.is_empty() && content.iter().all(|c| c.class == ContentClass::Claim);
-    (opening.is_some() || bare).then_some(Subject { asks, content })
+    // "what's his job?", "how long does it last?": about someone or something just named.
+    let refers = rest.iter().any(|w| PRONOUNS.contains(&w.as_str()))
+        && !content.iter().any(|c| c.class == ContentClass::Specific);
+    let only_refers = opening.is_none() && !bare;
+    (opening.is_some() || bare || refers).then_some((Subject { asks, content }, only_refers))
 }
 
 /// Answers one message in a conversation: as [`respond`], but a follow-up ("and china?",
@@ -963,7 +969,11 @@ fn answer_in(
     context: Option<&Subject>,
 ) -> (Reply, Option<Subject>) {
     let words = kb.analyzer.expand_shorthand(split_words(question));
-    if let Some(follow_up) = as_follow_up(kb, &words) {
+    let follow_up = as_follow_up(kb, &words).filter(|(_, only_refers)| {
+        // Without context, "why are they meeting?" is a question of its own.
+        context.is_some() || !only_refers
+    });
+    if let Some((follow_up, only_refers)) = follow_up {
         // What the follow-up says without its opening ("china's tariffs" of "and china's
         // tariffs?"), which may be a whole question itself.
         let alone: Vec<String> = follow_up
@@ -974,7 +984,13 @@ fn answer_in(
             .collect();
         let Some(subject) = context else {
             // Without context, only a follow-up that says enough is answered on its own.
-            if follow_up.content.len() >= 2 || (!follow_up.asks.is_empty() && !alone.is_empty()) {
+            // ("who accuses whom" says enough; "who said that?" does not).
+            let points_back = words.iter().any(|w| PRONOUNS.contains(&w.as_str()));
+            let says = follow_up
+                .content
+                .iter()
+                .any(|c| c.class != ContentClass::Claim || !points_back);
+            if says && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty()) {
                 let reply = answer_words(kb, &alone, &[]);
                 if reply.answered() {
                     let next = Subject::of(kb, &alone);
@@ -983,21 +999,31 @@ fn answer_in(
             }
             return (Reply::WhatDoYouMean, None);
         };
-        // The reading the article answers most precisely (fewest facts) is the one meant.
+        // The reading the article answers most precisely (fewest facts) is the one meant. A
+        // follow-up that points back ("what's his job?") is about the subject or declined; one
+        // opening with "and" may also be a whole question ("and china's tariffs?").
         let own: Vec<String> = follow_up.content.iter().map(|c| c.word.clone()).collect();
-        let mut readings = subject.follow(&follow_up);
-        if !follow_up.content.is_empty() {
-            readings.push(alone);
-        }
-        let mut best: Option<(Reply, Vec<String>)> = None;
-        for words in readings {
-            let reply = answer_words(kb, &words, &own);
-            if best
-                .as_ref()
-                .is_none_or(|(b, _)| fact_count(&reply) < fact_count(b))
-            {
-                best = Some((reply, words));
+        let most_precise = |readings: Vec<Vec<String>>| {
+            let mut best: Option<(Reply, Vec<String>)> = None;
+            for words in readings {
+                let reply = answer_words(kb, &words, &own);
+                if best
+                    .as_ref()
+                    .is_none_or(|(b, _)| fact_count(&reply) < fact_count(b))
+                {
+                    best = Some((reply, words));
+                }
             }
+            best
+        };
+        let mut best = most_precise(subject.follow(&follow_up));
+        let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
+        if !only_refers && !follow_up.content.is_empty() {
+            let mut readings = vec![alone];
+            if let Some((_, words)) = best.take().filter(|_| answered) {
+                readings.insert(0, words);
+            }
+            best = most_precise(readings);
         }
         let Some((reply, words)) = best else {
             return (Reply::NotCovered, None);

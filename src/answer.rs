@@ -798,6 +798,9 @@ fn answer_words(kb: &KnowledgeBase, words: &[String], must: &[String]) -> Reply 
 pub struct Subject {
     asks: Vec<String>,
     content: Vec<Content>,
+    /// The question as the analyser reads it, every word kept ("what are the us tariff on
+    /// china"), for a follow-up that turns it around.
+    sequence: Vec<Content>,
 }
 
 /// One content word of a subject and what replaces it in a follow-up.
@@ -816,12 +819,15 @@ enum ContentClass {
     /// A word asking what someone said.
     Claim,
     Other,
+    /// A function word ("the", "on"): kept only in a subject's sequence.
+    Function,
 }
 
 impl Subject {
     /// A subject of these content words, for tests of the context store.
     pub fn for_tests(words: &[&str]) -> Subject {
         Subject {
+            sequence: Vec::new(),
             asks: vec!["what".into()],
             content: words
                 .iter()
@@ -836,13 +842,14 @@ impl Subject {
     /// The subject of a question, if it has content.
     fn of(kb: &KnowledgeBase, words: &[String]) -> Option<Subject> {
         let asks = question_words(words);
-        let content: Vec<Content> = kb
+        let sequence: Vec<Content> = kb
             .analyzer
             .tokens(&words.join(" "), true)
             .into_iter()
-            .filter(|t| !t.stop)
             .map(|t| Content {
-                class: if t.strict {
+                class: if t.stop {
+                    ContentClass::Function
+                } else if t.strict {
                     ContentClass::Specific
                 } else if t.claim {
                     ContentClass::Claim
@@ -852,7 +859,39 @@ impl Subject {
                 word: t.word.into_owned(),
             })
             .collect();
-        (!content.is_empty()).then_some(Subject { asks, content })
+        let content: Vec<Content> = sequence
+            .iter()
+            .filter(|c| c.class != ContentClass::Function)
+            .cloned()
+            .collect();
+        (!content.is_empty()).then_some(Subject {
+            asks,
+            content,
+            sequence,
+        })
+    }
+
+    /// The question turned around ("the other way around", "vice versa"): its first two
+    /// names or countries swapped, "the US tariffs on China" read as "the China tariffs on
+    /// the US".
+    fn reversed(&self) -> Option<Vec<String>> {
+        let mut specific = self
+            .sequence
+            .iter()
+            .filter(|c| c.class == ContentClass::Specific)
+            .map(|c| c.word.as_str());
+        let a = specific.next()?;
+        let b = specific.find(|w| *w != a)?;
+        Some(
+            self.sequence
+                .iter()
+                .map(|c| match c.word.as_str() {
+                    w if w == a => b.to_string(),
+                    w if w == b => a.to_string(),
+                    w => w.to_string(),
+                })
+                .collect(),
+        )
     }
 
     /// The readings of a follow-up: its own question words (or else the subject's), its own
@@ -906,6 +945,9 @@ fn question_words(words: &[String]) -> Vec<String> {
     out
 }
 
+/// The lexicon's word for "the other way around", "vice versa".
+const REVERSE: &str = "reverse";
+
 /// Openings that make a message a follow-up ("and china?", "what about imports?").
 const FOLLOW_UP_OPENINGS: &[&[&str]] = &[
     &["and", "what", "about"],
@@ -935,8 +977,15 @@ fn as_follow_up(kb: &KnowledgeBase, words: &[String]) -> Option<(Subject, bool)>
     // "what's his job?", "how long does it last?": about someone or something just named.
     let refers = rest.iter().any(|w| PRONOUNS.contains(&w.as_str()))
         && !content.iter().any(|c| c.class == ContentClass::Specific);
-    let only_refers = opening.is_none() && !bare;
-    (opening.is_some() || bare || refers).then_some((Subject { asks, content }, only_refers))
+
+    let subject = Subject {
+        asks,
+        content,
+        sequence: Vec::new(),
+    };
+    let turns_around = subject.content.iter().any(|c| c.word == REVERSE);
+    let only_refers = opening.is_none() && !bare && !turns_around;
+    (opening.is_some() || bare || refers || turns_around).then_some((subject, only_refers))
 }
 
 /// Answers one message in a conversation: as [`respond`], but a follow-up ("and china?",
@@ -1016,6 +1065,13 @@ fn answer_in(
             }
             best
         };
+        if follow_up.content.iter().any(|c| c.word == REVERSE) {
+            let reply = subject
+                .reversed()
+                .map_or(Reply::NotCovered, |words| answer_words(kb, &words, &[]));
+            let next = subject.reversed().filter(|_| reply.answered());
+            return (reply, next.and_then(|words| Subject::of(kb, &words)));
+        }
         let mut best = most_precise(subject.follow(&follow_up));
         let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
         if !only_refers && !follow_up.content.is_empty() {

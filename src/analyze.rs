@@ -105,11 +105,8 @@ struct Phrase {
     flags: Flags,
 }
 
-/// The analyser: built once per knowledge base, shared by every question.
-///
-/// Why stems are numbered here: the scorer keys everything by stem id, so a question word costs
-/// one hash lookup (word → its stem id and flags) and then only array reads, which matters when
-/// the caches are cold between messages.
+/// The analyser: built once per knowledge base, shared by every question. Stems are numbered
+/// here, and the scorer keys its index by those numbers.
 pub struct Analyzer {
     /// Every known word (lexicon, facts, article) and canonical synonym.
     words: HashMap<String, WordInfo>,
@@ -397,9 +394,6 @@ impl Analyzer {
     }
 
     /// [`Analyzer::tokens`] for text already split by [`split_words`], appended to `out`.
-    ///
-    /// Why a buffer from the caller: a question's tokens then live in its stack frame and are
-    /// never copied, which keeps the memory a question touches small.
     pub fn tokens_into<'a>(
         &'a self,
         words: &'a [String],

@@ -372,9 +372,7 @@ struct Messages {
 }
 
 impl Messages {
-    /// `bytes`: room for the first message, so it does not grow piece by piece. Sized to the
-    /// reply where it is known rather than generously: glibc's allocator serves blocks up to
-    /// about 1 KiB from a per-thread cache and larger ones by a slower path.
+    /// `bytes`: room for the first message.
     fn new(limit: usize, bytes: usize) -> Messages {
         Messages {
             limit,

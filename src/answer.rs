@@ -594,7 +594,10 @@ fn score_all(kb: &KnowledgeBase, words: &[String], must: &[String]) -> (Question
         }
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.fact.cmp(&b.fact)));
-    // "who is X" asks for X's role first, whatever else the article says of X.
+    // "who is X" asks for X's role first, whatever else the article says of X; so does a
+    // name alone ("bessent?") when X's role is the best answer anyway.
+    let names_only = q.strict.count_ones() as usize == q.terms.len() && !claim_intent;
+    q.who_is |= q.kinds.is_empty() && names_only && out.first().is_some_and(|s| s.role);
     if q.who_is {
         out.sort_by_key(|s| !s.role);
     }

@@ -416,9 +416,19 @@ impl Analyzer {
             for i in 1..words.len() {
                 let (a, b) = (&words[i - 1], &words[i]);
                 let near = |w: &str, n: &str| {
-                    w == n || (w.len() >= 3 && n.len() >= 3 && strsim::osa_distance(w, n) <= 1)
+                    w == n
+                        || (w.len() >= 3
+                            && n.len() >= 3
+                            && w.len().abs_diff(n.len()) <= 1
+                            && strsim::osa_distance(w, n) <= 1)
                 };
+                // Only a pair with a word the analyser does not know can be misspelled; two
+                // known words can only be a name the other way round.
+                let misspelled = self.info(a).is_none() || self.info(b).is_none();
                 let name = self.names.iter().find(|[p, q]| {
+                    if !misspelled {
+                        return a == q && b == p;
+                    }
                     (a != p || b != q) && ((near(a, p) && near(b, q)) || (near(a, q) && near(b, p)))
                 });
                 if let Some([p, q]) = name {

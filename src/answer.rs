@@ -1011,7 +1011,7 @@ pub fn respond_in(
     let Some(question) = question else {
         return (respond(kb, input, bot_username), None);
     };
-    answer_in(kb, question, context)
+    answer_in(kb, question, context, true)
 }
 
 /// A free-text question in a conversation: see [`respond_in`].
@@ -1019,7 +1019,14 @@ fn answer_in(
     kb: &KnowledgeBase,
     question: &str,
     context: Option<&Subject>,
+    remember: bool,
 ) -> (Reply, Option<Subject>) {
+    // The subject to remember after an answer (not worked out when nobody keeps it: `ask`).
+    let subject_of = |reply: &Reply, words: &[String]| {
+        (remember && reply.answered())
+            .then(|| Subject::of(kb, words))
+            .flatten()
+    };
     let words = kb.analyzer.expand_shorthand(split_words(question));
     let follow_up = as_follow_up(kb, &words).filter(|(_, only_refers)| {
         // Without context, "why are they meeting?" is a question of its own.
@@ -1045,7 +1052,7 @@ fn answer_in(
             if says && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty()) {
                 let reply = answer_words(kb, &alone, &[]);
                 if reply.answered() {
-                    let next = Subject::of(kb, &alone);
+                    let next = subject_of(&reply, &alone);
                     return (reply, next);
                 }
             }
@@ -1087,11 +1094,11 @@ fn answer_in(
         let Some((reply, words)) = best else {
             return (Reply::NotCovered, None);
         };
-        let next = reply.answered().then(|| Subject::of(kb, &words)).flatten();
+        let next = subject_of(&reply, &words);
         return (reply, next);
     }
     let reply = answer_question(kb, question);
-    let next = reply.answered().then(|| Subject::of(kb, &words)).flatten();
+    let next = subject_of(&reply, &words);
     (reply, next)
 }
 
@@ -1106,7 +1113,7 @@ pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> R
     }
     let input = input.trim();
     let Some(rest) = input.strip_prefix('/') else {
-        return answer_in(kb, input, None).0;
+        return answer_in(kb, input, None, false).0;
     };
     let (head, args) = match rest.split_once(char::is_whitespace) {
         Some((h, a)) => (h, a.trim()),
@@ -1130,7 +1137,7 @@ pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> R
         Some(Command::Source) => Reply::Source,
         Some(Command::Latest) => Reply::Latest((0..kb.updates.len()).rev().take(5).collect()),
         Some(Command::Ask) if args.is_empty() => Reply::Empty,
-        Some(Command::Ask) => answer_in(kb, args, None).0,
+        Some(Command::Ask) => answer_in(kb, args, None, false).0,
         Some(c) if c.chat_only() => Reply::ChatOnly(name),
         Some(c) => match kb.command_topic(c.name()) {
             Some((topic, facts)) => Reply::Facts {

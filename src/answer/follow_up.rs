@@ -122,7 +122,16 @@ impl Subject {
         } else {
             &follow_up.asks
         };
-        let replaces = |c: &Content| follow_up.content.iter().any(|f| f.class == c.class);
+        // A new question word asks something new of the subject: "who is he?" after "what did
+        // Hassett say?" asks who Hassett is, not who said it ("why?" still asks why he said it).
+        let new_question = follow_up
+            .asks
+            .iter()
+            .any(|a| !matches!(a.as_str(), "why" | "how" | "come"));
+        let replaces = |c: &Content| {
+            follow_up.content.iter().any(|f| f.class == c.class)
+                || (new_question && c.class == ContentClass::Claim)
+        };
         let reading = |keep: &dyn Fn(usize, &Content) -> bool| -> Vec<String> {
             asks.iter()
                 .chain(follow_up.content.iter().map(|c| &c.word))

@@ -9,6 +9,8 @@ use std::borrow::Cow;
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::text::{is_english_word, split_words};
 use smallvec::SmallVec;
 
 /// One word of analysed text; its strings borrow from the analyser or the split words where they
@@ -59,112 +61,9 @@ pub struct LexiconData {
     pub stopwords: Vec<String>,
     pub claim_words: Vec<String>,
     pub strict_words: Vec<String>,
-}
-
-/// Characters that are invisible or formatting-only and are dropped before anything else.
-fn is_invisible(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
-}
-
-/// Lowercases and splits text into words: runs of letters and digits; a decimal point between
-/// digits stays inside a number ("2.9"), everything else separates words.
-pub fn split_words(text: &str) -> Vec<String> {
-    if text.is_ascii() {
-        return split_ascii_words(text.as_bytes());
-    }
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = text.chars().filter(|c| !is_invisible(*c)).peekable();
-    while let Some(c) = chars.next() {
-        if c.is_ascii_alphanumeric() {
-            cur.push(c.to_ascii_lowercase());
-        } else if c.is_alphanumeric() {
-            cur.extend(c.to_lowercase());
-        } else if (c == '.' || c == ',')
-            && cur.ends_with(|p: char| p.is_ascii_digit())
-            && chars.peek().is_some_and(|n| n.is_ascii_digit())
-        {
-            cur.push('.');
-        } else if !cur.is_empty() {
-            out.push(std::mem::take(&mut cur));
-        }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
-    }
-    out
-}
-
-/// [`split_words`] for ASCII text (most questions): each word is copied once, at its size.
-fn split_ascii_words(b: &[u8]) -> Vec<String> {
-    let mut out = Vec::with_capacity(b.len() / 4 + 1);
-    let mut i = 0;
-    while i < b.len() {
-        if !b[i].is_ascii_alphanumeric() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < b.len() {
-            let decimal_point = (b[i] == b'.' || b[i] == b',')
-                && b[i - 1].is_ascii_digit()
-                && b.get(i + 1).is_some_and(u8::is_ascii_digit);
-            if !b[i].is_ascii_alphanumeric() && !decimal_point {
-                break;
-            }
-            i += 1;
-        }
-        let mut word = b[start..i].to_ascii_lowercase();
-        for c in word.iter_mut().filter(|c| **c == b',') {
-            *c = b'.';
-        }
-        // Still ASCII, so always valid UTF-8.
-        out.push(String::from_utf8(word).unwrap_or_default());
-    }
-    out
-}
-
-/// Whether two ASCII words differ in more than `limit` letters counted as multisets ("bag
-/// distance"). Every edit changes that count by at most one, so it is a cheap lower bound of the
-/// edit distance that rules most candidates out before the real distance is computed. `false`
-/// for non-ASCII words (no bound known).
-fn bag_distance_exceeds(a: &str, b: &str, limit: usize) -> bool {
-    if !a.is_ascii() || !b.is_ascii() {
-        return false;
-    }
-    let mut counts = [0i16; 128];
-    for c in a.bytes() {
-        counts[c as usize] += 1;
-    }
-    for c in b.bytes() {
-        counts[c as usize] -= 1;
-    }
-    // Each letter's surplus is counted once: its count is cleared as it is read.
-    let (mut more, mut fewer) = (0usize, 0usize);
-    for c in a.bytes() {
-        more += counts[c as usize].max(0) as usize;
-        counts[c as usize] = counts[c as usize].min(0);
-    }
-    for c in b.bytes() {
-        fewer += (-counts[c as usize]).max(0) as usize;
-        counts[c as usize] = 0;
-    }
-    more.max(fewer) > limit
-}
-
-/// Every number written in a text, as it is written ("30", "2.9", "90").
-pub fn numbers(text: &str) -> Vec<String> {
-    split_words(text)
-        .into_iter()
-        .filter_map(|w| {
-            let digits: String = w
-                .chars()
-                .take_while(|c| c.is_ascii_digit() || *c == '.')
-                .collect();
-            (!digits.is_empty() && digits.chars().next().is_some_and(|c| c.is_ascii_digit()))
-                .then_some(digits)
-        })
-        .collect()
+    /// Chat shorthand → the words it stands for ("u" → "you", "rn" → "right now"), applied to a
+    /// question's words before anything else.
+    pub shorthand: Vec<(String, Vec<String>)>,
 }
 
 /// What the lexicon says about a word and its stem, before synonyms.
@@ -206,35 +105,11 @@ struct Phrase {
     flags: Flags,
 }
 
-/// A word of at most 16 bytes, zero-padded into one number: the key of the analyser's word
-/// table. Why: it is hashed and compared in place, where a `String` key sends every lookup to a
-/// second, usually uncached, allocation. Split words never contain a zero byte; any other text
-/// that does is left to the long-word table, so padding never makes two words equal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct ShortWord(u128);
-
-impl ShortWord {
-    fn new(word: &str) -> Option<ShortWord> {
-        let bytes = word.as_bytes();
-        if bytes.contains(&0) {
-            return None;
-        }
-        let mut buf = [0u8; 16];
-        buf.get_mut(..bytes.len())?.copy_from_slice(bytes);
-        Some(ShortWord(u128::from_le_bytes(buf)))
-    }
-}
-
-/// The analyser: built once per knowledge base, shared by every question.
-///
-/// Why stems are numbered here: the scorer keys everything by stem id, so a question word costs
-/// one hash lookup (word → its stem id and flags) and then only array reads, which matters when
-/// the caches are cold between messages.
+/// The analyser: built once per knowledge base, shared by every question. Stems are numbered
+/// here, and the scorer keys its index by those numbers.
 pub struct Analyzer {
-    /// Every known word (lexicon, facts, article) and canonical synonym of up to 16 bytes…
-    short_words: HashMap<ShortWord, WordInfo>,
-    /// …and the longer ones.
-    long_words: HashMap<String, WordInfo>,
+    /// Every known word (lexicon, facts, article) and canonical synonym.
+    words: HashMap<String, WordInfo>,
     /// The canonical words synonyms read as.
     canonicals: Vec<String>,
     /// Lists of synonym phrases sharing a first word, longest first.
@@ -243,49 +118,20 @@ pub struct Analyzer {
     stems: Vec<String>,
     stem_ids: HashMap<String, u32>,
     stemmer: Stemmer,
-    /// Known words of four or more letters by first letter, sorted by length then text: the
-    /// candidates of typo correction.
-    vocab: HashMap<char, Vec<Candidate>>,
-    /// The candidates' texts, one after another.
-    vocab_text: String,
-}
-
-/// A known word as a candidate for typo correction, kept small and contiguous so that a scan
-/// reads the candidates' lengths and letters without following a pointer per word.
-#[derive(Debug, Clone, Copy)]
-struct Candidate {
-    /// Its text is `vocab_text[start..end]`.
-    start: u32,
-    end: u32,
-    /// Its length in characters.
-    chars: u32,
-    /// [`letter_mask`] of an ASCII word.
-    letters: Option<u64>,
-}
-
-/// One bit per ASCII byte value (modulo 64) a word contains; `None` for a word that is not ASCII.
-///
-/// Each bit set in one word's mask and not in the other's stands for at least one letter the
-/// other lacks, so the larger of the two counts is a lower bound of the bag distance (see
-/// [`bag_distance_exceeds`]) and of the edit distance.
-fn letter_mask(word: &str) -> Option<u64> {
-    word.is_ascii()
-        .then(|| word.bytes().fold(0, |m, b| m | 1 << (b & 63)))
-}
-
-/// The lower bound of the edit distance that two [`letter_mask`]s give.
-fn letter_bound(a: u64, b: u64) -> usize {
-    (a & !b).count_ones().max((b & !a).count_ones()) as usize
+    /// Known words of four or more letters by first letter: the candidates of typo correction.
+    vocab: HashMap<char, Vec<String>>,
+    /// Chat shorthand, from the lexicon.
+    shorthand: HashMap<String, Vec<String>>,
+    /// Two-word names (synonyms of a strict word: "scott bessent"), matched whole even when
+    /// misspelled or in the other order ("scot bessant", "bessent scott").
+    names: Vec<[String; 2]>,
 }
 
 impl std::fmt::Debug for Analyzer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Analyzer")
             .field("phrases", &self.phrases.len())
-            .field(
-                "known_words",
-                &(self.short_words.len() + self.long_words.len()),
-            )
+            .field("known_words", &self.words.len())
             .field("stems", &self.stems.len())
             .finish()
     }
@@ -319,47 +165,37 @@ impl Analyzer {
         for text in extra_vocab {
             known.extend(split_words(text));
         }
+        for (_, full) in &lexicon.shorthand {
+            known.extend(full.iter().cloned());
+        }
         // Sorted, so that stem ids do not depend on hashing order.
         let mut known: Vec<String> = known.into_iter().collect();
         known.sort_unstable();
-        let mut by_letter: HashMap<char, Vec<(usize, &str)>> = HashMap::default();
+        let mut vocab: HashMap<char, Vec<String>> = HashMap::default();
         for w in &known {
-            let len = w.chars().count();
             match w.chars().next() {
-                Some(first) if len >= 4 && !first.is_ascii_digit() => {
-                    by_letter.entry(first).or_default().push((len, w));
+                Some(first) if w.chars().count() >= 4 && !first.is_ascii_digit() => {
+                    vocab.entry(first).or_default().push(w.clone());
                 }
                 _ => {}
             }
         }
-        let (mut vocab, mut vocab_text) = (HashMap::default(), String::new());
-        for (first, mut list) in by_letter {
-            list.sort();
-            let candidates: Vec<Candidate> = list
-                .into_iter()
-                .map(|(len, w)| {
-                    let start = vocab_text.len() as u32;
-                    vocab_text.push_str(w);
-                    Candidate {
-                        start,
-                        end: vocab_text.len() as u32,
-                        chars: len as u32,
-                        letters: letter_mask(w),
-                    }
-                })
-                .collect();
-            vocab.insert(first, candidates);
-        }
         let mut analyzer = Analyzer {
-            short_words: HashMap::default(),
-            long_words: HashMap::default(),
+            words: HashMap::default(),
             canonicals: Vec::new(),
             phrases: Vec::new(),
             stems: Vec::new(),
             stem_ids: HashMap::default(),
             stemmer: Stemmer::create(Algorithm::English),
             vocab,
-            vocab_text,
+            shorthand: lexicon.shorthand.iter().cloned().collect(),
+            names: lexicon
+                .synonyms
+                .iter()
+                .filter(|(canonical, _)| strict.contains(canonical))
+                .flat_map(|(_, variants)| variants.iter().map(|v| split_words(v)))
+                .filter_map(|w| <[String; 2]>::try_from(w).ok())
+                .collect(),
         };
         // By word id: a known word's place in `known`.
         let word_ids: HashMap<&str, u32> = known
@@ -425,20 +261,29 @@ impl Analyzer {
                     analyzer.phrases.push(longer);
                 }
             }
-            match ShortWord::new(w) {
-                Some(key) => analyzer.short_words.insert(key, info),
-                None => analyzer.long_words.insert(w.clone(), info),
-            };
+            analyzer.words.insert(w.clone(), info);
         }
         analyzer
     }
 
+    /// A question's words with chat shorthand written out ("wat r u" → "what are you").
+    pub fn expand_shorthand(&self, words: Vec<String>) -> Vec<String> {
+        if !words.iter().any(|w| self.shorthand.contains_key(w)) {
+            return words;
+        }
+        let mut out = Vec::with_capacity(words.len() + 2);
+        for w in words {
+            match self.shorthand.get(&w) {
+                Some(full) => out.extend(full.iter().cloned()),
+                None => out.push(w),
+            }
+        }
+        out
+    }
+
     /// How a known word is analysed; `None` for a word the analyser does not know.
     fn info(&self, word: &str) -> Option<&WordInfo> {
-        match ShortWord::new(word) {
-            Some(key) => self.short_words.get(&key),
-            None => self.long_words.get(word),
-        }
+        self.words.get(word)
     }
 
     /// The text of a stem.
@@ -493,27 +338,16 @@ impl Analyzer {
     fn nearest(&self, word: &str) -> Option<&str> {
         let len = word.chars().count();
         let first = word.chars().next()?;
-        if len < 4 || first.is_ascii_digit() {
+        // A correctly spelled English word is never turned into another word ("greet" is not
+        // "greer"): only words that are in no English word list are typos.
+        if len < 4 || first.is_ascii_digit() || is_english_word(word) {
             return None;
         }
         let limit = if len >= 7 { 2 } else { 1 };
-        let list = self.vocab.get(&first)?;
-        // Only lengths within the limit can be close: a slice of the sorted list.
-        let from = list.partition_point(|c| (c.chars as usize) + limit < len);
-        let letters = letter_mask(word);
         let mut best: Option<(usize, &str)> = None;
         let mut tie = false;
-        for c in list[from..]
-            .iter()
-            .take_while(|c| c.chars as usize <= len + limit)
-        {
-            if let (Some(a), Some(b)) = (letters, c.letters)
-                && letter_bound(a, b) > limit
-            {
-                continue;
-            }
-            let cand = &self.vocab_text[c.start as usize..c.end as usize];
-            if bag_distance_exceeds(word, cand, limit) {
+        for cand in self.vocab.get(&first)? {
+            if cand.chars().count().abs_diff(len) > limit {
                 continue;
             }
             let d = strsim::osa_distance(word, cand);
@@ -560,9 +394,6 @@ impl Analyzer {
     }
 
     /// [`Analyzer::tokens`] for text already split by [`split_words`], appended to `out`.
-    ///
-    /// Why a buffer from the caller: a question's tokens then live in its stack frame and are
-    /// never copied, which keeps the memory a question touches small.
     pub fn tokens_into<'a>(
         &'a self,
         words: &'a [String],
@@ -578,6 +409,34 @@ impl Analyzer {
                 None => (w.as_str(), None),
             },
         }));
+        // A misspelled or reversed two-word name is the name ("scot bessant"): each word
+        // within one edit of the name's, which a word alone would not be corrected to when it
+        // is an English word ("scot").
+        if correct_typos {
+            for i in 1..words.len() {
+                let (a, b) = (&words[i - 1], &words[i]);
+                let near = |w: &str, n: &str| {
+                    w == n
+                        || (w.len() >= 3
+                            && n.len() >= 3
+                            && w.len().abs_diff(n.len()) <= 1
+                            && strsim::osa_distance(w, n) <= 1)
+                };
+                // Only a pair with a word the analyser does not know can be misspelled; two
+                // known words can only be a name the other way round.
+                let misspelled = self.info(a).is_none() || self.info(b).is_none();
+                let name = self.names.iter().find(|[p, q]| {
+                    if !misspelled {
+                        return a == q && b == p;
+                    }
+                    (a != p || b != q) && ((near(a, p) && near(b, q)) || (near(a, q) && near(b, p)))
+                });
+                if let Some([p, q]) = name {
+                    seen[i - 1] = (p.as_str(), self.info(p));
+                    seen[i] = (q.as_str(), self.info(q));
+                }
+            }
+        }
         let mut i = 0;
         while i < seen.len() {
             let (written, info) = seen[i];
@@ -610,7 +469,8 @@ impl Analyzer {
                             .all(|((_, w), v)| w.is_some_and(|w| w.id == *v))
                 });
             let (word, f, stop, used) = match phrase {
-                Some(p) => (Some(p.canonical), p.flags, false, p.words.len()),
+                // A phrase reading as a function word ("the deal with" as "about") is one too.
+                Some(p) => (Some(p.canonical), p.flags, p.flags.stop, p.words.len()),
                 None => {
                     let f = info.reads_as;
                     (Some(info.canonical), f, f.stop, 1)
@@ -645,30 +505,8 @@ mod tests {
             stopwords: vec!["the".into(), "on".into()],
             claim_words: vec!["said".into()],
             strict_words: vec!["japan".into()],
+            shorthand: vec![("u".into(), vec!["you".into()])],
         }
-    }
-
-    #[test]
-    fn splits_numbers_and_strips_invisible_characters() {
-        assert_eq!(
-            split_words("Tariffs\u{200B} at 2.9%, 30% — “year-over-year”!"),
-            vec!["tariffs", "at", "2.9", "30", "year", "over", "year"]
-        );
-        assert_eq!(
-            split_words("Rates: 2,5 or 3.1, 1.x and x1.2; 10.,5 A-B"),
-            vec![
-                "rates", "2.5", "or", "3.1", "1", "x", "and", "x1.2", "10", "5", "a", "b"
-            ]
-        );
-        assert_eq!(
-            split_words("Rates: 2,5 or 3.1, 1.x and x1.2; 10.,5 A-B\u{200B}"),
-            split_words("Rates: 2,5 or 3.1, 1.x and x1.2; 10.,5 A-B"),
-            "the ASCII path and the general one agree"
-        );
-        assert_eq!(
-            numbers("a 90-day period, 2.9% and 4.8%"),
-            vec!["90", "2.9", "4.8"]
-        );
     }
 
     #[test]
@@ -690,35 +528,15 @@ mod tests {
         lexicon.strict_words.push("internationalisation".into());
         let a = Analyzer::new(&lexicon, ["tariffs"]);
         let t = a.tokens("Internationalisation tariff tariffs zzyzx", false);
-        assert!(t[0].strict, "a word over 16 bytes is found with its flags");
+        assert!(t[0].strict, "a long word is found with its flags");
         assert!(matches!(t[0].stem, Stem::Known(_)));
         assert_eq!(a.stem_text(&t[0].stem), "internationalis");
         assert_eq!(t[1].stem, t[2].stem, "one stem, one number");
         assert_eq!(t[3].stem, Stem::Other("zzyzx".into()));
-        // Zero padding never makes another text equal to a known word.
-        assert!(a.info("tariffs").is_some() && a.info("tariffs\0").is_none());
         assert_eq!(
             a.correct("internationalisatoin").as_deref(),
             Some("internationalisation")
         );
-    }
-
-    #[test]
-    fn bag_distance_never_exceeds_the_edit_distance() {
-        let words = [
-            "tariff", "tarrifs", "tariffs", "lutnick", "lutnik", "ltunick", "greer",
-        ];
-        for a in words {
-            for b in words {
-                let d = strsim::osa_distance(a, b);
-                assert!(!bag_distance_exceeds(a, b, d), "{a} {b}");
-                let bound = letter_bound(letter_mask(a).unwrap(), letter_mask(b).unwrap());
-                assert!(bound <= d, "letters of {a} {b}");
-            }
-        }
-        assert!(bag_distance_exceeds("weather", "whether", 0));
-        assert!(bag_distance_exceeds("paris", "talks", 1));
-        assert_eq!(letter_mask("café"), None);
     }
 
     #[test]
@@ -730,5 +548,40 @@ mod tests {
         assert_eq!(a.correct("age"), None);
         assert_eq!(a.correct("japan"), None);
         assert_eq!(a.correct("tariffs"), None);
+    }
+
+    #[test]
+    fn never_corrects_a_correctly_spelled_english_word() {
+        // "tariff" is one edit from "tarifa" and "lutnick" from "lutnicks", but only words
+        // that are not English are typos: "greet" stays "greet" beside "greer".
+        let a = Analyzer::new(&lex(), ["greer tariffs sales"]);
+        assert_eq!(a.correct("greet"), None);
+        assert_eq!(a.correct("scales"), None);
+        assert_eq!(a.correct("grier").as_deref(), Some("greer"));
+        assert!(is_english_word("greet") && !is_english_word("grier"));
+    }
+
+    #[test]
+    fn a_misspelled_or_reversed_two_word_name_is_the_name() {
+        let mut lexicon = lex();
+        lexicon
+            .synonyms
+            .push(("bessent".into(), vec!["scott bessent".into()]));
+        lexicon.strict_words.push("bessent".into());
+        let a = Analyzer::new(&lexicon, ["bessent scott"]);
+        for q in ["scot bessant", "bessent scott", "Scott Besent"] {
+            let t = a.tokens(q, true);
+            assert_eq!(t.len(), 1, "{q}: {t:?}");
+            assert_eq!(t[0].word, "bessent", "{q}");
+        }
+        // "scot" alone stays the English word it is.
+        assert_eq!(a.tokens("scot", true)[0].word, "scot");
+    }
+
+    #[test]
+    fn shorthand_is_written_out() {
+        let a = Analyzer::new(&lex(), ["tariffs"]);
+        let words = split_words("do u know");
+        assert_eq!(a.expand_shorthand(words), ["do", "you", "know"]);
     }
 }

@@ -217,6 +217,7 @@ async fn serve(
         in_flight: AtomicUsize::new(0),
         max_backlog: settings.max_backlog,
         fatal: fatal.clone(),
+        contexts: Default::default(),
     });
     let stopping = {
         let (fatal, health) = (fatal.clone(), health.clone());

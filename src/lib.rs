@@ -11,9 +11,14 @@
 //!   the operator's updates) into a `KnowledgeBase`, reporting every problem as `file:line: reason`.
 //!   A knowledge base is never half-loaded and never changes after loading; a reload builds a new
 //!   one and swaps it in whole.
+//! - [`command`]: the [`command::Command`] enum (fixed and topic commands) that routing, /help,
+//!   the menu and the tests share (a leaf).
+//! - [`text`]: word splitting, numbers, invisible characters, the English word list (a leaf).
 //! - [`analyze`]: the text pipeline shared by facts and questions — normalising, tokenising,
 //!   synonyms, stemming and typo correction — so both sides are compared in the same terms.
-//! - [`answer`]: commands and free-text questions to replies; the scorer and the abstention rules.
+//! - [`answer`]: commands and free-text questions to replies; the scorer and the abstention rules;
+//!   follow-ups ("and china?") read with the conversation's last subject.
+//! - [`context`]: the small, expiring per-conversation store of those subjects.
 //! - [`render`]: replies to plain text (terminal) or Telegram HTML, escaping and length limits.
 //! - [`terminal`]: the offline face of the bot (`ask`, `chat`).
 //! - [`store`]: the async [`store::Store`] trait and its two engines, SQLite (one machine) and
@@ -43,6 +48,8 @@
 pub mod analyze;
 pub mod answer;
 pub mod app;
+pub mod command;
+pub mod context;
 pub mod delivery;
 pub mod http;
 pub mod knowledge;
@@ -55,3 +62,4 @@ pub mod store;
 pub mod subscriptions;
 pub mod telegram;
 pub mod terminal;
+pub mod text;

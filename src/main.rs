@@ -35,7 +35,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Answer one question or /command (or one per line from stdin) and print the answer.
+    /// Answer one question or /command (or one per line from stdin, each on its own: no
+    /// follow-ups) and print the answer.
     Ask {
         /// Print one JSON object per answer.
         #[arg(long)]
@@ -46,7 +47,8 @@ enum Command {
         /// The question; omitted: read one question per line from stdin.
         question: Vec<String>,
     },
-    /// An interactive chat in the terminal, with the bot's answers.
+    /// An interactive chat in the terminal, with the bot's answers: line editing and history,
+    /// answers wrapped to the terminal, follow-ups ("and china?") read with the question before.
     Chat,
     /// Run the Telegram bot (token from TELOXIDE_TOKEN; long polling unless --webhook-url).
     Run(Box<RunArgs>),
@@ -352,6 +354,10 @@ fn current_thread() -> Result<tokio::runtime::Runtime, ExitCode> {
 fn chat(dir: Option<&std::path::Path>) -> Result<(), ExitCode> {
     let kb = load(dir)?;
     let stdin = std::io::stdin();
+    // Line editing needs a terminal on both sides; a pipe is read line by line.
+    if stdin.is_terminal() && std::io::stdout().is_terminal() {
+        return terminal::chat_on_terminal(&kb).map_err(|e| io_failure(&e));
+    }
     terminal::chat(&kb, stdin.lock(), std::io::stdout().lock()).map_err(|e| io_failure(&e))
 }
 

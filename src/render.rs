@@ -5,10 +5,9 @@
 
 use std::borrow::Cow;
 
-use smallvec::SmallVec;
-
-use crate::answer::{COMMANDS, Reply};
-use crate::knowledge::{Fact, FactKind, KnowledgeBase, Source};
+use crate::answer::Reply;
+use crate::command::Command;
+use crate::knowledge::{Fact, KnowledgeBase, Source};
 
 /// Telegram's limit on one message's text.
 pub const TELEGRAM_LIMIT: usize = 4096;
@@ -35,8 +34,22 @@ enum Block<'a> {
 
 const NOT_COVERED: &str = "The article doesn’t cover that, so I won’t guess. I answer only from one news article about the US–China trade talks at Lancaster House, London. See /topics for what it covers.";
 
-fn cite_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
+const NOT_COVERED_BRIEF: &str = "The article doesn’t cover that (see /topics).";
+
+const WHAT_DO_YOU_MEAN: &str = "What do you mean? I don’t know what that follows — please ask the whole question, e.g. “what tariffs did China set?”";
+
+/// The quotes of a fact's sources that are not in `quoted` yet (which then holds them too).
+fn cite_blocks<'a>(
+    kb: &'a KnowledgeBase,
+    fact: &'a Fact,
+    quoted: &mut Vec<&'a Source>,
+    out: &mut Vec<Block<'a>>,
+) {
     for source in &fact.sources {
+        if quoted.contains(&source) {
+            continue;
+        }
+        quoted.push(source);
         match source {
             Source::Sentence(n) => {
                 if let Some(s) = kb.sentence(*n) {
@@ -58,81 +71,59 @@ fn cite_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a
     }
 }
 
-/// The fact's statement, labelled as a claim when it is one.
+/// The fact's statement. A claim's answer names its speaker and keeps the article's reporting
+/// verb ("Beijing argued …", checked when the knowledge loads), so it reads as what it is
+/// without a label.
 fn statement_block<'a>(fact: &'a Fact) -> Block<'a> {
-    let label = match &fact.kind {
-        FactKind::Claim { speaker, .. } => {
-            Some(format!("Claim by {speaker}, not established fact:").into())
-        }
-        _ => None,
-    };
     Block::Text {
-        label,
+        label: None,
         text: Cow::Borrowed(fact.answer.as_str()),
     }
 }
 
-/// The facts a reply states, in order. A run of facts drawn from the same sources (none of
-/// them replacing another) is stated together and quoted once, after its last fact, rather
-/// than repeating the same sentence under each.
+/// The facts a reply states, in order, each followed by the sentences it comes from that the
+/// reply has not quoted yet: a run of facts drawn from one sentence is stated together and the
+/// sentence quoted once, and a sentence is never quoted twice in one reply.
 fn facts_blocks<'a>(kb: &'a KnowledgeBase, facts: &[&'a Fact], out: &mut Vec<Block<'a>>) {
-    let joins = |first: &&Fact, next: &&Fact| {
-        first.supersedes.is_none() && next.supersedes.is_none() && next.sources == first.sources
-    };
-    for run in runs(facts, joins) {
-        let Some((last, rest)) = run.split_last() else {
-            continue;
-        };
-        for f in rest {
-            out.push(statement_block(f));
+    let mut quoted: Vec<&Source> = Vec::new();
+    for (i, fact) in facts.iter().enumerate() {
+        out.push(statement_block(fact));
+        // Facts of the same sources that follow share the quote after the last of them.
+        let next_shares = facts.get(i + 1).is_some_and(|next| {
+            fact.supersedes.is_none() && next.supersedes.is_none() && next.sources == fact.sources
+        });
+        if !next_shares {
+            tail_blocks(kb, fact, &mut quoted, out);
         }
-        fact_blocks(kb, last, out);
     }
 }
 
-/// Splits the facts of a reply into runs, each stated together and quoted once after its last
-/// fact; `joins(first, next)` tells whether `next` continues the run that `first` starts. Both
-/// renderings (from blocks, and from [`Rendered`] pieces) group facts this way.
-fn runs<T>(facts: &[T], joins: impl Fn(&T, &T) -> bool) -> impl Iterator<Item = &[T]> {
-    let mut start = 0;
-    std::iter::from_fn(move || {
-        let first = facts.get(start)?;
-        let len = 1 + facts[start + 1..]
-            .iter()
-            .take_while(|next| joins(first, next))
-            .count();
-        let run = &facts[start..start + len];
-        start += len;
-        Some(run)
-    })
-}
-
-fn fact_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
-    out.push(statement_block(fact));
-    tail_blocks(kb, fact, out);
-}
-
-/// What follows a fact's statement when it ends a run: its quotes, and what it replaced, so a
-/// reader sees the change.
-fn tail_blocks<'a>(kb: &'a KnowledgeBase, fact: &'a Fact, out: &mut Vec<Block<'a>>) {
-    cite_blocks(kb, fact, out);
+/// What follows a fact's statement when it ends a run: its quotes not yet in the reply, and
+/// what it replaced, so a reader sees the change.
+fn tail_blocks<'a>(
+    kb: &'a KnowledgeBase,
+    fact: &'a Fact,
+    quoted: &mut Vec<&'a Source>,
+    out: &mut Vec<Block<'a>>,
+) {
+    cite_blocks(kb, fact, quoted, out);
     let mut previous = fact.supersedes.as_deref().and_then(|id| kb.fact(id));
     while let Some(old) = previous {
         out.push(Block::Text {
             label: Some(Cow::Borrowed("Previously:")),
             text: Cow::Borrowed(old.answer.as_str()),
         });
-        cite_blocks(kb, old, out);
+        cite_blocks(kb, old, quoted, out);
         previous = old.supersedes.as_deref().and_then(|id| kb.fact(id));
     }
 }
 
 fn help_blocks<'a>(kb: &'a KnowledgeBase, out: &mut Vec<Block<'a>>) {
     out.push(Block::Heading("Commands".into()));
-    for (name, about) in COMMANDS {
+    for c in &Command::FIXED {
         out.push(Block::Command {
-            name: (*name).into(),
-            about: (*about).into(),
+            name: Cow::Owned(c.name().to_string()),
+            about: c.about().unwrap_or_default().into(),
         });
     }
     for t in &kb.topics {
@@ -169,6 +160,8 @@ fn blocks<'a>(kb: &'a KnowledgeBase, reply: &'a Reply) -> Vec<Block<'a>> {
             facts_blocks(kb, &facts, &mut out);
         }
         Reply::NotCovered => out.push(fixed(NOT_COVERED)),
+        Reply::NotCoveredBrief => out.push(fixed(NOT_COVERED_BRIEF)),
+        Reply::WhatDoYouMean => out.push(fixed(WHAT_DO_YOU_MEAN)),
         Reply::Start => {
             out.push(Block::Heading("Trade talks bot".into()));
             out.push(fixed("I answer questions about the US–China trade talks at Lancaster House, London — only from one news article, always quoting the sentence I rely on, and I say so when the article doesn’t cover something."));
@@ -358,166 +351,10 @@ fn split_block<'a>(b: Block<'a>, max_chars: usize, f: &mut impl FnMut(&Block<'_>
 }
 
 /// Telegram HTML messages for a reply, each within [`TELEGRAM_LIMIT`] characters even before
-/// entity parsing (so the rendered text is always under it). Empty for [`Reply::NotForMe`].
+/// entity parsing (so the rendered text is always under it), rendered when asked: a reply costs
+/// microseconds, so nothing is rendered ahead. Empty for [`Reply::NotForMe`].
 pub fn html(kb: &KnowledgeBase, reply: &Reply) -> Vec<String> {
-    if let Reply::Facts {
-        heading: None,
-        facts,
-    } = reply
-        && let Some(messages) = kb.rendered.facts_html(facts)
-    {
-        return messages;
-    }
-    match kb.rendered.replies.get(reply) {
-        Some(messages) => messages.clone(),
-        None => html_limited(kb, reply, TELEGRAM_LIMIT),
-    }
-}
-
-/// The HTML of one fact in pieces that [`Messages`] joins, rendered once per knowledge base.
-#[derive(Debug)]
-struct FactHtml {
-    /// The pieces, one after another.
-    html: String,
-    /// The end (in bytes) and length (in characters) of each piece in `html`: first the
-    /// statement's, then the tail's ([`tail_blocks`]).
-    pieces: Vec<(usize, usize)>,
-    /// How many of `pieces` are the statement.
-    statement: usize,
-    /// Facts with the same key form a run quoted once (see [`facts_blocks`]); `None` for a fact
-    /// that replaces another, which is always quoted on its own.
-    run: Option<u32>,
-}
-
-impl FactHtml {
-    /// The first `count` pieces, each with its length in characters.
-    fn pieces(&self, count: usize) -> impl Iterator<Item = (&str, usize)> {
-        self.pieces[..count].iter().scan(0, |start, &(end, chars)| {
-            let piece = &self.html[*start..end];
-            *start = end;
-            Some((piece, chars))
-        })
-    }
-}
-
-/// The HTML of every reply that depends only on the knowledge, rendered once per knowledge base
-/// rather than once per message: the commands' replies, and each fact's pieces, from which a
-/// free-text answer is joined without escaping anything again.
-#[derive(Default)]
-pub struct Rendered {
-    replies: rustc_hash::FxHashMap<Reply, Vec<String>>,
-    /// By fact index.
-    facts: Vec<FactHtml>,
-}
-
-impl std::fmt::Debug for Rendered {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Rendered({} replies, {} facts)",
-            self.replies.len(),
-            self.facts.len()
-        )
-    }
-}
-
-impl Rendered {
-    pub(crate) fn build(kb: &KnowledgeBase) -> Rendered {
-        let chunk = chunk_chars(TELEGRAM_LIMIT);
-        let mut sources: Vec<&[Source]> = Vec::new();
-        let facts = kb
-            .facts
-            .iter()
-            .map(|f| {
-                let (mut html, mut pieces) = (String::new(), Vec::new());
-                split_block(statement_block(f), chunk, &mut |b| {
-                    push_piece(&mut html, &mut pieces, b)
-                });
-                let statement = pieces.len();
-                let mut tail = Vec::new();
-                tail_blocks(kb, f, &mut tail);
-                for b in tail {
-                    split_block(b, chunk, &mut |b| push_piece(&mut html, &mut pieces, b));
-                }
-                let mut out = FactHtml {
-                    html,
-                    pieces,
-                    statement,
-                    run: None,
-                };
-                if f.supersedes.is_none() {
-                    let key = match sources.iter().position(|s| *s == f.sources.as_slice()) {
-                        Some(k) => k,
-                        None => {
-                            sources.push(&f.sources);
-                            sources.len() - 1
-                        }
-                    };
-                    out.run = Some(key as u32);
-                }
-                out
-            })
-            .collect();
-        let commands = kb
-            .topics
-            .iter()
-            .map(|t| t.command.as_str())
-            .chain(["start", "help", "topics", "source", "latest", "ask"]);
-        let mut replies: Vec<Reply> = commands
-            .map(|c| crate::answer::respond(kb, &format!("/{c}"), None))
-            .collect();
-        replies.push(Reply::NotCovered);
-        Rendered {
-            replies: replies
-                .into_iter()
-                .map(|r| {
-                    let html = html_limited(kb, &r, TELEGRAM_LIMIT);
-                    (r, html)
-                })
-                .collect(),
-            facts,
-        }
-    }
-
-    /// The messages stating these facts (as [`html`] renders them), joined from the facts'
-    /// pieces; `None` if there are none or an index is out of range.
-    fn facts_html(&self, facts: &[usize]) -> Option<Vec<String>> {
-        let facts: SmallVec<[&FactHtml; 4]> = facts
-            .iter()
-            .map(|&i| self.facts.get(i))
-            .collect::<Option<_>>()?;
-        if facts.is_empty() {
-            return None;
-        }
-        let joins =
-            |first: &&FactHtml, next: &&FactHtml| first.run.is_some() && next.run == first.run;
-        // In each run, every fact's statement, and the last fact's tail (its quotes).
-        let pieces = || {
-            runs(&facts, joins).flat_map(|run| {
-                run.iter().enumerate().flat_map(move |(k, f)| {
-                    f.pieces(if k + 1 == run.len() {
-                        f.pieces.len()
-                    } else {
-                        f.statement
-                    })
-                })
-            })
-        };
-        // What the pieces add up to, with a newline between pieces.
-        let bytes = pieces().map(|(piece, _)| piece.len() + 1).sum();
-        let mut messages = Messages::new(TELEGRAM_LIMIT, bytes);
-        for (piece, chars) in pieces() {
-            messages.add(piece, chars);
-        }
-        Some(messages.finish())
-    }
-}
-
-/// Appends a block's HTML to `html` as one more piece, recording its end and length.
-fn push_piece(html: &mut String, pieces: &mut Vec<(usize, usize)>, b: &Block<'_>) {
-    let start = html.len();
-    html_block_into(html, b);
-    pieces.push((html.len(), html[start..].chars().count()));
+    html_limited(kb, reply, TELEGRAM_LIMIT)
 }
 
 /// How many characters of text one HTML piece may hold: escaping can grow text up to 6x
@@ -535,9 +372,7 @@ struct Messages {
 }
 
 impl Messages {
-    /// `bytes`: room for the first message, so it does not grow piece by piece. Sized to the
-    /// reply where it is known rather than generously: glibc's allocator serves blocks up to
-    /// about 1 KiB from a per-thread cache and larger ones by a slower path.
+    /// `bytes`: room for the first message.
     fn new(limit: usize, bytes: usize) -> Messages {
         Messages {
             limit,

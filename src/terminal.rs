@@ -1,11 +1,18 @@
 //! The offline face of the bot: `ask` (one question, or one per line from stdin, optionally as
 //! JSON) and `chat` (an interactive session), giving the same answers the Telegram bot gives.
+//!
+//! `ask` answers each line on its own; `chat` is a conversation, so a follow-up ("and china?")
+//! is read with the question before it, as in a Telegram chat. On a terminal the chat has line
+//! editing and history (rustyline) and wraps answers to the terminal's width; from a pipe it
+//! reads plain lines.
 
 use std::io::{BufRead, Write};
+use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::answer::respond;
+use crate::answer::{Subject, respond, respond_in};
+use crate::context::DEFAULT_TTL;
 use crate::knowledge::KnowledgeBase;
 use crate::render;
 
@@ -108,29 +115,77 @@ pub fn ask_lines(
     output.flush()
 }
 
-/// An interactive chat: a prompt, an answer per line, until EOF, `quit` or `exit`.
+/// The chat's greeting.
+const GREETING: &str = "Trade talks bot — ask about the US–China talks at Lancaster House (e.g. “who attended?”, /tariffs, /topics). Follow-ups like “and china?” work. Type quit to leave.";
+
+/// One conversation in the terminal: the last subject, for follow-ups, while it is fresh.
+#[derive(Default)]
+struct Conversation {
+    subject: Option<(Instant, Subject)>,
+}
+
+impl Conversation {
+    /// The answer to one line, as plain text, remembering its subject.
+    fn answer(&mut self, kb: &KnowledgeBase, question: &str) -> String {
+        let now = Instant::now();
+        let context = self
+            .subject
+            .as_ref()
+            .filter(|(at, _)| now.duration_since(*at) < DEFAULT_TTL)
+            .map(|(_, s)| s);
+        let (reply, subject) = respond_in(kb, question, None, context);
+        if let Some(subject) = subject {
+            self.subject = Some((now, subject));
+        }
+        render::plain(kb, &reply)
+    }
+}
+
+/// Whether a line ends the chat.
+fn is_quit(line: &str) -> bool {
+    matches!(line, "quit" | "exit" | "/quit" | "/exit")
+}
+
+/// Wraps plain text to `width` columns, each line keeping its indentation (quotes stay
+/// indented under their citation).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / width.max(1));
+    for (i, line) in text.lines().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let hanging = format!("{indent}  ");
+        let options = textwrap::Options::new(width.max(20))
+            .initial_indent(indent)
+            .subsequent_indent(if indent.is_empty() { "" } else { &hanging });
+        out.push_str(&textwrap::fill(line.trim_start(), options));
+    }
+    out
+}
+
+/// A chat over plain lines: a prompt, an answer per line, until EOF, `quit` or `exit`. Used when
+/// stdin is not a terminal (and by tests); answers are not wrapped.
 pub fn chat(
     kb: &KnowledgeBase,
     mut input: impl BufRead,
     mut output: impl Write,
 ) -> std::io::Result<()> {
-    writeln!(
-        output,
-        "Trade talks bot — ask about the US–China talks at Lancaster House (e.g. “who attended?”, /tariffs, /topics). Type quit to leave."
-    )?;
+    writeln!(output, "{GREETING}")?;
     write!(output, "> ")?;
     output.flush()?;
+    let mut conversation = Conversation::default();
     let mut buf = Vec::new();
     while let Some(line) = next_line(&mut input, &mut buf)? {
         match line {
             Line::NotUtf8(_) => writeln!(output, "{NOT_UTF8}\n")?,
             Line::Text(text) => {
                 let q = text.trim();
-                if matches!(q, "quit" | "exit" | "/quit" | "/exit") {
+                if is_quit(q) {
                     break;
                 }
                 if !q.is_empty() {
-                    writeln!(output, "{}\n", ask_one(kb, q, false))?;
+                    writeln!(output, "{}\n", conversation.answer(kb, q))?;
                 }
             }
         }
@@ -139,4 +194,38 @@ pub fn chat(
     }
     writeln!(output)?;
     output.flush()
+}
+
+/// The chat on a terminal: line editing and history (the arrow keys recall earlier questions),
+/// answers wrapped to the terminal's width, until Ctrl-D, Ctrl-C, `quit` or `exit`.
+pub fn chat_on_terminal(kb: &KnowledgeBase) -> std::io::Result<()> {
+    use rustyline::error::ReadlineError;
+    let to_io = |e: ReadlineError| match e {
+        ReadlineError::Io(e) => e,
+        other => std::io::Error::other(other.to_string()),
+    };
+    let mut editor = rustyline::DefaultEditor::new().map_err(to_io)?;
+    let mut out = std::io::stdout();
+    writeln!(out, "{}", wrap(GREETING, textwrap::termwidth()))?;
+    let mut conversation = Conversation::default();
+    loop {
+        let line = match editor.readline("> ") {
+            Ok(line) => line,
+            Err(ReadlineError::Eof | ReadlineError::Interrupted) => break,
+            Err(e) => return Err(to_io(e)),
+        };
+        let q = line.trim();
+        if is_quit(q) {
+            break;
+        }
+        if q.is_empty() {
+            continue;
+        }
+        // History is kept in memory only: questions are not written to disk.
+        let _ = editor.add_history_entry(q);
+        let answer = conversation.answer(kb, q);
+        writeln!(out, "{}\n", wrap(&answer, textwrap::termwidth()))?;
+        out.flush()?;
+    }
+    Ok(())
 }

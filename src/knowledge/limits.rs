@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 
 use super::{KnowledgeBase, Problem, RejectedUpdate};
-use crate::answer::{COMMANDS, Reply};
+use crate::answer::Reply;
+use crate::command::Command;
 use crate::render;
 
 /// Telegram's limit on the commands of one menu (setMyCommands).
@@ -259,7 +260,7 @@ fn menu_problems(kb: &KnowledgeBase, facts_file: &str) -> Vec<Problem> {
         })
     };
     let mut seen: HashMap<&str, (&str, usize)> = HashMap::new();
-    let own: Vec<&str> = COMMANDS.iter().map(|(name, _)| *name).collect();
+    let own: Vec<&str> = Command::FIXED.iter().map(Command::name).collect();
     for (k, t) in kb.topics.iter().enumerate() {
         if own.contains(&t.command.as_str()) {
             at(
@@ -285,15 +286,15 @@ fn menu_problems(kb: &KnowledgeBase, facts_file: &str) -> Vec<Problem> {
         if let Some(p) = command_description_problem(&t.title) {
             at(t.line, format!("topic \"{}\": title {p}", t.name));
         }
-        if k + COMMANDS.len() == MAX_MENU_COMMANDS {
+        if k + Command::FIXED.len() == MAX_MENU_COMMANDS {
             at(
                 t.line,
                 format!(
                     "topic \"{}\": the command menu would have {} commands ({} topics and {} of the bot's own); Telegram allows at most {MAX_MENU_COMMANDS}",
                     t.name,
-                    kb.topics.len() + COMMANDS.len(),
+                    kb.topics.len() + Command::FIXED.len(),
                     kb.topics.len(),
-                    COMMANDS.len()
+                    Command::FIXED.len()
                 ),
             );
         }
@@ -307,10 +308,14 @@ mod tests {
 
     #[test]
     fn the_bots_own_commands_fit_the_menu() {
-        assert!(COMMANDS.len() < MAX_MENU_COMMANDS);
-        for (name, about) in COMMANDS {
-            assert_eq!(command_name_problem(name), None, "{name}");
-            assert_eq!(command_description_problem(about), None, "{name}");
+        assert!(Command::FIXED.len() < MAX_MENU_COMMANDS);
+        for c in &Command::FIXED {
+            assert_eq!(command_name_problem(c.name()), None, "{c:?}");
+            assert_eq!(
+                command_description_problem(c.about().unwrap_or_default()),
+                None,
+                "{c:?}"
+            );
         }
     }
 

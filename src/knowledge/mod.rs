@@ -471,9 +471,6 @@ pub struct KnowledgeBase {
     pub rejected: Vec<RejectedUpdate>,
     pub(crate) analyzer: Analyzer,
     pub(crate) index: Index,
-    /// The HTML of the replies that depend on nothing but this knowledge (topic commands,
-    /// /help, …), rendered once when it is loaded.
-    pub(crate) rendered: crate::render::Rendered,
     /// The current facts of each topic, by the topic's place in `topics` (see
     /// [`KnowledgeBase::topics_with_facts`]).
     pub(crate) topic_fact_lists: Vec<Vec<usize>>,
@@ -527,7 +524,11 @@ impl KnowledgeBase {
         self.topics
             .iter()
             .map(|t| (t.command.as_str(), t.title.as_str()))
-            .chain(crate::answer::COMMANDS.iter().copied())
+            .chain(
+                crate::command::Command::FIXED
+                    .iter()
+                    .map(|c| (c.name(), c.about().unwrap_or_default())),
+            )
             .collect()
     }
 

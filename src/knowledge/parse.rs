@@ -11,11 +11,15 @@ use super::{
     Ask, Fact, FactKind, KnowledgeBase, KnowledgeFiles, LoadError, Problem, RejectedUpdate,
     Sentence, Source, Topic, Update,
 };
-use crate::analyze::{Analyzer, LexiconData, numbers, split_words};
+use crate::analyze::{Analyzer, LexiconData};
 use crate::answer::Index;
+use crate::text::{numbers, split_words};
 
 /// Words that mark a sentence as somebody's statement: a fact drawn from such a sentence must be
 /// a claim with a speaker.
+/// Words a fact may add to the article's description of a person ("X is the …").
+const ROLE_LINKS: &[&str] = &["is", "was", "the", "a", "an", "of", "s"];
+
 const REPORTING_VERBS: &[&str] = &[
     "claimed",
     "claims",
@@ -83,6 +87,8 @@ struct RawLexicon {
     stopwords: Option<WordList>,
     claim_words: Option<WordList>,
     strict: Option<WordList>,
+    #[serde(default)]
+    shorthand: toml::Table,
 }
 
 #[derive(Deserialize)]
@@ -265,6 +271,18 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
         }
         data.synonyms.push((canonical, list));
     }
+    for (short, full) in raw.shorthand {
+        let line = find_line(text, &format!("{short} ="));
+        let full = full.as_str().map(split_words).unwrap_or_default();
+        if split_words(&short) != [short.clone()] || full.is_empty() {
+            r.line(
+                line,
+                format!("shorthand \"{short}\" must be one lowercase word standing for a non-empty string of words"),
+            );
+            continue;
+        }
+        data.shorthand.push((short, full));
+    }
     data.stopwords = raw.stopwords.map(|w| w.words).unwrap_or_default();
     data.claim_words = raw.claim_words.map(|w| w.words).unwrap_or_default();
     data.strict_words = raw.strict.map(|w| w.words).unwrap_or_default();
@@ -441,7 +459,22 @@ fn convert_fact(
         }
         let source_words: HashSet<String> = split_words(&source_text).into_iter().collect();
         let answer_words: HashSet<String> = split_words(&answer).into_iter().collect();
-        let verb_in_source = REPORTING_VERBS.iter().find(|v| source_words.contains(**v));
+        // What the article says of a speaker before its reporting verb ("White House Economic
+        // Council Director Kevin Hassett told …") is the article's own statement: a fact stating
+        // only that (who someone is) is not a claim.
+        let source_list = split_words(&source_text);
+        let before_verb: HashSet<&str> = source_list
+            .iter()
+            .take_while(|w| !REPORTING_VERBS.contains(&w.as_str()))
+            .map(String::as_str)
+            .collect();
+        let only_before_verb = answer_words
+            .iter()
+            .all(|w| ROLE_LINKS.contains(&w.as_str()) || before_verb.contains(w.as_str()));
+        let verb_in_source = REPORTING_VERBS
+            .iter()
+            .find(|v| source_words.contains(**v))
+            .filter(|_| !only_before_verb);
         // A reporting verb in the answer itself ("Greer said …") states somebody's statement too.
         let verb_in_answer = REPORTING_VERBS.iter().find(|v| answer_words.contains(**v));
         match (&kind, verb_in_source) {
@@ -1004,7 +1037,7 @@ fn assemble(
                 .collect()
         })
         .collect();
-    let mut kb = KnowledgeBase {
+    KnowledgeBase {
         origin: files.origin.clone(),
         title: article.title.clone(),
         credit: article.credit.clone(),
@@ -1015,9 +1048,6 @@ fn assemble(
         rejected,
         analyzer,
         index,
-        rendered: Default::default(),
         topic_fact_lists,
-    };
-    kb.rendered = crate::render::Rendered::build(&kb);
-    kb
+    }
 }

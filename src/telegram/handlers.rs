@@ -16,7 +16,7 @@ use teloxide::types::{
 use teloxide::{ApiError, RequestError};
 
 use super::sender::{ReplyError, count_request, no_preview, send_html, send_reply};
-use crate::answer::{Inbound, Reply, respond, route};
+use crate::answer::{Inbound, Reply, respond, route_in};
 use crate::knowledge::{KnowledgeBase, SharedKnowledge};
 use crate::pacing::ReplyPacer;
 use crate::render;
@@ -40,6 +40,8 @@ pub struct Ctx {
     pub max_backlog: usize,
     /// Told when Telegram rejects the token while running (revoked): the bot must stop.
     pub fatal: Arc<super::Fatal>,
+    /// What each conversation last asked about, for follow-ups ("and china?").
+    pub contexts: crate::context::Contexts,
 }
 
 /// Counts an update as in flight for as long as it lives.
@@ -219,12 +221,20 @@ async fn on_message(bot: Bot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
         reply_to_bot,
         bot_username: &ctx.username,
     };
-    let Some(reply) = route(&kb, inbound) else {
+    // A conversation is the chat, and in groups the user in it.
+    let user = msg.from.as_ref().map_or(0, |u| u.id.0 as i64);
+    let conversation = (msg.chat.id.0, if private { msg.chat.id.0 } else { user });
+    let now = Instant::now();
+    let context = ctx.contexts.get(conversation, now);
+    let Some((reply, subject)) = route_in(&kb, inbound, context.as_ref()) else {
         return Ok(());
     };
+    if let Some(subject) = subject {
+        ctx.contexts.put(conversation, subject, now);
+    }
     let outcome = match &reply {
         Reply::Facts { heading: None, .. } => "answered",
-        Reply::NotCovered => "abstained",
+        Reply::NotCovered | Reply::NotCoveredBrief => "abstained",
         _ => "command",
     };
     metrics::counter!("bot_answers_total", "outcome" => outcome).increment(1);

@@ -19,7 +19,6 @@ use teloxide::prelude::*;
 use teloxide::types::{BotCommand, Me};
 use teloxide::{ApiError, RequestError};
 
-use crate::answer::COMMANDS;
 use crate::settings::{Mode, Secret, Settings};
 
 pub use handlers::{Ctx, schema};
@@ -162,17 +161,10 @@ pub async fn check(bot: &Bot, settings: &Settings) -> Result<Me, RunError> {
 
 /// The command menu: one per topic of the knowledge, then the fixed commands.
 pub fn menu(kb: &crate::knowledge::KnowledgeBase) -> Vec<BotCommand> {
-    let mut out: Vec<BotCommand> = kb
-        .topics
-        .iter()
-        .map(|t| BotCommand::new(t.command.clone(), t.title.clone()))
-        .collect();
-    out.extend(
-        COMMANDS
-            .iter()
-            .map(|(name, about)| BotCommand::new(*name, *about)),
-    );
-    out
+    kb.menu()
+        .into_iter()
+        .map(|(name, about)| BotCommand::new(name, about))
+        .collect()
 }
 
 /// Registers the command menu; a failure is logged, the bot runs without it.

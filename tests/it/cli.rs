@@ -98,6 +98,57 @@ fn chat_answers_until_quit() {
     assert!(!text.contains("Lutnick"), "answered after quit: {text}");
 }
 
+#[test]
+fn the_chat_reads_a_follow_up_with_the_question_before_it_and_ask_does_not() {
+    let mut cmd = bin();
+    cmd.arg("chat");
+    let out = run_with_stdin(
+        cmd,
+        "what tariffs did the US put on Chinese goods?\nand china?\nquit\n",
+    );
+    let text = stdout(&out);
+    assert!(text.contains("30%") && text.contains("10%"), "{text}");
+    // `ask` answers each line on its own: the follow-up has nothing to follow.
+    let mut cmd = bin();
+    cmd.args(["ask", "--json"]);
+    let out = run_with_stdin(
+        cmd,
+        "what tariffs did the US put on Chinese goods?\nand china?\n",
+    );
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["facts"], serde_json::json!(["tariff-us-on-china"]));
+    assert_eq!(lines[1]["answered"], false);
+    assert!(
+        lines[1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("What do you mean"),
+        "{}",
+        lines[1]
+    );
+}
+
+#[test]
+fn answers_wrap_to_a_width_keeping_quotes_indented() {
+    let text = "A short line.\n  [8] “The US had reduced tariffs on Chinese goods to 30% while China lowered its rates to 10%.”";
+    let wrapped = trade_talks_bot::terminal::wrap(text, 40);
+    assert!(
+        wrapped.lines().all(|l| l.chars().count() <= 40),
+        "{wrapped}"
+    );
+    assert!(
+        wrapped.lines().skip(1).all(|l| l.starts_with("  ")),
+        "{wrapped}"
+    );
+    assert_eq!(
+        wrapped.split_whitespace().collect::<Vec<_>>(),
+        text.split_whitespace().collect::<Vec<_>>()
+    );
+}
+
 /// A pseudo-terminal: the parent's end to type into, and the child's end as its stdin.
 fn terminal() -> (std::fs::File, Stdio) {
     use std::os::fd::{FromRawFd, OwnedFd};
@@ -296,4 +347,86 @@ fn check_summarises_good_knowledge_and_fails_with_file_line_on_bad() {
         .output()
         .unwrap();
     assert!(!out.status.success());
+}
+
+/// The chat on a real terminal (a pseudo-terminal on both stdin and stdout): the up arrow
+/// recalls the last question instead of being read as text, and answers are wrapped to the
+/// terminal's width.
+#[test]
+fn the_chat_on_a_terminal_recalls_history_and_wraps_answers() {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut parent, mut child) = (-1, -1);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 60,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty writes two new file descriptors, which are then owned here exactly once.
+    let rc = unsafe {
+        libc::openpty(
+            &mut parent,
+            &mut child,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    let (mut keyboard, child) = unsafe {
+        (
+            std::fs::File::from_raw_fd(parent),
+            OwnedFd::from_raw_fd(child),
+        )
+    };
+    let mut cmd = bin();
+    cmd.arg("chat")
+        .env("TERM", "xterm")
+        .stdin(Stdio::from(child.try_clone().unwrap()))
+        .stdout(Stdio::from(child.try_clone().unwrap()))
+        .stderr(Stdio::from(child));
+    let mut process = cmd.spawn().unwrap();
+    // The child's copies are the only ones left open, so the terminal ends with it.
+    drop(cmd);
+    let mut screen = keyboard.try_clone().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        // Reading fails (EIO) once the child has exited and closed the terminal.
+        while let Ok(n) = screen.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    });
+    let pause = || std::thread::sleep(std::time::Duration::from_millis(500));
+    pause();
+    keyboard.write_all(b"who attended the talks\r").unwrap();
+    pause();
+    // Up arrow, Enter: the same question again.
+    keyboard.write_all(b"\x1b[A\r").unwrap();
+    pause();
+    keyboard.write_all(b"quit\r").unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while process.try_wait().unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the chat did not quit"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(keyboard);
+    let text = reader.join().unwrap();
+    assert_eq!(text.matches("The US delegation").count(), 2, "{text}");
+    assert!(
+        !text.contains("^[[A") && !text.contains("doesn’t cover"),
+        "{text}"
+    );
+    // Wrapped to 60 columns: no line of the answer is longer.
+    for line in text.split("\r\n").filter(|l| l.contains("Lutnick")) {
+        assert!(line.chars().count() <= 60, "{line:?} in {text}");
+    }
 }

@@ -9,6 +9,7 @@ use tokio::sync::oneshot;
 use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
 
 use trade_talks_bot::app::{self, Parts};
+use trade_talks_bot::command::Command;
 use trade_talks_bot::pacing::Limits;
 use trade_talks_bot::settings::{Mode, Secret, Settings};
 use trade_talks_bot::store::SqliteStore;
@@ -209,25 +210,15 @@ async fn private_chat_commands_free_text_and_odd_input() {
         .iter()
         .map(|c| c["command"].as_str().unwrap())
         .collect();
-    for c in [
-        "tariffs",
-        "who",
-        "where",
-        "truce",
-        "rareearths",
-        "chips",
-        "claims",
-        "economy",
-        "call",
-        "help",
-        "ask",
-        "source",
-        "topics",
-        "latest",
-        "subscribe",
-        "unsubscribe",
-        "status",
-    ] {
+    let kb = KnowledgeBase::builtin().unwrap();
+    let expected = kb
+        .topics
+        .iter()
+        .map(|t| t.command.clone())
+        .chain(Command::FIXED.iter().map(|c| c.name().to_string()));
+    assert_eq!(names.len(), kb.topics.len() + Command::FIXED.len());
+    for c in expected {
+        let c = c.as_str();
         assert!(names.contains(&c), "{c} missing from {names:?}");
     }
 
@@ -357,6 +348,78 @@ async fn groups_answer_commands_for_this_bot_mentions_and_replies_only() {
     let r = ask(&bot, 10, fake::private_text(10, 10, "/where")).await;
     assert!(text(&r).contains("Lancaster"));
     assert!(sent_to(&bot.fake, -1009).is_empty());
+    bot.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn follow_ups_use_the_chat_context_and_in_groups_only_a_reply_thread() {
+    let bot = start().await;
+    // Private chat: "and china?" right after a question uses its subject.
+    let r = ask(
+        &bot,
+        20,
+        fake::private_text(20, 20, "what tariffs did the US put on Chinese goods?"),
+    )
+    .await;
+    assert!(text(&r).contains("30%"), "{r}");
+    let r = ask(&bot, 20, fake::private_text(20, 20, "and china?")).await;
+    // The answer is China's rate (the quoted sentence holds both).
+    assert!(
+        text(&r).starts_with("China lowered its tariff rates to 10%"),
+        "{r}"
+    );
+    // Another chat has no context: the bot asks what the user means.
+    let r = ask(&bot, 21, fake::private_text(21, 21, "and china?")).await;
+    assert!(text(&r).contains("What do you mean"), "{r}");
+
+    // Group: a question by mention sets the subject; a follow-up by mention (not a reply to the
+    // bot) is not read with it, a reply to the bot's answer is.
+    let g = -200;
+    let r = ask(
+        &bot,
+        g,
+        fake::group_text(
+            g,
+            31,
+            "@TradeTalksTestBot how much did exports rise in May?",
+        ),
+    )
+    .await;
+    assert!(text(&r).contains("4.8%"), "{r}");
+    let r = ask(
+        &bot,
+        g,
+        fake::group_text(g, 31, "@TradeTalksTestBot what about imports?"),
+    )
+    .await;
+    assert!(text(&r).contains("What do you mean"), "{r}");
+    let r = ask(
+        &bot,
+        g,
+        fake::group_reply_to_bot(g, 31, "what about imports?", 7, fake::BOT_USER_ID),
+    )
+    .await;
+    assert!(text(&r).contains("May imports fell 3.4%"), "{r}");
+    assert!(!text(&r).contains("showed China’s May exports"), "{r}");
+    // Another user replying in the same group has no subject of their own yet.
+    let r = ask(
+        &bot,
+        g,
+        fake::group_reply_to_bot(g, 32, "what about imports?", 7, fake::BOT_USER_ID),
+    )
+    .await;
+    assert!(text(&r).contains("What do you mean"), "{r}");
+    // In groups "not covered" is one short line.
+    let r = ask(
+        &bot,
+        g,
+        fake::group_text(g, 31, "@TradeTalksTestBot what is bitcoin worth?"),
+    )
+    .await;
+    assert!(
+        text(&r).contains("doesn’t cover") && !text(&r).contains('\n') && text(&r).len() < 80,
+        "{r}"
+    );
     bot.stop().await.unwrap();
 }
 

@@ -1,0 +1,216 @@
+//! Follow-ups: what a conversation last asked about (its [`Subject`]), whether a message is a
+//! follow-up ("and china?", "why?", "what's his job?", "the other way around?"), and the
+//! readings of a follow-up with the subject it follows. Answering them is the parent module's.
+
+use crate::knowledge::KnowledgeBase;
+
+/// Words that point back to what was just asked about.
+pub(super) const PRONOUNS: &[&str] = &[
+    "he", "she", "they", "them", "him", "her", "his", "it", "its", "their", "that", "this",
+    "those", "these", "there",
+];
+
+/// What a conversation last asked about, for a follow-up: the question's words ("what", "how
+/// much") and its content, as the analyser reads it ("tariff", "us").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub(super) asks: Vec<String>,
+    pub(super) content: Vec<Content>,
+    /// The question as the analyser reads it, every word kept ("what are the us tariff on
+    /// china"), for a follow-up that turns it around.
+    pub(super) sequence: Vec<Content>,
+}
+
+/// One content word of a subject and what replaces it in a follow-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Content {
+    pub(super) word: String,
+    pub(super) class: ContentClass,
+}
+
+/// A follow-up's words replace the subject's words of the same class: "and china?" after "what
+/// are the US tariffs?" keeps "tariffs" and replaces "US".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum ContentClass {
+    /// A name, a country, a date: a strict word.
+    Specific,
+    /// A word asking what someone said.
+    Claim,
+    Other,
+    /// A function word ("the", "on"): kept only in a subject's sequence.
+    Function,
+}
+
+impl Subject {
+    /// A subject of these content words, for tests of the context store.
+    pub fn for_tests(words: &[&str]) -> Subject {
+        Subject {
+            sequence: Vec::new(),
+            asks: vec!["what".into()],
+            content: words
+                .iter()
+                .map(|w| Content {
+                    word: (*w).into(),
+                    class: ContentClass::Other,
+                })
+                .collect(),
+        }
+    }
+
+    /// The subject of a question, if it has content.
+    pub(super) fn of(kb: &KnowledgeBase, words: &[String]) -> Option<Subject> {
+        let asks = question_words(words);
+        let sequence: Vec<Content> = kb
+            .analyzer
+            .tokens(&words.join(" "), true)
+            .into_iter()
+            .map(|t| Content {
+                class: if t.stop {
+                    ContentClass::Function
+                } else if t.strict {
+                    ContentClass::Specific
+                } else if t.claim {
+                    ContentClass::Claim
+                } else {
+                    ContentClass::Other
+                },
+                word: t.word.into_owned(),
+            })
+            .collect();
+        let content: Vec<Content> = sequence
+            .iter()
+            .filter(|c| c.class != ContentClass::Function)
+            .cloned()
+            .collect();
+        (!content.is_empty()).then_some(Subject {
+            asks,
+            content,
+            sequence,
+        })
+    }
+
+    /// The question turned around ("the other way around", "vice versa"): its first two
+    /// names or countries swapped, "the US tariffs on China" read as "the China tariffs on
+    /// the US".
+    pub(super) fn reversed(&self) -> Option<Vec<String>> {
+        let mut specific = self
+            .sequence
+            .iter()
+            .filter(|c| c.class == ContentClass::Specific)
+            .map(|c| c.word.as_str());
+        let a = specific.next()?;
+        let b = specific.find(|w| *w != a)?;
+        Some(
+            self.sequence
+                .iter()
+                .map(|c| match c.word.as_str() {
+                    w if w == a => b.to_string(),
+                    w if w == b => a.to_string(),
+                    w => w.to_string(),
+                })
+                .collect(),
+        )
+    }
+
+    /// The readings of a follow-up: its own question words (or else the subject's), its own
+    /// content, and the subject's content less what the follow-up replaces — every word of the
+    /// classes it names, or just one of them ("what about imports?" after "how much did exports
+    /// rise in May?" replaces "exports", not "May").
+    pub(super) fn follow(&self, follow_up: &Subject) -> Vec<Vec<String>> {
+        let asks = if follow_up.asks.is_empty() {
+            &self.asks
+        } else {
+            &follow_up.asks
+        };
+        // A new question word asks something new of the subject: "who is he?" after "what did
+        // Hassett say?" asks who Hassett is, not who said it ("why?" still asks why he said it).
+        let new_question = follow_up
+            .asks
+            .iter()
+            .any(|a| !matches!(a.as_str(), "why" | "how" | "come"));
+        let replaces = |c: &Content| {
+            follow_up.content.iter().any(|f| f.class == c.class)
+                || (new_question && c.class == ContentClass::Claim)
+        };
+        let reading = |keep: &dyn Fn(usize, &Content) -> bool| -> Vec<String> {
+            asks.iter()
+                .chain(follow_up.content.iter().map(|c| &c.word))
+                .chain(
+                    self.content
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, c)| keep(*i, c))
+                        .map(|(_, c)| &c.word),
+                )
+                .cloned()
+                .collect()
+        };
+        let mut readings = vec![reading(&|_, c| !replaces(c))];
+        if self.content.iter().filter(|c| replaces(c)).count() > 1 {
+            for (one, _) in self.content.iter().enumerate().filter(|(_, c)| replaces(c)) {
+                readings.push(reading(&|i, _| i != one));
+            }
+        }
+        readings
+    }
+}
+
+/// The question words of a question, in order ("how", "much").
+fn question_words(words: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let after_how = i > 0 && words[i - 1] == "how";
+        let asks = matches!(
+            w.as_str(),
+            "who" | "whom" | "whose" | "what" | "which" | "where" | "when" | "why" | "how"
+        ) || (after_how
+            && matches!(w.as_str(), "much" | "many" | "long" | "come" | "high"));
+        if asks {
+            out.push(w.clone());
+        }
+    }
+    out
+}
+
+/// The lexicon's word for "the other way around", "vice versa".
+pub(super) const REVERSE: &str = "reverse";
+
+/// Openings that make a message a follow-up ("and china?", "what about imports?").
+const FOLLOW_UP_OPENINGS: &[&[&str]] = &[
+    &["and", "what", "about"],
+    &["and", "how", "about"],
+    &["what", "about"],
+    &["how", "about"],
+    &["what", "of"],
+    &["same", "for"],
+    &["and"],
+];
+
+/// The follow-up a message is, if it is one: a message opening with "and" or "what about", or
+/// one of question words and claim words only ("why?", "how come?", "who said that?"). Its
+/// subject may have no content.
+/// The second value tells a follow-up only by its "he" or "it", which is a whole question when
+/// nothing came before it ("why are they meeting?").
+pub(super) fn as_follow_up(kb: &KnowledgeBase, words: &[String]) -> Option<(Subject, bool)> {
+    let opening = FOLLOW_UP_OPENINGS
+        .iter()
+        .find(|o| words.len() > o.len() && words.iter().zip(o.iter()).all(|(w, o)| w == o));
+    let rest = &words[opening.map_or(0, |o| o.len())..];
+    let content = Subject::of(kb, rest).map(|s| s.content).unwrap_or_default();
+    let asks = question_words(rest);
+    // Question words with nothing to ask about but what someone said: "why?", "who said
+    // that?", "what did he claim?".
+    let bare = !asks.is_empty() && content.iter().all(|c| c.class == ContentClass::Claim);
+    // "what's his job?", "how long does it last?": about someone or something just named.
+    let refers = rest.iter().any(|w| PRONOUNS.contains(&w.as_str()))
+        && !content.iter().any(|c| c.class == ContentClass::Specific);
+
+    let subject = Subject {
+        asks,
+        content,
+        sequence: Vec::new(),
+    };
+    let turns_around = subject.content.iter().any(|c| c.word == REVERSE);
+    let only_refers = opening.is_none() && !bare && !turns_around;
+    (opening.is_some() || bare || refers || turns_around).then_some((subject, only_refers))
+}

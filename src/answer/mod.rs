@@ -1,0 +1,534 @@
+//! The answerer: turns a command or a free-text question into a [`Reply`] — cited facts, or an
+//! honest "the article doesn't cover that".
+//!
+//! Free text is scored against every current fact with a small BM25-style scorer over the
+//! analysed terms (see [`crate::analyze`]). A question is answered only when the best facts cover
+//! most of what it asks: a word the knowledge has never seen ("Japan", "age", "signed") weighs
+//! heavily against answering, because a wrong answer is worse than none.
+//!
+//! - `score`: the index and the scorer (what each fact matches of a question).
+//! - `follow_up`: a conversation's [`Subject`] and the readings of a follow-up.
+//! - here: choosing the facts that answer (near-ties, gaps, two questions in one), commands,
+//!   follow-ups in a conversation, and routing a chat message.
+
+use crate::command::Command;
+use crate::knowledge::KnowledgeBase;
+use crate::text::split_words;
+
+mod follow_up;
+mod score;
+
+pub use follow_up::Subject;
+use follow_up::{ContentClass, PRONOUNS, REVERSE, as_follow_up};
+pub use score::Index;
+use score::{Scored, accepts, score_all, wanted};
+
+/// Longest question accepted, in characters; longer ones get a polite refusal.
+pub const MAX_QUESTION_CHARS: usize = 1000;
+/// Share of a question's weight the best fact must cover in its own words (not only through
+/// the sentence it cites, which other facts share).
+const MIN_OWN_COVERAGE: f32 = 0.4;
+/// Other facts are shown beside the best one when they score at least this share of it.
+const ALSO_RATIO: f32 = 0.85;
+/// …or this share, when they match everything the best one matches.
+const SAME_MATCH_RATIO: f32 = 0.5;
+/// A fact stating a word of the question the chosen ones leave unstated joins them at this
+/// share of the best score.
+const GAP_RATIO: f32 = 0.4;
+/// At most this many facts answer one free-text question.
+const MAX_FACTS: usize = 4;
+
+/// What the bot replies, before rendering.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Reply {
+    /// Facts (indexes into `KnowledgeBase::facts`), best first; `heading` is set for a topic.
+    Facts {
+        heading: Option<String>,
+        facts: Vec<usize>,
+    },
+    /// The article does not answer the question.
+    NotCovered,
+    /// The article does not answer the question, said in one short line (groups).
+    NotCoveredBrief,
+    /// A follow-up ("and china?", "why?") with no earlier question to follow: the bot asks what
+    /// the user means instead of guessing.
+    WhatDoYouMean,
+    Start,
+    Help,
+    Topics,
+    Source,
+    /// The most recent updates, newest first (indexes into `KnowledgeBase::updates`).
+    Latest(Vec<usize>),
+    /// A command the bot does not know (name without the slash).
+    UnknownCommand(String),
+    /// `/ask` or a message with nothing to answer.
+    Empty,
+    /// A question longer than [`MAX_QUESTION_CHARS`].
+    TooLong(usize),
+    /// A command addressed to another bot (`/tariffs@OtherBot`): say nothing.
+    NotForMe,
+    /// A command that only works inside a Telegram chat (subscriptions).
+    ChatOnly(String),
+    /// The outcome of `/subscribe`, `/unsubscribe` or `/status` in a chat.
+    Subscription(crate::subscriptions::SubscriptionReply),
+}
+
+impl Reply {
+    /// Whether the reply states facts.
+    pub fn answered(&self) -> bool {
+        matches!(self, Reply::Facts { .. })
+    }
+}
+
+/// Answers a free-text question.
+///
+/// The best fact must fit what the question asks for: a claim when it asks what someone said,
+/// every specific word it names (another country, a person, a date) unless the question has
+/// several parts, and a good part of the question in the fact's own words. Near-ties join it;
+/// for a question in several parts, the facts covering the rest of it are added. The question is
+/// answered only when the chosen facts together cover `score::MIN_COVERAGE` of it and every specific
+/// word it names. The caller ([`respond`]) has already refused over-long input.
+fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
+    let parts = question_parts(kb, question);
+    match parts.as_slice() {
+        [] => Reply::Empty,
+        [one] => answer_words(kb, one, &[]),
+        _ => {
+            // Two questions in one: each part is answered on its own, and all must be; a part
+            // that says "he", "they" or "it" is about the part before it ("who is Reeves and
+            // why does she matter").
+            let mut facts: Vec<usize> = Vec::new();
+            for (k, part) in parts.iter().enumerate() {
+                let refers = k > 0 && part.iter().any(|w| PRONOUNS.contains(&w.as_str()));
+                let alone = answer_words(kb, part, &[]);
+                let reply = match Subject::of(kb, &parts[k.saturating_sub(1)]) {
+                    Some(before) if refers => {
+                        let mut words = part.clone();
+                        words.extend(before.content.into_iter().map(|c| c.word));
+                        // The reading answered most precisely (fewest facts) is the one meant.
+                        let with = answer_words(kb, &words, &[]);
+                        if fact_count(&with) <= fact_count(&alone) {
+                            with
+                        } else {
+                            alone
+                        }
+                    }
+                    _ => alone,
+                };
+                let Reply::Facts { facts: found, .. } = reply else {
+                    return answer_words(kb, &parts.concat(), &[]);
+                };
+                for f in found {
+                    if !facts.contains(&f) {
+                        facts.push(f);
+                    }
+                }
+            }
+            Reply::Facts {
+                heading: None,
+                facts,
+            }
+        }
+    }
+}
+
+/// How many facts a reply states; `usize::MAX` for one that states none, so that comparing
+/// readings of a question prefers any answer to none, and the most precise answer.
+fn fact_count(reply: &Reply) -> usize {
+    match reply {
+        Reply::Facts { facts, .. } => facts.len(),
+        _ => usize::MAX,
+    }
+}
+
+/// Words that open a question of their own after "and" ("… and what did they discuss").
+const QUESTION_OPENERS: &[&str] = &[
+    "who", "whom", "whose", "what", "which", "where", "when", "why", "how", "did", "does", "do",
+    "is", "are", "was", "were", "has", "have", "will", "can",
+];
+
+/// The questions in one message, as analysable words: split at `?` and `;`, and at "and",
+/// "also" or "plus" followed by a question word. Chat shorthand is written out first.
+fn question_parts(kb: &KnowledgeBase, question: &str) -> Vec<Vec<String>> {
+    let mut parts = Vec::new();
+    for piece in question.split(['?', ';']) {
+        let words = kb.analyzer.expand_shorthand(split_words(piece));
+        let mut start = 0;
+        for i in 1..words.len().saturating_sub(1) {
+            let joins = matches!(words[i].as_str(), "and" | "also" | "plus");
+            if joins && i > start + 1 && QUESTION_OPENERS.contains(&words[i + 1].as_str()) {
+                parts.push(words[start..i].to_vec());
+                start = i + 1;
+            }
+        }
+        if start < words.len() {
+            parts.push(words[start..].to_vec());
+        }
+    }
+    parts
+}
+
+/// Answers one question, as words.
+fn answer_words(kb: &KnowledgeBase, words: &[String], must: &[String]) -> Reply {
+    if words.is_empty() {
+        return Reply::Empty;
+    }
+    let (q, scored) = score_all(kb, words, must);
+    // A question in several parts is checked as a whole below; each part alone may be partial.
+    let eligible = |s: &Scored| {
+        s.own & q.must == q.must
+            && s.claim_ok
+            && (q.multi_part || s.all_strict)
+            && q.covered(s.own) >= MIN_OWN_COVERAGE * if q.multi_part { 0.5 } else { 1.0 }
+    };
+    let Some(best) = scored.iter().find(|s| eligible(s)) else {
+        return Reply::NotCovered;
+    };
+    let mut chosen: Vec<&Scored> = Vec::with_capacity(MAX_FACTS);
+    chosen.push(best);
+    chosen.extend(
+        scored
+            .iter()
+            .filter(|s| {
+                // A fact matching all the best one matches, in its own words too, answers as
+                // well ("who accuses whom": each side's accusation).
+                let as_full = s.matched & best.matched == best.matched
+                    && s.own & best.own == best.own
+                    && s.pairs & best.pairs == best.pairs
+                    && s.score >= best.score * SAME_MATCH_RATIO;
+                s.fact != best.fact
+                    && (s.score >= best.score * ALSO_RATIO || as_full)
+                    && eligible(s)
+                    // Concise: a claim does not pad a plain answer, nor a side fact a role.
+                    && (s.claim == best.claim || q.claim_intent)
+                    && (!q.who_is || (s.role && best.role))
+            })
+            .take(MAX_FACTS - 1),
+    );
+    let mut matched = chosen.iter().fold(0u64, |m, s| m | s.matched);
+    let mut own = chosen.iter().fold(0u64, |m, s| m | s.own);
+    // A content word the chosen facts state only through their quoted sentence ("what happened
+    // after the truce…") is answered by the fact that states it, when there is one.
+    let required = q.required();
+    while chosen.len() < MAX_FACTS && !q.multi_part {
+        let missing = required & !own;
+        let next = scored.iter().find(|s| {
+            s.own & missing != 0
+                && s.score >= best.score * GAP_RATIO
+                && eligible(s)
+                && (s.claim == best.claim || q.claim_intent)
+                && !chosen.iter().any(|c| c.fact == s.fact)
+        });
+        let Some(n) = next else { break };
+        matched |= n.matched;
+        own |= n.own;
+        chosen.push(n);
+    }
+    if q.multi_part {
+        while chosen.len() < MAX_FACTS {
+            let gain = |s: &Scored| q.covered(own | s.own) - q.covered(own);
+            let next = scored
+                .iter()
+                .filter(|s| !chosen.iter().any(|c| c.fact == s.fact) && gain(s) > 0.0)
+                .max_by(|a, b| {
+                    gain(a)
+                        .total_cmp(&gain(b))
+                        .then(a.score.total_cmp(&b.score))
+                });
+            let Some(n) = next else { break };
+            matched |= n.matched;
+            own |= n.own;
+            chosen.push(n);
+        }
+        // Each kind of question asked ("where … and how long …") gets a fact of that kind.
+        for kind in q.kinds.iter().flatten() {
+            let want = wanted(&[Some(*kind)]);
+            let answers = |s: &Scored| accepts(kb.index.facts[s.fact as usize].asks, want);
+            if chosen.len() >= MAX_FACTS || chosen.iter().any(|c| answers(c)) {
+                continue;
+            }
+            if let Some(n) = scored
+                .iter()
+                .find(|s| !chosen.iter().any(|c| c.fact == s.fact) && answers(s))
+            {
+                matched |= n.matched;
+                chosen.push(n);
+            }
+        }
+    }
+    if !q.answered_by(matched) {
+        return Reply::NotCovered;
+    }
+    Reply::Facts {
+        heading: None,
+        facts: chosen.iter().map(|s| s.fact as usize).collect(),
+    }
+}
+
+/// Answers one message in a conversation: as [`respond`], but a follow-up ("and china?",
+/// "why?") is read with `context`, the conversation's last subject, and without one the bot
+/// asks what the user means. Also returns the subject to remember, when the message was
+/// answered from the article.
+pub fn respond_in(
+    kb: &KnowledgeBase,
+    input: &str,
+    bot_username: Option<&str>,
+    context: Option<&Subject>,
+) -> (Reply, Option<Subject>) {
+    let text = input.trim();
+    let question = match text.split_once(char::is_whitespace) {
+        _ if input.chars().count() > MAX_QUESTION_CHARS => None,
+        Some((head, rest)) if head.eq_ignore_ascii_case("/ask") => Some(rest),
+        _ if text.starts_with('/') => None,
+        _ => Some(text),
+    };
+    let Some(question) = question else {
+        return (respond(kb, input, bot_username), None);
+    };
+    answer_in(kb, question, context, true)
+}
+
+/// A free-text question in a conversation: see [`respond_in`].
+fn answer_in(
+    kb: &KnowledgeBase,
+    question: &str,
+    context: Option<&Subject>,
+    remember: bool,
+) -> (Reply, Option<Subject>) {
+    // The subject to remember after an answer (not worked out when nobody keeps it: `ask`).
+    let subject_of = |reply: &Reply, words: &[String]| {
+        (remember && reply.answered())
+            .then(|| Subject::of(kb, words))
+            .flatten()
+    };
+    let words = kb.analyzer.expand_shorthand(split_words(question));
+    let follow_up = as_follow_up(kb, &words).filter(|(_, only_refers)| {
+        // Without context, "why are they meeting?" is a question of its own.
+        context.is_some() || !only_refers
+    });
+    if let Some((follow_up, only_refers)) = follow_up {
+        // What the follow-up says without its opening ("china's tariffs" of "and china's
+        // tariffs?"), which may be a whole question itself.
+        let alone: Vec<String> = follow_up
+            .asks
+            .iter()
+            .chain(follow_up.content.iter().map(|c| &c.word))
+            .cloned()
+            .collect();
+        let Some(subject) = context else {
+            // Without context, only a follow-up that says enough is answered on its own.
+            // ("who accuses whom" says enough; "who said that?" does not).
+            let points_back = words.iter().any(|w| PRONOUNS.contains(&w.as_str()));
+            let says = follow_up
+                .content
+                .iter()
+                .any(|c| c.class != ContentClass::Claim || !points_back);
+            if says && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty()) {
+                let reply = answer_words(kb, &alone, &[]);
+                if reply.answered() {
+                    let next = subject_of(&reply, &alone);
+                    return (reply, next);
+                }
+            }
+            return (Reply::WhatDoYouMean, None);
+        };
+        // The reading the article answers most precisely (fewest facts) is the one meant. A
+        // follow-up that points back ("what's his job?") is about the subject or declined; one
+        // opening with "and" may also be a whole question ("and china's tariffs?").
+        let own: Vec<String> = follow_up.content.iter().map(|c| c.word.clone()).collect();
+        let most_precise = |readings: Vec<Vec<String>>| {
+            let mut best: Option<(Reply, Vec<String>)> = None;
+            for words in readings {
+                let reply = answer_words(kb, &words, &own);
+                if best
+                    .as_ref()
+                    .is_none_or(|(b, _)| fact_count(&reply) < fact_count(b))
+                {
+                    best = Some((reply, words));
+                }
+            }
+            best
+        };
+        if follow_up.content.iter().any(|c| c.word == REVERSE) {
+            let reply = subject
+                .reversed()
+                .map_or(Reply::NotCovered, |words| answer_words(kb, &words, &[]));
+            let next = subject.reversed().filter(|_| reply.answered());
+            return (reply, next.and_then(|words| Subject::of(kb, &words)));
+        }
+        let mut best = most_precise(subject.follow(&follow_up));
+        let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
+        if !only_refers && !follow_up.content.is_empty() {
+            let mut readings = vec![alone];
+            if let Some((_, words)) = best.take().filter(|_| answered) {
+                readings.insert(0, words);
+            }
+            best = most_precise(readings);
+        }
+        let Some((reply, words)) = best else {
+            return (Reply::NotCovered, None);
+        };
+        let next = subject_of(&reply, &words);
+        return (reply, next);
+    }
+    let reply = answer_question(kb, question);
+    let next = subject_of(&reply, &words);
+    (reply, next)
+}
+
+/// Answers one message: a `/command` (optionally `/command@bot`) or free text.
+///
+/// `bot_username` is the bot's own name; a command addressed to another bot gets
+/// [`Reply::NotForMe`]. Matching of the bot name is case-insensitive, as Telegram's is.
+pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> Reply {
+    let chars = input.chars().count();
+    if chars > MAX_QUESTION_CHARS {
+        return Reply::TooLong(chars);
+    }
+    let input = input.trim();
+    let Some(rest) = input.strip_prefix('/') else {
+        return answer_in(kb, input, None, false).0;
+    };
+    let (head, args) = match rest.split_once(char::is_whitespace) {
+        Some((h, a)) => (h, a.trim()),
+        None => (rest, ""),
+    };
+    let (name, target) = match head.split_once('@') {
+        Some((n, t)) => (n, Some(t)),
+        None => (head, None),
+    };
+    if let (Some(target), Some(me)) = (target, bot_username)
+        && !target.eq_ignore_ascii_case(me)
+    {
+        return Reply::NotForMe;
+    }
+    let name = name.to_lowercase();
+    let topics = kb.topics.iter().map(|t| t.command.as_str());
+    match Command::parse(&name, topics) {
+        Some(Command::Start) => Reply::Start,
+        Some(Command::Help) => Reply::Help,
+        Some(Command::Topics) => Reply::Topics,
+        Some(Command::Source) => Reply::Source,
+        Some(Command::Latest) => Reply::Latest((0..kb.updates.len()).rev().take(5).collect()),
+        Some(Command::Ask) if args.is_empty() => Reply::Empty,
+        Some(Command::Ask) => answer_in(kb, args, None, false).0,
+        Some(c) if c.chat_only() => Reply::ChatOnly(name),
+        Some(c) => match kb.command_topic(c.name()) {
+            Some((topic, facts)) => Reply::Facts {
+                heading: Some(topic.title.clone()),
+                facts: facts.to_vec(),
+            },
+            None => Reply::UnknownCommand(name),
+        },
+        None => Reply::UnknownCommand(name),
+    }
+}
+
+/// Where a message was written and how it reached the bot, as far as answering cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inbound<'a> {
+    pub text: &'a str,
+    /// A private chat with the bot (everything is a question there).
+    pub private: bool,
+    /// The message replies to one of the bot's own messages.
+    pub reply_to_bot: bool,
+    /// The bot's username, without `@`.
+    pub bot_username: &'a str,
+}
+
+/// Decides whether and how to answer a chat message: in private chats every message; in groups
+/// commands for this bot, and free text only when the bot is mentioned or replied to. Unknown
+/// commands are answered with a hint in private chats and ignored in groups (no spam), and "not
+/// covered" is one short line in groups.
+///
+/// `context` is the conversation's last subject ([`crate::context`]); it is used in private
+/// chats, and in groups only for a reply to the bot (a reply thread). The second value is the
+/// subject to remember for a follow-up, when the message set one.
+pub fn route_in(
+    kb: &KnowledgeBase,
+    m: Inbound<'_>,
+    context: Option<&Subject>,
+) -> Option<(Reply, Option<Subject>)> {
+    let text = m.text.trim_start();
+    let me = Some(m.bot_username);
+    if text.starts_with('/') {
+        return match respond(kb, text, me) {
+            Reply::NotForMe => None,
+            Reply::UnknownCommand(_) if !m.private => None,
+            r => Some((r, None)),
+        };
+    }
+    let brief = |(reply, subject): (Reply, Option<Subject>)| match reply {
+        Reply::NotCovered if !m.private => (Reply::NotCoveredBrief, subject),
+        r => (r, subject),
+    };
+    if m.private {
+        return Some(respond_in(kb, text, me, context));
+    }
+    let context = context.filter(|_| m.reply_to_bot);
+    let mention = format!("@{}", m.bot_username.to_lowercase());
+    let lower = text.to_lowercase();
+    // A mention is the name whole: `@ThisBotX` is another bot.
+    let whole = |at: usize| {
+        !lower[at + mention.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_')
+    };
+    if let Some(at) = lower
+        .match_indices(&mention)
+        .map(|(i, _)| i)
+        .find(|&i| whole(i))
+    {
+        // Byte offsets in `lower` match `text` only for ASCII; rebuild from `lower` to be safe.
+        let question = format!("{}{}", &lower[..at], &lower[at + mention.len()..]);
+        return Some(brief(respond_in(kb, &question, me, context)));
+    }
+    m.reply_to_bot
+        .then(|| brief(respond_in(kb, text, me, context)))
+}
+
+/// [`route_in`] without follow-up context.
+pub fn route(kb: &KnowledgeBase, m: Inbound<'_>) -> Option<Reply> {
+    route_in(kb, m, None).map(|(reply, _)| reply)
+}
+
+/// How a free-text question was understood and scored, for `ask --explain`: the analysed words
+/// and the best-scoring facts, so an operator can see why the bot answered or abstained.
+pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
+    let mut out = String::from("words:");
+    for t in kb.analyzer.tokens(question, true) {
+        let mut flags = String::new();
+        for (on, f) in [(t.stop, "stop"), (t.claim, "claim"), (t.strict, "strict")] {
+            if on {
+                flags.push(' ');
+                flags.push_str(f);
+            }
+        }
+        let known = if t.stop || kb.index.weight(t.term()).is_some() {
+            ""
+        } else {
+            " unknown"
+        };
+        out.push_str(&format!(
+            " {}[{}{flags}{known}]",
+            t.word,
+            kb.analyzer.stem_text(&t.stem)
+        ));
+    }
+    let words = kb.analyzer.expand_shorthand(split_words(question));
+    let (q, scored) = score_all(kb, &words, &[]);
+    out.push_str(&format!("\nmulti-part: {}\n", q.multi_part));
+    for s in scored.iter().take(6) {
+        out.push_str(&format!(
+            "{:<22} score {:>6.2}  coverage {:.2}  own {:.2}  strict {}  claim-ok {}\n",
+            kb.facts[s.fact as usize].id,
+            s.score,
+            s.coverage,
+            q.covered(s.own),
+            s.all_strict,
+            s.claim_ok
+        ));
+    }
+    out
+}

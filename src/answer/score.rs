@@ -1,0 +1,555 @@
+//! The scorer: a BM25-style score of every current fact against a question's analysed terms,
+//! with what restricts an answer (the kind of question, specific words, claims and speakers).
+//! Choosing and combining the facts that answer is the parent module's.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use smallvec::SmallVec;
+
+use crate::analyze::{Analyzer, Token, Tokens};
+use crate::knowledge::{Ask, Fact, KnowledgeBase, Topic};
+use crate::text::split_words;
+
+/// Share of a question's weight that the answering facts must cover.
+pub(super) const MIN_COVERAGE: f32 = 0.6;
+
+/// A claim's score against a question that does not ask what someone said.
+pub(super) const CLAIM_DISCOUNT: f32 = 0.8;
+
+/// How much a term found only in a fact's cited source counts, against one in the fact itself.
+pub(super) const SOURCE_WEIGHT: f32 = 0.3;
+
+pub(super) const K1: f32 = 1.2;
+
+pub(super) const B: f32 = 0.75;
+
+/// Function words kept when forming word pairs, because they carry direction ("on china").
+pub(super) const DIRECTION_WORDS: &[&str] =
+    &["on", "from", "against", "to", "into", "own", "in", "about"];
+
+/// The question kinds the wording reveals, one per question word; `None` stands for a word
+/// such as "what" that any fact may answer.
+pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
+    let mut kinds = SmallVec::new();
+    for (i, w) in words.iter().enumerate() {
+        let next = words.get(i + 1).map(String::as_str).unwrap_or("");
+        let kind = match w.as_str() {
+            "who" | "whom" | "whose" | "whos" => Some(Ask::Who),
+            "where" | "wheres" => Some(Ask::Where),
+            "when" => Some(Ask::When),
+            "why" => Some(Ask::Why),
+            "how" | "hows" if next == "come" => Some(Ask::Why),
+            "how" | "hows" => Some(match next {
+                "much" | "many" | "high" | "big" | "large" | "low" | "steep" | "long" => {
+                    Ask::HowMuch
+                }
+                "soon" => Ask::When,
+                _ => Ask::How,
+            }),
+            "what" | "whats" | "which" => match next {
+                "percent" | "percentage" | "share" | "rate" | "proportion" | "fraction" => {
+                    Some(Ask::HowMuch)
+                }
+                "date" | "day" | "month" | "year" | "time" => Some(Ask::When),
+                "city" | "country" | "place" | "venue" | "location" => Some(Ask::Where),
+                _ => {
+                    kinds.push(None);
+                    continue;
+                }
+            },
+            _ => continue,
+        };
+        kinds.push(kind);
+    }
+    kinds
+}
+
+/// One bit per [`Ask`].
+pub(super) fn ask_bit(a: Ask) -> u8 {
+    1 << a as u8
+}
+
+/// The facts' kinds (as [`ask_bit`]s) that answer questions of these kinds; `None` when any
+/// fact may.
+pub(super) fn wanted(kinds: &[Option<Ask>]) -> Option<u8> {
+    let mut mask = 0;
+    for k in kinds {
+        mask |= match k {
+            None => return None,
+            Some(Ask::How) => ask_bit(Ask::How) | ask_bit(Ask::What),
+            Some(k) => ask_bit(*k),
+        };
+    }
+    (mask != 0).then_some(mask)
+}
+
+/// Whether a fact answering `asks` (its [`ask_bit`]s; none means any question) fits.
+pub(super) fn accepts(asks: u8, want: Option<u8>) -> bool {
+    want.is_none_or(|w| asks == 0 || asks & w != 0)
+}
+
+/// A question in several parts ("where are the talks and what are they about") may be answered
+/// by several facts together; a single question only by its best facts.
+pub(super) fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
+    let mut asked: Vec<Ask> = kinds.iter().flatten().copied().collect();
+    asked.dedup();
+    asked.len() >= 2
+        || words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "and" | "or" | "but" | "plus" | "also" | "versus" | "vs"
+            )
+        })
+}
+
+/// The distinct content tokens of a text: the first of each stem that is not a function word.
+pub(super) fn terms<'t, 'a>(tokens: &'t [Token<'a>]) -> impl Iterator<Item = &'t Token<'a>> {
+    tokens.iter().enumerate().filter_map(|(i, t)| {
+        let first = !tokens[..i].iter().any(|s| !s.stop && s.stem == t.stem);
+        (!t.stop && first).then_some(t)
+    })
+}
+
+/// The pairs of adjacent tokens of a text, function words that carry direction kept.
+pub(super) fn pairs<'t, 'a>(
+    tokens: &'t [Token<'a>],
+) -> impl Iterator<Item = (&'t Token<'a>, &'t Token<'a>)> {
+    let mut kept = tokens
+        .iter()
+        .filter(|t| !t.stop || DIRECTION_WORDS.contains(&t.word.as_ref()));
+    let mut prev = kept.next();
+    std::iter::from_fn(move || {
+        let next = kept.next()?;
+        Some((prev.replace(next)?, next))
+    })
+}
+
+/// What the index knows of one term (a stem) or one word pair: its weight, and the facts that
+/// use it.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Posting {
+    pub(super) weight: f32,
+    /// The facts using it in their own words (answer, keys, patterns), ascending.
+    pub(super) own: Vec<usize>,
+    /// The facts using it only in their cited source (or their topics' names), ascending: a
+    /// question may use the article's wording, but that scores less, since facts share
+    /// sentences.
+    pub(super) source: Vec<usize>,
+}
+
+/// What scoring needs of one fact.
+#[derive(Debug, Clone)]
+pub(super) struct FactEntry {
+    /// BM25's length normalisation, `1 + K1 * (1 - B + B * len / avg_len)`.
+    pub(super) denom: f32,
+    /// The kinds of question it answers, as [`ask_bit`]s; 0 for any.
+    pub(super) asks: u8,
+    pub(super) claim: bool,
+    /// It states who someone is (a `role` key): what "who is X" asks first.
+    pub(super) role: bool,
+    /// A claim's speaker as the answer names them (its words before the reporting verb), as
+    /// stem ids: "what did X say" is answered only by a claim whose speaker is X.
+    pub(super) speaker: Vec<u32>,
+}
+
+/// The scorer's precomputed view of the facts; built once per knowledge base.
+///
+/// Terms are the analyser's stem ids ([`Token::term`]). Only current facts are indexed: a
+/// superseded one is never an answer.
+#[derive(Debug)]
+pub struct Index {
+    pub(super) facts: Vec<FactEntry>,
+    /// By stem id: `None` when no current fact uses it.
+    pub(super) terms: Vec<Option<Posting>>,
+    /// By pair of stem ids (adjacent words, direction words kept: "on china").
+    pub(super) pairs: HashMap<(u32, u32), Posting>,
+    pub(super) unknown_weight: f32,
+}
+
+impl Index {
+    /// Indexes the facts; the stems of every text indexed are numbered in `analyzer` first.
+    pub(crate) fn build(
+        facts: &[Fact],
+        source_texts: &[String],
+        topics: &[Topic],
+        analyzer: &mut Analyzer,
+    ) -> Index {
+        // The texts of each fact's own words, and its source.
+        // A fact's topic names count as its source does: weakly ("how did the call go" is not
+        // asking when the trade war began, though that fact is filed under the call).
+        let texts: Vec<(Vec<&str>, String)> = facts
+            .iter()
+            .zip(source_texts)
+            .map(|(f, source)| {
+                let mut own: Vec<&str> = vec![f.answer.as_str()];
+                own.extend(f.keys.iter().map(String::as_str));
+                own.extend(f.patterns.iter().map(String::as_str));
+                if let crate::knowledge::FactKind::Claim { speaker, verb } = &f.kind {
+                    own.push(speaker);
+                    own.push(verb);
+                }
+                let mut source = source.clone();
+                for t in topics.iter().filter(|t| f.topics.contains(&t.name)) {
+                    source.push('\n');
+                    source.push_str(&t.name);
+                }
+                (own, source)
+            })
+            .collect();
+        for (own, source) in &texts {
+            for text in own.iter().copied().chain([source.as_str()]) {
+                analyzer.add_stems(text);
+            }
+        }
+        let analyzer = &*analyzer;
+        // (own terms, source-only terms, pairs) of each fact, as ids.
+        type Raw = (HashSet<u32>, HashSet<u32>, HashSet<(u32, u32)>);
+        let raw: Vec<Raw> = texts
+            .iter()
+            .map(|(own, source)| {
+                let (mut terms, mut pairs) = (HashSet::default(), HashSet::default());
+                for text in own {
+                    let tokens = analyzer.tokens(text, false);
+                    terms.extend(self::terms(&tokens).filter_map(Token::term));
+                    pairs.extend(
+                        self::pairs(&tokens).filter_map(|(a, b)| Some((a.term()?, b.term()?))),
+                    );
+                }
+                let tokens = analyzer.tokens(source, false);
+                let source_terms = self::terms(&tokens)
+                    .filter_map(Token::term)
+                    .filter(|t| !terms.contains(t))
+                    .collect();
+                (terms, source_terms, pairs)
+            })
+            .collect();
+        let active: Vec<bool> = facts.iter().map(|f| f.superseded_by.is_none()).collect();
+        let n = active.iter().filter(|a| **a).count().max(1) as f32;
+        let mut terms: Vec<Option<Posting>> = vec![None; analyzer.stem_count()];
+        let mut pairs: HashMap<(u32, u32), Posting> = HashMap::default();
+        for (i, ((own, source_only, fact_pairs), _)) in raw
+            .iter()
+            .zip(&active)
+            .enumerate()
+            .filter(|(_, (_, a))| **a)
+        {
+            for &t in own {
+                terms[t as usize].get_or_insert_default().own.push(i);
+            }
+            for &t in source_only {
+                terms[t as usize].get_or_insert_default().source.push(i);
+            }
+            for key in fact_pairs {
+                pairs.entry(*key).or_default().own.push(i);
+            }
+        }
+        let idf = |d: usize| (1.0 + n / d as f32).ln();
+        for p in terms.iter_mut().flatten().chain(pairs.values_mut()) {
+            p.weight = idf(p.own.len() + p.source.len());
+        }
+        // A fact's length is its answer's: its keys and patterns are ways to ask for it, and a
+        // fact with many of them is no less an answer.
+        let lens: Vec<f32> = facts
+            .iter()
+            .map(|f| self::terms(&analyzer.tokens(&f.answer, false)).count() as f32)
+            .collect();
+        let avg_len = (lens
+            .iter()
+            .zip(&active)
+            .filter(|(_, a)| **a)
+            .map(|(l, _)| l)
+            .sum::<f32>()
+            / n)
+            .max(1.0);
+        let facts = facts
+            .iter()
+            .zip(lens)
+            .map(|(f, len)| FactEntry {
+                denom: 1.0 + K1 * (1.0 - B + B * len / avg_len),
+                asks: f.asks.iter().fold(0, |m, a| m | ask_bit(*a)),
+                claim: f.kind.is_claim(),
+                role: f.keys.iter().any(|k| k == "role"),
+                speaker: match &f.kind {
+                    crate::knowledge::FactKind::Claim { verb, .. } => {
+                        let words = split_words(&f.answer);
+                        let end = words.iter().position(|w| *w == verb.to_lowercase());
+                        let before = &words[..end.unwrap_or(0)];
+                        // Each word alone too: "US Trade Representative" is Greer, and the US.
+                        std::iter::once(before.join(" "))
+                            .chain(before.iter().cloned())
+                            .flat_map(|text| {
+                                self::terms(&analyzer.tokens(&text, false))
+                                    .filter_map(Token::term)
+                                    .collect::<Vec<_>>()
+                            })
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                },
+            })
+            .collect();
+        Index {
+            facts,
+            terms,
+            pairs,
+            unknown_weight: (1.0 + n).ln(),
+        }
+    }
+
+    /// The weight of a term, if some current fact uses it.
+    pub(super) fn weight(&self, term: Option<u32>) -> Option<f32> {
+        Some(self.posting(term?)?.weight)
+    }
+
+    pub(super) fn posting(&self, term: u32) -> Option<&Posting> {
+        self.terms.get(term as usize)?.as_ref()
+    }
+}
+
+/// A fact scored against a question.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Scored {
+    pub(super) fact: u32,
+    pub(super) score: f32,
+    /// Share of the question's weight this fact covers on its own.
+    pub(super) coverage: f32,
+    /// Which of the question's terms it matches, in its own words or its source's (bit i = term i).
+    pub(super) matched: u64,
+    /// Which it matches in its own words (answer, keys, patterns).
+    pub(super) own: u64,
+    /// It matches every strict word of the question.
+    pub(super) all_strict: bool,
+    /// It matches the question's claim words itself (only then may a non-claim answer "say").
+    pub(super) claim_ok: bool,
+    /// It is a claim.
+    pub(super) claim: bool,
+    /// It states who someone is.
+    pub(super) role: bool,
+    /// Which of the question's word pairs it matches (bit k = pair k).
+    pub(super) pairs: u64,
+}
+
+/// One distinct term of a question.
+pub(super) struct QuestionTerm {
+    /// Its stem id, if some current fact uses it.
+    pub(super) id: Option<u32>,
+    pub(super) weight: f32,
+    /// A claim word, which counts towards coverage only where matched.
+    pub(super) optional: bool,
+}
+
+/// The analysed question: terms with their weights, and what restricts the answer.
+pub(super) struct Question {
+    /// At most 64, one bit each in the masks.
+    pub(super) terms: SmallVec<[QuestionTerm; 12]>,
+    pub(super) required_weight: f32,
+    /// Bits of the strict terms.
+    pub(super) strict: u64,
+    pub(super) multi_part: bool,
+    /// The kinds of question asked, one per question word.
+    pub(super) kinds: SmallVec<[Option<Ask>; 4]>,
+    /// It asks what someone said.
+    pub(super) claim_intent: bool,
+    /// "who is X": only a person (strict words) after "who".
+    pub(super) who_is: bool,
+    /// Bits of the terms an answer must state in its own words (a follow-up's own words).
+    pub(super) must: u64,
+}
+
+impl Question {
+    /// Bits of the terms that are not claim words.
+    pub(super) fn required(&self) -> u64 {
+        self.terms
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.optional)
+            .fold(0, |m, (j, _)| m | 1 << j)
+    }
+
+    /// Whether the facts matching `mask` leave nothing essential unanswered: a question of one
+    /// or two content words ("agreed in London") has no word to spare.
+    pub(super) fn answered_by(&self, mask: u64) -> bool {
+        let required = self.required();
+        self.covered(mask) >= MIN_COVERAGE
+            && mask & self.strict == self.strict
+            && (required.count_ones() > 2 || mask & required == required)
+    }
+}
+
+impl Question {
+    pub(super) fn covered(&self, mask: u64) -> f32 {
+        let mut got = 0.0;
+        let mut optional = 0.0;
+        for (i, t) in self.terms.iter().enumerate() {
+            if mask & (1 << i) != 0 {
+                got += t.weight;
+                if t.optional {
+                    optional += t.weight;
+                }
+            }
+        }
+        let total = self.required_weight + optional;
+        if total == 0.0 { 0.0 } else { got / total }
+    }
+}
+
+/// Whether a claim's speaker is everyone the question names as speaking (`bits` of its terms).
+pub(super) fn speaks(q: &Question, bits: u64, speaker: &[u32]) -> bool {
+    q.terms
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| bits & (1 << j) != 0)
+        .all(|(_, t)| t.id.is_some_and(|id| speaker.contains(&id)))
+}
+
+/// Scores every current fact that fits the question's kind, best first, with the analysed
+/// question for combining facts.
+/// `must` are words (as the analyser reads them) the answer must state, as if strict: a
+/// follow-up's own words.
+pub(super) fn score_all(
+    kb: &KnowledgeBase,
+    words: &[String],
+    must: &[String],
+) -> (Question, Vec<Scored>) {
+    let index = &kb.index;
+    let kinds = question_kinds(words);
+    let multi_part = is_multi_part(words, &kinds);
+    let mut tokens = Tokens::new();
+    kb.analyzer.tokens_into(words, true, &mut tokens);
+    // "how would you describe…" asks the bot, not what somebody claimed.
+    let claim_intent = tokens
+        .iter()
+        .enumerate()
+        .any(|(i, t)| t.claim && (i == 0 || tokens[i - 1].word != "you"));
+    let mut q = Question {
+        terms: SmallVec::new(),
+        required_weight: 0.0,
+        strict: 0,
+        multi_part,
+        kinds,
+        claim_intent,
+        who_is: false,
+        must: 0,
+    };
+    let mut claim_bits = 0u64;
+    // Names before the first claim word say who is speaking ("what did Greer claim").
+    let first_claim = tokens.iter().position(|t| t.claim).unwrap_or(0);
+    let mut speaker_bits = 0u64;
+    for t in terms(&tokens) {
+        let weight = index.weight(t.term());
+        // A stem is strict when any of its words is.
+        let strict = tokens
+            .iter()
+            .any(|s| (s.strict || must.iter().any(|m| *m == s.word)) && s.stem == t.stem);
+        // Unknown one- and two-letter fragments ("wr") say nothing either way.
+        if weight.is_none() && !strict && kb.analyzer.stem_text(&t.stem).chars().count() <= 2 {
+            continue;
+        }
+        if q.terms.len() == 64 {
+            break;
+        }
+        let bit = 1 << q.terms.len();
+        if strict {
+            q.strict |= bit;
+        }
+        if must.iter().any(|m| *m == t.word) {
+            q.must |= bit;
+        }
+        if t.claim {
+            claim_bits |= bit;
+        }
+        if strict && tokens[..first_claim].iter().any(|s| s.stem == t.stem) {
+            speaker_bits |= bit;
+        }
+        let weight_or_unknown = weight.unwrap_or(index.unknown_weight);
+        if !t.claim {
+            q.required_weight += weight_or_unknown;
+        }
+        q.terms.push(QuestionTerm {
+            id: weight.and(t.term()),
+            weight: weight_or_unknown,
+            optional: t.claim,
+        });
+    }
+    let question_pairs: Vec<&Posting> = pairs(&tokens)
+        .filter_map(|(a, b)| index.pairs.get(&(a.term()?, b.term()?)))
+        .collect();
+    if q.terms.is_empty() {
+        return (q, Vec::new());
+    }
+    q.who_is = q.kinds.as_slice() == [Some(Ask::Who)]
+        && !claim_intent
+        && q.strict.count_ones() as usize == q.terms.len();
+    // The facts that share at least one term in their own words: only those can be an answer.
+    let mut candidates: Vec<usize> = q
+        .terms
+        .iter()
+        .filter_map(|t| index.posting(t.id?))
+        .flat_map(|p| p.own.iter().copied())
+        .collect();
+    candidates.sort_unstable();
+    candidates.dedup();
+    let want = wanted(&q.kinds);
+    let mut out = Vec::with_capacity(candidates.len());
+    for i in candidates {
+        let e = &index.facts[i];
+        // A claim gives a reason only for why somebody says something: "why did the US halt
+        // sales" is not answered by what Beijing argued.
+        let why = q.kinds.contains(&Some(Ask::Why));
+        if !accepts(e.asks, want) || (why && e.claim && !claim_intent) {
+            continue;
+        }
+        let (mut matched, mut own) = (0u64, 0u64);
+        let mut s = 0.0;
+        for (j, t) in q.terms.iter().enumerate() {
+            let Some(p) = t.id.and_then(|id| index.posting(id)) else {
+                continue;
+            };
+            if p.own.binary_search(&i).is_ok() {
+                matched |= 1 << j;
+                own |= 1 << j;
+                s += t.weight * (K1 + 1.0) / e.denom;
+            } else if p.source.binary_search(&i).is_ok() {
+                matched |= 1 << j;
+                s += SOURCE_WEIGHT * t.weight * (K1 + 1.0) / e.denom;
+            }
+        }
+        let mut pairs = 0u64;
+        for (k, p) in question_pairs.iter().enumerate() {
+            if p.own.binary_search(&i).is_ok() {
+                s += p.weight;
+                pairs |= 1 << k.min(63);
+            }
+        }
+        out.push(Scored {
+            fact: i as u32,
+            score: s,
+            coverage: q.covered(matched),
+            matched,
+            own,
+            all_strict: matched & q.strict == q.strict,
+            claim_ok: !claim_intent
+                || (e.claim && speaks(&q, speaker_bits, &e.speaker))
+                || (!e.claim && own & claim_bits != 0),
+            claim: e.claim,
+            role: e.role,
+            pairs,
+        });
+    }
+    // A fact that leaves much of the question unmatched ranks lower, however strong its match;
+    // a claim ranks below a plain fact unless the question asks what someone said.
+    for s in &mut out {
+        s.score *= s.coverage * q.covered(s.own);
+        if s.claim && !claim_intent {
+            s.score *= CLAIM_DISCOUNT;
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.fact.cmp(&b.fact)));
+    // "who is X" asks for X's role first, whatever else the article says of X; so does a
+    // name alone ("bessent?") when X's role is the best answer anyway.
+    let names_only = q.strict.count_ones() as usize == q.terms.len() && !claim_intent;
+    q.who_is |= q.kinds.is_empty() && names_only && out.first().is_some_and(|s| s.role);
+    if q.who_is {
+        out.sort_by_key(|s| !s.role);
+    }
+    (q, out)
+}

@@ -1,0 +1,121 @@
+//! Text helpers with no knowledge of the bot: splitting text into words, the numbers a text
+//! writes, invisible characters, and whether a word is English. A leaf: it imports nothing of
+//! the crate.
+
+/// Characters that are invisible or formatting-only and are dropped before anything else.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{00AD}')
+}
+
+/// Lowercases and splits text into words: runs of letters and digits; a decimal point between
+/// digits stays inside a number ("2.9"), everything else separates words.
+pub fn split_words(text: &str) -> Vec<String> {
+    if text.is_ascii() {
+        return split_ascii_words(text.as_bytes());
+    }
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut chars = text.chars().filter(|c| !is_invisible(*c)).peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_alphanumeric() {
+            cur.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
+            cur.extend(c.to_lowercase());
+        } else if (c == '.' || c == ',')
+            && cur.ends_with(|p: char| p.is_ascii_digit())
+            && chars.peek().is_some_and(|n| n.is_ascii_digit())
+        {
+            cur.push('.');
+        } else if !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// [`split_words`] for ASCII text (most questions): each word is copied once, at its size.
+fn split_ascii_words(b: &[u8]) -> Vec<String> {
+    let mut out = Vec::with_capacity(b.len() / 4 + 1);
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() {
+            let decimal_point = (b[i] == b'.' || b[i] == b',')
+                && b[i - 1].is_ascii_digit()
+                && b.get(i + 1).is_some_and(u8::is_ascii_digit);
+            if !b[i].is_ascii_alphanumeric() && !decimal_point {
+                break;
+            }
+            i += 1;
+        }
+        let mut word = b[start..i].to_ascii_lowercase();
+        for c in word.iter_mut().filter(|c| **c == b',') {
+            *c = b'.';
+        }
+        // Still ASCII, so always valid UTF-8.
+        out.push(String::from_utf8(word).unwrap_or_default());
+    }
+    out
+}
+
+/// Whether a lowercase word is in the Wordnik English word list (about 200,000 words, no
+/// proper names).
+pub fn is_english_word(word: &str) -> bool {
+    wordnik_list::word_exists(word)
+}
+
+/// Every number written in a text, as it is written ("30", "2.9", "90").
+pub fn numbers(text: &str) -> Vec<String> {
+    split_words(text)
+        .into_iter()
+        .filter_map(|w| {
+            let digits: String = w
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            (!digits.is_empty() && digits.chars().next().is_some_and(|c| c.is_ascii_digit()))
+                .then_some(digits)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_numbers_and_strips_invisible_characters() {
+        assert_eq!(
+            split_words("Tariffs\u{200B} at 2.9%, 30% — “year-over-year”!"),
+            vec!["tariffs", "at", "2.9", "30", "year", "over", "year"]
+        );
+        assert_eq!(
+            split_words("Rates: 2,5 or 3.1, 1.x and x1.2; 10.,5 A-B"),
+            vec![
+                "rates", "2.5", "or", "3.1", "1", "x", "and", "x1.2", "10", "5", "a", "b"
+            ]
+        );
+        assert_eq!(
+            split_words("Rates: 2,5 or 3.1, 1.x and x1.2; 10.,5 A-B\u{200B}"),
+            split_words("Rates: 2,5 or 3.1, 1.x and x1.2; 10.,5 A-B"),
+            "the ASCII path and the general one agree"
+        );
+        assert_eq!(
+            numbers("a 90-day period, 2.9% and 4.8%"),
+            vec!["90", "2.9", "4.8"]
+        );
+    }
+
+    #[test]
+    fn english_words_are_known_and_names_are_not() {
+        assert!(is_english_word("tariff") && is_english_word("greet"));
+        assert!(!is_english_word("lutnick") && !is_english_word("tarrifs"));
+    }
+}

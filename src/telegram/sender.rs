@@ -43,14 +43,9 @@ pub fn outcome_label<T>(result: &Result<T, RequestError>) -> &'static str {
         Err(RequestError::MigrateToChatId(_)) => "400",
         Err(RequestError::Network(_)) | Err(RequestError::Io(_)) => "network",
         Err(RequestError::Api(api)) => {
-            // Telegram's own description (teloxide's Display of `Unknown` adds a prefix).
-            let text = match api {
-                ApiError::Unknown(desc) => desc.clone(),
-                known => known.to_string(),
-            };
-            if gone(api).is_some() || text.starts_with("Forbidden") {
+            if gone(api).is_some() || description(api).starts_with("Forbidden") {
                 "403"
-            } else if text.starts_with("Bad Request") {
+            } else if is_bad_request(api) {
                 "400"
             } else if matches!(api, ApiError::InvalidToken) {
                 "401"
@@ -62,6 +57,19 @@ pub fn outcome_label<T>(result: &Result<T, RequestError>) -> &'static str {
         }
         Err(_) => "other",
     }
+}
+
+/// Telegram's own description (teloxide's Display of `Unknown` adds a prefix).
+fn description(api: &ApiError) -> String {
+    match api {
+        ApiError::Unknown(desc) => desc.clone(),
+        known => known.to_string(),
+    }
+}
+
+/// A 400: Telegram refused the request itself (teloxide names only some of these).
+fn is_bad_request(api: &ApiError) -> bool {
+    description(api).starts_with("Bad Request")
 }
 
 /// Counts one Bot API call by method and outcome.
@@ -103,9 +111,7 @@ pub fn classify(e: &RequestError) -> SendError {
         RequestError::MigrateToChatId(id) => SendError::Migrated(id.0),
         RequestError::Api(api) => match gone(api) {
             Some(why) => SendError::Gone(why),
-            None if outcome_label::<()>(&Err(RequestError::Api(api.clone()))) == "400" => {
-                SendError::Rejected(api.to_string())
-            }
+            None if is_bad_request(api) => SendError::Rejected(api.to_string()),
             None => SendError::Transient(api.to_string()),
         },
         other => SendError::Transient(other.to_string()),
@@ -200,5 +206,11 @@ mod tests {
             )))),
             "400"
         );
+        assert!(matches!(
+            classify(&RequestError::Api(ApiError::Unknown(
+                "Bad Request: message is too long".into()
+            ))),
+            SendError::Rejected(_)
+        ));
     }
 }

@@ -102,7 +102,7 @@ enum Command {
 #[derive(clap::Args)]
 struct DbArg {
     /// SQLite file of subscriptions and deliveries.
-    #[arg(long, env = "TRADE_TALKS_DB", default_value = "trade-talks-bot.db", value_parser = |s: &str| Ok::<_, String>(Location::parse(s)))]
+    #[arg(long, env = "TRADE_TALKS_DB", default_value = "trade-talks-bot.db", value_parser = trade_talks_bot::settings::parse_location)]
     db: Location,
 }
 

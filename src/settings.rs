@@ -208,7 +208,8 @@ pub struct RunArgs {
     pub metrics_listen: Option<SocketAddr>,
 }
 
-fn parse_location(s: &str) -> Result<Location, String> {
+/// `--db`: a path or a `postgres://` URL; empty is refused.
+pub fn parse_location(s: &str) -> Result<Location, String> {
     if s.trim().is_empty() {
         return Err("the database may not be empty".into());
     }

@@ -302,6 +302,19 @@ fn set_chat_next(tx: &Connection, chat: i64, next: i64) -> Result<(), rusqlite::
     Ok(())
 }
 
+/// Removes the owed row if `claim` still holds it; whether it did.
+fn take_claimed(
+    tx: &Connection,
+    update: &str,
+    chat: i64,
+    claim: &str,
+) -> Result<bool, rusqlite::Error> {
+    Ok(tx.execute(
+        "DELETE FROM outbox WHERE update_id = ?1 AND chat_id = ?2 AND claim = ?3",
+        params![update, chat, claim],
+    )? == 1)
+}
+
 const BROADCAST: &str = "broadcast";
 
 fn pacer_next(tx: &Connection) -> Result<i64, rusqlite::Error> {
@@ -592,10 +605,7 @@ impl Store for SqliteStore {
         let (update, chat, claim) = (d.update.clone(), d.chat, d.claim.clone());
         self.call(move |c| {
             let tx = immediate(c)?;
-            let held = tx.execute(
-                "DELETE FROM outbox WHERE update_id = ?1 AND chat_id = ?2 AND claim = ?3",
-                params![update, chat, claim],
-            )? == 1;
+            let held = take_claimed(&tx, &update, chat, &claim)?;
             if held {
                 tx.execute(
                     "INSERT OR IGNORE INTO deliveries (update_id, chat_id, at_ms)
@@ -642,10 +652,7 @@ impl Store for SqliteStore {
         let reason = reason.to_string();
         self.call(move |c| {
             let tx = immediate(c)?;
-            let held = tx.execute(
-                "DELETE FROM outbox WHERE update_id = ?1 AND chat_id = ?2 AND claim = ?3",
-                params![update, chat, claim],
-            )? == 1;
+            let held = take_claimed(&tx, &update, chat, &claim)?;
             if held {
                 tx.execute(
                     "INSERT OR REPLACE INTO failed (update_id, chat_id, at_ms, reason)

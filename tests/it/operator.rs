@@ -65,6 +65,18 @@ fn database(dir: &Path) -> PathBuf {
     path
 }
 
+/// How many chats the database at `path` has subscribed.
+fn subscribers_in(path: &Path) -> u64 {
+    block_on(async {
+        SqliteStore::open(path)
+            .await
+            .unwrap()
+            .subscriber_count()
+            .await
+    })
+    .unwrap()
+}
+
 /// Runs async store calls from these synchronous tests (the commands under test are processes).
 fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
@@ -365,17 +377,7 @@ fn backup_copies_the_database_and_never_overwrites_unasked() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(
-        block_on(async {
-            SqliteStore::open(&copy)
-                .await
-                .unwrap()
-                .subscriber_count()
-                .await
-        })
-        .unwrap(),
-        4
-    );
+    assert_eq!(subscribers_in(&copy), 4);
 
     // Never onto the database itself, even with --force.
     let out = bin()
@@ -428,14 +430,7 @@ fn operator_commands_do_not_wait_for_a_writer_holding_a_transaction() {
     let copy = dir.path().join("copy.db");
     timed(bin().args(["backup", "--db"]).arg(&db).arg(&copy));
     assert_eq!(
-        block_on(async {
-            SqliteStore::open(&copy)
-                .await
-                .unwrap()
-                .subscriber_count()
-                .await
-        })
-        .unwrap(),
+        subscribers_in(&copy),
         3,
         "the backup holds the committed state only"
     );

@@ -9,23 +9,14 @@
 
 #[path = "common/bot.rs"]
 mod bot;
+#[path = "common/memory.rs"]
+mod memory;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fake_bot_api::{FakeApi, Limits};
 use trade_talks_bot::store::Location;
-
-fn peak_memory_kb(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
 
 fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
@@ -90,7 +81,10 @@ fn main() {
         std::thread::sleep(Duration::from_millis(250));
     }
     std::thread::sleep(Duration::from_millis(1500));
-    let peak = children.iter().filter_map(|c| peak_memory_kb(c.id())).max();
+    let peak = children
+        .iter()
+        .filter_map(|c| memory::peak_memory_kb(Some(c.id())))
+        .max();
     for child in &mut children {
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &child.id().to_string()])

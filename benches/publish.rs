@@ -5,20 +5,12 @@
 //! Run: `cargo bench --bench publish` (PUBLISH_SUBSCRIBERS, default 1000000; PUBLISH_ENGINES,
 //! default "postgres,sqlite"). Without `--bench` (as `cargo test` runs it) it publishes to 1000.
 
+#[path = "common/memory.rs"]
+mod memory;
+
 use std::time::{Duration, Instant};
 
 use trade_talks_bot::store::Location;
-
-fn peak_memory_kb() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))?
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
 
 /// Subscribes chats 1..=n straight in the database (the store's one-by-one `subscribe` would
 /// take longer than what is measured).
@@ -70,12 +62,12 @@ fn main() {
                 .await
                 .expect("store");
             seed(&location, n).await;
-            let before = peak_memory_kb();
+            let before = memory::peak_memory_kb(None);
             let parts = vec!["<b>Update: benchmark</b>\nOfficials met again.".to_string()];
             let t = Instant::now();
             let queued = store.publish("bench", &parts).await.expect("publish");
             let took = t.elapsed();
-            let after = peak_memory_kb();
+            let after = memory::peak_memory_kb(None);
             assert_eq!(queued as i64, n);
             // The first claim after it, as a worker would make it.
             let t = Instant::now();

@@ -278,3 +278,19 @@ pub(crate) fn ms(d: Duration) -> i64 {
 pub(crate) fn us(d: Duration) -> i64 {
     i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
 }
+
+/// Microseconds from the database as a wait (a time already past is no wait).
+pub(crate) fn micros(d: i64) -> Duration {
+    Duration::from_micros(d.max(0) as u64)
+}
+
+/// Counts pacing calls; every 10,000th is the moment to forget chats whose spacing ended a
+/// minute ago (the spacing table would otherwise keep a row for every chat ever sent to).
+#[derive(Debug, Default)]
+pub(crate) struct SweepClock(std::sync::atomic::AtomicU32);
+
+impl SweepClock {
+    pub(crate) fn tick(&self) -> bool {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % 10_000 == 9_999
+    }
+}

@@ -13,8 +13,8 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use super::{
-    Budget, ChatStatus, Claimed, Pace, Store, StoreError, Subscriber, UpdateProgress, claim_token,
-    ms, parse_parts, us,
+    Budget, ChatStatus, Claimed, Pace, Store, StoreError, Subscriber, SweepClock, UpdateProgress,
+    claim_token, micros, ms, parse_parts, us,
 };
 
 /// Schema migrations, applied in order; `schema_version` records how many ran.
@@ -120,16 +120,11 @@ pub fn redact(url: &str) -> String {
 pub struct PgStore {
     pool: Pool,
     config: tokio_postgres::Config,
-    /// Pacing calls since idle chats were last swept from `chat_pace`.
-    since_sweep: Arc<std::sync::atomic::AtomicU32>,
+    sweep: Arc<SweepClock>,
 }
 
 fn pool_err(e: impl std::fmt::Display) -> StoreError {
     StoreError::Pool(e.to_string())
-}
-
-fn micros(d: i64) -> Duration {
-    Duration::from_micros(d.max(0) as u64)
 }
 
 impl PgStore {
@@ -157,7 +152,7 @@ impl PgStore {
         let store = PgStore {
             pool,
             config,
-            since_sweep: Default::default(),
+            sweep: Default::default(),
         };
         store.migrate_schema().await?;
         Ok(store)
@@ -469,11 +464,7 @@ impl Store for PgStore {
 
     async fn pace_broadcast(&self, chat: i64, budget: &Budget) -> Result<Pace, StoreError> {
         let client = self.client().await?;
-        let calls = self
-            .since_sweep
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if calls % 10_000 == 9_999 {
-            // Chats whose spacing ended a minute ago need no row.
+        if self.sweep.tick() {
             client
                 .execute(
                     "DELETE FROM chat_pace WHERE next_us < ttb_now_us() - 60000000",

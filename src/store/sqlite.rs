@@ -7,15 +7,15 @@
 //! deploy) share one budget as replicas on PostgreSQL do.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::{
-    Budget, ChatStatus, Claimed, Pace, Store, StoreError, Subscriber, UpdateProgress, claim_token,
-    ms, parse_parts, us,
+    Budget, ChatStatus, Claimed, Pace, Store, StoreError, Subscriber, SweepClock, UpdateProgress,
+    claim_token, micros, ms, parse_parts, us,
 };
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -101,8 +101,8 @@ struct Inner {
     path: PathBuf,
     /// The file's identity when opened; `None` for a database that is not a file.
     identity: Option<(u64, u64)>,
-    /// Pacing calls since idle chats were last swept from `chat_pace`.
-    since_sweep: AtomicU32,
+    /// When to sweep idle chats from `chat_pace`.
+    sweep: SweepClock,
     /// When claims of processes that are gone were last looked for (ms since the epoch).
     orphans_checked_ms: AtomicI64,
 }
@@ -147,7 +147,7 @@ impl SqliteStore {
                 conn: Mutex::new(conn),
                 path: path.to_path_buf(),
                 identity: identity(path),
-                since_sweep: AtomicU32::new(0),
+                sweep: SweepClock::default(),
                 orphans_checked_ms: AtomicI64::new(0),
             }),
         }
@@ -271,11 +271,6 @@ impl SqliteStore {
             .await
             .map_err(|e| StoreError::Other(e.to_string()))?
     }
-
-    /// Every so many pacing calls, forgets chats whose spacing ended a minute ago.
-    fn sweep_due(&self) -> bool {
-        self.inner.since_sweep.fetch_add(1, Ordering::Relaxed) % 10_000 == 9_999
-    }
 }
 
 fn immediate(c: &mut Connection) -> Result<rusqlite::Transaction<'_>, rusqlite::Error> {
@@ -366,10 +361,6 @@ fn release_orphans(tx: &Connection) -> Result<(), rusqlite::Error> {
         }
     }
     Ok(())
-}
-
-fn micros(d: i64) -> Duration {
-    Duration::from_micros(d.max(0) as u64)
 }
 
 #[async_trait::async_trait]
@@ -668,7 +659,7 @@ impl Store for SqliteStore {
 
     async fn pace_broadcast(&self, chat: i64, budget: &Budget) -> Result<Pace, StoreError> {
         let budget = *budget;
-        let sweep = self.sweep_due();
+        let sweep = self.inner.sweep.tick();
         self.call(move |c| {
             let tx = immediate(c)?;
             let now = now_us();

@@ -7,7 +7,8 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 #[path = "common/mix.rs"]
 mod mix;
 use trade_talks_bot::answer::{Inbound, respond, route};
-use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
+use trade_talks_bot::engine::Engine;
+use trade_talks_bot::knowledge::KnowledgeFiles;
 use trade_talks_bot::render;
 
 /// More than the last-level cache of the machines this runs on.
@@ -22,7 +23,7 @@ fn evict(junk: &mut [u8]) {
 }
 
 fn answering(c: &mut Criterion) {
-    let kb = KnowledgeBase::builtin().expect("built-in knowledge loads");
+    let kb = Engine::builtin().expect("built-in knowledge loads");
     c.bench_function("free_text_answer", |b| {
         b.iter(|| {
             respond(
@@ -54,7 +55,7 @@ fn answering(c: &mut Criterion) {
         b.iter(|| respond(&kb, black_box("/tariffs"), None))
     });
     c.bench_function("command_and_html_render", |b| {
-        b.iter(|| render::html(&kb, &respond(&kb, black_box("/tariffs"), None)))
+        b.iter(|| render::html(&kb.knowledge, &respond(&kb, black_box("/tariffs"), None)))
     });
     // What the bot does per message in `cargo bench --bench e2e`: route and render its mix.
     c.bench_function("e2e_mix_route_and_render_6", |b| {
@@ -67,7 +68,7 @@ fn answering(c: &mut Criterion) {
                     bot_username: "TradeTalksBot",
                 };
                 if let Some(reply) = route(&kb, inbound) {
-                    black_box(render::html(&kb, &reply));
+                    black_box(render::html(&kb.knowledge, &reply));
                 }
             }
         })
@@ -85,7 +86,7 @@ fn answering(c: &mut Criterion) {
         cold.bench_function(name, |b| {
             b.iter_batched(
                 || evict(&mut junk),
-                |()| render::html(&kb, &respond(&kb, black_box(q), None)),
+                |()| render::html(&kb.knowledge, &respond(&kb, black_box(q), None)),
                 BatchSize::PerIteration,
             )
         });
@@ -93,7 +94,7 @@ fn answering(c: &mut Criterion) {
     cold.finish();
     let files = KnowledgeFiles::builtin();
     c.bench_function("load_knowledge", |b| {
-        b.iter(|| KnowledgeBase::from_files(black_box(&files)).expect("loads"))
+        b.iter(|| Engine::from_files(black_box(&files)).expect("loads"))
     });
 }
 

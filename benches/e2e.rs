@@ -151,8 +151,8 @@ async fn run_ours_in_process(n: usize, chats: i64, rate: Option<u32>) -> Outcome
             .await
             .expect("database"),
     );
-    let kb = trade_talks_bot::knowledge::SharedKnowledge::new(
-        trade_talks_bot::knowledge::KnowledgeBase::builtin().expect("knowledge"),
+    let kb = trade_talks_bot::engine::SharedEngine::new(
+        trade_talks_bot::engine::Engine::builtin().expect("knowledge"),
     );
     // Pacing is not what this measures: limits far above the load (as PACING_FLAGS).
     let mut config = Settings::new(Secret::new(FakeApi::TOKEN));
@@ -168,10 +168,7 @@ async fn run_ours_in_process(n: usize, chats: i64, rate: Option<u32>) -> Outcome
         per_group_per_minute: 600_000,
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let parts = trade_talks_bot::app::Parts {
-        knowledge: kb,
-        store,
-    };
+    let parts = trade_talks_bot::app::Parts { engine: kb, store };
     let handle = tokio::spawn(trade_talks_bot::app::run(config, parts, async {
         let _ = rx.await;
     }));

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use fake_bot_api::FakeApi;
-use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
+use trade_talks_bot::engine::{Engine, SharedEngine};
 use trade_talks_bot::settings::{Mode, Secret, Settings};
 use trade_talks_bot::store::SqliteStore;
 
@@ -63,7 +63,7 @@ fn main() {
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     rt.block_on(async {
         let started = Instant::now();
-        let kb = KnowledgeBase::load(Some(&knowledge)).expect("grown knowledge loads");
+        let kb = Engine::load(Some(&knowledge)).expect("grown knowledge loads");
         let load_time = started.elapsed();
         let fake = FakeApi::start().await;
         let mut settings = Settings::new(Secret::new(FakeApi::TOKEN));
@@ -80,7 +80,7 @@ fn main() {
                 .expect("database"),
         );
         let parts = trade_talks_bot::app::Parts {
-            knowledge: SharedKnowledge::new(kb),
+            engine: SharedEngine::new(kb),
             store,
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -10,6 +10,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
+use crate::knowledge::LexiconData;
 use crate::text::{is_english_word, split_words};
 use smallvec::SmallVec;
 
@@ -52,19 +53,6 @@ pub enum Stem<'a> {
 
 /// Tokens of one text; most questions fit without a heap allocation.
 pub type Tokens<'a> = SmallVec<[Token<'a>; 12]>;
-
-/// Synonym phrases, stopwords and claim words, as loaded from `lexicon.toml`.
-#[derive(Debug, Clone, Default)]
-pub struct LexiconData {
-    /// canonical word → its variants (each possibly several words).
-    pub synonyms: Vec<(String, Vec<String>)>,
-    pub stopwords: Vec<String>,
-    pub claim_words: Vec<String>,
-    pub strict_words: Vec<String>,
-    /// Chat shorthand → the words it stands for ("u" → "you", "rn" → "right now"), applied to a
-    /// question's words before anything else.
-    pub shorthand: Vec<(String, Vec<String>)>,
-}
 
 /// What the lexicon says about a word and its stem, before synonyms.
 #[derive(Debug, Clone, Copy)]

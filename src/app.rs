@@ -12,16 +12,17 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-use crate::knowledge::{KnowledgeBase, SharedKnowledge};
+use crate::engine::{Engine, SharedEngine};
 use crate::pacing::ReplyPacer;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::telegram::{self, Ctx, Fatal, RunError, TelegramSender};
 
-/// What the bot serves from: the knowledge and the subscription store.
+/// What the bot serves from: the engine (knowledge and what answers from it) and the
+/// subscription store.
 #[derive(Clone)]
 pub struct Parts {
-    pub knowledge: SharedKnowledge,
+    pub engine: SharedEngine,
     pub store: Arc<dyn Store>,
 }
 
@@ -29,11 +30,11 @@ impl Parts {
     /// Loads the knowledge (the folder in `settings`, else the built-in copy) and opens the
     /// store.
     pub async fn open(settings: &Settings) -> Result<Parts, OpenError> {
-        let kb = KnowledgeBase::load(settings.knowledge_dir.as_deref())
+        let engine = Engine::load(settings.knowledge_dir.as_deref())
             .map_err(|e| OpenError::Knowledge(e.to_string()))?;
         let store = crate::store::open(&settings.db).await?;
         Ok(Parts {
-            knowledge: SharedKnowledge::new(kb),
+            engine: SharedEngine::new(engine),
             store,
         })
     }
@@ -87,7 +88,7 @@ async fn serve(
     hangups: Option<tokio::signal::unix::Signal>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let Parts { knowledge, store } = parts;
+    let Parts { engine, store } = parts;
     let bot = telegram::bot(&settings)?;
     let me = telegram::check(&bot, &settings).await?;
     let mode = match &settings.mode {
@@ -106,7 +107,7 @@ async fn serve(
         settings.db
     );
     crate::http::describe_metrics();
-    telegram::register_menu(&bot, &knowledge.current(), &settings.token).await;
+    telegram::register_menu(&bot, &engine.current().knowledge, &settings.token).await;
 
     let broadcasting = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let pacer = Arc::new(ReplyPacer::new(
@@ -163,7 +164,7 @@ async fn serve(
     let menu_changed = Arc::new(Notify::new());
     let reloader = crate::reload::Reloader {
         dir: settings.knowledge_dir.clone(),
-        knowledge: knowledge.clone(),
+        engine: engine.clone(),
         store: store.clone(),
         wake: wake.clone(),
         menu_changed: menu_changed.clone(),
@@ -185,9 +186,9 @@ async fn serve(
         settings.store_poll,
     ));
     let menu = {
-        let (bot, knowledge, token, mut stop) = (
+        let (bot, engine, token, mut stop) = (
             bot.clone(),
-            knowledge.clone(),
+            engine.clone(),
             settings.token.clone(),
             stop_rx.clone(),
         );
@@ -195,7 +196,7 @@ async fn serve(
             loop {
                 tokio::select! {
                     _ = menu_changed.notified() => {
-                        telegram::register_menu(&bot, &knowledge.current(), &token).await;
+                        telegram::register_menu(&bot, &engine.current().knowledge, &token).await;
                     }
                     changed = stop.changed() => {
                         if changed.is_err() || *stop.borrow() {
@@ -208,7 +209,7 @@ async fn serve(
     };
 
     let ctx = Arc::new(Ctx {
-        knowledge: knowledge.clone(),
+        engine: engine.clone(),
         store: store.clone(),
         pacer,
         bot_id: me.id,

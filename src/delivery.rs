@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::knowledge::KnowledgeBase;
+use crate::knowledge::Knowledge;
 use crate::render;
 use crate::store::{Budget, Claimed, Pace, Store, StoreError};
 
@@ -92,7 +92,7 @@ impl Default for DeliveryConfig {
 /// Publishes every update of `kb` that was not published yet; returns how many deliveries were
 /// queued. Updates present at the first start are published to nobody, since nobody is
 /// subscribed yet: a subscriber only ever receives updates published after it subscribed.
-pub async fn publish_new(kb: &KnowledgeBase, store: &dyn Store) -> Result<usize, StoreError> {
+pub async fn publish_new(kb: &Knowledge, store: &dyn Store) -> Result<usize, StoreError> {
     let mut queued = 0;
     for u in &kb.updates {
         if !store.is_published(&u.id).await? {

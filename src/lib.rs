@@ -4,22 +4,27 @@
 //! # Crate map
 //!
 //! Data flows one way: a transport (Telegram or the terminal) turns what it receives into a plain
-//! string, [`answer`] turns that into a [`answer::Reply`] using an immutable
-//! [`knowledge::KnowledgeBase`], and [`render`] turns the reply into text for that transport.
+//! string, [`answer`] turns that into a [`reply::Reply`] using an immutable [`engine::Engine`],
+//! and [`render`] turns the reply into text for that transport.
 //!
-//! - [`knowledge`]: loads and validates `knowledge/` (the article, the curated facts, the lexicon,
-//!   the operator's updates) into a `KnowledgeBase`, reporting every problem as `file:line: reason`.
-//!   A knowledge base is never half-loaded and never changes after loading; a reload builds a new
-//!   one and swaps it in whole.
-//! - [`command`]: the [`command::Command`] enum (fixed and topic commands) that routing, /help,
-//!   the menu and the tests share (a leaf).
-//! - [`text`]: word splitting, numbers, invisible characters, the English word list (a leaf).
+//! The answering core, from the bottom up (each imports only what is listed before it):
+//!
+//! - [`text`], [`command`], [`reply`]: leaves — word splitting and numbers; the
+//!   [`command::Command`] enum that routing, /help, the menu and the tests share; the
+//!   [`reply::Reply`] type, which names facts by id.
+//! - [`knowledge`]: reads and validates `knowledge/` (the article, the curated facts, the
+//!   lexicon, the operator's updates) into a plain-data [`knowledge::Knowledge`], reporting every
+//!   problem as `file:line: reason`.
 //! - [`analyze`]: the text pipeline shared by facts and questions — normalising, tokenising,
 //!   synonyms, stemming and typo correction — so both sides are compared in the same terms.
+//! - [`index`]: the facts' terms and word pairs with their weights, which the scorer reads.
+//! - [`render`]: replies to plain text (terminal) or Telegram HTML, escaping and length limits.
+//! - [`engine`]: Telegram's limits checked on every reply the knowledge makes, and the
+//!   [`engine::Engine`] (knowledge + analyser + index), built once per load and swapped whole on
+//!   reload.
 //! - [`answer`]: commands and free-text questions to replies; the scorer and the abstention rules;
 //!   follow-ups ("and china?") read with the conversation's last subject.
 //! - [`context`]: the small, expiring per-conversation store of those subjects.
-//! - [`render`]: replies to plain text (terminal) or Telegram HTML, escaping and length limits.
 //! - [`terminal`]: the offline face of the bot (`ask`, `chat`).
 //! - [`store`]: the async [`store::Store`] trait and its two engines, SQLite (one machine) and
 //!   PostgreSQL (a fleet): subscribed chats, the claimed outbox of owed messages, delivery
@@ -51,12 +56,15 @@ pub mod app;
 pub mod command;
 pub mod context;
 pub mod delivery;
+pub mod engine;
 pub mod http;
+pub mod index;
 pub mod knowledge;
 pub mod operator;
 pub mod pacing;
 pub mod reload;
 pub mod render;
+pub mod reply;
 pub mod settings;
 pub mod store;
 pub mod subscriptions;

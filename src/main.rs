@@ -10,7 +10,8 @@ use clap::{Parser, Subcommand};
 /// mimalloc rather than glibc's malloc: see docs/PERFORMANCE.md for the measurement.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
+use trade_talks_bot::engine::{self, Engine};
+use trade_talks_bot::knowledge::KnowledgeFiles;
 
 use trade_talks_bot::operator;
 use trade_talks_bot::settings::RunArgs;
@@ -168,16 +169,14 @@ fn check_file(
     file: &std::path::Path,
 ) -> Result<trade_talks_bot::knowledge::Update, ExitCode> {
     let text = read_update(file)?;
-    trade_talks_bot::knowledge::check_update(files, &file.display().to_string(), &text).map_err(
-        |e| {
-            eprint!("{e}");
-            ExitCode::from(1)
-        },
-    )
+    engine::check_update(files, &file.display().to_string(), &text).map_err(|e| {
+        eprint!("{e}");
+        ExitCode::from(1)
+    })
 }
 
-fn load(dir: Option<&std::path::Path>) -> Result<KnowledgeBase, ExitCode> {
-    KnowledgeBase::load(dir).map_err(|e| {
+fn load(dir: Option<&std::path::Path>) -> Result<Engine, ExitCode> {
+    Engine::load(dir).map_err(|e| {
         eprint!("{e}");
         ExitCode::from(2)
     })
@@ -192,17 +191,17 @@ fn run() -> Result<(), ExitCode> {
             explain,
             question,
         }) => {
-            let kb = load(dir)?;
+            let engine = load(dir)?;
             if question.is_empty() {
                 let stdin = std::io::stdin();
-                terminal::ask_lines(&kb, stdin.lock(), std::io::stdout().lock(), json)
+                terminal::ask_lines(&engine, stdin.lock(), std::io::stdout().lock(), json)
                     .map_err(|e| io_failure(&e))?;
             } else {
                 let question = question.join(" ");
                 if explain {
-                    say(&trade_talks_bot::answer::explain(&kb, &question))?;
+                    say(&trade_talks_bot::answer::explain(&engine, &question))?;
                 }
-                say(&terminal::ask_one(&kb, &question, json))?;
+                say(&terminal::ask_one(&engine, &question, json))?;
             }
         }
         Some(Command::Chat) => chat(dir)?,
@@ -221,7 +220,7 @@ fn run() -> Result<(), ExitCode> {
         }
         Some(Command::Check { dir: check_dir }) => {
             let files = knowledge_files(check_dir.as_deref().or(dir))?;
-            let kb = KnowledgeBase::from_files(&files).map_err(|e| {
+            let kb = engine::check(&files).map_err(|e| {
                 eprint!("{e}");
                 ExitCode::from(1)
             })?;
@@ -302,7 +301,7 @@ fn run() -> Result<(), ExitCode> {
                 eprint!("{e}");
                 ExitCode::from(2)
             })?;
-            let kb = KnowledgeBase::from_files(&files).map_err(|e| {
+            let kb = engine::check(&files).map_err(|e| {
                 eprint!("{e}");
                 ExitCode::from(2)
             })?;
@@ -352,13 +351,13 @@ fn current_thread() -> Result<tokio::runtime::Runtime, ExitCode> {
 }
 
 fn chat(dir: Option<&std::path::Path>) -> Result<(), ExitCode> {
-    let kb = load(dir)?;
+    let engine = load(dir)?;
     let stdin = std::io::stdin();
     // Line editing needs a terminal on both sides; a pipe is read line by line.
     if stdin.is_terminal() && std::io::stdout().is_terminal() {
-        return terminal::chat_on_terminal(&kb).map_err(|e| io_failure(&e));
+        return terminal::chat_on_terminal(&engine).map_err(|e| io_failure(&e));
     }
-    terminal::chat(&kb, stdin.lock(), std::io::stdout().lock()).map_err(|e| io_failure(&e))
+    terminal::chat(&engine, stdin.lock(), std::io::stdout().lock()).map_err(|e| io_failure(&e))
 }
 
 /// Prints a line to stdout; a closed pipe (`| head`) ends quietly instead of panicking.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::knowledge::{KnowledgeBase, KnowledgeFiles, LoadError};
+use crate::knowledge::{Knowledge, KnowledgeFiles, LoadError};
 use std::sync::Arc;
 
 use crate::store::{Location, SqliteStore, Store, StoreError, Subscriber, UpdateProgress};
@@ -54,7 +54,7 @@ fn open_sqlite(path: &Path) -> Result<SqliteStore, OperatorError> {
     Ok(SqliteStore::open_read_only(path)?)
 }
 
-/// The folder [`KnowledgeBase::load`] reads (and the bot watches): the one given, else
+/// The folder [`crate::engine::load_knowledge`] reads (and the bot watches): the one given, else
 /// `./knowledge` when it has a `facts.toml` (of any kind, as `load` decides); `None` means the
 /// copy built into the binary.
 pub fn knowledge_folder(dir: Option<&Path>) -> Option<PathBuf> {
@@ -69,7 +69,7 @@ pub fn knowledge_folder(dir: Option<&Path>) -> Option<PathBuf> {
     }
 }
 
-/// The knowledge files [`KnowledgeBase::load`] would read, kept so `status` can name their
+/// The knowledge files [`crate::engine::load_knowledge`] would read, kept so `status` can name their
 /// version.
 pub fn knowledge_files(dir: Option<&Path>) -> Result<KnowledgeFiles, LoadError> {
     match knowledge_folder(dir) {
@@ -261,7 +261,7 @@ pub struct Status {
 /// Gathers `status`: the knowledge (`kb`, loaded from `files`) and the database's counts. Reads
 /// a few grouped counts; nothing here grows with the number of chats.
 pub async fn status(
-    kb: &KnowledgeBase,
+    kb: &Knowledge,
     files: &KnowledgeFiles,
     store: &dyn Store,
     database: &Location,

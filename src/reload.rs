@@ -16,7 +16,8 @@ use notify::Watcher;
 use tokio::sync::{Notify, mpsc, watch};
 
 use crate::delivery::publish_new;
-use crate::knowledge::{KnowledgeBase, KnowledgeFiles, LoadError, SharedKnowledge};
+use crate::engine::{Engine, SharedEngine};
+use crate::knowledge::{KnowledgeFiles, LoadError};
 use crate::store::Store;
 
 /// Why a reload did not take effect.
@@ -37,7 +38,7 @@ pub enum ReloadError {
 pub struct Reloader {
     /// The knowledge folder; `None` when serving the copy built into the binary.
     pub dir: Option<PathBuf>,
-    pub knowledge: SharedKnowledge,
+    pub engine: SharedEngine,
     pub store: Arc<dyn Store>,
     /// Wakes the delivery worker after something was published.
     pub wake: Arc<Notify>,
@@ -98,18 +99,19 @@ impl Reloader {
                 .map_err(|e| ReloadError::Store(e.to_string()))?;
             let built = tokio::task::spawn_blocking(move || {
                 let files = join(dir.as_deref(), published)?;
-                let kb = KnowledgeBase::from_files(&files)?;
-                Ok::<_, ReloadError>((kb, files.updates))
+                let engine = Engine::from_files(&files)?;
+                Ok::<_, ReloadError>((engine, files.updates))
             });
             built
                 .await
                 .map_err(|e| ReloadError::Crashed(e.to_string()))?
         };
-        let (kb, updates) = match tokio::time::timeout(self.load_timeout, load).await {
+        let (engine, updates) = match tokio::time::timeout(self.load_timeout, load).await {
             Err(_) => return Err(ReloadError::TimedOut(self.load_timeout)),
             Ok(loaded) => loaded?,
         };
-        let menu_changed = self.knowledge.current().menu() != kb.menu();
+        let kb = &engine.knowledge;
+        let menu_changed = self.engine.current().knowledge.menu() != kb.menu();
         for r in &kb.rejected {
             log::warn!("update file set aside: {r}");
         }
@@ -126,7 +128,7 @@ impl Reloader {
             kb.facts.len(),
             kb.updates.len()
         );
-        self.knowledge.replace(kb);
+        self.engine.replace(engine);
         *self.loaded_files.lock().unwrap_or_else(|p| p.into_inner()) = loaded;
         if menu_changed {
             self.menu_changed.notify_one();
@@ -137,7 +139,7 @@ impl Reloader {
     /// Publishes every update of the current knowledge not published yet (off the runtime's
     /// threads); returns how many deliveries were queued.
     pub async fn publish(&self) -> Result<usize, String> {
-        let (kb, store) = (self.knowledge.current(), self.store.clone());
+        let (engine, store) = (self.engine.current(), self.store.clone());
         let files = self
             .loaded_files
             .lock()
@@ -150,7 +152,7 @@ impl Reloader {
                 .await
                 .map_err(|e| e.to_string())?;
         }
-        let queued = publish_new(&kb, store.as_ref())
+        let queued = publish_new(&engine.knowledge, store.as_ref())
             .await
             .map_err(|e| e.to_string())?;
         if queued > 0 {

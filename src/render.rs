@@ -5,9 +5,9 @@
 
 use std::borrow::Cow;
 
-use crate::answer::Reply;
 use crate::command::Command;
-use crate::knowledge::{Fact, KnowledgeBase, Source};
+use crate::knowledge::{Fact, Knowledge, Source};
+use crate::reply::Reply;
 
 /// Telegram's limit on one message's text.
 pub const TELEGRAM_LIMIT: usize = 4096;
@@ -40,7 +40,7 @@ const WHAT_DO_YOU_MEAN: &str = "What do you mean? I don’t know what that follo
 
 /// The quotes of a fact's sources that are not in `quoted` yet (which then holds them too).
 fn cite_blocks<'a>(
-    kb: &'a KnowledgeBase,
+    kb: &'a Knowledge,
     fact: &'a Fact,
     quoted: &mut Vec<&'a Source>,
     out: &mut Vec<Block<'a>>,
@@ -84,7 +84,7 @@ fn statement_block<'a>(fact: &'a Fact) -> Block<'a> {
 /// The facts a reply states, in order, each followed by the sentences it comes from that the
 /// reply has not quoted yet: a run of facts drawn from one sentence is stated together and the
 /// sentence quoted once, and a sentence is never quoted twice in one reply.
-fn facts_blocks<'a>(kb: &'a KnowledgeBase, facts: &[&'a Fact], out: &mut Vec<Block<'a>>) {
+fn facts_blocks<'a>(kb: &'a Knowledge, facts: &[&'a Fact], out: &mut Vec<Block<'a>>) {
     let mut quoted: Vec<&Source> = Vec::new();
     for (i, fact) in facts.iter().enumerate() {
         out.push(statement_block(fact));
@@ -101,7 +101,7 @@ fn facts_blocks<'a>(kb: &'a KnowledgeBase, facts: &[&'a Fact], out: &mut Vec<Blo
 /// What follows a fact's statement when it ends a run: its quotes not yet in the reply, and
 /// what it replaced, so a reader sees the change.
 fn tail_blocks<'a>(
-    kb: &'a KnowledgeBase,
+    kb: &'a Knowledge,
     fact: &'a Fact,
     quoted: &mut Vec<&'a Source>,
     out: &mut Vec<Block<'a>>,
@@ -118,7 +118,7 @@ fn tail_blocks<'a>(
     }
 }
 
-fn help_blocks<'a>(kb: &'a KnowledgeBase, out: &mut Vec<Block<'a>>) {
+fn help_blocks<'a>(kb: &'a Knowledge, out: &mut Vec<Block<'a>>) {
     out.push(Block::Heading("Commands".into()));
     for c in &Command::FIXED {
         out.push(Block::Command {
@@ -138,7 +138,7 @@ fn help_blocks<'a>(kb: &'a KnowledgeBase, out: &mut Vec<Block<'a>>) {
     });
 }
 
-fn blocks<'a>(kb: &'a KnowledgeBase, reply: &'a Reply) -> Vec<Block<'a>> {
+fn blocks<'a>(kb: &'a Knowledge, reply: &'a Reply) -> Vec<Block<'a>> {
     let mut out = Vec::new();
     let text = |t: String| Block::Text {
         label: None,
@@ -156,7 +156,7 @@ fn blocks<'a>(kb: &'a KnowledgeBase, reply: &'a Reply) -> Vec<Block<'a>> {
             if facts.is_empty() {
                 out.push(fixed("Nothing on this topic yet."));
             }
-            let facts: Vec<&Fact> = facts.iter().filter_map(|&i| kb.facts.get(i)).collect();
+            let facts: Vec<&Fact> = facts.iter().filter_map(|id| kb.fact(id)).collect();
             facts_blocks(kb, &facts, &mut out);
         }
         Reply::NotCovered => out.push(fixed(NOT_COVERED)),
@@ -197,8 +197,8 @@ fn blocks<'a>(kb: &'a KnowledgeBase, reply: &'a Reply) -> Vec<Block<'a>> {
             if ids.is_empty() {
                 out.push(fixed("No updates have been published yet. /subscribe to get them as they come."));
             }
-            for &i in ids {
-                if let Some(u) = kb.updates.get(i) {
+            for id in ids {
+                if let Some(u) = kb.update(id) {
                     out.push(Block::Quote {
                         cite: format!("{} — {} ({})", u.date, u.title, u.source).into(),
                         text: Cow::Borrowed(u.text.as_str()),
@@ -214,11 +214,11 @@ fn blocks<'a>(kb: &'a KnowledgeBase, reply: &'a Reply) -> Vec<Block<'a>> {
         )),
         Reply::TooLong(n) => out.push(text(format!(
             "That message is too long for me ({n} characters). Please ask a shorter question (under {} characters).",
-            crate::answer::MAX_QUESTION_CHARS
+            crate::reply::MAX_QUESTION_CHARS
         ))),
         Reply::NotForMe => {}
         Reply::Subscription(s) => {
-            use crate::subscriptions::SubscriptionReply as S;
+            use crate::reply::SubscriptionReply as S;
             out.push(text(match s {
                 S::Subscribed => "Subscribed: this chat will get each new update about the talks once, as it is published. /unsubscribe to stop.".to_string(),
                 S::AlreadySubscribed => "This chat is already subscribed; nothing changed. /status shows what it has had.".to_string(),
@@ -239,7 +239,7 @@ fn blocks<'a>(kb: &'a KnowledgeBase, reply: &'a Reply) -> Vec<Block<'a>> {
 }
 
 /// Plain text, for the terminal and JSON output. Empty for [`Reply::NotForMe`].
-pub fn plain(kb: &KnowledgeBase, reply: &Reply) -> String {
+pub fn plain(kb: &Knowledge, reply: &Reply) -> String {
     let mut s = String::new();
     for b in blocks(kb, reply) {
         match b {
@@ -353,7 +353,7 @@ fn split_block<'a>(b: Block<'a>, max_chars: usize, f: &mut impl FnMut(&Block<'_>
 /// Telegram HTML messages for a reply, each within [`TELEGRAM_LIMIT`] characters even before
 /// entity parsing (so the rendered text is always under it), rendered when asked: a reply costs
 /// microseconds, so nothing is rendered ahead. Empty for [`Reply::NotForMe`].
-pub fn html(kb: &KnowledgeBase, reply: &Reply) -> Vec<String> {
+pub fn html(kb: &Knowledge, reply: &Reply) -> Vec<String> {
     html_limited(kb, reply, TELEGRAM_LIMIT)
 }
 
@@ -414,7 +414,7 @@ impl Messages {
 }
 
 /// [`html`] with a chosen limit (tests use a small one).
-pub fn html_limited(kb: &KnowledgeBase, reply: &Reply, limit: usize) -> Vec<String> {
+pub fn html_limited(kb: &Knowledge, reply: &Reply, limit: usize) -> Vec<String> {
     let chunk = chunk_chars(limit);
     let mut messages = Messages::new(limit, 1024);
     let mut piece = String::with_capacity(512);
@@ -546,7 +546,7 @@ fn is_entity(name: &str) -> bool {
 /// Two checks: every line the splitting rules produce fits in one message (a longer one is cut
 /// when the messages are joined, losing text and perhaps a closing tag), and every message as
 /// [`html`] sends it passes [`html_problem`].
-pub fn reply_problems(kb: &KnowledgeBase, reply: &Reply) -> Vec<String> {
+pub fn reply_problems(kb: &Knowledge, reply: &Reply) -> Vec<String> {
     let mut out = Vec::new();
     let mut piece = String::new();
     for b in blocks(kb, reply) {
@@ -582,11 +582,11 @@ fn messages_problems(messages: &[String]) -> Vec<String> {
 }
 
 /// The ids of the facts a reply states.
-pub fn fact_ids<'a>(kb: &'a KnowledgeBase, reply: &Reply) -> Vec<&'a str> {
+pub fn fact_ids<'a>(kb: &'a Knowledge, reply: &Reply) -> Vec<&'a str> {
     match reply {
         Reply::Facts { facts, .. } => facts
             .iter()
-            .filter_map(|&i| kb.facts.get(i))
+            .filter_map(|id| kb.fact(id))
             .map(|f| f.id.as_str())
             .collect(),
         _ => Vec::new(),
@@ -594,10 +594,10 @@ pub fn fact_ids<'a>(kb: &'a KnowledgeBase, reply: &Reply) -> Vec<&'a str> {
 }
 
 /// The article sentence numbers a reply cites, in order, without repeats.
-pub fn sentence_numbers(kb: &KnowledgeBase, reply: &Reply) -> Vec<u32> {
+pub fn sentence_numbers(kb: &Knowledge, reply: &Reply) -> Vec<u32> {
     let mut out = Vec::new();
     if let Reply::Facts { facts, .. } = reply {
-        for f in facts.iter().filter_map(|&i| kb.facts.get(i)) {
+        for f in facts.iter().filter_map(|id| kb.fact(id)) {
             for s in &f.sources {
                 if let Source::Sentence(n) = s
                     && !out.contains(n)

@@ -1,26 +1,8 @@
 //! The subscription commands (`/subscribe`, `/unsubscribe`, `/status`): parsing them, who may
 //! run them, and what they answer. The data lives in the [`Store`].
 
+pub use crate::reply::SubscriptionReply;
 use crate::store::Store;
-
-/// What `/subscribe`, `/unsubscribe` and `/status` answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SubscriptionReply {
-    Subscribed,
-    AlreadySubscribed,
-    Unsubscribed,
-    WasNotSubscribed,
-    Status {
-        subscribed: bool,
-        delivered: u64,
-    },
-    /// In a group, only administrators may change the subscription.
-    AdminsOnly,
-    /// Telegram could not tell whether the sender is an administrator; try again.
-    CannotCheckAdmin,
-    /// The database failed; the user is told to try again.
-    Unavailable,
-}
 
 /// `/subscribe`, `/unsubscribe` or `/status`: the commands that act on a chat's subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

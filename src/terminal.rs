@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::answer::{Subject, respond, respond_in};
 use crate::context::DEFAULT_TTL;
-use crate::knowledge::KnowledgeBase;
+use crate::engine::Engine;
 use crate::render;
 
 /// One answer as `ask --json` prints it.
@@ -27,9 +27,9 @@ pub struct JsonAnswer<'a> {
 }
 
 /// Answers one question or command as plain text or as one JSON line.
-pub fn ask_one(kb: &KnowledgeBase, question: &str, json: bool) -> String {
-    let reply = respond(kb, question, None);
-    let text = render::plain(kb, &reply);
+pub fn ask_one(engine: &Engine, question: &str, json: bool) -> String {
+    let reply = respond(engine, question, None);
+    let text = render::plain(&engine.knowledge, &reply);
     if !json {
         return text;
     }
@@ -37,8 +37,8 @@ pub fn ask_one(kb: &KnowledgeBase, question: &str, json: bool) -> String {
         question,
         answered: reply.answered(),
         text,
-        facts: render::fact_ids(kb, &reply),
-        sentences: render::sentence_numbers(kb, &reply),
+        facts: render::fact_ids(&engine.knowledge, &reply),
+        sentences: render::sentence_numbers(&engine.knowledge, &reply),
     };
     // Serialising plain strings and numbers cannot fail.
     serde_json::to_string(&out).unwrap_or_default()
@@ -93,7 +93,7 @@ fn not_utf8_answer(question: &str, json: bool) -> String {
 /// separated by a blank line. A line that is not UTF-8 gets an error answer and the rest are
 /// still answered.
 pub fn ask_lines(
-    kb: &KnowledgeBase,
+    engine: &Engine,
     mut input: impl BufRead,
     mut output: impl Write,
     json: bool,
@@ -103,7 +103,7 @@ pub fn ask_lines(
     while let Some(line) = next_line(&mut input, &mut buf)? {
         let answer = match line {
             Line::Text(q) if q.trim().is_empty() => continue,
-            Line::Text(q) => ask_one(kb, &q, json),
+            Line::Text(q) => ask_one(engine, &q, json),
             Line::NotUtf8(q) => not_utf8_answer(&q, json),
         };
         if !json && !first {
@@ -126,18 +126,18 @@ struct Conversation {
 
 impl Conversation {
     /// The answer to one line, as plain text, remembering its subject.
-    fn answer(&mut self, kb: &KnowledgeBase, question: &str) -> String {
+    fn answer(&mut self, engine: &Engine, question: &str) -> String {
         let now = Instant::now();
         let context = self
             .subject
             .as_ref()
             .filter(|(at, _)| now.duration_since(*at) < DEFAULT_TTL)
             .map(|(_, s)| s);
-        let (reply, subject) = respond_in(kb, question, None, context);
+        let (reply, subject) = respond_in(engine, question, None, context);
         if let Some(subject) = subject {
             self.subject = Some((now, subject));
         }
-        render::plain(kb, &reply)
+        render::plain(&engine.knowledge, &reply)
     }
 }
 
@@ -167,7 +167,7 @@ pub fn wrap(text: &str, width: usize) -> String {
 /// A chat over plain lines: a prompt, an answer per line, until EOF, `quit` or `exit`. Used when
 /// stdin is not a terminal (and by tests); answers are not wrapped.
 pub fn chat(
-    kb: &KnowledgeBase,
+    engine: &Engine,
     mut input: impl BufRead,
     mut output: impl Write,
 ) -> std::io::Result<()> {
@@ -185,7 +185,7 @@ pub fn chat(
                     break;
                 }
                 if !q.is_empty() {
-                    writeln!(output, "{}\n", conversation.answer(kb, q))?;
+                    writeln!(output, "{}\n", conversation.answer(engine, q))?;
                 }
             }
         }
@@ -198,7 +198,7 @@ pub fn chat(
 
 /// The chat on a terminal: line editing and history (the arrow keys recall earlier questions),
 /// answers wrapped to the terminal's width, until Ctrl-D, Ctrl-C, `quit` or `exit`.
-pub fn chat_on_terminal(kb: &KnowledgeBase) -> std::io::Result<()> {
+pub fn chat_on_terminal(engine: &Engine) -> std::io::Result<()> {
     use rustyline::error::ReadlineError;
     let to_io = |e: ReadlineError| match e {
         ReadlineError::Io(e) => e,
@@ -223,7 +223,7 @@ pub fn chat_on_terminal(kb: &KnowledgeBase) -> std::io::Result<()> {
         }
         // History is kept in memory only: questions are not written to disk.
         let _ = editor.add_history_entry(q);
-        let answer = conversation.answer(kb, q);
+        let answer = conversation.answer(engine, q);
         writeln!(out, "{}\n", wrap(&answer, textwrap::termwidth()))?;
         out.flush()?;
     }

@@ -2,7 +2,7 @@
 //! follow-up ("and china?", "why?", "what's his job?", "the other way around?"), and the
 //! readings of a follow-up with the subject it follows. Answering them is the parent module's.
 
-use crate::knowledge::KnowledgeBase;
+use crate::engine::Engine;
 
 /// Words that point back to what was just asked about.
 pub(super) const PRONOUNS: &[&str] = &[
@@ -58,9 +58,9 @@ impl Subject {
     }
 
     /// The subject of a question, if it has content.
-    pub(super) fn of(kb: &KnowledgeBase, words: &[String]) -> Option<Subject> {
+    pub(super) fn of(engine: &Engine, words: &[String]) -> Option<Subject> {
         let asks = question_words(words);
-        let sequence: Vec<Content> = kb
+        let sequence: Vec<Content> = engine
             .analyzer
             .tokens(&words.join(" "), true)
             .into_iter()
@@ -191,12 +191,14 @@ const FOLLOW_UP_OPENINGS: &[&[&str]] = &[
 /// subject may have no content.
 /// The second value tells a follow-up only by its "he" or "it", which is a whole question when
 /// nothing came before it ("why are they meeting?").
-pub(super) fn as_follow_up(kb: &KnowledgeBase, words: &[String]) -> Option<(Subject, bool)> {
+pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject, bool)> {
     let opening = FOLLOW_UP_OPENINGS
         .iter()
         .find(|o| words.len() > o.len() && words.iter().zip(o.iter()).all(|(w, o)| w == o));
     let rest = &words[opening.map_or(0, |o| o.len())..];
-    let content = Subject::of(kb, rest).map(|s| s.content).unwrap_or_default();
+    let content = Subject::of(engine, rest)
+        .map(|s| s.content)
+        .unwrap_or_default();
     let asks = question_words(rest);
     // Question words with nothing to ask about but what someone said: "why?", "who said
     // that?", "what did he claim?".

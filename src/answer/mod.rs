@@ -12,7 +12,8 @@
 //!   follow-ups in a conversation, and routing a chat message.
 
 use crate::command::Command;
-use crate::knowledge::KnowledgeBase;
+use crate::engine::Engine;
+pub use crate::reply::{MAX_QUESTION_CHARS, Reply};
 use crate::text::split_words;
 
 mod follow_up;
@@ -20,11 +21,8 @@ mod score;
 
 pub use follow_up::Subject;
 use follow_up::{ContentClass, PRONOUNS, REVERSE, as_follow_up};
-pub use score::Index;
 use score::{Scored, accepts, score_all, wanted};
 
-/// Longest question accepted, in characters; longer ones get a polite refusal.
-pub const MAX_QUESTION_CHARS: usize = 1000;
 /// Share of a question's weight the best fact must cover in its own words (not only through
 /// the sentence it cites, which other facts share).
 const MIN_OWN_COVERAGE: f32 = 0.4;
@@ -38,48 +36,6 @@ const GAP_RATIO: f32 = 0.4;
 /// At most this many facts answer one free-text question.
 const MAX_FACTS: usize = 4;
 
-/// What the bot replies, before rendering.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Reply {
-    /// Facts (indexes into `KnowledgeBase::facts`), best first; `heading` is set for a topic.
-    Facts {
-        heading: Option<String>,
-        facts: Vec<usize>,
-    },
-    /// The article does not answer the question.
-    NotCovered,
-    /// The article does not answer the question, said in one short line (groups).
-    NotCoveredBrief,
-    /// A follow-up ("and china?", "why?") with no earlier question to follow: the bot asks what
-    /// the user means instead of guessing.
-    WhatDoYouMean,
-    Start,
-    Help,
-    Topics,
-    Source,
-    /// The most recent updates, newest first (indexes into `KnowledgeBase::updates`).
-    Latest(Vec<usize>),
-    /// A command the bot does not know (name without the slash).
-    UnknownCommand(String),
-    /// `/ask` or a message with nothing to answer.
-    Empty,
-    /// A question longer than [`MAX_QUESTION_CHARS`].
-    TooLong(usize),
-    /// A command addressed to another bot (`/tariffs@OtherBot`): say nothing.
-    NotForMe,
-    /// A command that only works inside a Telegram chat (subscriptions).
-    ChatOnly(String),
-    /// The outcome of `/subscribe`, `/unsubscribe` or `/status` in a chat.
-    Subscription(crate::subscriptions::SubscriptionReply),
-}
-
-impl Reply {
-    /// Whether the reply states facts.
-    pub fn answered(&self) -> bool {
-        matches!(self, Reply::Facts { .. })
-    }
-}
-
 /// Answers a free-text question.
 ///
 /// The best fact must fit what the question asks for: a claim when it asks what someone said,
@@ -88,25 +44,25 @@ impl Reply {
 /// for a question in several parts, the facts covering the rest of it are added. The question is
 /// answered only when the chosen facts together cover `score::MIN_COVERAGE` of it and every specific
 /// word it names. The caller ([`respond`]) has already refused over-long input.
-fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
-    let parts = question_parts(kb, question);
+fn answer_question(engine: &Engine, question: &str) -> Reply {
+    let parts = question_parts(engine, question);
     match parts.as_slice() {
         [] => Reply::Empty,
-        [one] => answer_words(kb, one, &[]),
+        [one] => answer_words(engine, one, &[]),
         _ => {
             // Two questions in one: each part is answered on its own, and all must be; a part
             // that says "he", "they" or "it" is about the part before it ("who is Reeves and
             // why does she matter").
-            let mut facts: Vec<usize> = Vec::new();
+            let mut facts: Vec<String> = Vec::new();
             for (k, part) in parts.iter().enumerate() {
                 let refers = k > 0 && part.iter().any(|w| PRONOUNS.contains(&w.as_str()));
-                let alone = answer_words(kb, part, &[]);
-                let reply = match Subject::of(kb, &parts[k.saturating_sub(1)]) {
+                let alone = answer_words(engine, part, &[]);
+                let reply = match Subject::of(engine, &parts[k.saturating_sub(1)]) {
                     Some(before) if refers => {
                         let mut words = part.clone();
                         words.extend(before.content.into_iter().map(|c| c.word));
                         // The reading answered most precisely (fewest facts) is the one meant.
-                        let with = answer_words(kb, &words, &[]);
+                        let with = answer_words(engine, &words, &[]);
                         if fact_count(&with) <= fact_count(&alone) {
                             with
                         } else {
@@ -116,7 +72,7 @@ fn answer_question(kb: &KnowledgeBase, question: &str) -> Reply {
                     _ => alone,
                 };
                 let Reply::Facts { facts: found, .. } = reply else {
-                    return answer_words(kb, &parts.concat(), &[]);
+                    return answer_words(engine, &parts.concat(), &[]);
                 };
                 for f in found {
                     if !facts.contains(&f) {
@@ -149,10 +105,10 @@ const QUESTION_OPENERS: &[&str] = &[
 
 /// The questions in one message, as analysable words: split at `?` and `;`, and at "and",
 /// "also" or "plus" followed by a question word. Chat shorthand is written out first.
-fn question_parts(kb: &KnowledgeBase, question: &str) -> Vec<Vec<String>> {
+fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
     let mut parts = Vec::new();
     for piece in question.split(['?', ';']) {
-        let words = kb.analyzer.expand_shorthand(split_words(piece));
+        let words = engine.analyzer.expand_shorthand(split_words(piece));
         let mut start = 0;
         for i in 1..words.len().saturating_sub(1) {
             let joins = matches!(words[i].as_str(), "and" | "also" | "plus");
@@ -169,11 +125,11 @@ fn question_parts(kb: &KnowledgeBase, question: &str) -> Vec<Vec<String>> {
 }
 
 /// Answers one question, as words.
-fn answer_words(kb: &KnowledgeBase, words: &[String], must: &[String]) -> Reply {
+fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     if words.is_empty() {
         return Reply::Empty;
     }
-    let (q, scored) = score_all(kb, words, must);
+    let (q, scored) = score_all(engine, words, must);
     // A question in several parts is checked as a whole below; each part alone may be partial.
     let eligible = |s: &Scored| {
         s.own & q.must == q.must
@@ -243,7 +199,7 @@ fn answer_words(kb: &KnowledgeBase, words: &[String], must: &[String]) -> Reply 
         // Each kind of question asked ("where … and how long …") gets a fact of that kind.
         for kind in q.kinds.iter().flatten() {
             let want = wanted(&[Some(*kind)]);
-            let answers = |s: &Scored| accepts(kb.index.facts[s.fact as usize].asks, want);
+            let answers = |s: &Scored| accepts(engine.index.facts[s.fact as usize].asks, want);
             if chosen.len() >= MAX_FACTS || chosen.iter().any(|c| answers(c)) {
                 continue;
             }
@@ -261,7 +217,10 @@ fn answer_words(kb: &KnowledgeBase, words: &[String], must: &[String]) -> Reply 
     }
     Reply::Facts {
         heading: None,
-        facts: chosen.iter().map(|s| s.fact as usize).collect(),
+        facts: chosen
+            .iter()
+            .map(|s| engine.knowledge.facts[s.fact as usize].id.clone())
+            .collect(),
     }
 }
 
@@ -270,7 +229,7 @@ fn answer_words(kb: &KnowledgeBase, words: &[String], must: &[String]) -> Reply 
 /// asks what the user means. Also returns the subject to remember, when the message was
 /// answered from the article.
 pub fn respond_in(
-    kb: &KnowledgeBase,
+    engine: &Engine,
     input: &str,
     bot_username: Option<&str>,
     context: Option<&Subject>,
@@ -283,14 +242,14 @@ pub fn respond_in(
         _ => Some(text),
     };
     let Some(question) = question else {
-        return (respond(kb, input, bot_username), None);
+        return (respond(engine, input, bot_username), None);
     };
-    answer_in(kb, question, context, true)
+    answer_in(engine, question, context, true)
 }
 
 /// A free-text question in a conversation: see [`respond_in`].
 fn answer_in(
-    kb: &KnowledgeBase,
+    engine: &Engine,
     question: &str,
     context: Option<&Subject>,
     remember: bool,
@@ -298,11 +257,11 @@ fn answer_in(
     // The subject to remember after an answer (not worked out when nobody keeps it: `ask`).
     let subject_of = |reply: &Reply, words: &[String]| {
         (remember && reply.answered())
-            .then(|| Subject::of(kb, words))
+            .then(|| Subject::of(engine, words))
             .flatten()
     };
-    let words = kb.analyzer.expand_shorthand(split_words(question));
-    let follow_up = as_follow_up(kb, &words).filter(|(_, only_refers)| {
+    let words = engine.analyzer.expand_shorthand(split_words(question));
+    let follow_up = as_follow_up(engine, &words).filter(|(_, only_refers)| {
         // Without context, "why are they meeting?" is a question of its own.
         context.is_some() || !only_refers
     });
@@ -324,7 +283,7 @@ fn answer_in(
                 .iter()
                 .any(|c| c.class != ContentClass::Claim || !points_back);
             if says && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty()) {
-                let reply = answer_words(kb, &alone, &[]);
+                let reply = answer_words(engine, &alone, &[]);
                 if reply.answered() {
                     let next = subject_of(&reply, &alone);
                     return (reply, next);
@@ -339,7 +298,7 @@ fn answer_in(
         let most_precise = |readings: Vec<Vec<String>>| {
             let mut best: Option<(Reply, Vec<String>)> = None;
             for words in readings {
-                let reply = answer_words(kb, &words, &own);
+                let reply = answer_words(engine, &words, &own);
                 if best
                     .as_ref()
                     .is_none_or(|(b, _)| fact_count(&reply) < fact_count(b))
@@ -352,9 +311,9 @@ fn answer_in(
         if follow_up.content.iter().any(|c| c.word == REVERSE) {
             let reply = subject
                 .reversed()
-                .map_or(Reply::NotCovered, |words| answer_words(kb, &words, &[]));
+                .map_or(Reply::NotCovered, |words| answer_words(engine, &words, &[]));
             let next = subject.reversed().filter(|_| reply.answered());
-            return (reply, next.and_then(|words| Subject::of(kb, &words)));
+            return (reply, next.and_then(|words| Subject::of(engine, &words)));
         }
         let mut best = most_precise(subject.follow(&follow_up));
         let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
@@ -371,7 +330,7 @@ fn answer_in(
         let next = subject_of(&reply, &words);
         return (reply, next);
     }
-    let reply = answer_question(kb, question);
+    let reply = answer_question(engine, question);
     let next = subject_of(&reply, &words);
     (reply, next)
 }
@@ -380,14 +339,14 @@ fn answer_in(
 ///
 /// `bot_username` is the bot's own name; a command addressed to another bot gets
 /// [`Reply::NotForMe`]. Matching of the bot name is case-insensitive, as Telegram's is.
-pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> Reply {
+pub fn respond(engine: &Engine, input: &str, bot_username: Option<&str>) -> Reply {
     let chars = input.chars().count();
     if chars > MAX_QUESTION_CHARS {
         return Reply::TooLong(chars);
     }
     let input = input.trim();
     let Some(rest) = input.strip_prefix('/') else {
-        return answer_in(kb, input, None, false).0;
+        return answer_in(engine, input, None, false).0;
     };
     let (head, args) = match rest.split_once(char::is_whitespace) {
         Some((h, a)) => (h, a.trim()),
@@ -403,20 +362,27 @@ pub fn respond(kb: &KnowledgeBase, input: &str, bot_username: Option<&str>) -> R
         return Reply::NotForMe;
     }
     let name = name.to_lowercase();
-    let topics = kb.topics.iter().map(|t| t.command.as_str());
+    let topics = engine.knowledge.topics.iter().map(|t| t.command.as_str());
     match Command::parse(&name, topics) {
         Some(Command::Start) => Reply::Start,
         Some(Command::Help) => Reply::Help,
         Some(Command::Topics) => Reply::Topics,
         Some(Command::Source) => Reply::Source,
-        Some(Command::Latest) => Reply::Latest((0..kb.updates.len()).rev().take(5).collect()),
+        Some(Command::Latest) => Reply::Latest(
+            engine
+                .knowledge
+                .latest_updates()
+                .iter()
+                .map(|u| u.id.clone())
+                .collect(),
+        ),
         Some(Command::Ask) if args.is_empty() => Reply::Empty,
-        Some(Command::Ask) => answer_in(kb, args, None, false).0,
+        Some(Command::Ask) => answer_in(engine, args, None, false).0,
         Some(c) if c.chat_only() => Reply::ChatOnly(name),
-        Some(c) => match kb.command_topic(c.name()) {
+        Some(c) => match engine.knowledge.command_topic(c.name()) {
             Some((topic, facts)) => Reply::Facts {
                 heading: Some(topic.title.clone()),
-                facts: facts.to_vec(),
+                facts: facts.iter().map(|f| f.id.clone()).collect(),
             },
             None => Reply::UnknownCommand(name),
         },
@@ -445,14 +411,14 @@ pub struct Inbound<'a> {
 /// chats, and in groups only for a reply to the bot (a reply thread). The second value is the
 /// subject to remember for a follow-up, when the message set one.
 pub fn route_in(
-    kb: &KnowledgeBase,
+    engine: &Engine,
     m: Inbound<'_>,
     context: Option<&Subject>,
 ) -> Option<(Reply, Option<Subject>)> {
     let text = m.text.trim_start();
     let me = Some(m.bot_username);
     if text.starts_with('/') {
-        return match respond(kb, text, me) {
+        return match respond(engine, text, me) {
             Reply::NotForMe => None,
             Reply::UnknownCommand(_) if !m.private => None,
             r => Some((r, None)),
@@ -463,7 +429,7 @@ pub fn route_in(
         r => (r, subject),
     };
     if m.private {
-        return Some(respond_in(kb, text, me, context));
+        return Some(respond_in(engine, text, me, context));
     }
     let context = context.filter(|_| m.reply_to_bot);
     let mention = format!("@{}", m.bot_username.to_lowercase());
@@ -482,22 +448,22 @@ pub fn route_in(
     {
         // Byte offsets in `lower` match `text` only for ASCII; rebuild from `lower` to be safe.
         let question = format!("{}{}", &lower[..at], &lower[at + mention.len()..]);
-        return Some(brief(respond_in(kb, &question, me, context)));
+        return Some(brief(respond_in(engine, &question, me, context)));
     }
     m.reply_to_bot
-        .then(|| brief(respond_in(kb, text, me, context)))
+        .then(|| brief(respond_in(engine, text, me, context)))
 }
 
 /// [`route_in`] without follow-up context.
-pub fn route(kb: &KnowledgeBase, m: Inbound<'_>) -> Option<Reply> {
-    route_in(kb, m, None).map(|(reply, _)| reply)
+pub fn route(engine: &Engine, m: Inbound<'_>) -> Option<Reply> {
+    route_in(engine, m, None).map(|(reply, _)| reply)
 }
 
 /// How a free-text question was understood and scored, for `ask --explain`: the analysed words
 /// and the best-scoring facts, so an operator can see why the bot answered or abstained.
-pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
+pub fn explain(engine: &Engine, question: &str) -> String {
     let mut out = String::from("words:");
-    for t in kb.analyzer.tokens(question, true) {
+    for t in engine.analyzer.tokens(question, true) {
         let mut flags = String::new();
         for (on, f) in [(t.stop, "stop"), (t.claim, "claim"), (t.strict, "strict")] {
             if on {
@@ -505,7 +471,7 @@ pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
                 flags.push_str(f);
             }
         }
-        let known = if t.stop || kb.index.weight(t.term()).is_some() {
+        let known = if t.stop || engine.index.weight(t.term()).is_some() {
             ""
         } else {
             " unknown"
@@ -513,16 +479,16 @@ pub fn explain(kb: &KnowledgeBase, question: &str) -> String {
         out.push_str(&format!(
             " {}[{}{flags}{known}]",
             t.word,
-            kb.analyzer.stem_text(&t.stem)
+            engine.analyzer.stem_text(&t.stem)
         ));
     }
-    let words = kb.analyzer.expand_shorthand(split_words(question));
-    let (q, scored) = score_all(kb, &words, &[]);
+    let words = engine.analyzer.expand_shorthand(split_words(question));
+    let (q, scored) = score_all(engine, &words, &[]);
     out.push_str(&format!("\nmulti-part: {}\n", q.multi_part));
     for s in scored.iter().take(6) {
         out.push_str(&format!(
             "{:<22} score {:>6.2}  coverage {:.2}  own {:.2}  strict {}  claim-ok {}\n",
-            kb.facts[s.fact as usize].id,
+            engine.knowledge.facts[s.fact as usize].id,
             s.score,
             s.coverage,
             q.covered(s.own),

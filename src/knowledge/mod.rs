@@ -1,8 +1,10 @@
-//! The knowledge base: the article's numbered sentences, curated facts, the lexicon and the
-//! operator's updates, loaded and validated into one immutable value.
+//! The knowledge: the article's numbered sentences, curated facts, the lexicon and the
+//! operator's updates, read and validated into one immutable value of plain data.
 //!
-//! Why immutable: the bot answers from an `Arc<KnowledgeBase>`; a reload builds a complete new
-//! base (or reports why it cannot) and swaps the `Arc`, so no reader ever sees half a file.
+//! Nothing here builds an analyser, an index or a reply: [`crate::engine`] checks the knowledge
+//! against Telegram's limits (which needs the renderer) and builds the engine that answers from
+//! it. Why immutable: a reload builds a complete new engine (or reports why it cannot) and swaps
+//! it whole, so no reader ever sees half a file.
 
 mod limits;
 mod parse;
@@ -15,9 +17,6 @@ pub use limits::{
     MAX_COMMAND_CHARS, MAX_COMMAND_DESCRIPTION_CHARS, MAX_MENU_COMMANDS, MAX_URL_CHARS,
     command_description_problem, command_name_problem, url_problem,
 };
-
-use crate::analyze::Analyzer;
-use crate::answer::Index;
 
 /// The knowledge shipped with the binary, used when no `knowledge/` folder is found.
 pub const BUILTIN_ARTICLE: &str = include_str!("../../knowledge/article.txt");
@@ -105,7 +104,7 @@ pub struct KnowledgeFiles {
     /// (the last path component), whatever their order here.
     pub updates: Vec<(String, String)>,
     /// Update files that could not be read (not a regular file, too large, not UTF-8): each is
-    /// listed in [`KnowledgeBase::rejected`] while the rest loads.
+    /// listed in [`Knowledge::rejected`] while the rest loads.
     pub update_errors: Vec<Problem>,
 }
 
@@ -195,7 +194,7 @@ impl KnowledgeFiles {
 }
 
 /// The last component of an update's name: what identifies the update file.
-fn file_name(name: &str) -> &str {
+pub(crate) fn file_name(name: &str) -> &str {
     Path::new(name)
         .file_name()
         .and_then(|n| n.to_str())
@@ -203,7 +202,7 @@ fn file_name(name: &str) -> &str {
 }
 
 /// The order the loader takes update files in: by file name, then by the whole name.
-fn update_order(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn update_order(a: &str, b: &str) -> std::cmp::Ordering {
     (file_name(a), a).cmp(&(file_name(b), b))
 }
 
@@ -289,55 +288,6 @@ pub fn update_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     paths.sort();
     Ok(paths)
-}
-
-/// Validates one update file's text against the knowledge it would join (`files`, with any
-/// update of the same file name replaced: see [`KnowledgeFiles::with_update`]): every rule the
-/// loader applies, Telegram's limits included. Returns the update as it would be served.
-///
-/// Errors: the core files' problems when they do not load; else this file's problems, each
-/// `name:line: reason`; also a problem when publishing it would set aside an update file that
-/// loads today (a duplicate id in a file that sorts after it, say). Used by `check FILE` and
-/// `publish FILE`.
-pub fn check_update(files: &KnowledgeFiles, name: &str, text: &str) -> Result<Update, LoadError> {
-    let key = file_name(name);
-    let with = KnowledgeBase::from_files(&files.clone().with_update(name, text))?;
-    if let Some(r) = with.rejected.iter().find(|r| file_name(&r.file) == key) {
-        return Err(LoadError {
-            problems: r.problems.clone(),
-        });
-    }
-    let Some(update) = with.updates.iter().find(|u| file_name(&u.file) == key) else {
-        return Err(LoadError {
-            problems: vec![Problem {
-                file: name.to_string(),
-                line: Some(1),
-                message: "the update did not load (no reason was found)".into(),
-            }],
-        });
-    };
-    let mut without = files.clone();
-    without.updates.retain(|(n, _)| file_name(n) != key);
-    let before = KnowledgeBase::from_files(&without)?;
-    let problems: Vec<Problem> = with
-        .rejected
-        .iter()
-        .filter(|r| !before.rejected.iter().any(|b| b.file == r.file))
-        .map(|r| Problem {
-            file: name.to_string(),
-            line: Some(update.line),
-            message: format!(
-                "publishing this update would set aside {}, which loads today: {}",
-                r.file,
-                r.problems.first().map_or("", |p| p.message.as_str())
-            ),
-        })
-        .collect();
-    if problems.is_empty() {
-        Ok(update.clone())
-    } else {
-        Err(LoadError { problems })
-    }
 }
 
 /// A numbered sentence of the article.
@@ -455,11 +405,28 @@ pub struct Update {
     pub facts: Vec<String>,
 }
 
-/// Everything the bot knows, validated; immutable once built.
+/// Synonym phrases, stopwords, claim words and shorthand, as read from `lexicon.toml`; the
+/// analyser is built from them.
+#[derive(Debug, Clone, Default)]
+pub struct LexiconData {
+    /// canonical word → its variants (each possibly several words).
+    pub synonyms: Vec<(String, Vec<String>)>,
+    pub stopwords: Vec<String>,
+    pub claim_words: Vec<String>,
+    pub strict_words: Vec<String>,
+    /// Chat shorthand → the words it stands for ("u" → "you", "rn" → "right now"), applied to a
+    /// question's words before anything else.
+    pub shorthand: Vec<(String, Vec<String>)>,
+}
+
+/// Everything the bot knows, validated; immutable once built. Plain data: the engine that
+/// answers from it is built separately ([`crate::engine::Engine`]).
 #[derive(Debug)]
-pub struct KnowledgeBase {
+pub struct Knowledge {
     pub origin: String,
     pub title: String,
+    /// The line of article.txt's `title:`, where a problem with /source is reported.
+    pub title_line: usize,
     pub credit: String,
     pub sentences: Vec<Sentence>,
     pub topics: Vec<Topic>,
@@ -469,42 +436,24 @@ pub struct KnowledgeBase {
     /// Update files set aside because they are invalid, in file-name order; everything else
     /// loaded. The `status` command and the reload log show them.
     pub rejected: Vec<RejectedUpdate>,
-    pub(crate) analyzer: Analyzer,
-    pub(crate) index: Index,
-    /// The current facts of each topic, by the topic's place in `topics` (see
-    /// [`KnowledgeBase::topics_with_facts`]).
-    pub(crate) topic_fact_lists: Vec<Vec<usize>>,
+    pub lexicon: LexiconData,
 }
 
-impl KnowledgeBase {
-    /// Loads `dir` when given; otherwise `./knowledge` when it exists, else the built-in copy.
-    pub fn load(dir: Option<&Path>) -> Result<KnowledgeBase, LoadError> {
-        match dir {
-            Some(d) => Self::from_files(&KnowledgeFiles::read_dir(d)?),
-            // Any kind of entry counts, so a facts.toml that is a pipe is reported, not skipped.
-            None if std::fs::symlink_metadata(Path::new("knowledge").join("facts.toml"))
-                .is_ok() =>
-            {
-                Self::from_files(&KnowledgeFiles::read_dir(Path::new("knowledge"))?)
-            }
-            None => Self::builtin(),
-        }
-    }
-
-    /// The knowledge compiled into the binary.
-    pub fn builtin() -> Result<KnowledgeBase, LoadError> {
-        Self::from_files(&KnowledgeFiles::builtin())
-    }
-
-    /// Parses and validates the files, Telegram's limits included.
+impl Knowledge {
+    /// Parses and validates the files, all but Telegram's limits (see
+    /// [`crate::engine::check`], which adds them), leaving out the update files in
+    /// `set_aside`.
     ///
     /// The core files (article, facts, lexicon) are all or nothing: on any problem in them
     /// nothing is built and all their problems are listed. Each update file stands on its own:
-    /// a bad one is listed in [`KnowledgeBase::rejected`] and the rest loads without it (as do
+    /// a bad one is listed in [`Knowledge::rejected`] and the rest loads without it (as do
     /// later updates that depend on it, e.g. superseding one of its facts, each with a problem
     /// saying so).
-    pub fn from_files(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> {
-        parse::build(files)
+    pub fn parse(
+        files: &KnowledgeFiles,
+        set_aside: &[RejectedUpdate],
+    ) -> Result<Knowledge, LoadError> {
+        parse::parse(files, set_aside)
     }
 
     /// The rejected update files' problems as one error, or `None` when every update loaded:
@@ -547,47 +496,27 @@ impl KnowledgeBase {
         self.updates.iter().find(|u| u.id == id)
     }
 
-    /// Each topic with its current (not superseded) facts, in file order: listed once at load,
-    /// so a topic command reads one list instead of every fact's topics.
-    pub fn topics_with_facts(&self) -> impl Iterator<Item = (&Topic, &[usize])> {
-        self.topics
+    /// Each topic with its current (not superseded) facts, in file order.
+    pub fn topics_with_facts(&self) -> impl Iterator<Item = (&Topic, Vec<&Fact>)> {
+        self.topics.iter().map(|t| (t, self.topic_facts(t)))
+    }
+
+    /// A topic's current (not superseded) facts, in file order.
+    pub fn topic_facts(&self, topic: &Topic) -> Vec<&Fact> {
+        self.facts
             .iter()
-            .zip(self.topic_fact_lists.iter().map(Vec::as_slice))
+            .filter(|f| f.superseded_by.is_none() && f.topics.contains(&topic.name))
+            .collect()
     }
 
     /// The topic a command shows, with its current facts.
-    pub fn command_topic(&self, command: &str) -> Option<(&Topic, &[usize])> {
-        self.topics_with_facts().find(|(t, _)| t.command == command)
-    }
-}
-
-/// The knowledge the bot currently answers from, shared by every handler; a reload swaps it
-/// whole, and readers keep the `Arc` they took for the rest of their answer.
-#[derive(Debug, Clone)]
-pub struct SharedKnowledge(std::sync::Arc<std::sync::RwLock<std::sync::Arc<KnowledgeBase>>>);
-
-impl SharedKnowledge {
-    pub fn new(kb: KnowledgeBase) -> Self {
-        SharedKnowledge(std::sync::Arc::new(std::sync::RwLock::new(
-            std::sync::Arc::new(kb),
-        )))
+    pub fn command_topic(&self, command: &str) -> Option<(&Topic, Vec<&Fact>)> {
+        let topic = self.topics.iter().find(|t| t.command == command)?;
+        Some((topic, self.topic_facts(topic)))
     }
 
-    /// The current knowledge base.
-    pub fn current(&self) -> std::sync::Arc<KnowledgeBase> {
-        // A poisoned lock still holds a complete base: replacing it is a single assignment.
-        match self.0.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
-    }
-
-    /// Swaps in a new knowledge base.
-    pub fn replace(&self, kb: KnowledgeBase) {
-        let new = std::sync::Arc::new(kb);
-        match self.0.write() {
-            Ok(mut g) => *g = new,
-            Err(p) => *p.into_inner() = new,
-        }
+    /// The updates `/latest` shows: the five newest, newest first.
+    pub fn latest_updates(&self) -> Vec<&Update> {
+        self.updates.iter().rev().take(5).collect()
     }
 }

@@ -6,13 +6,11 @@ use std::collections::{HashMap, HashSet};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::limits::{self, CoreFiles};
+use super::limits;
 use super::{
-    Ask, Fact, FactKind, KnowledgeBase, KnowledgeFiles, LoadError, Problem, RejectedUpdate,
-    Sentence, Source, Topic, Update,
+    Ask, Fact, FactKind, Knowledge, KnowledgeFiles, LexiconData, LoadError, Problem,
+    RejectedUpdate, Sentence, Source, Topic, Update,
 };
-use crate::analyze::{Analyzer, LexiconData};
-use crate::answer::Index;
 use crate::text::{numbers, split_words};
 
 /// Words that mark a sentence as somebody's statement: a fact drawn from such a sentence must be
@@ -925,43 +923,23 @@ fn parse_updates(
     (accepted, rejected)
 }
 
-/// Parses, validates and indexes everything (see [`KnowledgeBase::from_files`]).
-///
-/// Telegram's limits are checked on the built knowledge, since they concern the rendered
-/// replies. An update file that breaks them is set aside and the updates are taken again
-/// without it (each round sets aside at least one file, so this ends).
-pub(super) fn build(files: &KnowledgeFiles) -> Result<KnowledgeBase, LoadError> {
+/// Parses and validates everything but Telegram's limits (see [`Knowledge::parse`]).
+pub(super) fn parse(
+    files: &KnowledgeFiles,
+    set_aside: &[RejectedUpdate],
+) -> Result<Knowledge, LoadError> {
     let core = parse_core(files)?;
-    let core_files = CoreFiles {
-        facts: &files.facts.0,
-        article: &files.article.0,
-        title_line: core.article.title_line,
-    };
-    let mut set_aside: Vec<RejectedUpdate> = Vec::new();
-    loop {
-        let (accepted, rejected) = parse_updates(files, &core, &set_aside);
-        let kb = assemble(files, &core, accepted, rejected);
-        let found = limits::check(&kb, &core_files);
-        if !found.core.is_empty() {
-            return Err(LoadError {
-                problems: found.core,
-            });
-        }
-        if found.updates.is_empty() {
-            return Ok(kb);
-        }
-        set_aside.extend(found.updates);
-    }
+    let (accepted, rejected) = parse_updates(files, &core, set_aside);
+    Ok(assemble(files, &core, accepted, rejected))
 }
 
-/// Builds the knowledge base from the core and the accepted updates: superseding, the
-/// analyser, the index and the pre-rendered replies.
+/// The knowledge from the core and the accepted updates, superseding applied.
 fn assemble(
     files: &KnowledgeFiles,
     core: &Core,
     accepted: Vec<(Update, Vec<Fact>)>,
     rejected: Vec<RejectedUpdate>,
-) -> KnowledgeBase {
+) -> Knowledge {
     let article = &core.article;
     let topics = core.topics.clone();
     let mut facts = core.facts.clone();
@@ -997,57 +975,16 @@ fn assemble(
         facts[new].patterns.extend(patterns);
     }
 
-    let vocab_texts: Vec<&str> = article
-        .sentences
-        .iter()
-        .map(|s| s.text.as_str())
-        .chain(facts.iter().flat_map(|f| {
-            std::iter::once(f.answer.as_str())
-                .chain(f.keys.iter().map(String::as_str))
-                .chain(f.patterns.iter().map(String::as_str))
-        }))
-        .chain(topics.iter().map(|t| t.name.as_str()))
-        .collect();
-    let mut analyzer = Analyzer::new(&core.lexicon, vocab_texts);
-    // What each fact cites, so a question may use the source's own words too.
-    let source_texts: Vec<String> = facts
-        .iter()
-        .map(|f| {
-            f.sources
-                .iter()
-                .filter_map(|s| match s {
-                    Source::Sentence(n) => article
-                        .sentences
-                        .get(*n as usize - 1)
-                        .map(|s| s.text.clone()),
-                    Source::Update(id) => {
-                        updates.iter().find(|u| &u.id == id).map(|u| u.text.clone())
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        })
-        .collect();
-    let index = Index::build(&facts, &source_texts, &topics, &mut analyzer);
-    let topic_fact_lists = topics
-        .iter()
-        .map(|t| {
-            (0..facts.len())
-                .filter(|&i| facts[i].superseded_by.is_none() && facts[i].topics.contains(&t.name))
-                .collect()
-        })
-        .collect();
-    KnowledgeBase {
+    Knowledge {
         origin: files.origin.clone(),
         title: article.title.clone(),
+        title_line: article.title_line,
         credit: article.credit.clone(),
         sentences: article.sentences.clone(),
         topics,
         facts,
         updates,
         rejected,
-        analyzer,
-        index,
-        topic_fact_lists,
+        lexicon: core.lexicon.clone(),
     }
 }

@@ -17,7 +17,7 @@ use teloxide::{ApiError, RequestError};
 
 use super::sender::{ReplyError, count_request, no_preview, send_html, send_reply};
 use crate::answer::{Inbound, Reply, respond, route_in};
-use crate::knowledge::{KnowledgeBase, SharedKnowledge};
+use crate::engine::{Engine, SharedEngine};
 use crate::pacing::ReplyPacer;
 use crate::render;
 use crate::store::Store;
@@ -27,7 +27,7 @@ type HandlerResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
 /// What the handlers share, as one dependency.
 pub struct Ctx {
-    pub knowledge: SharedKnowledge,
+    pub engine: SharedEngine,
     pub store: Arc<dyn Store>,
     pub pacer: Arc<ReplyPacer>,
     /// The bot's own user id and username (from getMe at start).
@@ -179,9 +179,9 @@ async fn on_subscription(
     };
     let chat = msg.chat.id.0;
     let outcome = subscriptions::command(ctx.store.as_ref(), command, chat, permission).await;
-    let kb = ctx.knowledge.current();
+    let engine = ctx.engine.current();
     let private = matches!(msg.chat.kind, ChatKind::Private(_));
-    let parts = render::html(&kb, &Reply::Subscription(outcome));
+    let parts = render::html(&engine.knowledge, &Reply::Subscription(outcome));
     send(&bot, &ctx, &msg, !private, parts).await;
     metrics::histogram!("bot_reply_seconds").record(started.elapsed().as_secs_f64());
     Ok(())
@@ -214,7 +214,7 @@ async fn on_message(bot: Bot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
         .reply_to_message()
         .and_then(|r| r.from.as_ref())
         .is_some_and(|u| u.id == ctx.bot_id);
-    let kb = ctx.knowledge.current();
+    let engine = ctx.engine.current();
     let inbound = Inbound {
         text,
         private,
@@ -226,7 +226,7 @@ async fn on_message(bot: Bot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
     let conversation = (msg.chat.id.0, if private { msg.chat.id.0 } else { user });
     let now = Instant::now();
     let context = ctx.contexts.get(conversation, now);
-    let Some((reply, subject)) = route_in(&kb, inbound, context.as_ref()) else {
+    let Some((reply, subject)) = route_in(&engine, inbound, context.as_ref()) else {
         return Ok(());
     };
     if let Some(subject) = subject {
@@ -238,7 +238,14 @@ async fn on_message(bot: Bot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
         _ => "command",
     };
     metrics::counter!("bot_answers_total", "outcome" => outcome).increment(1);
-    send(&bot, &ctx, &msg, !private, render::html(&kb, &reply)).await;
+    send(
+        &bot,
+        &ctx,
+        &msg,
+        !private,
+        render::html(&engine.knowledge, &reply),
+    )
+    .await;
     metrics::histogram!("bot_reply_seconds").record(started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -296,7 +303,8 @@ async fn send(bot: &Bot, ctx: &Ctx, msg: &Message, reply_to: bool, parts: Vec<St
 
 /// Inline answer cards: one per fact answering the query, each with its citation; an empty or
 /// unanswerable query gets one card per topic.
-pub fn inline_results(kb: &KnowledgeBase, query: &str) -> Vec<InlineQueryResult> {
+pub fn inline_results(engine: &Engine, query: &str) -> Vec<InlineQueryResult> {
+    let kb = &engine.knowledge;
     let card = |id: String, title: String, description: String, reply: &Reply| {
         let text = render::html(kb, reply)
             .into_iter()
@@ -315,17 +323,17 @@ pub fn inline_results(kb: &KnowledgeBase, query: &str) -> Vec<InlineQueryResult>
             .description(description),
         )
     };
-    let reply = respond(kb, query, None);
+    let reply = respond(engine, query, None);
     if let Reply::Facts { facts, .. } = &reply
         && !query.trim().is_empty()
     {
         return facts
             .iter()
-            .filter_map(|&i| kb.facts.get(i).map(|f| (i, f)))
-            .map(|(i, f)| {
+            .filter_map(|id| kb.fact(id))
+            .map(|f| {
                 let one = Reply::Facts {
                     heading: None,
-                    facts: vec![i],
+                    facts: vec![f.id.clone()],
                 };
                 let cite = render::sentence_numbers(kb, &one)
                     .iter()
@@ -346,7 +354,7 @@ pub fn inline_results(kb: &KnowledgeBase, query: &str) -> Vec<InlineQueryResult>
         .map(|(t, facts)| {
             let topic = Reply::Facts {
                 heading: Some(t.title.clone()),
-                facts: facts.to_vec(),
+                facts: facts.iter().map(|f| f.id.clone()).collect(),
             };
             card(
                 format!("topic-{}", t.name),
@@ -363,7 +371,7 @@ async fn on_inline_query(bot: Bot, q: InlineQuery, ctx: Arc<Ctx>) -> HandlerResu
     let Some(_admitted) = ctx.admit() else {
         return Ok(());
     };
-    let results = inline_results(&ctx.knowledge.current(), &q.query);
+    let results = inline_results(&ctx.engine.current(), &q.query);
     let request = bot
         .answer_inline_query(q.id.clone(), results)
         .cache_time(60);

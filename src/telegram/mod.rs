@@ -160,7 +160,7 @@ pub async fn check(bot: &Bot, settings: &Settings) -> Result<Me, RunError> {
 }
 
 /// The command menu: one per topic of the knowledge, then the fixed commands.
-pub fn menu(kb: &crate::knowledge::KnowledgeBase) -> Vec<BotCommand> {
+pub fn menu(kb: &crate::knowledge::Knowledge) -> Vec<BotCommand> {
     kb.menu()
         .into_iter()
         .map(|(name, about)| BotCommand::new(name, about))
@@ -168,7 +168,7 @@ pub fn menu(kb: &crate::knowledge::KnowledgeBase) -> Vec<BotCommand> {
 }
 
 /// Registers the command menu; a failure is logged, the bot runs without it.
-pub async fn register_menu(bot: &Bot, kb: &crate::knowledge::KnowledgeBase, token: &Secret) {
+pub async fn register_menu(bot: &Bot, kb: &crate::knowledge::Knowledge, token: &Secret) {
     if let Err(e) = bot.set_my_commands(menu(kb)).await {
         log::warn!(
             "could not register the command menu: {}",

@@ -2,15 +2,16 @@
 //! HTML escaping and Telegram's length limit.
 
 use trade_talks_bot::answer::{Reply, respond};
-use trade_talks_bot::knowledge::{KnowledgeBase, KnowledgeFiles};
+use trade_talks_bot::engine::Engine;
+use trade_talks_bot::knowledge::KnowledgeFiles;
 use trade_talks_bot::render;
 
-fn kb() -> KnowledgeBase {
-    KnowledgeBase::builtin().unwrap()
+fn kb() -> Engine {
+    Engine::builtin().unwrap()
 }
 
-fn ids(kb: &KnowledgeBase, q: &str) -> Vec<String> {
-    render::fact_ids(kb, &respond(kb, q, None))
+fn ids(kb: &Engine, q: &str) -> Vec<String> {
+    render::fact_ids(&kb.knowledge, &respond(kb, q, None))
         .into_iter()
         .map(String::from)
         .collect()
@@ -19,10 +20,10 @@ fn ids(kb: &KnowledgeBase, q: &str) -> Vec<String> {
 #[test]
 fn every_topic_command_answers_with_citations() {
     let kb = kb();
-    for t in &kb.topics {
+    for t in &kb.knowledge.topics {
         let reply = respond(&kb, &format!("/{}", t.command), None);
         assert!(reply.answered(), "/{} gave {reply:?}", t.command);
-        let text = render::plain(&kb, &reply);
+        let text = render::plain(&kb.knowledge, &reply);
         assert!(text.starts_with(&t.title), "{text}");
         assert!(
             text.contains("  ["),
@@ -31,22 +32,22 @@ fn every_topic_command_answers_with_citations() {
         );
     }
     for cmd in ["/start", "/help", "/topics", "/source", "/latest"] {
-        let text = render::plain(&kb, &respond(&kb, cmd, None));
+        let text = render::plain(&kb.knowledge, &respond(&kb, cmd, None));
         assert!(!text.is_empty(), "{cmd}");
     }
-    assert!(render::plain(&kb, &respond(&kb, "/help", None)).contains("/tariffs"));
+    assert!(render::plain(&kb.knowledge, &respond(&kb, "/help", None)).contains("/tariffs"));
 }
 
 #[test]
 fn each_fact_is_followed_by_its_sentence_and_a_shared_sentence_is_quoted_once() {
     use trade_talks_bot::knowledge::Source;
     let kb = kb();
-    for t in &kb.topics {
+    for t in &kb.knowledge.topics {
         let reply = respond(&kb, &format!("/{}", t.command), None);
-        let text = render::plain(&kb, &reply);
+        let text = render::plain(&kb.knowledge, &reply);
         let lines: Vec<&str> = text.lines().collect();
-        for id in render::fact_ids(&kb, &reply) {
-            let fact = kb.fact(id).unwrap();
+        for id in render::fact_ids(&kb.knowledge, &reply) {
+            let fact = kb.knowledge.fact(id).unwrap();
             let at = lines
                 .iter()
                 .position(|l| l.ends_with(fact.answer.as_str()))
@@ -69,8 +70,8 @@ fn each_fact_is_followed_by_its_sentence_and_a_shared_sentence_is_quoted_once() 
                     let first_citing = lines
                         .iter()
                         .position(|l| {
-                            render::fact_ids(&kb, &reply).iter().any(|other| {
-                                let f = kb.fact(other).unwrap();
+                            render::fact_ids(&kb.knowledge, &reply).iter().any(|other| {
+                                let f = kb.knowledge.fact(other).unwrap();
                                 f.sources.contains(source) && l.ends_with(f.answer.as_str())
                             })
                         })
@@ -85,7 +86,7 @@ fn each_fact_is_followed_by_its_sentence_and_a_shared_sentence_is_quoted_once() 
         }
     }
     // /tariffs states three figures of sentence 8 and quotes it once, after all three.
-    let html = render::html(&kb, &respond(&kb, "/tariffs", None)).concat();
+    let html = render::html(&kb.knowledge, &respond(&kb, "/tariffs", None)).concat();
     assert_eq!(html.matches("[8]").count(), 1, "{html}");
     let quote = html.find("[8]").unwrap();
     for figure in ["30%", "10%", "90-day"] {
@@ -135,7 +136,7 @@ fn odd_input_gets_a_normal_answer_or_a_polite_refusal() {
         respond(&kb, &"tariffs ".repeat(1250), None),
         Reply::TooLong(10_000)
     );
-    assert!(render::plain(&kb, &Reply::TooLong(10_000)).contains("too long"));
+    assert!(render::plain(&kb.knowledge, &Reply::TooLong(10_000)).contains("too long"));
     // Zero-width and bidi characters inside words do not change the answer.
     assert_eq!(
         ids(&kb, "tar\u{200B}iffs on ch\u{200D}ina\u{202E}?"),
@@ -157,10 +158,10 @@ fn claims_are_never_rendered_as_fact() {
     ] {
         let reply = respond(&kb, q, None);
         assert!(reply.answered(), "{q}");
-        let text = render::plain(&kb, &reply);
-        let html = render::html(&kb, &reply).join("\n");
-        for id in render::fact_ids(&kb, &reply) {
-            let fact = kb.fact(id).unwrap();
+        let text = render::plain(&kb.knowledge, &reply);
+        let html = render::html(&kb.knowledge, &reply).join("\n");
+        for id in render::fact_ids(&kb.knowledge, &reply) {
+            let fact = kb.knowledge.fact(id).unwrap();
             if let trade_talks_bot::knowledge::FactKind::Claim { speaker, verb } = &fact.kind {
                 claims += 1;
                 // The statement names who says it and keeps the article's reporting verb, and
@@ -187,9 +188,9 @@ fn html_escapes_dynamic_text_and_splits_long_replies() {
             "Officials met again & said <nothing>. ".repeat(200)
         ),
     ));
-    let kb = KnowledgeBase::from_files(&files).unwrap();
+    let kb = Engine::from_files(&files).unwrap();
     let reply = respond(&kb, "/latest", None);
-    let messages = render::html(&kb, &reply);
+    let messages = render::html(&kb.knowledge, &reply);
     assert!(messages.len() >= 2, "{} message(s)", messages.len());
     for m in &messages {
         assert!(m.chars().count() <= render::TELEGRAM_LIMIT);
@@ -212,16 +213,22 @@ fn html_escapes_dynamic_text_and_splits_long_replies() {
 #[test]
 fn a_reply_quotes_each_sentence_once_and_latest_follows_the_knowledge() {
     let kb = kb();
-    for c in kb.topics.iter().map(|t| format!("/{}", t.command)).chain(
-        [
-            "who is on the us side",
-            "who accuses whom",
-            "where are the talks and why",
-        ]
-        .map(String::from),
-    ) {
-        let text = render::plain(&kb, &respond(&kb, &c, None));
-        for n in 1..=kb.sentences.len() {
+    for c in kb
+        .knowledge
+        .topics
+        .iter()
+        .map(|t| format!("/{}", t.command))
+        .chain(
+            [
+                "who is on the us side",
+                "who accuses whom",
+                "where are the talks and why",
+            ]
+            .map(String::from),
+        )
+    {
+        let text = render::plain(&kb.knowledge, &respond(&kb, &c, None));
+        for n in 1..=kb.knowledge.sentences.len() {
             let cite = format!("  [{n}] “");
             assert!(
                 text.matches(&cite).count() <= 1,
@@ -230,14 +237,14 @@ fn a_reply_quotes_each_sentence_once_and_latest_follows_the_knowledge() {
         }
     }
     // A knowledge base with an update renders its own replies, not the previous one's.
-    let before = render::html(&kb, &respond(&kb, "/latest", None)).concat();
+    let before = render::html(&kb.knowledge, &respond(&kb, "/latest", None)).concat();
     let mut files = KnowledgeFiles::builtin();
     files.updates.push((
         "updates/x.toml".into(),
         "id = \"u1\"\ndate = \"2025-06-20\"\ntitle = \"Talks resume\"\ntext = \"Officials met again.\"\nsource = \"https://example.org/talks\"\n".into(),
     ));
-    let updated = KnowledgeBase::from_files(&files).unwrap();
-    let after = render::html(&updated, &respond(&updated, "/latest", None)).concat();
+    let updated = Engine::from_files(&files).unwrap();
+    let after = render::html(&updated.knowledge, &respond(&updated, "/latest", None)).concat();
     assert!(!before.contains("Talks resume"));
     assert!(after.contains("Talks resume"), "{after}");
 }
@@ -247,7 +254,7 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
     use trade_talks_bot::answer::respond_in;
     let kb = kb();
     let facts = |r: &Reply| -> Vec<String> {
-        render::fact_ids(&kb, r)
+        render::fact_ids(&kb.knowledge, r)
             .into_iter()
             .map(String::from)
             .collect()

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 use trade_talks_bot::answer::{respond, respond_in};
-use trade_talks_bot::knowledge::KnowledgeBase;
+use trade_talks_bot::engine::Engine;
 use trade_talks_bot::render;
 
 #[derive(Deserialize)]
@@ -43,9 +43,9 @@ struct Question {
     group: String,
 }
 
-pub fn knowledge() -> KnowledgeBase {
+pub fn knowledge() -> Engine {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
-    KnowledgeBase::load(Some(&dir)).expect("shipped knowledge loads")
+    Engine::load(Some(&dir)).expect("shipped knowledge loads")
 }
 
 /// Scores of one question set.
@@ -92,7 +92,7 @@ impl Scores {
     }
 }
 
-fn evaluate(kb: &KnowledgeBase, file: &str) -> Scores {
+fn evaluate(kb: &Engine, file: &str) -> Scores {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join(file);
@@ -112,13 +112,13 @@ fn evaluate(kb: &KnowledgeBase, file: &str) -> Scores {
         sc.pairs += 1;
         let (_, subject) = respond_in(kb, &p.first, None, None);
         let (reply, _) = respond_in(kb, &p.then, None, subject.as_ref());
-        let text = render::fact_ids(kb, &reply)
+        let text = render::fact_ids(&kb.knowledge, &reply)
             .iter()
-            .filter_map(|id| kb.fact(id))
+            .filter_map(|id| kb.knowledge.fact(id))
             .map(|f| f.answer.to_lowercase())
             .collect::<Vec<_>>()
             .join("\n");
-        let cited = render::sentence_numbers(kb, &reply);
+        let cited = render::sentence_numbers(&kb.knowledge, &reply);
         let ok = if p.abstain {
             !reply.answered()
         } else {
@@ -133,7 +133,7 @@ fn evaluate(kb: &KnowledgeBase, file: &str) -> Scores {
                 "FOLLOW-UP {:?} then {:?} -> {:?} cites {:?} (wants {:?}, contains {:?})",
                 p.first,
                 p.then,
-                render::fact_ids(kb, &reply),
+                render::fact_ids(&kb.knowledge, &reply),
                 cited,
                 p.cite,
                 p.contains
@@ -143,13 +143,13 @@ fn evaluate(kb: &KnowledgeBase, file: &str) -> Scores {
     for q in &set.q {
         let reply = respond(kb, &q.text, None);
         // Judge the facts' own answers, not the quoted sentences (sentence 8 holds both rates).
-        let text = render::fact_ids(kb, &reply)
+        let text = render::fact_ids(&kb.knowledge, &reply)
             .iter()
-            .filter_map(|id| kb.fact(id))
+            .filter_map(|id| kb.knowledge.fact(id))
             .map(|f| f.answer.to_lowercase())
             .collect::<Vec<_>>()
             .join("\n");
-        let cited = render::sentence_numbers(kb, &reply);
+        let cited = render::sentence_numbers(&kb.knowledge, &reply);
         if q.abstain {
             sc.oos += 1;
             if reply.answered() {
@@ -157,7 +157,7 @@ fn evaluate(kb: &KnowledgeBase, file: &str) -> Scores {
                     "WRONG (should abstain) [{}] {:?} -> {:?}",
                     q.group,
                     q.text,
-                    render::fact_ids(kb, &reply)
+                    render::fact_ids(&kb.knowledge, &reply)
                 ));
             } else {
                 sc.abstained_oos += 1;
@@ -185,7 +185,7 @@ fn evaluate(kb: &KnowledgeBase, file: &str) -> Scores {
                 "MISS [{}] {:?} -> {:?} cites {:?} (wants {:?}, contains {:?}, not {:?})",
                 q.group,
                 q.text,
-                render::fact_ids(kb, &reply),
+                render::fact_ids(&kb.knowledge, &reply),
                 cited,
                 q.cite,
                 q.contains,

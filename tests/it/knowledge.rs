@@ -5,9 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use trade_talks_bot::knowledge::{
-    KnowledgeBase, KnowledgeFiles, LoadError, Problem, RejectedUpdate, check_update,
-};
+use trade_talks_bot::engine::{Engine, check, check_update, load_knowledge};
+use trade_talks_bot::knowledge::{Knowledge, KnowledgeFiles, LoadError, Problem, RejectedUpdate};
 use trade_talks_bot::render;
 
 fn with_facts(extra: &str) -> KnowledgeFiles {
@@ -17,7 +16,7 @@ fn with_facts(extra: &str) -> KnowledgeFiles {
 }
 
 fn problems(files: &KnowledgeFiles) -> Vec<Problem> {
-    match KnowledgeBase::from_files(files) {
+    match check(files) {
         Ok(_) => panic!("expected the files to be refused"),
         Err(e) => e.problems,
     }
@@ -29,7 +28,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 
 #[test]
 fn shipped_knowledge_covers_the_article() {
-    let kb = KnowledgeBase::builtin().unwrap();
+    let kb = check(&KnowledgeFiles::builtin()).unwrap();
     assert_eq!(kb.sentences.len(), 17);
     // Every sentence of the article is cited by at least one fact.
     for s in &kb.sentences {
@@ -229,7 +228,8 @@ supersedes = "tariff-us-on-china"
 #[test]
 fn updates_are_validated_and_supersede_facts() {
     let mut files = with_update_replacing_a_fact();
-    let kb = KnowledgeBase::from_files(&files).unwrap();
+    let engine = Engine::from_files(&files).unwrap();
+    let kb = &engine.knowledge;
     assert_eq!(
         kb.fact("tariff-us-on-china")
             .unwrap()
@@ -237,20 +237,20 @@ fn updates_are_validated_and_supersede_facts() {
             .as_deref(),
         Some("tariff-us-20")
     );
-    let reply = trade_talks_bot::answer::respond(&kb, "/tariffs", None);
-    let text = trade_talks_bot::render::plain(&kb, &reply);
+    let reply = trade_talks_bot::answer::respond(&engine, "/tariffs", None);
+    let text = trade_talks_bot::render::plain(kb, &reply);
     assert!(
         text.contains("20%")
             && text.contains("Previously: The US reduced its tariffs on Chinese goods to 30%."),
         "{text}"
     );
     let reply = trade_talks_bot::answer::respond(
-        &kb,
+        &engine,
         "what tariff does the us charge on chinese goods",
         None,
     );
     assert_eq!(
-        trade_talks_bot::render::fact_ids(&kb, &reply)[0],
+        trade_talks_bot::render::fact_ids(kb, &reply)[0],
         "tariff-us-20"
     );
 
@@ -278,8 +278,8 @@ fn updates_are_validated_and_supersede_facts() {
     );
 }
 
-fn load(files: &KnowledgeFiles) -> KnowledgeBase {
-    KnowledgeBase::from_files(files).unwrap_or_else(|e| panic!("{e}"))
+fn load(files: &KnowledgeFiles) -> Knowledge {
+    check(files).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// An update file's text; `extra` follows the required keys (facts, say).
@@ -310,14 +310,14 @@ fn with_updates(updates: &[(&str, String)]) -> KnowledgeFiles {
     files
 }
 
-fn rejected<'a>(kb: &'a KnowledgeBase, file: &str) -> &'a RejectedUpdate {
+fn rejected<'a>(kb: &'a Knowledge, file: &str) -> &'a RejectedUpdate {
     kb.rejected
         .iter()
         .find(|r| r.file == file)
         .unwrap_or_else(|| panic!("{file} not rejected: {:#?}", kb.rejected))
 }
 
-fn update_ids(kb: &KnowledgeBase) -> Vec<&str> {
+fn update_ids(kb: &Knowledge) -> Vec<&str> {
     kb.updates.iter().map(|u| u.id.as_str()).collect()
 }
 
@@ -764,15 +764,10 @@ fn a_claim_with_a_long_speaker_is_stated_within_telegrams_limits() {
         "\n[[fact]]\nid = \"long-speaker\"\ntopics = [\"claims\"]\nkind = \"claim\"\nspeaker = \"{speaker}\"\nverb = \"claimed\"\nanswer = \"{speaker} claimed China failed to remove export restrictions.\"\nsentences = [6]\n"
     );
     let files = with_facts(&extra);
-    let kb = KnowledgeBase::from_files(&files).expect("a long speaker loads");
-    let i = kb
-        .facts
-        .iter()
-        .position(|f| f.id == "long-speaker")
-        .unwrap();
+    let kb = check(&files).expect("a long speaker loads");
     let reply = trade_talks_bot::answer::Reply::Facts {
         heading: None,
-        facts: vec![i],
+        facts: vec!["long-speaker".into()],
     };
     let messages = render::html(&kb, &reply);
     assert!(messages.len() >= 2, "split into several messages");
@@ -816,7 +811,8 @@ fn html_problems_are_found() {
     let long = "x".repeat(render::TELEGRAM_LIMIT + 1);
     assert!(render::html_problem(&long).is_some_and(|p| p.contains("4097 characters")));
     // Everything the shipped knowledge says passes.
-    let kb = KnowledgeBase::builtin().unwrap();
+    let engine = Engine::builtin().unwrap();
+    let kb = &engine.knowledge;
     assert!(kb.rejected.is_empty());
     for c in kb
         .topics
@@ -824,8 +820,8 @@ fn html_problems_are_found() {
         .map(|t| format!("/{}", t.command))
         .chain(["/start", "/help", "/topics", "/source", "/latest"].map(String::from))
     {
-        let reply = trade_talks_bot::answer::respond(&kb, &c, None);
-        assert!(render::reply_problems(&kb, &reply).is_empty(), "{c}");
+        let reply = trade_talks_bot::answer::respond(&engine, &c, None);
+        assert!(render::reply_problems(kb, &reply).is_empty(), "{c}");
     }
 }
 
@@ -885,7 +881,7 @@ fn only_regular_files_are_read() {
     assert_eq!(e.problems.len(), 1, "{e}");
     assert_eq!(e.problems[0].file, facts.display().to_string());
     assert!(e.problems[0].message.contains("named pipe"), "{e}");
-    assert!(KnowledgeBase::load(Some(&dir)).is_err());
+    assert!(load_knowledge(Some(&dir)).is_err());
 
     // A folder as article.txt, a huge lexicon.toml.
     let (_tmp, dir) = knowledge_copy();
@@ -963,7 +959,7 @@ fn the_example_update_is_ignored_as_a_sample_and_passes_check_as_a_toml_file() {
     assert_eq!(u.id, "example-tariff-cut");
     assert_eq!(u.facts, ["example-tariff-us-20"]);
     std::fs::write(updates.join("EXAMPLE.toml"), &text).unwrap();
-    let kb = KnowledgeBase::load(Some(&dir)).unwrap();
+    let kb = load_knowledge(Some(&dir)).unwrap();
     assert!(kb.rejected.is_empty(), "{:#?}", kb.rejected);
     assert_eq!(update_ids(&kb), ["example-tariff-cut"]);
     assert_eq!(

@@ -7,6 +7,7 @@ mod engines;
 mod fleet;
 mod http;
 mod knowledge;
+mod layers;
 mod operator;
 mod reload;
 mod shell;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use fake_bot_api::{self as fake, FakeApi, wait_until_async};
 use trade_talks_bot::app::Parts;
-use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
+use trade_talks_bot::engine::{Engine, SharedEngine};
 use trade_talks_bot::store::{SqliteStore, Store};
 
 use crate::subscribe::{knowledge_copy, publish, say, start_watching, update_file, wait_texts};
@@ -22,7 +22,7 @@ async fn an_update_added_after_loading_but_before_the_watcher_started_is_publish
     let knowledge = knowledge_copy(dir.path());
     let store = Arc::new(SqliteStore::open(&dir.path().join("bot.db")).await.unwrap());
     store.subscribe(91).await.unwrap();
-    let kb = SharedKnowledge::new(KnowledgeBase::load(Some(&knowledge)).unwrap());
+    let kb = SharedEngine::new(Engine::load(Some(&knowledge)).unwrap());
     // The file lands after the first load and before the bot (and its watcher) starts: no file
     // event will ever announce it.
     publish(
@@ -34,7 +34,7 @@ async fn an_update_added_after_loading_but_before_the_watcher_started_is_publish
     let mut config = fast_config(&fake);
     config.knowledge_dir = Some(knowledge.clone());
     let parts = Parts {
-        knowledge: kb,
+        engine: kb,
         store: store.clone(),
     };
     let bot = start_app(fake, config, parts, store).await;
@@ -187,13 +187,13 @@ async fn publish_file_goes_through_the_database_to_every_replica_and_is_sent_onc
         let db = db.clone();
         async move {
             let store = Arc::new(SqliteStore::open(&db).await.unwrap());
-            let kb = SharedKnowledge::new(KnowledgeBase::load(folder.as_deref()).unwrap());
+            let kb = SharedEngine::new(Engine::load(folder.as_deref()).unwrap());
             let fake = FakeApi::start().await;
             let mut config = fast_config(&fake);
             config.knowledge_dir = folder;
             config.store_poll = Duration::from_millis(200);
             let parts = Parts {
-                knowledge: kb,
+                engine: kb,
                 store: store.clone(),
             };
             start_app(fake, config, parts, store).await

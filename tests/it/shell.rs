@@ -198,7 +198,7 @@ async fn a_database_deleted_while_running_is_not_ready_and_never_a_false_subscri
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_going_away_and_back_is_reported_and_never_a_false_subscribed() {
     use fake_bot_api::postgres::OwnServer;
-    use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
+    use trade_talks_bot::engine::{Engine, SharedEngine};
     use trade_talks_bot::store::Location;
     let server = tokio::task::spawn_blocking(OwnServer::start).await.unwrap();
     let store = trade_talks_bot::store::open(&Location::Postgres(server.url()))
@@ -209,7 +209,7 @@ async fn postgres_going_away_and_back_is_reported_and_never_a_false_subscribed()
     let mut config = fast_config(&fake);
     config.metrics_listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
     let parts = app::Parts {
-        knowledge: SharedKnowledge::new(KnowledgeBase::builtin().unwrap()),
+        engine: SharedEngine::new(Engine::builtin().unwrap()),
         store: store.clone(),
     };
     let bot = start_app(fake, config, parts, store).await;

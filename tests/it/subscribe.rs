@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use fake_bot_api::{self as fake, Failure, FakeApi, wait_until, wait_until_async};
 use serde_json::Value;
 use trade_talks_bot::app::Parts;
-use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
+use trade_talks_bot::engine::{Engine, SharedEngine};
 use trade_talks_bot::store::{SqliteStore, Store};
 
 use crate::telegram::{Running, app_in, fast_config, start, start_app};
@@ -68,9 +68,9 @@ pub async fn start_watching(dir: &Path) -> (Running, PathBuf) {
     let knowledge = knowledge_copy(dir);
     let fake = FakeApi::start().await;
     let store = Arc::new(SqliteStore::open(&dir.join("bot.db")).await.unwrap());
-    let kb = SharedKnowledge::new(KnowledgeBase::load(Some(&knowledge)).unwrap());
+    let kb = SharedEngine::new(Engine::load(Some(&knowledge)).unwrap());
     let parts = Parts {
-        knowledge: kb,
+        engine: kb,
         store: store.clone(),
     };
     let mut config = fast_config(&fake);

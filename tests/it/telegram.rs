@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::oneshot;
-use trade_talks_bot::knowledge::{KnowledgeBase, SharedKnowledge};
+use trade_talks_bot::engine::{Engine, SharedEngine};
 
 use trade_talks_bot::app::{self, Parts};
 use trade_talks_bot::command::Command;
@@ -104,10 +104,10 @@ pub fn fast_config(fake: &FakeApi) -> Settings {
 /// it.
 pub async fn app_in(dir: &std::path::Path) -> (Parts, Arc<SqliteStore>) {
     let store = Arc::new(SqliteStore::open(&dir.join("bot.db")).await.unwrap());
-    let kb = SharedKnowledge::new(KnowledgeBase::builtin().unwrap());
+    let kb = SharedEngine::new(Engine::builtin().unwrap());
     (
         Parts {
-            knowledge: kb,
+            engine: kb,
             store: store.clone(),
         },
         store,
@@ -210,13 +210,17 @@ async fn private_chat_commands_free_text_and_odd_input() {
         .iter()
         .map(|c| c["command"].as_str().unwrap())
         .collect();
-    let kb = KnowledgeBase::builtin().unwrap();
+    let kb = Engine::builtin().unwrap();
     let expected = kb
+        .knowledge
         .topics
         .iter()
         .map(|t| t.command.clone())
         .chain(Command::FIXED.iter().map(|c| c.name().to_string()));
-    assert_eq!(names.len(), kb.topics.len() + Command::FIXED.len());
+    assert_eq!(
+        names.len(),
+        kb.knowledge.topics.len() + Command::FIXED.len()
+    );
     for c in expected {
         let c = c.as_str();
         assert!(names.contains(&c), "{c} missing from {names:?}");

@@ -1,0 +1,226 @@
+//! The fact index the scorer reads: every current fact's terms and word pairs (as the
+//! analyser's stem ids) with BM25 weights, and what restricts each fact as an answer. Built once
+//! per engine from the knowledge; nothing here knows about questions.
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use crate::analyze::{Analyzer, Token};
+use crate::knowledge::{Ask, Fact, FactKind, Topic};
+use crate::text::split_words;
+
+pub(crate) const K1: f32 = 1.2;
+
+pub(crate) const B: f32 = 0.75;
+
+/// Function words kept when forming word pairs, because they carry direction ("on china").
+pub(crate) const DIRECTION_WORDS: &[&str] =
+    &["on", "from", "against", "to", "into", "own", "in", "about"];
+
+/// One bit per [`Ask`].
+pub(crate) fn ask_bit(a: Ask) -> u8 {
+    1 << a as u8
+}
+
+/// The distinct content tokens of a text: the first of each stem that is not a function word.
+pub(crate) fn terms<'t, 'a>(tokens: &'t [Token<'a>]) -> impl Iterator<Item = &'t Token<'a>> {
+    tokens.iter().enumerate().filter_map(|(i, t)| {
+        let first = !tokens[..i].iter().any(|s| !s.stop && s.stem == t.stem);
+        (!t.stop && first).then_some(t)
+    })
+}
+
+/// The pairs of adjacent tokens of a text, function words that carry direction kept.
+pub(crate) fn pairs<'t, 'a>(
+    tokens: &'t [Token<'a>],
+) -> impl Iterator<Item = (&'t Token<'a>, &'t Token<'a>)> {
+    let mut kept = tokens
+        .iter()
+        .filter(|t| !t.stop || DIRECTION_WORDS.contains(&t.word.as_ref()));
+    let mut prev = kept.next();
+    std::iter::from_fn(move || {
+        let next = kept.next()?;
+        Some((prev.replace(next)?, next))
+    })
+}
+
+/// What the index knows of one term (a stem) or one word pair: its weight, and the facts that
+/// use it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Posting {
+    pub(crate) weight: f32,
+    /// The facts using it in their own words (answer, keys, patterns), ascending.
+    pub(crate) own: Vec<usize>,
+    /// The facts using it only in their cited source (or their topics' names), ascending: a
+    /// question may use the article's wording, but that scores less, since facts share
+    /// sentences.
+    pub(crate) source: Vec<usize>,
+}
+
+/// What scoring needs of one fact.
+#[derive(Debug, Clone)]
+pub(crate) struct FactEntry {
+    /// BM25's length normalisation, `1 + K1 * (1 - B + B * len / avg_len)`.
+    pub(crate) denom: f32,
+    /// The kinds of question it answers, as [`ask_bit`]s; 0 for any.
+    pub(crate) asks: u8,
+    pub(crate) claim: bool,
+    /// It states who someone is (a `role` key): what "who is X" asks first.
+    pub(crate) role: bool,
+    /// A claim's speaker as the answer names them (its words before the reporting verb), as
+    /// stem ids: "what did X say" is answered only by a claim whose speaker is X.
+    pub(crate) speaker: Vec<u32>,
+}
+
+/// The scorer's precomputed view of the facts; built once per knowledge base.
+///
+/// Terms are the analyser's stem ids ([`Token::term`]). Only current facts are indexed: a
+/// superseded one is never an answer.
+#[derive(Debug)]
+pub struct Index {
+    pub(crate) facts: Vec<FactEntry>,
+    /// By stem id: `None` when no current fact uses it.
+    pub(crate) terms: Vec<Option<Posting>>,
+    /// By pair of stem ids (adjacent words, direction words kept: "on china").
+    pub(crate) pairs: HashMap<(u32, u32), Posting>,
+    pub(crate) unknown_weight: f32,
+}
+
+impl Index {
+    /// Indexes the facts; the stems of every text indexed are numbered in `analyzer` first.
+    pub(crate) fn build(
+        facts: &[Fact],
+        source_texts: &[String],
+        topics: &[Topic],
+        analyzer: &mut Analyzer,
+    ) -> Index {
+        // The texts of each fact's own words, and its source.
+        // A fact's topic names count as its source does: weakly ("how did the call go" is not
+        // asking when the trade war began, though that fact is filed under the call).
+        let texts: Vec<(Vec<&str>, String)> = facts
+            .iter()
+            .zip(source_texts)
+            .map(|(f, source)| {
+                let mut own: Vec<&str> = vec![f.answer.as_str()];
+                own.extend(f.keys.iter().map(String::as_str));
+                own.extend(f.patterns.iter().map(String::as_str));
+                if let FactKind::Claim { speaker, verb } = &f.kind {
+                    own.push(speaker);
+                    own.push(verb);
+                }
+                let mut source = source.clone();
+                for t in topics.iter().filter(|t| f.topics.contains(&t.name)) {
+                    source.push('\n');
+                    source.push_str(&t.name);
+                }
+                (own, source)
+            })
+            .collect();
+        for (own, source) in &texts {
+            for text in own.iter().copied().chain([source.as_str()]) {
+                analyzer.add_stems(text);
+            }
+        }
+        let analyzer = &*analyzer;
+        // (own terms, source-only terms, pairs) of each fact, as ids.
+        type Raw = (HashSet<u32>, HashSet<u32>, HashSet<(u32, u32)>);
+        let raw: Vec<Raw> = texts
+            .iter()
+            .map(|(own, source)| {
+                let (mut terms, mut pairs) = (HashSet::default(), HashSet::default());
+                for text in own {
+                    let tokens = analyzer.tokens(text, false);
+                    terms.extend(self::terms(&tokens).filter_map(Token::term));
+                    pairs.extend(
+                        self::pairs(&tokens).filter_map(|(a, b)| Some((a.term()?, b.term()?))),
+                    );
+                }
+                let tokens = analyzer.tokens(source, false);
+                let source_terms = self::terms(&tokens)
+                    .filter_map(Token::term)
+                    .filter(|t| !terms.contains(t))
+                    .collect();
+                (terms, source_terms, pairs)
+            })
+            .collect();
+        let active: Vec<bool> = facts.iter().map(|f| f.superseded_by.is_none()).collect();
+        let n = active.iter().filter(|a| **a).count().max(1) as f32;
+        let mut terms: Vec<Option<Posting>> = vec![None; analyzer.stem_count()];
+        let mut pairs: HashMap<(u32, u32), Posting> = HashMap::default();
+        for (i, ((own, source_only, fact_pairs), _)) in raw
+            .iter()
+            .zip(&active)
+            .enumerate()
+            .filter(|(_, (_, a))| **a)
+        {
+            for &t in own {
+                terms[t as usize].get_or_insert_default().own.push(i);
+            }
+            for &t in source_only {
+                terms[t as usize].get_or_insert_default().source.push(i);
+            }
+            for key in fact_pairs {
+                pairs.entry(*key).or_default().own.push(i);
+            }
+        }
+        let idf = |d: usize| (1.0 + n / d as f32).ln();
+        for p in terms.iter_mut().flatten().chain(pairs.values_mut()) {
+            p.weight = idf(p.own.len() + p.source.len());
+        }
+        // A fact's length is its answer's: its keys and patterns are ways to ask for it, and a
+        // fact with many of them is no less an answer.
+        let lens: Vec<f32> = facts
+            .iter()
+            .map(|f| self::terms(&analyzer.tokens(&f.answer, false)).count() as f32)
+            .collect();
+        let avg_len = (lens
+            .iter()
+            .zip(&active)
+            .filter(|(_, a)| **a)
+            .map(|(l, _)| l)
+            .sum::<f32>()
+            / n)
+            .max(1.0);
+        let facts = facts
+            .iter()
+            .zip(lens)
+            .map(|(f, len)| FactEntry {
+                denom: 1.0 + K1 * (1.0 - B + B * len / avg_len),
+                asks: f.asks.iter().fold(0, |m, a| m | ask_bit(*a)),
+                claim: f.kind.is_claim(),
+                role: f.keys.iter().any(|k| k == "role"),
+                speaker: match &f.kind {
+                    FactKind::Claim { verb, .. } => {
+                        let words = split_words(&f.answer);
+                        let end = words.iter().position(|w| *w == verb.to_lowercase());
+                        let before = &words[..end.unwrap_or(0)];
+                        // Each word alone too: "US Trade Representative" is Greer, and the US.
+                        std::iter::once(before.join(" "))
+                            .chain(before.iter().cloned())
+                            .flat_map(|text| {
+                                self::terms(&analyzer.tokens(&text, false))
+                                    .filter_map(Token::term)
+                                    .collect::<Vec<_>>()
+                            })
+                            .collect()
+                    }
+                    _ => Vec::new(),
+                },
+            })
+            .collect();
+        Index {
+            facts,
+            terms,
+            pairs,
+            unknown_weight: (1.0 + n).ln(),
+        }
+    }
+
+    /// The weight of a term, if some current fact uses it.
+    pub(crate) fn weight(&self, term: Option<u32>) -> Option<f32> {
+        Some(self.posting(term?)?.weight)
+    }
+
+    pub(crate) fn posting(&self, term: u32) -> Option<&Posting> {
+        self.terms.get(term as usize)?.as_ref()
+    }
+}

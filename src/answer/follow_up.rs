@@ -132,16 +132,26 @@ impl Subject {
             follow_up.content.iter().any(|f| f.class == c.class)
                 || (new_question && c.class == ContentClass::Claim)
         };
+        // Names and other specific words come first, as in "what did Greer say": whoever the
+        // reading names is who must have said it ("what did she say?" after a question about
+        // He Lifeng asks what He Lifeng said, which the article does not report).
         let reading = |keep: &dyn Fn(usize, &Content) -> bool| -> Vec<String> {
-            asks.iter()
-                .chain(follow_up.content.iter().map(|c| &c.word))
+            let words: Vec<&Content> = follow_up
+                .content
+                .iter()
                 .chain(
                     self.content
                         .iter()
                         .enumerate()
                         .filter(|(i, c)| keep(*i, c))
-                        .map(|(_, c)| &c.word),
+                        .map(|(_, c)| c),
                 )
+                .collect();
+            let (specific, other): (Vec<&Content>, Vec<&Content>) = words
+                .into_iter()
+                .partition(|c| c.class == ContentClass::Specific);
+            asks.iter()
+                .chain(specific.into_iter().chain(other).map(|c| &c.word))
                 .cloned()
                 .collect()
         };

@@ -4,7 +4,7 @@
 
 use smallvec::SmallVec;
 
-use crate::analyze::Tokens;
+use crate::analyze::{Stem, Token, Tokens};
 use crate::engine::Engine;
 use crate::index::{K1, Posting, ask_bit, pairs, terms};
 use crate::knowledge::Ask;
@@ -184,6 +184,30 @@ pub(super) fn speaks(q: &Question, bits: u64, speaker: &[u32]) -> bool {
         .all(|(_, t)| t.id.is_some_and(|id| speaker.contains(&id)))
 }
 
+/// The stem of a question's focus: the first content word after its first "what", "which" or
+/// "how" that is not a name ("tariff" in "what's the exact tariff on magnets", "agree" in "what
+/// did the US agree to", "call" in "how long did the call last").
+fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Stem<'a>> {
+    let start = tokens
+        .iter()
+        .position(|t| matches!(t.word.as_ref(), "what" | "whats" | "which" | "how" | "hows"))?;
+    let mut rest = &tokens[start + 1..];
+    // "how long", "how much": the measure, not the thing measured.
+    if tokens[start].word.starts_with("how")
+        && rest.first().is_some_and(|t| {
+            matches!(
+                t.word.as_ref(),
+                "long" | "much" | "many" | "big" | "high" | "soon" | "often" | "far" | "come"
+            )
+        })
+    {
+        rest = &rest[1..];
+    }
+    rest.iter()
+        .find(|t| !t.stop && !t.claim && !t.strict)
+        .map(|t| &t.stem)
+}
+
 /// Scores every current fact that fits the question's kind, best first, with the analysed
 /// question for combining facts.
 /// `must` are words (as the analyser reads them) the answer must state, as if strict: a
@@ -213,6 +237,7 @@ pub(super) fn score_all(
         who_is: false,
         must: 0,
     };
+    let focus = focus_stem(&tokens);
     let mut claim_bits = 0u64;
     // Names before the first claim word say who is speaking ("what did Greer claim").
     let first_claim = tokens.iter().position(|t| t.claim).unwrap_or(0);
@@ -231,7 +256,10 @@ pub(super) fn score_all(
             break;
         }
         let bit = 1 << q.terms.len();
-        if strict {
+        // The word a question asks about must be answered, as a name must: "what's the exact
+        // tariff on magnets" is not answered by what was said of magnets.
+        let focus = weight.is_some() && !multi_part && !claim_intent && focus == Some(&t.stem);
+        if strict || focus {
             q.strict |= bit;
         }
         if must.iter().any(|m| *m == t.word) {

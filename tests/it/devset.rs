@@ -230,6 +230,20 @@ fn devset_meets_the_accuracy_and_abstention_bar() {
     );
 }
 
+/// The chat-style development set (`tests/devset-chat.toml`): questions written from the article
+/// alone as Telegram users type them (terse, polite, slang, misspelled, two in one, follow-ups),
+/// used for development like `devset.toml`: its misses are printed.
+#[test]
+fn chat_devset_meets_its_bar() {
+    let kb = knowledge();
+    let sc = evaluate(&kb, "devset-chat.toml");
+    for f in &sc.failures {
+        eprintln!("{f}");
+    }
+    eprintln!("{}", sc.summary("chat devset"));
+    assert!(sc.wrong_on_oos() <= 3, "{}", sc.summary("chat devset"));
+}
+
 /// The held-out set (`tests/heldout.toml`), written without sight of the facts, the lexicon or
 /// the development set, and never used for tuning: only its figures are printed, not its
 /// misses. It guards against a collapse (no answer to out-of-scope questions beyond a few, most

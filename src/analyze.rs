@@ -338,10 +338,15 @@ impl Analyzer {
             if cand.chars().count().abs_diff(len) > limit {
                 continue;
             }
-            let d = strsim::osa_distance(word, cand);
+            let mut d = 2 * strsim::osa_distance(word, cand);
             // Two edits only where the word still ends the same ("tarrifs" → "tariffs").
-            if d == 0 || d > limit || (d == 2 && cand.chars().last() != word.chars().last()) {
+            if d == 0 || d > 2 * limit || (d == 4 && cand.chars().last() != word.chars().last()) {
                 continue;
+            }
+            // A dropped double letter is the likeliest slip: "atended" is "attended" rather
+            // than "amended".
+            if drops_a_double_letter(word, cand) {
+                d -= 1;
             }
             match best {
                 Some((bd, _)) if d > bd => {}
@@ -478,6 +483,14 @@ impl Analyzer {
             i += used;
         }
     }
+}
+
+/// Whether `cand` is `word` with one letter doubled ("attended" of "atended").
+fn drops_a_double_letter(word: &str, cand: &str) -> bool {
+    let c: Vec<char> = cand.chars().collect();
+    c.len() == word.chars().count() + 1
+        && (1..c.len())
+            .any(|i| c[i] == c[i - 1] && c[..i].iter().chain(&c[i + 1..]).copied().eq(word.chars()))
 }
 
 #[cfg(test)]

@@ -150,19 +150,27 @@ impl Analyzer {
         known.extend(stop.iter().cloned());
         known.extend(claim.iter().cloned());
         known.extend(strict.iter().cloned());
+        let mut text_words: HashSet<String> = HashSet::default();
         for text in extra_vocab {
-            known.extend(split_words(text));
+            text_words.extend(split_words(text));
         }
+        known.extend(text_words.iter().cloned());
         for (_, full) in &lexicon.shorthand {
             known.extend(full.iter().cloned());
         }
         // Sorted, so that stem ids do not depend on hashing order.
         let mut known: Vec<String> = known.into_iter().collect();
         known.sort_unstable();
+        // Typos are corrected to real words only: the knowledge's own, or English ones. A
+        // misspelling the lexicon lists ("lancester") is understood as written, but is no
+        // candidate, or "lancster" would be torn between it and "lancaster".
+        let canonicals: HashSet<&str> = lexicon.synonyms.iter().map(|(c, _)| c.as_str()).collect();
         let mut vocab: HashMap<char, Vec<String>> = HashMap::default();
         for w in &known {
+            let real =
+                text_words.contains(w) || canonicals.contains(w.as_str()) || is_english_word(w);
             match w.chars().next() {
-                Some(first) if w.chars().count() >= 4 && !first.is_ascii_digit() => {
+                Some(first) if real && w.chars().count() >= 4 && !first.is_ascii_digit() => {
                     vocab.entry(first).or_default().push(w.clone());
                 }
                 _ => {}

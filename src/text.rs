@@ -10,6 +10,31 @@ fn is_invisible(c: char) -> bool {
 /// Lowercases and splits text into words: runs of letters and digits; a decimal point between
 /// digits stays inside a number ("2.9"), everything else separates words.
 pub fn split_words(text: &str) -> Vec<String> {
+    let mut words = split_any_words(text);
+    join_negations(&mut words);
+    words
+}
+
+/// The first half of a negation the apostrophe split ("isn" of "isn't"), which is joined to its
+/// "t" so that "isn't" reads as the word "isnt" and "won't" never as "won".
+const NEGATED: &[&str] = &[
+    "isn", "aren", "wasn", "weren", "don", "doesn", "didn", "hasn", "haven", "hadn", "won",
+    "wouldn", "couldn", "shouldn", "can", "ain", "mustn", "needn",
+];
+
+fn join_negations(words: &mut Vec<String>) {
+    let mut i = 1;
+    while i < words.len() {
+        if words[i] == "t" && NEGATED.contains(&words[i - 1].as_str()) {
+            words[i - 1].push('t');
+            words.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+fn split_any_words(text: &str) -> Vec<String> {
     if text.is_ascii() {
         return split_ascii_words(text.as_bytes());
     }
@@ -111,6 +136,15 @@ mod tests {
             numbers("a 90-day period, 2.9% and 4.8%"),
             vec!["90", "2.9", "4.8"]
         );
+    }
+
+    #[test]
+    fn negations_stay_one_word() {
+        assert_eq!(
+            split_words("Why isn't it? It won’t, can't: don t"),
+            vec!["why", "isnt", "it", "it", "wont", "cant", "dont"]
+        );
+        assert_eq!(split_words("china's t"), vec!["china", "s", "t"]);
     }
 
     #[test]

@@ -13,6 +13,7 @@
 
 use crate::command::Command;
 use crate::engine::Engine;
+use crate::knowledge::Ask;
 pub use crate::reply::{MAX_QUESTION_CHARS, Reply};
 use crate::text::split_words;
 
@@ -131,10 +132,15 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     }
     let (q, scored) = score_all(engine, words, must);
     // A question in several parts is checked as a whole below; each part alone may be partial.
+    // A reason is given only for exactly what is asked: "why was the truce brokered" is not
+    // answered by what has put it at risk.
+    let why = !q.multi_part && q.kinds.contains(&Some(Ask::Why));
+    let required = q.required();
     let eligible = |s: &Scored| {
         s.own & q.must == q.must
             && s.claim_ok
             && (q.multi_part || s.all_strict)
+            && (!why || s.own & required == required)
             && q.covered(s.own) >= MIN_OWN_COVERAGE * if q.multi_part { 0.5 } else { 1.0 }
     };
     let Some(best) = scored.iter().find(|s| eligible(s)) else {
@@ -165,7 +171,6 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     let mut own = chosen.iter().fold(0u64, |m, s| m | s.own);
     // A content word the chosen facts state only through their quoted sentence ("what happened
     // after the truce…") is answered by the fact that states it, when there is one.
-    let required = q.required();
     while chosen.len() < MAX_FACTS && !q.multi_part {
         let missing = required & !own;
         let next = scored.iter().find(|s| {

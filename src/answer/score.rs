@@ -303,10 +303,14 @@ pub(super) fn score_all(
     let mut out = Vec::with_capacity(candidates.len());
     for i in candidates {
         let e = &index.facts[i];
-        // A claim gives a reason only for why somebody says something: "why did the US halt
-        // sales" is not answered by what Beijing argued.
+        // A claim gives a reason only for why somebody says something, or how they feel: "why
+        // did the US halt sales" is not answered by what Beijing argued, "why isn't Hassett
+        // happy" is by what Hassett said.
         let why = q.kinds.contains(&Some(Ask::Why));
-        if !accepts(e.asks, want) || (why && e.claim && !claim_intent) {
+        let names_speaker = q.terms.iter().enumerate().any(|(j, t)| {
+            q.strict & (1 << j) != 0 && t.id.is_some_and(|id| e.speaker.contains(&id))
+        });
+        if !accepts(e.asks, want) || (why && e.claim && !claim_intent && !names_speaker) {
             continue;
         }
         let (mut matched, mut own) = (0u64, 0u64);

@@ -161,14 +161,18 @@ impl Analyzer {
         // Sorted, so that stem ids do not depend on hashing order.
         let mut known: Vec<String> = known.into_iter().collect();
         known.sort_unstable();
-        // Typos are corrected to real words only: the knowledge's own, or English ones. A
-        // misspelling the lexicon lists ("lancester") is understood as written, but is no
-        // candidate, or "lancster" would be torn between it and "lancaster".
+        // Typos are corrected to real words only: the knowledge's own, the lexicon's word lists,
+        // English ones. A misspelling a synonym lists ("lancester") is understood as written,
+        // but is no candidate, or "lancster" would be torn between it and "lancaster".
         let canonicals: HashSet<&str> = lexicon.synonyms.iter().map(|(c, _)| c.as_str()).collect();
         let mut vocab: HashMap<char, Vec<String>> = HashMap::default();
         for w in &known {
-            let real =
-                text_words.contains(w) || canonicals.contains(w.as_str()) || is_english_word(w);
+            let real = text_words.contains(w)
+                || canonicals.contains(w.as_str())
+                || stop.contains(w)
+                || claim.contains(w)
+                || strict.contains(w)
+                || is_english_word(w);
             match w.chars().next() {
                 Some(first) if real && w.chars().count() >= 4 && !first.is_ascii_digit() => {
                     vocab.entry(first).or_default().push(w.clone());

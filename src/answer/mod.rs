@@ -322,7 +322,15 @@ fn answer_in(
         }
         let mut best = most_precise(subject.follow(&follow_up));
         let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
-        if !only_refers && !follow_up.content.is_empty() {
+        // The follow-up as a question of its own: only when it says something beyond what
+        // someone said ("what did she say?" is not asking what anybody said) and enough to
+        // ask by itself ("and china's tariffs?", not "and for the US?").
+        let stands_alone = follow_up
+            .content
+            .iter()
+            .any(|c| c.class != ContentClass::Claim)
+            && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty());
+        if !only_refers && stands_alone {
             let mut readings = vec![alone];
             if let Some((_, words)) = best.take().filter(|_| answered) {
                 readings.insert(0, words);

@@ -239,10 +239,12 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
     };
     let mut data = LexiconData::default();
     for (canonical, variants) in raw.synonyms {
-        let line = find_line(text, &format!("{canonical} ="));
+        // Found only for a problem: searching a large lexicon for every key costs more than
+        // the rest of the load.
+        let line = || find_line(text, &format!("{canonical} ="));
         if split_words(&canonical) != [canonical.clone()] {
             r.line(
-                line,
+                line(),
                 format!("synonym key \"{canonical}\" must be one lowercase word"),
             );
             continue;
@@ -254,7 +256,7 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
                 .collect(),
             None => {
                 r.line(
-                    line,
+                    line(),
                     format!("synonyms of \"{canonical}\" must be a list of strings"),
                 );
                 continue;
@@ -262,7 +264,7 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
         };
         if list.is_empty() || list.iter().any(|v| split_words(v).is_empty()) {
             r.line(
-                line,
+                line(),
                 format!("synonyms of \"{canonical}\" must be non-empty words"),
             );
             continue;
@@ -270,11 +272,11 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
         data.synonyms.push((canonical, list));
     }
     for (short, full) in raw.shorthand {
-        let line = find_line(text, &format!("{short} ="));
+        let line = || find_line(text, &format!("{short} ="));
         let full = full.as_str().map(split_words).unwrap_or_default();
         if split_words(&short) != [short.clone()] || full.is_empty() {
             r.line(
-                line,
+                line(),
                 format!("shorthand \"{short}\" must be one lowercase word standing for a non-empty string of words"),
             );
             continue;

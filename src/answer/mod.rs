@@ -476,7 +476,11 @@ pub fn route(engine: &Engine, m: Inbound<'_>) -> Option<Reply> {
 /// and the best-scoring facts, so an operator can see why the bot answered or abstained.
 pub fn explain(engine: &Engine, question: &str) -> String {
     let mut out = String::from("words:");
-    for t in engine.analyzer.tokens(question, true) {
+    // The words as the answerer reads them: shorthand written out, then analysed.
+    let words = engine.analyzer.expand_shorthand(split_words(question));
+    let mut tokens = crate::analyze::Tokens::new();
+    engine.analyzer.tokens_into(&words, true, &mut tokens);
+    for t in &tokens {
         let mut flags = String::new();
         for (on, f) in [(t.stop, "stop"), (t.claim, "claim"), (t.strict, "strict")] {
             if on {
@@ -495,7 +499,6 @@ pub fn explain(engine: &Engine, question: &str) -> String {
             engine.analyzer.stem_text(&t.stem)
         ));
     }
-    let words = engine.analyzer.expand_shorthand(split_words(question));
     let (q, scored) = score_all(engine, &words, &[]);
     out.push_str(&format!("\nmulti-part: {}\n", q.multi_part));
     for s in scored.iter().take(6) {

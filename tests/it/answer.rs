@@ -297,3 +297,36 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
     // `respond` (and so `ask`) has no context: a follow-up alone is not guessed at.
     assert_eq!(respond(&kb, "and china?", None), Reply::WhatDoYouMean);
 }
+
+/// The core questions get the core fact, not a side fact that shares a word with them.
+#[test]
+fn core_questions_get_the_core_facts_only() {
+    let kb = kb();
+    for (q, want) in [
+        (
+            "who is on the us side?",
+            &["lutnick", "bessent", "greer"][..],
+        ),
+        ("what are the talks about", &["agenda"]),
+        ("who is donald trump", &["leaders"]),
+        ("who is xi jinping", &["leaders"]),
+        (
+            "what did he lifeng discuss with reeves",
+            &["reeves-meeting"],
+        ),
+    ] {
+        assert_eq!(ids(&kb, q), want, "{q}");
+    }
+    // The word asked about must be answered: no tariff is reported on magnets, and the
+    // article does not say how long the call lasted.
+    for q in [
+        "whats the exact tariff on rare earth magnets",
+        "how long did the phone call last",
+        "what did the us agree to in london",
+        "what did the uk get out of the meeting with he lifeng",
+        "why did the trade war begin",
+        "why was the truce brokered in geneva",
+    ] {
+        assert_eq!(ids(&kb, q), Vec::<String>::new(), "{q}");
+    }
+}

@@ -141,13 +141,27 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
             && s.claim_ok
             && (q.multi_part || s.all_strict)
             && (!why || s.own & required == required)
-            && q.covered(s.own) >= MIN_OWN_COVERAGE * if q.multi_part { 0.5 } else { 1.0 }
+            // One of names joined by "and" answers for its part only with everything else.
+            && (q.either == 0 || s.own & required & !q.strict == required & !q.strict)
+            // (A fact naming one of names joined by "and" counts as naming them all here.)
+            && q.covered(s.own | if s.own & q.either != 0 { q.either } else { 0 })
+                >= MIN_OWN_COVERAGE * if q.multi_part { 0.5 } else { 1.0 }
     };
     let Some(best) = scored.iter().find(|s| eligible(s)) else {
         return Reply::NotCovered;
     };
     let mut chosen: Vec<&Scored> = Vec::with_capacity(MAX_FACTS);
     chosen.push(best);
+    // Names joined by "and": the best fact for each ("the US and China tariffs": each side's).
+    for j in (0..q.terms.len()).filter(|j| q.either & (1 << j) != 0) {
+        if let Some(s) = scored.iter().find(|s| {
+            s.own & (1 << j) != 0 && eligible(s) && !chosen.iter().any(|c| c.fact == s.fact)
+        }) {
+            chosen.push(s);
+        }
+    }
+    let taken: Vec<u32> = chosen.iter().map(|c| c.fact).collect();
+    let room = MAX_FACTS.saturating_sub(chosen.len());
     chosen.extend(
         scored
             .iter()
@@ -158,14 +172,14 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
                     && s.own & best.own == best.own
                     && s.pairs & best.pairs == best.pairs
                     && s.score >= best.score * SAME_MATCH_RATIO;
-                s.fact != best.fact
+                !taken.contains(&s.fact)
                     && (s.score >= best.score * ALSO_RATIO || as_full)
                     && eligible(s)
                     // Concise: a claim does not pad a plain answer, nor a side fact a role.
                     && (s.claim == best.claim || q.claim_intent)
                     && (!q.who_is || (s.role && best.role))
             })
-            .take(MAX_FACTS - 1),
+            .take(room),
     );
     let mut matched = chosen.iter().fold(0u64, |m, s| m | s.matched);
     let mut own = chosen.iter().fold(0u64, |m, s| m | s.own);

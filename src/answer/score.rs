@@ -79,14 +79,39 @@ pub(super) fn accepts(asks: u8, want: Option<u8>) -> bool {
 pub(super) fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
     let mut asked: Vec<Ask> = kinds.iter().flatten().copied().collect();
     asked.dedup();
-    asked.len() >= 2
-        || words.iter().any(|w| {
-            matches!(
-                w.as_str(),
-                "and" | "or" | "but" | "plus" | "also" | "versus" | "vs"
-            )
-        })
+    // "and" before a question word or a verb ("… and what did they discuss", "… and is it
+    // over") starts a second question; "and" joining two names ("the US and China") does not
+    // (see [`Question::either`]).
+    let joins_questions = words.iter().enumerate().any(|(i, w)| {
+        JOINERS.contains(&w.as_str())
+            && words[i + 1..].iter().any(|n| {
+                matches!(
+                    n.as_str(),
+                    "what"
+                        | "whats"
+                        | "who"
+                        | "whos"
+                        | "whom"
+                        | "where"
+                        | "when"
+                        | "why"
+                        | "how"
+                        | "which"
+                        | "is"
+                        | "are"
+                        | "was"
+                        | "were"
+                        | "did"
+                        | "does"
+                        | "do"
+                )
+            })
+    });
+    asked.len() >= 2 || joins_questions
 }
+
+/// Words joining two parts of a question.
+const JOINERS: &[&str] = &["and", "or", "but", "plus", "also", "versus", "vs"];
 
 /// A fact scored against a question.
 #[derive(Debug, Clone, PartialEq)]
@@ -136,6 +161,10 @@ pub(super) struct Question {
     pub(super) who_is: bool,
     /// Bits of the terms an answer must state in its own words (a follow-up's own words).
     pub(super) must: u64,
+    /// Bits of names joined by "and" or "or" ("the US and China"): a fact naming one of them
+    /// may answer for it, if it states everything else the question asks; together the facts
+    /// must name them all.
+    pub(super) either: u64,
 }
 
 impl Question {
@@ -176,12 +205,17 @@ impl Question {
 }
 
 /// Whether a claim's speaker is everyone the question names as speaking (`bits` of its terms).
+/// Of names joined by "and" ("what did Greer and Beijing claim"), one speaking is enough.
 pub(super) fn speaks(q: &Question, bits: u64, speaker: &[u32]) -> bool {
-    q.terms
-        .iter()
-        .enumerate()
-        .filter(|(j, _)| bits & (1 << j) != 0)
-        .all(|(_, t)| t.id.is_some_and(|id| speaker.contains(&id)))
+    let is_speaker = |(_, t): &(usize, &QuestionTerm)| t.id.is_some_and(|id| speaker.contains(&id));
+    let named = |mask: u64| {
+        q.terms
+            .iter()
+            .enumerate()
+            .filter(move |(j, _)| mask & (1 << j) != 0)
+    };
+    named(bits & !q.either).all(|jt| is_speaker(&jt))
+        && (bits & q.either == 0 || named(bits & q.either).any(|jt| is_speaker(&jt)))
 }
 
 /// The stem of a question's focus: the first content word after its first "what", "which" or
@@ -236,6 +270,7 @@ pub(super) fn score_all(
         claim_intent,
         who_is: false,
         must: 0,
+        either: 0,
     };
     let focus = focus_stem(&tokens);
     let mut claim_bits = 0u64;
@@ -281,15 +316,40 @@ pub(super) fn score_all(
             optional: t.claim,
         });
     }
+    // Names joined by "and"/"or", a "the" allowed before the second.
+    let mut joined: SmallVec<[u32; 4]> = SmallVec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let mut rest = tokens[i + 1..].iter();
+        let (Some(joiner), Some(other)) = (rest.next(), rest.find(|n| n.word != "the")) else {
+            continue;
+        };
+        if t.strict && other.strict && JOINERS.contains(&joiner.word.as_ref()) {
+            joined.extend(t.term());
+            joined.extend(other.term());
+        }
+    }
+    if !multi_part {
+        for (j, t) in q.terms.iter().enumerate() {
+            if t.id.is_some_and(|id| joined.contains(&id)) {
+                q.either |= 1 << j;
+            }
+        }
+    }
     let question_pairs: Vec<&Posting> = pairs(&tokens)
         .filter_map(|(a, b)| index.pairs.get(&(a.term()?, b.term()?)))
         .collect();
     if q.terms.is_empty() {
         return (q, Vec::new());
     }
+    // "who is X", "who's the Chinese vice premier they met": X's role first.
+    let names_first = tokens
+        .windows(2)
+        .position(|w| w[0].word == "who" && matches!(w[1].word.as_ref(), "is" | "s" | "was"))
+        .and_then(|i| tokens[i + 2..].iter().find(|t| !t.stop))
+        .is_some_and(|t| t.strict);
     q.who_is = q.kinds.as_slice() == [Some(Ask::Who)]
         && !claim_intent
-        && q.strict.count_ones() as usize == q.terms.len();
+        && (names_first || q.strict.count_ones() as usize == q.terms.len());
     // The facts that share at least one term in their own words: only those can be an answer.
     let mut candidates: Vec<usize> = q
         .terms
@@ -341,7 +401,8 @@ pub(super) fn score_all(
             coverage: q.covered(matched),
             matched,
             own,
-            all_strict: matched & q.strict == q.strict,
+            all_strict: matched & q.strict & !q.either == q.strict & !q.either
+                && (q.either == 0 || matched & q.either != 0),
             claim_ok: !claim_intent
                 || (e.claim && speaks(&q, speaker_bits, &e.speaker))
                 || (!e.claim && own & claim_bits != 0),

@@ -314,6 +314,16 @@ fn core_questions_get_the_core_facts_only() {
             "what did he lifeng discuss with reeves",
             &["reeves-meeting"],
         ),
+        ("who's the chinese vice premier they met", &["he-lifeng"]),
+        // Names joined by "and": a fact for each, each stating what is asked.
+        (
+            "what are the us and china tariffs",
+            &["tariff-china", "tariff-us-on-china"],
+        ),
+        (
+            "what did greer and beijing claim",
+            &["greer-magnets", "beijing-accusations"],
+        ),
     ] {
         assert_eq!(ids(&kb, q), want, "{q}");
     }
@@ -326,6 +336,9 @@ fn core_questions_get_the_core_facts_only() {
         "what did the uk get out of the meeting with he lifeng",
         "why did the trade war begin",
         "why was the truce brokered in geneva",
+        // …and one fact per name does not stitch an answer from unrelated facts.
+        "what did the uk and china agree",
+        "what did reeves and he lifeng decide",
     ] {
         assert_eq!(ids(&kb, q), Vec::<String>::new(), "{q}");
     }

@@ -106,8 +106,10 @@ pub struct Analyzer {
     stems: Vec<String>,
     stem_ids: HashMap<String, u32>,
     stemmer: Stemmer,
-    /// Known words of four or more letters by first letter: the candidates of typo correction.
-    vocab: HashMap<char, Vec<String>>,
+    /// Known words of four or more letters by first letter: the candidates of typo correction,
+    /// each marked when only a synonym lists it (a misspelling such as "lancester" may be one:
+    /// it is a candidate only if it is an English word, checked when it is near a typo).
+    vocab: HashMap<char, Vec<(String, bool)>>,
     /// Chat shorthand, from the lexicon.
     shorthand: HashMap<String, Vec<String>>,
     /// Two-word names (synonyms of a strict word: "scott bessent"), matched whole even when
@@ -130,7 +132,9 @@ impl Analyzer {
     /// for typo correction (the facts and the article).
     pub fn new<'a>(lexicon: &LexiconData, extra_vocab: impl IntoIterator<Item = &'a str>) -> Self {
         let mut by_first: HashMap<String, Vec<(Vec<String>, String)>> = HashMap::default();
-        let mut known: HashSet<String> = HashSet::default();
+        let variants: usize = lexicon.synonyms.iter().map(|(_, v)| v.len()).sum();
+        let mut known: HashSet<String> =
+            HashSet::with_capacity_and_hasher(2 * variants, Default::default());
         for (canonical, variants) in &lexicon.synonyms {
             known.insert(canonical.clone());
             for v in variants {
@@ -165,27 +169,27 @@ impl Analyzer {
         // English ones. A misspelling a synonym lists ("lancester") is understood as written,
         // but is no candidate, or "lancster" would be torn between it and "lancaster".
         let canonicals: HashSet<&str> = lexicon.synonyms.iter().map(|(c, _)| c.as_str()).collect();
-        let mut vocab: HashMap<char, Vec<String>> = HashMap::default();
+        let mut vocab: HashMap<char, Vec<(String, bool)>> = HashMap::default();
         for w in &known {
-            let real = text_words.contains(w)
+            let listed = text_words.contains(w)
                 || canonicals.contains(w.as_str())
                 || stop.contains(w)
                 || claim.contains(w)
-                || strict.contains(w)
-                || is_english_word(w);
+                || strict.contains(w);
             match w.chars().next() {
-                Some(first) if real && w.chars().count() >= 4 && !first.is_ascii_digit() => {
-                    vocab.entry(first).or_default().push(w.clone());
+                Some(first) if w.chars().count() >= 4 && !first.is_ascii_digit() => {
+                    vocab.entry(first).or_default().push((w.clone(), !listed));
                 }
                 _ => {}
             }
         }
+        // Sized up front: a few thousand known words, each with a stem.
         let mut analyzer = Analyzer {
-            words: HashMap::default(),
+            words: HashMap::with_capacity_and_hasher(known.len(), Default::default()),
             canonicals: Vec::new(),
             phrases: Vec::new(),
-            stems: Vec::new(),
-            stem_ids: HashMap::default(),
+            stems: Vec::with_capacity(known.len()),
+            stem_ids: HashMap::with_capacity_and_hasher(known.len(), Default::default()),
             stemmer: Stemmer::create(Algorithm::English),
             vocab,
             shorthand: lexicon.shorthand.iter().cloned().collect(),
@@ -346,13 +350,16 @@ impl Analyzer {
         let limit = if len >= 7 { 2 } else { 1 };
         let mut best: Option<(usize, &str)> = None;
         let mut tie = false;
-        for cand in self.vocab.get(&first)? {
+        for (cand, variant_only) in self.vocab.get(&first)? {
             if cand.chars().count().abs_diff(len) > limit {
                 continue;
             }
             let mut d = 2 * strsim::osa_distance(word, cand);
             // Two edits only where the word still ends the same ("tarrifs" → "tariffs").
             if d == 0 || d > 2 * limit || (d == 4 && cand.chars().last() != word.chars().last()) {
+                continue;
+            }
+            if *variant_only && !is_english_word(cand) {
                 continue;
             }
             // A dropped double letter is the likeliest slip: "atended" is "attended" rather

@@ -262,7 +262,7 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
                 continue;
             }
         };
-        if list.is_empty() || list.iter().any(|v| split_words(v).is_empty()) {
+        if list.is_empty() || list.iter().any(|v| !v.chars().any(char::is_alphanumeric)) {
             r.line(
                 line(),
                 format!("synonyms of \"{canonical}\" must be non-empty words"),

@@ -244,7 +244,7 @@ fn chat_devset_meets_its_bar() {
     // The bar it meets today, so that a change cannot quietly undo it (the aims, 95% and no
     // answer to an out-of-scope question, are not met yet: see the README).
     assert!(sc.wrong_on_oos() <= 1, "{}", sc.summary("chat devset"));
-    assert!(sc.accuracy() >= 0.78, "{}", sc.summary("chat devset"));
+    assert!(sc.accuracy() >= 0.82, "{}", sc.summary("chat devset"));
     assert!(sc.pair_accuracy() >= 0.75, "{}", sc.summary("chat devset"));
 }
 

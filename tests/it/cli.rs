@@ -149,10 +149,17 @@ fn answers_wrap_to_a_width_keeping_quotes_indented() {
     );
 }
 
-/// A pseudo-terminal: the parent's end to type into, and the child's end as its stdin.
-fn terminal() -> (std::fs::File, Stdio) {
+/// A pseudo-terminal of 24 rows by 60 columns: the parent's end to type into (and read the
+/// screen from), and the child's end.
+fn terminal() -> (std::fs::File, std::os::fd::OwnedFd) {
     use std::os::fd::{FromRawFd, OwnedFd};
     let (mut parent, mut child) = (-1, -1);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 60,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
     // SAFETY: openpty writes two new file descriptors, which are then owned here exactly once.
     let rc = unsafe {
         libc::openpty(
@@ -160,14 +167,14 @@ fn terminal() -> (std::fs::File, Stdio) {
             &mut child,
             std::ptr::null_mut(),
             std::ptr::null(),
-            std::ptr::null(),
+            &size,
         )
     };
     assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
     unsafe {
         (
             std::fs::File::from_raw_fd(parent),
-            Stdio::from(OwnedFd::from_raw_fd(child)),
+            OwnedFd::from_raw_fd(child),
         )
     }
 }
@@ -176,7 +183,7 @@ fn terminal() -> (std::fs::File, Stdio) {
 fn without_a_token_the_chat_starts_only_on_a_terminal() {
     let (mut keyboard, tty) = terminal();
     let mut cmd = bin();
-    cmd.stdin(tty).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::from(tty)).stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = cmd.spawn().unwrap();
     // The child's copy is the only one left open, so the terminal stays the child's.
     drop(cmd);
@@ -355,31 +362,7 @@ fn check_summarises_good_knowledge_and_fails_with_file_line_on_bad() {
 #[test]
 fn the_chat_on_a_terminal_recalls_history_and_wraps_answers() {
     use std::io::Read;
-    use std::os::fd::{FromRawFd, OwnedFd};
-    let (mut parent, mut child) = (-1, -1);
-    let size = libc::winsize {
-        ws_row: 24,
-        ws_col: 60,
-        ws_xpixel: 0,
-        ws_ypixel: 0,
-    };
-    // SAFETY: openpty writes two new file descriptors, which are then owned here exactly once.
-    let rc = unsafe {
-        libc::openpty(
-            &mut parent,
-            &mut child,
-            std::ptr::null_mut(),
-            std::ptr::null(),
-            &size,
-        )
-    };
-    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
-    let (mut keyboard, child) = unsafe {
-        (
-            std::fs::File::from_raw_fd(parent),
-            OwnedFd::from_raw_fd(child),
-        )
-    };
+    let (mut keyboard, child) = terminal();
     let mut cmd = bin();
     cmd.arg("chat")
         .env("TERM", "xterm")

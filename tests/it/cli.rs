@@ -183,7 +183,9 @@ fn terminal() -> (std::fs::File, std::os::fd::OwnedFd) {
 fn without_a_token_the_chat_starts_only_on_a_terminal() {
     let (mut keyboard, tty) = terminal();
     let mut cmd = bin();
-    cmd.stdin(Stdio::from(tty)).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::from(tty))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let child = cmd.spawn().unwrap();
     // The child's copy is the only one left open, so the terminal stays the child's.
     drop(cmd);

@@ -121,6 +121,13 @@ fn start(
     Running { stop, handle }
 }
 
+/// Subscribes every chat of `chats`.
+async fn subscribe_all(store: &Arc<dyn Store>, chats: impl IntoIterator<Item = i64>) {
+    for c in chats {
+        store.subscribe(c).await.unwrap();
+    }
+}
+
 async fn drained(store: &Arc<dyn Store>, timeout: Duration) {
     wait_until_async("the outbox to drain", timeout, || async {
         store.outbox_len().await.unwrap() == 0
@@ -141,9 +148,7 @@ on_both_engines!(
 
 async fn each_outcome_is_settled_and_sends_are_paced(db: TestDb) {
     let store = db.open().await;
-    for c in [1, 2, 3, 4, -5] {
-        store.subscribe(c).await.unwrap();
-    }
+    subscribe_all(&store, [1, 2, 3, 4, -5]).await;
     let sender = Arc::new(Scripted::default());
     sender.script.lock().unwrap().extend([
         (
@@ -296,9 +301,7 @@ async fn an_empty_stored_message_is_failed_not_delivered(db: TestDb) {
 
 async fn two_workers_on_one_database_send_each_message_once_within_one_budget(db: TestDb) {
     let seed = db.open().await;
-    for c in 1..=120 {
-        seed.subscribe(c).await.unwrap();
-    }
+    subscribe_all(&seed, 1..=120).await;
     seed.publish("u1", &["x".to_string()]).await.unwrap();
     let sender = Arc::new(Scripted::default());
     // Two processes' worth: two stores (connections) and two workers, one sender to count.
@@ -345,9 +348,7 @@ async fn two_workers_on_one_database_send_each_message_once_within_one_budget(db
 
 async fn a_429_pauses_every_send_for_its_retry_after(db: TestDb) {
     let store = db.open().await;
-    for c in 1..=30 {
-        store.subscribe(c).await.unwrap();
-    }
+    subscribe_all(&store, 1..=30).await;
     store.publish("u1", &["x".to_string()]).await.unwrap();
     let flood = Arc::new(Scripted::default());
     {
@@ -383,9 +384,7 @@ async fn a_429_pauses_every_send_for_its_retry_after(db: TestDb) {
 
 async fn stopping_mid_broadcast_gives_claims_back_and_a_restart_repeats_nothing(db: TestDb) {
     let store = db.open().await;
-    for c in 1..=200 {
-        store.subscribe(c).await.unwrap();
-    }
+    subscribe_all(&store, 1..=200).await;
     store.publish("u1", &["x".to_string()]).await.unwrap();
     let sender = Arc::new(Scripted::default());
     let worker = start(store.clone(), sender.clone(), config(50));
@@ -414,9 +413,7 @@ async fn stopping_mid_broadcast_gives_claims_back_and_a_restart_repeats_nothing(
 
 async fn a_send_slower_than_usual_is_sent_once(db: TestDb) {
     let store = db.open().await;
-    for c in 1..=5 {
-        store.subscribe(c).await.unwrap();
-    }
+    subscribe_all(&store, 1..=5).await;
     let sender = Arc::new(Scripted::default());
     for c in 1..=5 {
         sender
@@ -444,9 +441,7 @@ async fn a_send_slower_than_usual_is_sent_once(db: TestDb) {
 async fn chats_whose_sends_hang_do_not_hold_up_the_rest() {
     let db = TestDb::sqlite().await;
     let store = db.open().await;
-    for c in 1..=300 {
-        store.subscribe(c).await.unwrap();
-    }
+    subscribe_all(&store, 1..=300).await;
     let sender = Arc::new(Scripted::default());
     // 70 of 300 never answer.
     for c in (1..=300).filter(|c| c % 4 == 0).take(70) {
@@ -494,9 +489,7 @@ async fn a_full_disk_stops_sending_and_nothing_is_sent_twice() {
     let _unmount = Unmount(mount.clone());
     let location = Location::Sqlite(mount.join("bot.db"));
     let store = trade_talks_bot::store::open(&location).await.unwrap();
-    for c in 1..=300 {
-        store.subscribe(c).await.unwrap();
-    }
+    subscribe_all(&store, 1..=300).await;
     store.publish("u1", &["x".repeat(200)]).await.unwrap();
     // Fill the rest of the disk.
     let filler = mount.join("filler");

@@ -72,14 +72,6 @@ impl Replica {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
 }
@@ -268,7 +260,7 @@ async fn three_replicas_on_postgres_survive_a_kill_and_a_sigterm_mid_broadcast()
     let mut replicas: Vec<Replica> = (0..3)
         .map(|i| {
             let log = dir.path().join(format!("replica-{i}.log"));
-            spawn(&fake, &knowledge, url, Some(free_port()), log)
+            spawn(&fake, &knowledge, url, Some(crate::free_port()), log)
         })
         .collect();
     for r in &replicas {

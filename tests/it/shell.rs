@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use fake_bot_api::{self as fake, Failure, FakeApi};
 use trade_talks_bot::app;
 use trade_talks_bot::pacing::Limits;
-use trade_talks_bot::settings::Mode;
+use trade_talks_bot::settings::{Mode, Settings};
 use trade_talks_bot::telegram::RunError;
 
 use crate::telegram::{
@@ -19,11 +19,6 @@ use crate::telegram::{
 const WAIT: Duration = Duration::from_secs(15);
 
 /// A free port on 127.0.0.1 (bound and released; the caller binds it again at once).
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_300_askers_is_answered_within_2_s_on_default_settings() {
     let fake = FakeApi::start().await;
@@ -130,6 +125,14 @@ async fn polling_refuses_to_take_over_a_webhook_unless_told_to() {
     bot.stop().await.unwrap();
 }
 
+/// The fast test settings with the metrics server on a free port, and that port.
+fn with_metrics(fake: &FakeApi) -> (Settings, u16) {
+    let port = crate::free_port();
+    let mut config = fast_config(fake);
+    config.metrics_listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+    (config, port)
+}
+
 async fn get(client: &reqwest::Client, url: &str) -> (u16, String) {
     let r = client.get(url).send().await.unwrap();
     (r.status().as_u16(), r.text().await.unwrap())
@@ -138,9 +141,7 @@ async fn get(client: &reqwest::Client, url: &str) -> (u16, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_and_metrics_are_served_to_the_operator() {
     let fake = FakeApi::start().await;
-    let port = free_port();
-    let mut config = fast_config(&fake);
-    config.metrics_listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+    let (config, port) = with_metrics(&fake);
     let bot = start_with(fake, config).await;
     let r = ask(&bot, 15, fake::private_text(15, 15, "what are the tariffs")).await;
     assert!(text(&r).contains("30%"));
@@ -175,9 +176,7 @@ async fn health_readiness_and_metrics_are_served_to_the_operator() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_deleted_while_running_is_not_ready_and_never_a_false_subscribed() {
     let fake = FakeApi::start().await;
-    let port = free_port();
-    let mut config = fast_config(&fake);
-    config.metrics_listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+    let (config, port) = with_metrics(&fake);
     let dir = tempfile::tempdir().unwrap();
     let (app, store) = app_in(dir.path()).await;
     let bot = start_app(fake, config, app, store).await;
@@ -205,9 +204,7 @@ async fn postgres_going_away_and_back_is_reported_and_never_a_false_subscribed()
         .await
         .unwrap();
     let fake = FakeApi::start().await;
-    let port = free_port();
-    let mut config = fast_config(&fake);
-    config.metrics_listen = Some(format!("127.0.0.1:{port}").parse().unwrap());
+    let (config, port) = with_metrics(&fake);
     let parts = app::Parts {
         engine: SharedEngine::new(Engine::builtin().unwrap()),
         store: store.clone(),
@@ -274,7 +271,7 @@ fn sigterm_stops_a_webhook_bot_within_10_s_whatever_clients_hold() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let fake = rt.block_on(FakeApi::start());
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let port = crate::free_port();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_trade-talks-bot"))
         .current_dir(dir.path())
         .env("TELOXIDE_TOKEN", FakeApi::TOKEN)
@@ -324,7 +321,7 @@ fn counter(page: &str, name: &str) -> f64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn past_the_backlog_new_updates_are_shed_visibly() {
     let fake = FakeApi::start().await;
-    let port = free_port();
+    let port = crate::free_port();
     let mut config = fast_config(&fake);
     // Replies capped at 1 a second hold handlers in flight; at most 5 may be.
     config.limits.reply_cap_per_second = Some(1);

@@ -14,9 +14,12 @@ use std::future::Future;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use teloxide::dispatching::ShutdownToken;
 use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
+use teloxide::stop::StopToken;
 use teloxide::types::{BotCommand, Me};
+use teloxide::update_listeners::UpdateListener;
 use teloxide::{ApiError, RequestError};
 
 use crate::settings::{Mode, Secret, Settings};
@@ -223,19 +226,6 @@ pub async fn serve(
         }))
         .build();
     let stopper = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        shutdown.await;
-        // Retry while the dispatcher is still starting (shutdown before it was idle-ready).
-        loop {
-            match stopper.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    });
     let listener_errors = Arc::new(ListenerErrors {
         token: settings.token.clone(),
         fatal,
@@ -253,6 +243,8 @@ pub async fn serve(
                 .delete_webhook()
                 .await
                 .build();
+            let mut listener = listener;
+            stop_on(shutdown, stopper, listener.stop_token());
             dispatcher
                 .try_dispatch_with_listener(listener, listener_errors)
                 .await
@@ -274,11 +266,12 @@ pub async fn serve(
                 .secret_token(secret.expose().to_string())
                 .await
                 .map_err(|e| RunError::Webhook(settings.token.redact(&e.to_string())))?;
-            let (listener, router) = webhook::webhook(
+            let (mut listener, router) = webhook::webhook(
                 url.path().to_string(),
                 secret.expose().to_string(),
                 WEBHOOK_QUEUE,
             );
+            stop_on(shutdown, stopper, listener.stop_token());
             // The server stops once the dispatcher has (a dropped sender counts too). Not with a
             // clone of the listener's StopFlag: its clones share one waker slot, which the
             // listener's own polls take over, so a second waiter is never woken.
@@ -301,6 +294,28 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// Once `shutdown` resolves, stops the dispatcher: marks it shutting down and ends its update
+/// stream, after which it finishes the in-flight updates and returns.
+///
+/// Ending the stream is what actually stops it. teloxide's shutdown token alone can be lost: it
+/// wakes the dispatcher only if the dispatcher is waiting for an update at that instant, and one
+/// busy handing an update to a chat's full queue never looks again: the bot would never stop
+/// (`a_stop_during_a_burst_to_one_chat_still_stops_the_bot` hangs without this).
+fn stop_on(
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    dispatcher: ShutdownToken,
+    listener: StopToken,
+) {
+    tokio::spawn(async move {
+        shutdown.await;
+        // Retry while the dispatcher is still starting (shutdown before it was idle-ready).
+        while dispatcher.shutdown().is_err() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        listener.stop();
+    });
 }
 
 /// Resolves on SIGINT or SIGTERM.

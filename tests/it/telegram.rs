@@ -43,6 +43,13 @@ impl Running {
             .expect("bot task did not panic")
     }
 
+    /// Asks the bot to stop, without waiting for it ([`Running::stop`] then waits).
+    pub fn request_stop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+    }
+
     /// Stops the bot gracefully and returns how `run` ended.
     pub async fn stop(mut self) -> Result<(), RunError> {
         if let Some(s) = self.stop.take() {

@@ -150,6 +150,10 @@ struct Inner {
     /// Woken on every recorded call (`wait_for` waits on it).
     call_recorded: Notify,
     shutdown: watch::Sender<bool>,
+    /// While true, every sendMessage and answerInlineQuery is accepted (and recorded) at once,
+    /// but answered only when it turns false again: handlers held in flight for as long as a
+    /// test needs.
+    holding: watch::Sender<bool>,
 }
 
 #[derive(Default)]
@@ -210,6 +214,7 @@ impl FakeApi {
             update_pushed: Notify::new(),
             call_recorded: Notify::new(),
             shutdown,
+            holding: watch::channel(false).0,
         });
         let app = Router::new()
             .route("/{*rest}", any(handle))
@@ -377,6 +382,18 @@ impl FakeApi {
         self.inner.lock().slow_chats.insert(chat, delay);
     }
 
+    /// From now on every sendMessage and answerInlineQuery is accepted (and recorded) at once,
+    /// but answered only after [`FakeApi::release_sends`]: the bot's handlers stay in flight until then, however long
+    /// the test takes.
+    pub fn hold_sends(&self) {
+        self.inner.holding.send_replace(true);
+    }
+
+    /// Answers the held sends, and every later one at once.
+    pub fn release_sends(&self) {
+        self.inner.holding.send_replace(false);
+    }
+
     /// From now on every call answers 401 "Unauthorized", as when the token was revoked.
     pub fn revoke_token(&self) {
         self.inner.lock().revoked = true;
@@ -459,10 +476,13 @@ async fn handle(
             return reply(400, error_body(400, &description));
         }
     };
+    let method_is_send = method.eq_ignore_ascii_case("sendMessage");
+    let holdable = method_is_send || method.eq_ignore_ascii_case("answerInlineQuery");
+    let mut held = inner.holding.subscribe();
     let (answer, delay) = {
         let mut st = inner.lock();
         let answer = decide(&mut st, &method, token, &params, at);
-        let delay = (method.eq_ignore_ascii_case("sendMessage"))
+        let delay = method_is_send
             .then(|| params.get("chat_id").and_then(Value::as_i64))
             .flatten()
             .and_then(|chat| st.slow_chats.get(&chat).copied());
@@ -481,6 +501,9 @@ async fn handle(
     inner.call_recorded.notify_waiters();
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
+    }
+    if holdable {
+        let _ = held.wait_for(|holding| !*holding).await;
     }
     match answer {
         Answer::Reply(code, body) => reply(code, body),

@@ -43,6 +43,17 @@ pub(crate) fn pairs<'t, 'a>(
     })
 }
 
+/// The terms of a text that follow a question word closely, as what it leaves unknown ("what
+/// was agreed"): the first content word within three words of "what", "which" or "how".
+fn echoes(tokens: &[Token]) -> Vec<u32> {
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| matches!(t.word.as_ref(), "what" | "which" | "how"))
+        .filter_map(|(i, _)| tokens[i + 1..].iter().take(3).find(|t| !t.stop)?.term())
+        .collect()
+}
+
 /// What the index knows of one term (a stem) or one word pair: its weight, and the facts that
 /// use it.
 #[derive(Debug, Clone, Default)]
@@ -66,6 +77,9 @@ pub(crate) struct FactEntry {
     pub(crate) claim: bool,
     /// It states who someone is (a `role` key): what "who is X" asks first.
     pub(crate) role: bool,
+    /// Terms its answer names as unknown, right after a question word ("agree" in "fall short
+    /// of what was agreed in Geneva"): it does not answer a question about them.
+    pub(crate) echoes: Vec<u32>,
     /// A claim's speaker as the answer names them (its words before the reporting verb), as
     /// stem ids: "what did X say" is answered only by a claim whose speaker is X.
     pub(crate) speaker: Vec<u32>,
@@ -188,6 +202,7 @@ impl Index {
                 asks: f.asks.iter().fold(0, |m, a| m | ask_bit(*a)),
                 claim: f.kind.is_claim(),
                 role: f.keys.iter().any(|k| k == "role"),
+                echoes: echoes(&analyzer.tokens(&f.answer, false)),
                 speaker: match &f.kind {
                     FactKind::Claim { verb, .. } => {
                         let words = split_words(&f.answer);

@@ -379,6 +379,10 @@ pub(super) fn score_all(
             let Some(p) = t.id.and_then(|id| index.posting(id)) else {
                 continue;
             };
+            // A fact asking what the question asks ("what was agreed") does not answer it.
+            if q.strict & (1 << j) != 0 && t.id.is_some_and(|id| e.echoes.contains(&id)) {
+                continue;
+            }
             if p.own.binary_search(&i).is_ok() {
                 matched |= 1 << j;
                 own |= 1 << j;

@@ -315,6 +315,11 @@ fn core_questions_get_the_core_facts_only() {
             &["reeves-meeting"],
         ),
         ("who's the chinese vice premier they met", &["he-lifeng"]),
+        // "the president of China" is Xi as a whole, not "the president" (Trump) and China.
+        ("who is the president of china", &["leaders"]),
+        // A fact that itself asks the question ("… fall short of what was agreed in Geneva")
+        // does not answer it.
+        ("what was agreed in geneva", &["geneva-truce"]),
         // Names joined by "and": a fact for each, each stating what is asked.
         (
             "what are the us and china tariffs",

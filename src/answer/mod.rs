@@ -186,7 +186,7 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     // A content word the chosen facts state only through their quoted sentence ("what happened
     // after the truce…") is answered by the fact that states it, when there is one.
     while chosen.len() < MAX_FACTS && !q.multi_part {
-        let missing = required & !own;
+        let missing = required & matched & !own;
         let next = scored.iter().find(|s| {
             s.own & missing != 0
                 && s.score >= best.score * GAP_RATIO

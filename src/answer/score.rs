@@ -113,6 +113,10 @@ pub(super) fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
 /// Words joining two parts of a question.
 const JOINERS: &[&str] = &["and", "or", "but", "plus", "also", "versus", "vs"];
 
+/// Words before a claim word ("say", "describe") that make it a question about the article
+/// rather than about what someone said.
+const NOT_SPEAKERS: &[&str] = &["you", "article", "it", "story", "report", "piece", "text"];
+
 /// A fact scored against a question.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Scored {
@@ -256,11 +260,12 @@ pub(super) fn score_all(
     let multi_part = is_multi_part(words, &kinds);
     let mut tokens = Tokens::new();
     engine.analyzer.tokens_into(words, true, &mut tokens);
-    // "how would you describe…" asks the bot, not what somebody claimed.
+    // "how would you describe…" asks the bot, and "what does the article say about…" asks
+    // what the article reports, not what somebody claimed.
     let claim_intent = tokens
         .iter()
         .enumerate()
-        .any(|(i, t)| t.claim && (i == 0 || tokens[i - 1].word != "you"));
+        .any(|(i, t)| t.claim && (i == 0 || !NOT_SPEAKERS.contains(&tokens[i - 1].word.as_ref())));
     let mut q = Question {
         terms: SmallVec::new(),
         required_weight: 0.0,

@@ -320,6 +320,16 @@ fn core_questions_get_the_core_facts_only() {
         // A fact that itself asks the question ("… fall short of what was agreed in Geneva")
         // does not answer it.
         ("what was agreed in geneva", &["geneva-truce"]),
+        // "name" asks who; "the two" is not "both sides"; the article is not a speaker.
+        (
+            "what is the white house economic council director's name",
+            &["hassett-role"],
+        ),
+        ("what are the two largest economies", &["largest-economies"]),
+        (
+            "what does the article say about smartphones",
+            &["rare-earth-uses"],
+        ),
         // Names joined by "and": a fact for each, each stating what is asked.
         (
             "what are the us and china tariffs",
@@ -341,6 +351,9 @@ fn core_questions_get_the_core_facts_only() {
         "what did the uk get out of the meeting with he lifeng",
         "why did the trade war begin",
         "why was the truce brokered in geneva",
+        // Nothing is said of tariffs rising: the tariff facts and a fact on exports rising are
+        // not stitched into an answer.
+        "will tariffs go up again",
         // …and one fact per name does not stitch an answer from unrelated facts.
         "what did the uk and china agree",
         "what did reeves and he lifeng decide",

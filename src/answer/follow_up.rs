@@ -135,6 +135,13 @@ impl Subject {
         // Names and other specific words come first, as in "what did Greer say": whoever the
         // reading names is who must have said it ("what did she say?" after a question about
         // He Lifeng asks what He Lifeng said, which the article does not report).
+        let directed = follow_up
+            .content
+            .iter()
+            .filter(|c| c.class == ContentClass::Specific)
+            .count()
+            >= 2
+            && !follow_up.sequence.is_empty();
         let reading = |keep: &dyn Fn(usize, &Content) -> bool| -> Vec<String> {
             let words: Vec<&Content> = follow_up
                 .content
@@ -150,6 +157,33 @@ impl Subject {
             let (specific, other): (Vec<&Content>, Vec<&Content>) = words
                 .into_iter()
                 .partition(|c| c.class == ContentClass::Specific);
+            // Two names or more keep the follow-up's own order and direction words, after what
+            // they are asked about: "and China on the US?" asks for China's tariff on the US,
+            // not the other way around. A claim word follows the first name, the speaker: "and
+            // Greer on China?" asks what Greer said on China.
+            if directed {
+                let (claims, other): (Vec<&Content>, Vec<&Content>) = other
+                    .into_iter()
+                    .partition(|c| c.class == ContentClass::Claim);
+                let speaker = follow_up
+                    .sequence
+                    .iter()
+                    .position(|c| c.class == ContentClass::Specific)
+                    .map_or(0, |i| i + 1);
+                let (first, rest) = follow_up.sequence.split_at(speaker);
+                return asks
+                    .iter()
+                    .chain(
+                        other
+                            .into_iter()
+                            .chain(first)
+                            .chain(claims)
+                            .chain(rest)
+                            .map(|c| &c.word),
+                    )
+                    .cloned()
+                    .collect();
+            }
             asks.iter()
                 .chain(specific.into_iter().chain(other).map(|c| &c.word))
                 .cloned()
@@ -206,8 +240,8 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
         .iter()
         .find(|o| words.len() > o.len() && words.iter().zip(o.iter()).all(|(w, o)| w == o));
     let rest = &words[opening.map_or(0, |o| o.len())..];
-    let content = Subject::of(engine, rest)
-        .map(|s| s.content)
+    let (content, sequence) = Subject::of(engine, rest)
+        .map(|s| (s.content, s.sequence))
         .unwrap_or_default();
     let asks = question_words(rest);
     // Question words with nothing to ask about but what someone said: "why?", "who said
@@ -220,7 +254,7 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
     let subject = Subject {
         asks,
         content,
-        sequence: Vec::new(),
+        sequence,
     };
     let turns_around = subject.content.iter().any(|c| c.word == REVERSE);
     let only_refers = opening.is_none() && !bare && !turns_around;

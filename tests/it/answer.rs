@@ -275,6 +275,23 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
     let (_, exports) = respond_in(&kb, "how much did exports rise in may", None, None);
     let (then, _) = respond_in(&kb, "what about imports?", None, exports.as_ref());
     assert_eq!(facts(&then), ["may-imports"]);
+    // Two names keep their direction, and the first one speaks.
+    for (question, follow_up, want) in [
+        (
+            "what tariff does the us charge china",
+            "and china on the us?",
+            "tariff-china",
+        ),
+        (
+            "what did beijing say about the us",
+            "and greer on china?",
+            "greer-magnets",
+        ),
+    ] {
+        let (_, subject) = respond_in(&kb, question, None, None);
+        let (then, _) = respond_in(&kb, follow_up, None, subject.as_ref());
+        assert_eq!(facts(&then), [want], "{question} / {follow_up}");
+    }
     // "why?" after a question the article gives no reason for: declined.
     let (_, war) = respond_in(&kb, "when did the trade war begin", None, None);
     let (then, _) = respond_in(&kb, "why?", None, war.as_ref());

@@ -37,13 +37,9 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
                 "soon" => Ask::When,
                 _ => Ask::How,
             }),
-            "what" | "whats" | "which" => match next {
-                "percent" | "percentage" | "share" | "rate" | "proportion" | "fraction" => {
-                    Some(Ask::HowMuch)
-                }
-                "date" | "day" | "month" | "year" | "time" => Some(Ask::When),
-                "city" | "country" | "place" | "venue" | "location" => Some(Ask::Where),
-                _ => {
+            "what" | "whats" | "which" => match kind_word(next) {
+                Some(kind) => Some(kind),
+                None => {
                     kinds.push(None);
                     continue;
                 }
@@ -241,11 +237,27 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Stem<'a>> {
     {
         rest = &rest[1..];
     }
+    // "what country", "which month": the kind of answer (see [`question_kinds`]), not its
+    // subject.
+    if rest.first().is_some_and(|t| kind_word(&t.word).is_some()) {
+        rest = &rest[1..];
+    }
     rest.iter()
         .find(|t| !t.stop && !t.claim && !t.strict)
         .map(|t| &t.stem)
 }
 
+/// The kind of answer a word after "what" or "which" asks for ("what percent", "which city").
+fn kind_word(word: &str) -> Option<Ask> {
+    match word {
+        "percent" | "percentage" | "share" | "rate" | "proportion" | "fraction" => {
+            Some(Ask::HowMuch)
+        }
+        "date" | "day" | "month" | "year" | "time" => Some(Ask::When),
+        "city" | "country" | "place" | "venue" | "location" => Some(Ask::Where),
+        _ => None,
+    }
+}
 /// Scores every current fact that fits the question's kind, best first, with the analysed
 /// question for combining facts.
 /// `must` are words (as the analyser reads them) the answer must state, as if strict: a

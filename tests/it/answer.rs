@@ -343,6 +343,11 @@ fn core_questions_get_the_core_facts_only() {
             &["hassett-role"],
         ),
         ("what are the two largest economies", &["largest-economies"]),
+        // "what country" says the kind of answer wanted, not what it is about.
+        ("what country hosted the talks", &["venue"]),
+        // A yes/no question gets the fact that settles it.
+        ("is trump happy with the call", &["trump-very-good-talk"]),
+        ("is the global economy growing", &["oecd-forecast"]),
         (
             "what does the article say about smartphones",
             &["rare-earth-uses"],

@@ -57,20 +57,45 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
             let mut facts: Vec<String> = Vec::new();
             for (k, part) in parts.iter().enumerate() {
                 let refers = k > 0 && part.iter().any(|w| PRONOUNS.contains(&w.as_str()));
-                let alone = answer_words(engine, part, &[]);
                 let reply = match Subject::of(engine, &parts[k.saturating_sub(1)]) {
                     Some(before) if refers => {
-                        let mut words = part.clone();
-                        words.extend(before.content.into_iter().map(|c| c.word));
-                        // The reading answered most precisely (fewest facts) is the one meant.
-                        let with = answer_words(engine, &words, &[]);
-                        if fact_count(&with) <= fact_count(&alone) {
-                            with
+                        // "he" or "they" stands for all the part before is about, or for one
+                        // of its words ("they" in "… share of rare earths and what are they
+                        // used for"). The reading answered most precisely (fewest facts) with
+                        // something new is the one meant.
+                        let all: Vec<String> =
+                            before.content.iter().map(|c| c.word.clone()).collect();
+                        let readings = std::iter::once(all)
+                            .chain(before.content.iter().map(|c| vec![c.word.clone()]));
+                        let new = |r: &Reply| match r {
+                            Reply::Facts { facts: found, .. } => {
+                                found.iter().any(|f| !facts.contains(f))
+                            }
+                            _ => false,
+                        };
+                        // Alone, "what did they talk about" may still ask about the talks;
+                        // "why does she matter" is about nobody.
+                        let person = part
+                            .iter()
+                            .any(|w| matches!(w.as_str(), "he" | "she" | "him" | "her" | "his"));
+                        let mut best = if person {
+                            Reply::NotCovered
                         } else {
-                            alone
+                            answer_words(engine, part, &[])
+                        };
+                        for extra in readings {
+                            let mut words = part.clone();
+                            words.extend(extra);
+                            let with = answer_words(engine, &words, &[]);
+                            if (new(&with), usize::MAX - fact_count(&with))
+                                >= (new(&best), usize::MAX - fact_count(&best))
+                            {
+                                best = with;
+                            }
                         }
+                        best
                     }
-                    _ => alone,
+                    _ => answer_words(engine, part, &[]),
                 };
                 let Reply::Facts { facts: found, .. } = reply else {
                     return answer_words(engine, &parts.concat(), &[]);

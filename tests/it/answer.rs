@@ -363,6 +363,14 @@ fn core_questions_get_the_core_facts_only() {
     ] {
         assert_eq!(ids(&kb, q), want, "{q}");
     }
+    // "they" in the second part stands for one word of the first: rare earths.
+    assert_eq!(
+        ids(
+            &kb,
+            "what's china's share of rare earths and what are they used for"
+        ),
+        ["china-69-percent", "rare-earth-uses"]
+    );
     assert_eq!(
         ids(&kb, "is trump happy with the call")
             .first()

@@ -1039,3 +1039,21 @@ fn one_update_file_is_checked_against_the_knowledge_it_would_join() {
     let kb = load(&files);
     assert_eq!(update_ids(&kb), ["second-fixed", "tariff-cut"]);
 }
+
+/// No two of the lexicon's canonical words read as one stem: "important" and "import" would
+/// make every question about importance match the imports facts.
+#[test]
+fn lexicon_canonical_words_have_distinct_stems() {
+    use rust_stemmers::{Algorithm, Stemmer};
+    let kb = Engine::builtin().unwrap();
+    let stemmer = Stemmer::create(Algorithm::English);
+    let mut seen: std::collections::HashMap<String, &str> = Default::default();
+    let mut clashes = Vec::new();
+    for (canonical, _) in &kb.knowledge.lexicon.synonyms {
+        let stem = stemmer.stem(canonical).into_owned();
+        if let Some(other) = seen.insert(stem.clone(), canonical) {
+            clashes.push(format!("{other} / {canonical} ({stem})"));
+        }
+    }
+    assert!(clashes.is_empty(), "{clashes:?}");
+}

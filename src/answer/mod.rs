@@ -161,6 +161,10 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     // answered by what has put it at risk.
     let why = !q.multi_part && q.kinds.contains(&Some(Ask::Why));
     let required = q.required();
+    // "why did China do that?" names nothing to explain: no fact about China is its reason.
+    if why && required & !q.strict == 0 {
+        return Reply::NotCovered;
+    }
     let eligible = |s: &Scored| {
         s.own & q.must == q.must
             && s.claim_ok

@@ -389,6 +389,8 @@ fn core_questions_get_the_core_facts_only() {
         // Nothing is said of tariffs rising: the tariff facts and a fact on exports rising are
         // not stitched into an answer.
         "will tariffs go up again",
+        // A "why" naming nothing but a country has nothing to explain.
+        "why did china do that",
         // …and one fact per name does not stitch an answer from unrelated facts.
         "what did the uk and china agree",
         "what did reeves and he lifeng decide",

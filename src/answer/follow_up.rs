@@ -195,6 +195,18 @@ impl Subject {
                 readings.push(reading(&|i, _| i != one));
             }
         }
+        // "he" or "she" is one of the people the subject names: "what did he say about it?"
+        // after "did Trump talk to Xi?" asks what Trump, or Xi, said.
+        let person = follow_up
+            .sequence
+            .iter()
+            .any(|c| matches!(c.word.as_str(), "he" | "she" | "his" | "her" | "him"));
+        let specific = |c: &Content| c.class == ContentClass::Specific && !replaces(c);
+        if person && self.content.iter().filter(|c| specific(c)).count() > 1 {
+            for (one, _) in self.content.iter().enumerate().filter(|(_, c)| specific(c)) {
+                readings.push(reading(&|i, c| !replaces(c) && (i == one || !specific(c))));
+            }
+        }
         readings
     }
 }

@@ -15,6 +15,11 @@ pub(super) const MIN_COVERAGE: f32 = 0.6;
 /// A claim's score against a question that does not ask what someone said.
 pub(super) const CLAIM_DISCOUNT: f32 = 0.8;
 
+/// A claim's further discount against a yes/no question that does not ask what someone said,
+/// when a plain fact states all the claim matches: what someone said settles less than what the
+/// article reports ("did Trump talk to Xi?" is settled by the call, not Trump's description).
+pub(super) const YES_NO_CLAIM_DISCOUNT: f32 = 0.5;
+
 /// How much a term found only in a fact's cited source counts, against one in the fact itself.
 pub(super) const SOURCE_WEIGHT: f32 = 0.3;
 
@@ -290,6 +295,12 @@ pub(super) fn score_all(
         either: 0,
     };
     let focus = focus_stem(&tokens);
+    let yes_no = words.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "did" | "does" | "do" | "is" | "are" | "was" | "were" | "has" | "have" | "will"
+        )
+    });
     let mut claim_bits = 0u64;
     // Names before the first claim word say who is speaking ("what did Greer claim").
     let first_claim = tokens.iter().position(|t| t.claim).unwrap_or(0);
@@ -438,6 +449,14 @@ pub(super) fn score_all(
         s.score *= s.coverage * q.covered(s.own);
         if s.claim && !claim_intent {
             s.score *= CLAIM_DISCOUNT;
+        }
+    }
+    if yes_no && !claim_intent {
+        let plain: Vec<u64> = out.iter().filter(|s| !s.claim).map(|s| s.own).collect();
+        for s in out.iter_mut().filter(|s| s.claim) {
+            if plain.iter().any(|own| own & s.own == s.own) {
+                s.score *= YES_NO_CLAIM_DISCOUNT;
+            }
         }
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.fact.cmp(&b.fact)));

@@ -292,6 +292,18 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
         let (then, _) = respond_in(&kb, follow_up, None, subject.as_ref());
         assert_eq!(facts(&then), [want], "{question} / {follow_up}");
     }
+    // A yes/no question is settled by what the article reports, before what someone said of
+    // it; "he" after two names is one of them.
+    let (first, subject) = respond_in(&kb, "did trump talk to xi", None, None);
+    assert_eq!(
+        facts(&first).first().map(String::as_str),
+        Some("trump-xi-call")
+    );
+    let (then, _) = respond_in(&kb, "what did he say about it", None, subject.as_ref());
+    assert_eq!(
+        facts(&then).first().map(String::as_str),
+        Some("trump-very-good-talk")
+    );
     // "why?" after a question the article gives no reason for: declined.
     let (_, war) = respond_in(&kb, "when did the trade war begin", None, None);
     let (then, _) = respond_in(&kb, "why?", None, war.as_ref());

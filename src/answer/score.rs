@@ -295,6 +295,16 @@ pub(super) fn score_all(
         either: 0,
     };
     let focus = focus_stem(&tokens);
+    // "how much did exports rise": what is measured is the last word as much as the first.
+    let measured = (q.kinds.as_slice() == [Some(Ask::HowMuch)])
+        .then(|| {
+            tokens
+                .iter()
+                .rev()
+                .find(|t| !t.stop && !t.claim && !t.strict)
+                .map(|t| &t.stem)
+        })
+        .flatten();
     let yes_no = words.first().is_some_and(|w| {
         matches!(
             w.as_str(),
@@ -321,7 +331,10 @@ pub(super) fn score_all(
         let bit = 1 << q.terms.len();
         // The word a question asks about must be answered, as a name must: "what's the exact
         // tariff on magnets" is not answered by what was said of magnets.
-        let focus = weight.is_some() && !multi_part && !claim_intent && focus == Some(&t.stem);
+        let focus = weight.is_some()
+            && !multi_part
+            && !claim_intent
+            && (focus == Some(&t.stem) || measured == Some(&t.stem));
         if strict || focus {
             q.strict |= bit;
         }

@@ -401,6 +401,9 @@ fn core_questions_get_the_core_facts_only() {
         // Nothing is said of tariffs rising: the tariff facts and a fact on exports rising are
         // not stitched into an answer.
         "will tariffs go up again",
+        // What a "how much" question measures must be stated: tariffs did not rise, and the
+        // rise in exports is not reported for exports to the US.
+        "how much did china's exports to the us rise",
         // A "why" naming nothing but a country has nothing to explain.
         "why did china do that",
         // …and one fact per name does not stitch an answer from unrelated facts.

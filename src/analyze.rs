@@ -199,6 +199,8 @@ impl Analyzer {
                 .filter(|(canonical, _)| strict.contains(canonical))
                 .flat_map(|(_, variants)| variants.iter().map(|v| split_words(v)))
                 .filter_map(|w| <[String; 2]>::try_from(w).ok())
+                // A name is two names: "the states" is no name, and "the status" no typo of it.
+                .filter(|[a, b]| !stop.contains(a) && !stop.contains(b))
                 .collect(),
         };
         // By word id: a known word's place in `known`.
@@ -596,6 +598,17 @@ mod tests {
         }
         // "scot" alone stays the English word it is.
         assert_eq!(a.tokens("scot", true)[0].word, "scot");
+        // A two-word variant with a function word is no name: "the status" is not "the states".
+        let mut lexicon = lex();
+        lexicon.synonyms[0].1.push("the states".into());
+        lexicon.strict_words.push("us".into());
+        let a = Analyzer::new(&lexicon, ["truce"]);
+        let words: Vec<String> = a
+            .tokens("the status of the truce", true)
+            .iter()
+            .map(|t| t.word.to_string())
+            .collect();
+        assert_eq!(words, ["the", "status", "of", "the", "truce"]);
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub enum Stem<'a> {
 pub type Tokens<'a> = SmallVec<[Token<'a>; 12]>;
 
 /// What the lexicon says about a word and its stem, before synonyms.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Flags {
     stem: u32,
     stop: bool,
@@ -115,6 +115,9 @@ pub struct Analyzer {
     /// Two-word names (synonyms of a strict word: "scott bessent"), matched whole even when
     /// misspelled or in the other order ("scot bessant", "bessent scott").
     names: Vec<[String; 2]>,
+    /// By stem id, the known word an unknown word with that stem reads as ("worlds" as
+    /// "world", and so as "global"); `None` where known words of that stem read differently.
+    by_stem: HashMap<u32, Option<String>>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -193,6 +196,7 @@ impl Analyzer {
             stemmer: Stemmer::create(Algorithm::English),
             vocab,
             shorthand: lexicon.shorthand.iter().cloned().collect(),
+            by_stem: HashMap::default(),
             names: lexicon
                 .synonyms
                 .iter()
@@ -267,9 +271,31 @@ impl Analyzer {
                     analyzer.phrases.push(longer);
                 }
             }
+            let same = |known: &Option<String>| {
+                known
+                    .as_ref()
+                    .and_then(|k| analyzer.words.get(k))
+                    .is_some_and(|k| k.reads_as == info.reads_as && k.canonical == info.canonical)
+            };
+            analyzer
+                .by_stem
+                .entry(own.stem)
+                .and_modify(|known| {
+                    if !same(known) {
+                        *known = None;
+                    }
+                })
+                .or_insert_with(|| Some(w.clone()));
             analyzer.words.insert(w.clone(), info);
         }
         analyzer
+    }
+
+    /// The known word an unknown word is an inflection of ("worlds" of "world"), if its stem
+    /// is one known words share and read alike.
+    fn inflection_of(&self, word: &str) -> Option<&str> {
+        let id = self.stem_ids.get(self.stemmer.stem(word).as_ref())?;
+        self.by_stem.get(id)?.as_deref()
     }
 
     /// A question's words with chat shorthand written out ("wat r u" → "what are you").
@@ -416,12 +442,17 @@ impl Analyzer {
     ) {
         // Each word as understood (corrected if unknown) and how it is analysed.
         let mut seen: SmallVec<[(&'a str, Option<&'a WordInfo>); 16]> = SmallVec::new();
-        seen.extend(words.iter().map(|w| match self.info(w) {
-            Some(info) => (w.as_str(), Some(info)),
-            None => match correct_typos.then(|| self.nearest(w)).flatten() {
-                Some(c) => (c, self.info(c)),
-                None => (w.as_str(), None),
-            },
+        seen.extend(words.iter().map(|w| {
+            match self.info(w) {
+                Some(info) => (w.as_str(), Some(info)),
+                None => match self
+                    .inflection_of(w)
+                    .or_else(|| correct_typos.then(|| self.nearest(w)).flatten())
+                {
+                    Some(c) => (c, self.info(c)),
+                    None => (w.as_str(), None),
+                },
+            }
         }));
         // A misspelled or reversed two-word name is the name ("scot bessant"): each word
         // within one edit of the name's, which a word alone would not be corrected to when it
@@ -609,6 +640,17 @@ mod tests {
             .map(|t| t.word.to_string())
             .collect();
         assert_eq!(words, ["the", "status", "of", "the", "truce"]);
+    }
+
+    #[test]
+    fn an_unknown_inflection_of_a_known_word_reads_as_that_word() {
+        let a = Analyzer::new(&lex(), ["tariffs"]);
+        let words: Vec<String> = a
+            .tokens("americans chineses", false)
+            .iter()
+            .map(|t| t.word.to_string())
+            .collect();
+        assert_eq!(words, ["us", "china"]);
     }
 
     #[test]

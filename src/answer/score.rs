@@ -331,10 +331,9 @@ pub(super) fn score_all(
         let bit = 1 << q.terms.len();
         // The word a question asks about must be answered, as a name must: "what's the exact
         // tariff on magnets" is not answered by what was said of magnets.
-        let focus = weight.is_some()
-            && !multi_part
-            && !claim_intent
-            && (focus == Some(&t.stem) || measured == Some(&t.stem));
+        // (An unknown word asked about, "what did CBS *ask* Hassett", no fact can answer.)
+        let focus =
+            !multi_part && !claim_intent && (focus == Some(&t.stem) || measured == Some(&t.stem));
         if strict || focus {
             q.strict |= bit;
         }

@@ -404,6 +404,8 @@ fn core_questions_get_the_core_facts_only() {
         // What a "how much" question measures must be stated: tariffs did not rise, and the
         // rise in exports is not reported for exports to the US.
         "how much did china's exports to the us rise",
+        // A word asked about that no fact uses: nothing reports what CBS asked.
+        "what did cbs ask hassett",
         // A "why" naming nothing but a country has nothing to explain.
         "why did china do that",
         // …and one fact per name does not stitch an answer from unrelated facts.

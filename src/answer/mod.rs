@@ -114,6 +114,17 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
     }
 }
 
+/// Whether at most two facts use a word (in their own words or their sentences): a word that
+/// alone says what is asked about.
+fn rare(engine: &Engine, word: &str) -> bool {
+    let tokens = engine.analyzer.tokens(word, false);
+    tokens.iter().all(|t| {
+        t.term()
+            .and_then(|id| engine.index.posting(id))
+            .is_some_and(|p| p.own.len() + p.source.len() <= 2)
+    })
+}
+
 /// How many facts a reply states; `usize::MAX` for one that states none, so that comparing
 /// readings of a question prefers any answer to none, and the most precise answer.
 fn fact_count(reply: &Reply) -> usize {
@@ -330,9 +341,14 @@ fn answer_in(
                 .content
                 .iter()
                 .any(|c| c.class != ContentClass::Claim || !points_back);
-            if says && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty()) {
+            if says {
+                // "what about Huawei?" is answered, since few facts name Huawei; "and China?"
+                // asks of something before.
+                let enough = follow_up.content.len() >= 2
+                    || !follow_up.asks.is_empty()
+                    || follow_up.content.iter().all(|c| rare(engine, &c.word));
                 let reply = answer_words(engine, &alone, &[]);
-                if reply.answered() {
+                if reply.answered() && enough {
                     let next = subject_of(&reply, &alone);
                     return (reply, next);
                 }

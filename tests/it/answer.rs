@@ -325,6 +325,9 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
     assert!(respond_in(&kb, "/tariffs", None, None).1.is_none());
     // `respond` (and so `ask`) has no context: a follow-up alone is not guessed at.
     assert_eq!(respond(&kb, "and china?", None), Reply::WhatDoYouMean);
+    // …but a word few facts use says what is asked about.
+    let (alone, _) = respond_in(&kb, "what about huawei?", None, None);
+    assert_eq!(facts(&alone), ["beijing-accusations"]);
 }
 
 /// The core questions get the core fact, not a side fact that shares a word with them.

@@ -292,9 +292,19 @@ impl Analyzer {
     }
 
     /// The known word an unknown word is an inflection of ("worlds" of "world"), if its stem
-    /// is one known words share and read alike.
+    /// is one known words share and read alike; "talkin" is "talking" with its g dropped.
     fn inflection_of(&self, word: &str) -> Option<&str> {
-        let id = self.stem_ids.get(self.stemmer.stem(word).as_ref())?;
+        let word = match word.strip_suffix("in") {
+            Some(base) if base.len() >= 2 => {
+                let full = format!("{word}g");
+                match self.words.get_key_value(full.as_str()) {
+                    Some((known, _)) => return Some(known),
+                    None => std::borrow::Cow::Owned(full),
+                }
+            }
+            _ => std::borrow::Cow::Borrowed(word),
+        };
+        let id = self.stem_ids.get(self.stemmer.stem(&word).as_ref())?;
         self.by_stem.get(id)?.as_deref()
     }
 
@@ -651,6 +661,9 @@ mod tests {
             .map(|t| t.word.to_string())
             .collect();
         assert_eq!(words, ["us", "china"]);
+        // …and a dropped g is the word with it.
+        let a = Analyzer::new(&lex(), ["talking"]);
+        assert_eq!(a.tokens("talkin", false)[0].word, "talking");
     }
 
     #[test]

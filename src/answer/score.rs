@@ -42,7 +42,7 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
                 "soon" => Ask::When,
                 _ => Ask::How,
             }),
-            "what" | "whats" | "which" => match kind_word(next) {
+            "what" | "whats" | "which" => match kind_word(next).flatten() {
                 Some(kind) => Some(kind),
                 None => {
                     kinds.push(None);
@@ -252,17 +252,21 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Stem<'a>> {
         .map(|t| &t.stem)
 }
 
-/// The kind of answer a word after "what" or "which" asks for ("what percent", "which city").
-fn kind_word(word: &str) -> Option<Ask> {
+/// Whether a word after "what" or "which" says what kind of answer is wanted ("what percent",
+/// "which city"), and the kind of question it makes, if it restricts the answer: "which
+/// country mines the most" asks for a country, not a place.
+fn kind_word(word: &str) -> Option<Option<Ask>> {
     match word {
         "percent" | "percentage" | "share" | "rate" | "proportion" | "fraction" => {
-            Some(Ask::HowMuch)
+            Some(Some(Ask::HowMuch))
         }
-        "date" | "day" | "month" | "year" | "time" => Some(Ask::When),
-        "city" | "country" | "place" | "venue" | "location" => Some(Ask::Where),
+        "date" | "day" | "month" | "year" | "time" => Some(Some(Ask::When)),
+        "city" | "place" | "venue" | "location" => Some(Some(Ask::Where)),
+        "country" => Some(None),
         _ => None,
     }
 }
+
 /// Scores every current fact that fits the question's kind, best first, with the analysed
 /// question for combining facts.
 /// `must` are words (as the analyser reads them) the answer must state, as if strict: a
@@ -279,10 +283,14 @@ pub(super) fn score_all(
     engine.analyzer.tokens_into(words, true, &mut tokens);
     // "how would you describe…" asks the bot, and "what does the article say about…" asks
     // what the article reports, not what somebody claimed.
-    let claim_intent = tokens
-        .iter()
-        .enumerate()
-        .any(|(i, t)| t.claim && (i == 0 || !NOT_SPEAKERS.contains(&tokens[i - 1].word.as_ref())));
+    // "describe Trump's trade policy" asks the bot too.
+    let claim_intent = tokens.iter().enumerate().any(|(i, t)| {
+        t.claim
+            && match i {
+                0 => t.word != "describe",
+                _ => !NOT_SPEAKERS.contains(&tokens[i - 1].word.as_ref()),
+            }
+    });
     let mut q = Question {
         terms: SmallVec::new(),
         required_weight: 0.0,

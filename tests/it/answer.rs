@@ -358,8 +358,19 @@ fn core_questions_get_the_core_facts_only() {
             &["hassett-role"],
         ),
         ("what are the two largest economies", &["largest-economies"]),
-        // "what country" says the kind of answer wanted, not what it is about.
+        // "what country" says the kind of answer wanted, not what it is about; "which
+        // country mines" asks for a country, not a place.
         ("what country hosted the talks", &["venue"]),
+        (
+            "what fraction of rare earths does china mine",
+            &["china-69-percent"],
+        ),
+        (
+            "which organisation revised its forecast",
+            &["oecd-forecast"],
+        ),
+        // "describe" opening a question asks the bot, not what someone described.
+        ("describe trump's trade policy", &["economists-concerns"]),
         // A yes/no question gets the fact that settles it.
         ("is the global economy growing", &["oecd-forecast"]),
         (

@@ -17,7 +17,7 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use crate::delivery::publish_new;
 use crate::engine::{Engine, SharedEngine};
-use crate::knowledge::{KnowledgeFiles, LoadError};
+use crate::knowledge::{KnowledgeFiles, LoadError, file_name};
 use crate::store::Store;
 
 /// Why a reload did not take effect.
@@ -49,11 +49,6 @@ pub struct Reloader {
     /// The update files of the last swap that loaded, as (file name, text): kept in the
     /// database when publishing, so that every replica serves them.
     pub loaded_files: Arc<std::sync::Mutex<Vec<(String, String)>>>,
-}
-
-/// The last path component: update files are known by it wherever they came from.
-fn file_name(path: &str) -> &str {
-    path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
 /// The knowledge files of `dir` (or the built-in copy) joined by the update files published

@@ -440,14 +440,7 @@ pub fn respond(engine: &Engine, input: &str, bot_username: Option<&str>) -> Repl
         Some(Command::Help) => Reply::Help,
         Some(Command::Topics) => Reply::Topics,
         Some(Command::Source) => Reply::Source,
-        Some(Command::Latest) => Reply::Latest(
-            engine
-                .knowledge
-                .latest_updates()
-                .iter()
-                .map(|u| u.id.clone())
-                .collect(),
-        ),
+        Some(Command::Latest) => engine.knowledge.latest_reply(),
         Some(Command::Ask) if args.is_empty() => Reply::Empty,
         Some(Command::Ask) => answer_in(engine, args, None, false).0,
         Some(c) if c.chat_only() => Reply::ChatOnly(name),

@@ -169,7 +169,7 @@ pub(crate) fn check(kb: &Knowledge, core: &CoreFiles<'_>) -> Found {
     }
     let shown = kb.latest_updates();
     if let Some(newest) = shown.first() {
-        let latest = Reply::Latest(shown.iter().map(|u| u.id.clone()).collect());
+        let latest = kb.latest_reply();
         for p in render::reply_problems(kb, &latest) {
             blame_update(
                 &newest.file,

@@ -13,6 +13,8 @@ use std::fmt;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::reply::Reply;
+
 pub use limits::{
     MAX_COMMAND_CHARS, MAX_COMMAND_DESCRIPTION_CHARS, MAX_MENU_COMMANDS, MAX_URL_CHARS,
     command_description_problem, command_name_problem, url_problem,
@@ -193,12 +195,10 @@ impl KnowledgeFiles {
     }
 }
 
-/// The last component of an update's name: what identifies the update file.
+/// The last component of an update's name: what identifies the update file. Both `/` and `\`
+/// separate, whatever the platform: a name published through the database may come from any.
 pub(crate) fn file_name(name: &str) -> &str {
-    Path::new(name)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or(name)
+    name.rsplit(['/', '\\']).next().unwrap_or(name)
 }
 
 /// The order the loader takes update files in: by file name, then by the whole name.
@@ -518,5 +518,30 @@ impl Knowledge {
     /// The updates `/latest` shows: the five newest, newest first.
     pub fn latest_updates(&self) -> Vec<&Update> {
         self.updates.iter().rev().take(5).collect()
+    }
+
+    /// The `/latest` reply: the updates [`Knowledge::latest_updates`] shows.
+    pub fn latest_reply(&self) -> Reply {
+        Reply::Latest(self.latest_updates().iter().map(|u| u.id.clone()).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_update_is_known_by_its_file_name_whatever_the_separator() {
+        for name in [
+            "2026-06-10-talks.toml",
+            "knowledge/updates/2026-06-10-talks.toml",
+            r"C:\bot\updates\2026-06-10-talks.toml",
+        ] {
+            assert_eq!(file_name(name), "2026-06-10-talks.toml", "{name}");
+        }
+        assert_eq!(
+            update_order("a/b.toml", r"z\a.toml"),
+            std::cmp::Ordering::Greater
+        );
     }
 }

@@ -241,11 +241,11 @@ fn devset_meets_the_accuracy_and_abstention_bar() {
 #[test]
 fn chat_devset_meets_its_bar() {
     let sc = development_set("devset-chat.toml", "chat devset");
-    // The bar it meets today, so that a change cannot quietly undo it (the aims, 95% and no
-    // answer to an out-of-scope question, are not met yet: see the README).
-    assert!(sc.wrong_on_oos() <= 1, "{}", sc.summary("chat devset"));
-    assert!(sc.accuracy() >= 0.82, "{}", sc.summary("chat devset"));
-    assert!(sc.pair_accuracy() >= 0.75, "{}", sc.summary("chat devset"));
+    // The bar it meets today, so that a change cannot quietly undo it (the aim, 95%, is not
+    // met yet: see the README).
+    assert_eq!(sc.wrong_on_oos(), 0, "{}", sc.summary("chat devset"));
+    assert!(sc.accuracy() >= 0.88, "{}", sc.summary("chat devset"));
+    assert!(sc.pair_accuracy() >= 0.85, "{}", sc.summary("chat devset"));
 }
 
 /// The held-out set (`tests/heldout.toml`), written without sight of the facts, the lexicon or

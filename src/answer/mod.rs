@@ -56,7 +56,10 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
             // why does she matter").
             let mut facts: Vec<String> = Vec::new();
             for (k, part) in parts.iter().enumerate() {
-                let refers = k > 0 && part.iter().any(|w| PRONOUNS.contains(&w.as_str()));
+                // …as is a part that is only a question word ("… and why?").
+                let refers = k > 0
+                    && (part.iter().any(|w| PRONOUNS.contains(&w.as_str()))
+                        || Subject::of(engine, part).is_none());
                 let reply = match Subject::of(engine, &parts[k.saturating_sub(1)]) {
                     Some(before) if refers => {
                         // "he" or "they" stands for all the part before is about, or for one
@@ -145,7 +148,9 @@ const QUESTION_OPENERS: &[&str] = &[
 fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
     let mut parts = Vec::new();
     for piece in question.split(['?', ';']) {
-        let words = engine.analyzer.expand_shorthand(split_words(piece));
+        let words = engine
+            .analyzer
+            .expand_shorthand(split_words(without_preamble(engine, piece)));
         let mut start = 0;
         for i in 1..words.len().saturating_sub(1) {
             let joins = matches!(words[i].as_str(), "and" | "also" | "plus");
@@ -159,6 +164,43 @@ fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
         }
     }
     parts
+}
+
+/// A question without the clauses before it that ask nothing and name nothing specific: "Hi
+/// there! I was reading about the trade talks, could you tell me who China sent" asks who China
+/// sent, not about trade talks. A clause naming a country or a person ("In Geneva, what was
+/// agreed") is kept.
+fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
+    let mut start = 0;
+    for (i, c) in piece
+        .char_indices()
+        .filter(|(_, c)| matches!(c, ',' | '!' | ':'))
+    {
+        let before = &piece[start..i];
+        let words = engine.analyzer.expand_shorthand(split_words(before));
+        let asks = words.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "who" | "whom" | "whose" | "what" | "which" | "where" | "when" | "why" | "how"
+            )
+        });
+        let names = engine
+            .analyzer
+            .tokens(&words.join(" "), true)
+            .iter()
+            .any(|t| t.strict);
+        if asks || names {
+            break;
+        }
+        start = i + c.len_utf8();
+    }
+    let rest = &piece[start..];
+    // Only when a question follows.
+    if split_words(rest).is_empty() {
+        piece
+    } else {
+        rest
+    }
 }
 
 /// Answers one question, as words.
@@ -319,7 +361,9 @@ fn answer_in(
             .then(|| Subject::of(engine, words))
             .flatten()
     };
-    let words = engine.analyzer.expand_shorthand(split_words(question));
+    let words = engine
+        .analyzer
+        .expand_shorthand(split_words(without_preamble(engine, question)));
     let follow_up = as_follow_up(engine, &words).filter(|(_, only_refers)| {
         // Without context, "why are they meeting?" is a question of its own.
         context.is_some() || !only_refers

@@ -325,6 +325,7 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
     assert!(respond_in(&kb, "/tariffs", None, None).1.is_none());
     // `respond` (and so `ask`) has no context: a follow-up alone is not guessed at.
     assert_eq!(respond(&kb, "and china?", None), Reply::WhatDoYouMean);
+    assert_eq!(respond(&kb, "ok, and china?", None), Reply::WhatDoYouMean);
     // …but a word few facts use says what is asked about.
     let (alone, _) = respond_in(&kb, "what about huawei?", None, None);
     assert_eq!(facts(&alone), ["beijing-accusations"]);
@@ -352,6 +353,13 @@ fn core_questions_get_the_core_facts_only() {
         // A fact that itself asks the question ("… fall short of what was agreed in Geneva")
         // does not answer it.
         ("what was agreed in geneva", &["geneva-truce"]),
+        // A greeting or a clause before the question that asks and names nothing is not
+        // part of it; a part that is only a question word asks of the part before.
+        (
+            "Hi there! I was reading about the trade talks, could you tell me who China sent?",
+            &["he-lifeng"],
+        ),
+        ("what's the oecd forecast and why", &["oecd-forecast"]),
         // "name" asks who; "the two" is not "both sides"; the article is not a speaker.
         (
             "what is the white house economic council director's name",

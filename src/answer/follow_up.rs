@@ -195,6 +195,32 @@ impl Subject {
                 readings.push(reading(&|i, _| i != one));
             }
         }
+        // After a question about what someone said, a new name may be what it was said about
+        // rather than a new speaker: "what about Huawei?" after "what did Beijing argue?" asks
+        // what Beijing argued about Huawei. Names after the claim word are not speakers.
+        let claims = self.content.iter().any(|c| c.class == ContentClass::Claim);
+        let names_more = follow_up
+            .content
+            .iter()
+            .any(|c| c.class == ContentClass::Specific);
+        if claims && names_more && !new_question {
+            let (specific, rest): (Vec<&Content>, Vec<&Content>) = self
+                .content
+                .iter()
+                .partition(|c| c.class == ContentClass::Specific);
+            readings.push(
+                asks.iter()
+                    .chain(
+                        specific
+                            .into_iter()
+                            .chain(rest)
+                            .chain(&follow_up.content)
+                            .map(|c| &c.word),
+                    )
+                    .cloned()
+                    .collect(),
+            );
+        }
         // "he" or "she" is one of the people the subject names: "what did he say about it?"
         // after "did Trump talk to Xi?" asks what Trump, or Xi, said.
         let person = follow_up

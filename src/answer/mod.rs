@@ -215,7 +215,7 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     let why = !q.multi_part && q.kinds.contains(&Some(Ask::Why));
     let required = q.required();
     // "why did China do that?" names nothing to explain: no fact about China is its reason.
-    if why && required & !q.strict == 0 {
+    if why && required & !q.names == 0 {
         return Reply::NotCovered;
     }
     let eligible = |s: &Scored| {

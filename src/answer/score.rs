@@ -170,6 +170,8 @@ pub(super) struct Question {
     /// may answer for it, if it states everything else the question asks; together the facts
     /// must name them all.
     pub(super) either: u64,
+    /// Bits of the names and other specific words (strict in the lexicon).
+    pub(super) names: u64,
 }
 
 impl Question {
@@ -301,6 +303,7 @@ pub(super) fn score_all(
         who_is: false,
         must: 0,
         either: 0,
+        names: 0,
     };
     let focus = focus_stem(&tokens);
     // "how much did exports rise": what is measured is the last word as much as the first.
@@ -348,10 +351,17 @@ pub(super) fn score_all(
         if must.iter().any(|m| *m == t.word) {
             q.must |= bit;
         }
+        if tokens.iter().any(|s| s.strict && s.stem == t.stem) {
+            q.names |= bit;
+        }
         if t.claim {
             claim_bits |= bit;
         }
-        if strict && tokens[..first_claim].iter().any(|s| s.stem == t.stem) {
+        // (A follow-up's own word is no speaker: "magnets" in "what about magnets?".)
+        if tokens[..first_claim]
+            .iter()
+            .any(|s| s.strict && s.stem == t.stem)
+        {
             speaker_bits |= bit;
         }
         let weight_or_unknown = weight.unwrap_or(index.unknown_weight);

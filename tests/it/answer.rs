@@ -275,8 +275,21 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
     let (_, exports) = respond_in(&kb, "how much did exports rise in may", None, None);
     let (then, _) = respond_in(&kb, "what about imports?", None, exports.as_ref());
     assert_eq!(facts(&then), ["may-imports"]);
-    // Two names keep their direction, and the first one speaks.
+    // Two names keep their direction, and the first one speaks; a new name or word after a
+    // question about what someone said is what it was said about.
     for (question, follow_up, want) in [
+        (
+            "what is the oecd forecast",
+            "why was it cut?",
+            "oecd-forecast",
+        ),
+        (
+            "what did beijing argue",
+            "what about huawei?",
+            "beijing-accusations",
+        ),
+        ("what did greer say", "what about magnets?", "greer-magnets"),
+        ("how much did exports rise", "when?", "may-exports"),
         (
             "what tariff does the us charge china",
             "and china on the us?",

@@ -111,6 +111,12 @@ pub(super) fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
     asked.len() >= 2 || joins_questions
 }
 
+/// The words that open a question.
+const QUESTION_WORDS: &[&str] = &[
+    "who", "whom", "whose", "whos", "what", "whats", "which", "where", "wheres", "when", "why",
+    "how", "hows",
+];
+
 /// Words joining two parts of a question.
 const JOINERS: &[&str] = &["and", "or", "but", "plus", "also", "versus", "vs"];
 
@@ -307,7 +313,13 @@ pub(super) fn score_all(
     };
     let focus = focus_stem(&tokens);
     // "how much did exports rise": what is measured is the last word as much as the first.
-    let measured = (q.kinds.as_slice() == [Some(Ask::HowMuch)])
+    // So does what a "which" question says of what it asks about ("which rare earths are
+    // *restricted*").
+    let which = words
+        .iter()
+        .find(|w| QUESTION_WORDS.contains(&w.as_str()))
+        .is_some_and(|w| w == "which");
+    let measured = (q.kinds.as_slice() == [Some(Ask::HowMuch)] || which)
         .then(|| {
             tokens
                 .iter()

@@ -390,6 +390,10 @@ fn core_questions_get_the_core_facts_only() {
             "which organisation revised its forecast",
             &["oecd-forecast"],
         ),
+        (
+            "which rare earth elements are restricted",
+            &["greer-magnets"],
+        ),
         // "describe" opening a question asks the bot, not what someone described.
         ("describe trump's trade policy", &["economists-concerns"]),
         // A yes/no question gets the fact that settles it.
@@ -439,6 +443,8 @@ fn core_questions_get_the_core_facts_only() {
         // What a "how much" question measures must be stated: tariffs did not rise, and the
         // rise in exports is not reported for exports to the US.
         "how much did china's exports to the us rise",
+        // What a "which" question says of what it asks about must be stated too.
+        "which rare earth elements are mined in london",
         // A word asked about that no fact uses: nothing reports what CBS asked.
         "what did cbs ask hassett",
         // A "why" naming nothing but a country has nothing to explain.

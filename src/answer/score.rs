@@ -35,6 +35,15 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
             "when" => Some(Ask::When),
             "why" => Some(Ask::Why),
             "how" | "hows" if next == "come" => Some(Ask::Why),
+            // "how long ago" and "how long since" ask when.
+            "how" | "hows"
+                if next == "long"
+                    && words
+                        .get(i + 2)
+                        .is_some_and(|w| matches!(w.as_str(), "ago" | "since")) =>
+            {
+                Some(Ask::When)
+            }
             "how" | "hows" => Some(match next {
                 "much" | "many" | "high" | "big" | "large" | "low" | "steep" | "long" => {
                     Ask::HowMuch

@@ -394,6 +394,8 @@ fn core_questions_get_the_core_facts_only() {
             "which rare earth elements are restricted",
             &["greer-magnets"],
         ),
+        // "how long ago" asks when.
+        ("how long ago was the geneva truce", &["geneva-truce"]),
         // "describe" opening a question asks the bot, not what someone described.
         ("describe trump's trade policy", &["economists-concerns"]),
         // A yes/no question gets the fact that settles it.

@@ -364,6 +364,9 @@ fn answer_in(
     let words = engine
         .analyzer
         .expand_shorthand(split_words(without_preamble(engine, question)));
+    if let Some(command) = asks_for_command(&words) {
+        return (respond(engine, command, None), None);
+    }
     let follow_up = as_follow_up(engine, &words).filter(|(_, only_refers)| {
         // Without context, "why are they meeting?" is a question of its own.
         context.is_some() || !only_refers
@@ -449,6 +452,43 @@ fn answer_in(
     let reply = answer_question(engine, question);
     let next = subject_of(&reply, &words);
     (reply, next)
+}
+
+/// The command a question asks for in words: what is new, where the answers come from, what
+/// the bot covers ("what's the latest?", "who wrote the article?").
+fn asks_for_command(words: &[String]) -> Option<&'static str> {
+    let text = words.join(" ");
+    let text = text.strip_prefix("and ").unwrap_or(&text);
+    Some(match text {
+        "whats new" | "what s new" | "what is new" | "anything new" | "any updates"
+        | "any news" | "any update" | "whats the latest" | "what s the latest"
+        | "what is the latest" | "latest" | "latest news" | "updates" | "news" => "/latest",
+        "what is the source"
+        | "whats the source"
+        | "what s the source"
+        | "what is your source"
+        | "whats your source"
+        | "what s your source"
+        | "source"
+        | "sources"
+        | "who wrote the article"
+        | "who wrote this"
+        | "who wrote it"
+        | "where is this from"
+        | "where does this come from"
+        | "which article"
+        | "what article" => "/source",
+        "what can you answer"
+        | "what do you know"
+        | "what do you know about"
+        | "what topics"
+        | "topics"
+        | "what can i ask"
+        | "what can i ask you"
+        | "what do you cover" => "/topics",
+        "help" => "/help",
+        _ => return None,
+    })
 }
 
 /// Answers one message: a `/command` (optionally `/command@bot`) or free text.

@@ -109,6 +109,19 @@ fn commands_addressed_to_bots_and_unknown_commands() {
     assert_eq!(respond(&kb, "/ask", None), Reply::Empty);
     assert!(respond(&kb, "/ask where are the talks held?", None).answered());
     assert!(respond(&kb, "/TARIFFS", None).answered());
+    // Asked in words, what is new, the source and the topics are those commands' replies.
+    for (words, command) in [
+        ("what's the latest?", "/latest"),
+        ("any updates", "/latest"),
+        ("who wrote the article?", "/source"),
+        ("what can I ask?", "/topics"),
+    ] {
+        assert_eq!(
+            respond(&kb, words, None),
+            respond(&kb, command, None),
+            "{words}"
+        );
+    }
 }
 
 #[test]

@@ -127,7 +127,7 @@ const QUESTION_WORDS: &[&str] = &[
 ];
 
 /// Words joining two parts of a question.
-const JOINERS: &[&str] = &["and", "or", "but", "plus", "also", "versus", "vs"];
+const JOINERS: &[&str] = &["and", "or", "but", "plus", "also", "versus", "vs", "than"];
 
 /// Words before a claim word ("say", "describe") that make it a question about the article
 /// rather than about what someone said.

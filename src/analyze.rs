@@ -392,17 +392,21 @@ impl Analyzer {
             if cand.chars().count().abs_diff(len) > limit {
                 continue;
             }
-            let mut d = 2 * strsim::osa_distance(word, cand);
+            // In quarters of an edit, so that likelier slips rank first.
+            let mut d = 4 * strsim::osa_distance(word, cand);
             // Two edits only where the word still ends the same ("tarrifs" → "tariffs").
-            if d == 0 || d > 2 * limit || (d == 4 && cand.chars().last() != word.chars().last()) {
+            if d == 0 || d > 4 * limit || (d == 8 && cand.chars().last() != word.chars().last()) {
                 continue;
             }
             if *variant_only && !is_english_word(cand) {
                 continue;
             }
-            // A dropped double letter is the likeliest slip: "atended" is "attended" rather
-            // than "amended".
+            // A dropped double letter is the likeliest slip ("atended" is "attended" rather
+            // than "amended"); then a dropped letter or two swapped ("bejing" is "beijing"
+            // rather than "being", "waht" is "what" rather than "want").
             if drops_a_double_letter(word, cand) {
+                d -= 2;
+            } else if drops_a_letter(word, cand) || swaps_two_letters(word, cand) {
                 d -= 1;
             }
             match best {
@@ -548,6 +552,23 @@ impl Analyzer {
 }
 
 /// Whether `cand` is `word` with one letter doubled ("attended" of "atended").
+fn drops_a_letter(word: &str, cand: &str) -> bool {
+    let c: Vec<char> = cand.chars().collect();
+    c.len() == word.chars().count() + 1
+        && (0..c.len()).any(|i| c[..i].iter().chain(&c[i + 1..]).copied().eq(word.chars()))
+}
+
+fn swaps_two_letters(word: &str, cand: &str) -> bool {
+    let (w, c): (Vec<char>, Vec<char>) = (word.chars().collect(), cand.chars().collect());
+    w.len() == c.len()
+        && (1..w.len()).any(|i| {
+            w[i - 1] == c[i]
+                && w[i] == c[i - 1]
+                && w[..i - 1] == c[..i - 1]
+                && w[i + 1..] == c[i + 1..]
+        })
+}
+
 fn drops_a_double_letter(word: &str, cand: &str) -> bool {
     let c: Vec<char> = cand.chars().collect();
     c.len() == word.chars().count() + 1
@@ -611,6 +632,13 @@ mod tests {
         assert_eq!(a.correct("age"), None);
         assert_eq!(a.correct("japan"), None);
         assert_eq!(a.correct("tariffs"), None);
+    }
+
+    #[test]
+    fn a_dropped_or_swapped_letter_breaks_a_tie() {
+        let a = Analyzer::new(&lex(), ["beijing being what want"]);
+        assert_eq!(a.correct("bejing").as_deref(), Some("beijing"));
+        assert_eq!(a.correct("waht").as_deref(), Some("what"));
     }
 
     #[test]

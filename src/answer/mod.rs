@@ -215,7 +215,12 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     let why = !q.multi_part && q.kinds.contains(&Some(Ask::Why));
     let required = q.required();
     // "why did China do that?" names nothing to explain: no fact about China is its reason.
-    if why && required & !q.names == 0 {
+    // Nor is any fact about Beijing what "what will Beijing do?" asks: the article reports no
+    // one's plans.
+    let future = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "will" | "gonna" | "going"));
+    if (why || future) && required & !q.names == 0 {
         return Reply::NotCovered;
     }
     let eligible = |s: &Scored| {

@@ -462,6 +462,9 @@ fn core_questions_get_the_core_facts_only() {
         "which rare earth elements are mined in london",
         // A word asked about that no fact uses: nothing reports what CBS asked.
         "what did cbs ask hassett",
+        // Nor does one asking what a country will do, or what the UK wants.
+        "what will beijing do",
+        "what does the uk want",
         // A "why" naming nothing but a country has nothing to explain.
         "why did china do that",
         // …and one fact per name does not stitch an answer from unrelated facts.

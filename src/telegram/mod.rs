@@ -225,7 +225,11 @@ pub async fn serve(
             what: "handler error",
         }))
         .build();
-    let stopper = dispatcher.shutdown_token();
+    // Started now, so that SIGTERM is handled from the first moment (the signal handler is
+    // installed when `shutdown` is first polled); the listener's stop token follows once the
+    // listener exists.
+    let (listener_token, stop_listener) = tokio::sync::oneshot::channel();
+    stop_on(shutdown, dispatcher.shutdown_token(), stop_listener);
     let listener_errors = Arc::new(ListenerErrors {
         token: settings.token.clone(),
         fatal,
@@ -244,7 +248,7 @@ pub async fn serve(
                 .await
                 .build();
             let mut listener = listener;
-            stop_on(shutdown, stopper, listener.stop_token());
+            let _ = listener_token.send(listener.stop_token());
             dispatcher
                 .try_dispatch_with_listener(listener, listener_errors)
                 .await
@@ -271,7 +275,7 @@ pub async fn serve(
                 secret.expose().to_string(),
                 WEBHOOK_QUEUE,
             );
-            stop_on(shutdown, stopper, listener.stop_token());
+            let _ = listener_token.send(listener.stop_token());
             // The server stops once the dispatcher has (a dropped sender counts too). Not with a
             // clone of the listener's StopFlag: its clones share one waker slot, which the
             // listener's own polls take over, so a second waiter is never woken.
@@ -306,7 +310,7 @@ pub async fn serve(
 fn stop_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
     dispatcher: ShutdownToken,
-    listener: StopToken,
+    listener: tokio::sync::oneshot::Receiver<StopToken>,
 ) {
     tokio::spawn(async move {
         shutdown.await;
@@ -314,7 +318,9 @@ fn stop_on(
         while dispatcher.shutdown().is_err() {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        listener.stop();
+        if let Ok(listener) = listener.await {
+            listener.stop();
+        }
     });
 }
 

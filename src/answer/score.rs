@@ -127,7 +127,7 @@ const QUESTION_WORDS: &[&str] = &[
 ];
 
 /// Words joining two parts of a question.
-const JOINERS: &[&str] = &["and", "or", "but", "plus", "also", "versus", "vs", "than"];
+const JOINERS: &[&str] = &["and", "or", "but", "plus", "also", "versus", "vs"];
 
 /// Words before a claim word ("say", "describe") that make it a question about the article
 /// rather than about what someone said.
@@ -405,6 +405,15 @@ pub(super) fn score_all(
         if t.strict && other.strict && JOINERS.contains(&joiner.word.as_ref()) {
             joined.extend(t.term());
             joined.extend(other.term());
+        }
+    }
+    // …and the names a comparison sets side by side ("is the US tariff higher than China's").
+    if let Some(than) = tokens.iter().position(|t| t.word == "than") {
+        let before = tokens[..than].iter().rev().find(|t| t.strict);
+        let after = tokens[than + 1..].iter().find(|t| t.word != "the");
+        if let (Some(a), Some(b)) = (before, after.filter(|t| t.strict)) {
+            joined.extend(a.term());
+            joined.extend(b.term());
         }
     }
     if !multi_part {

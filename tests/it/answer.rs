@@ -417,6 +417,11 @@ fn core_questions_get_the_core_facts_only() {
             "what does the article say about smartphones",
             &["rare-earth-uses"],
         ),
+        // A comparison gets a fact for each side.
+        (
+            "is the us tariff higher than china's",
+            &["tariff-us-on-china", "tariff-china"],
+        ),
         // Names joined by "and": a fact for each, each stating what is asked.
         (
             "what are the us and china tariffs",

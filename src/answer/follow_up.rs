@@ -254,6 +254,17 @@ fn question_words(words: &[String]) -> Vec<String> {
     out
 }
 
+/// Specific words that place a question in time rather than name what it is about.
+const TIMES: &[&str] = &[
+    "before",
+    "previous",
+    "previously",
+    "prior",
+    "earlier",
+    "after",
+    "later",
+];
+
 /// The lexicon's word for "the other way around", "vice versa".
 pub(super) const REVERSE: &str = "reverse";
 
@@ -286,8 +297,11 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
     // that?", "what did he claim?".
     let bare = !asks.is_empty() && content.iter().all(|c| c.class == ContentClass::Claim);
     // "what's his job?", "how long does it last?": about someone or something just named.
+    // ("what was it before?" names a time, not something to ask about.)
     let refers = rest.iter().any(|w| PRONOUNS.contains(&w.as_str()))
-        && !content.iter().any(|c| c.class == ContentClass::Specific);
+        && !content
+            .iter()
+            .any(|c| c.class == ContentClass::Specific && !TIMES.contains(&c.word.as_str()));
 
     let subject = Subject {
         asks,

@@ -330,6 +330,10 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
         facts(&then).first().map(String::as_str),
         Some("trump-very-good-talk")
     );
+    // "before" places the follow-up in time: the article gives no earlier tariff.
+    let (_, tariff) = respond_in(&kb, "what tariff did the us set on china", None, None);
+    let (then, _) = respond_in(&kb, "what was it before?", None, tariff.as_ref());
+    assert_eq!(then, Reply::NotCovered);
     // "why?" after a question the article gives no reason for: declined.
     let (_, war) = respond_in(&kb, "when did the trade war begin", None, None);
     let (then, _) = respond_in(&kb, "why?", None, war.as_ref());

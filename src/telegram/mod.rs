@@ -12,9 +12,7 @@ pub mod webhook;
 
 use std::future::Future;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
-use teloxide::dispatching::ShutdownToken;
 use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
 use teloxide::stop::StopToken;
@@ -229,7 +227,7 @@ pub async fn serve(
     // installed when `shutdown` is first polled); the listener's stop token follows once the
     // listener exists.
     let (listener_token, stop_listener) = tokio::sync::oneshot::channel();
-    stop_on(shutdown, dispatcher.shutdown_token(), stop_listener);
+    stop_on(shutdown, stop_listener);
     let listener_errors = Arc::new(ListenerErrors {
         token: settings.token.clone(),
         fatal,
@@ -300,24 +298,20 @@ pub async fn serve(
     Ok(())
 }
 
-/// Once `shutdown` resolves, stops the dispatcher: marks it shutting down and ends its update
-/// stream, after which it finishes the in-flight updates and returns.
+/// Once `shutdown` resolves, ends the listener's update stream: the dispatcher then finishes
+/// the in-flight updates and returns.
 ///
-/// Ending the stream is what actually stops it. teloxide's shutdown token alone can be lost: it
-/// wakes the dispatcher only if the dispatcher is waiting for an update at that instant, and one
-/// busy handing an update to a chat's full queue never looks again: the bot would never stop
-/// (`a_stop_during_a_burst_to_one_chat_still_stops_the_bot` hangs without this).
+/// Not teloxide's shutdown token: it wakes the dispatcher only if the dispatcher is waiting for
+/// an update at that instant, and one busy handing an update to a chat's full queue never looks
+/// again, so the bot would never stop (`a_stop_during_a_burst_to_one_chat_still_stops_the_bot`
+/// hangs with it). Ending the stream works whenever it comes, before dispatching starts too; and
+/// if `serve` fails before the listener exists, the token never comes and the task ends.
 fn stop_on(
     shutdown: impl Future<Output = ()> + Send + 'static,
-    dispatcher: ShutdownToken,
     listener: tokio::sync::oneshot::Receiver<StopToken>,
 ) {
     tokio::spawn(async move {
         shutdown.await;
-        // Retry while the dispatcher is still starting (shutdown before it was idle-ready).
-        while dispatcher.shutdown().is_err() {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
         if let Ok(listener) = listener.await {
             listener.stop();
         }

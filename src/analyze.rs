@@ -404,10 +404,11 @@ impl Analyzer {
             // A dropped double letter is the likeliest slip ("atended" is "attended" rather
             // than "amended"); then a dropped letter or two swapped ("bejing" is "beijing"
             // rather than "being", "waht" is "what" rather than "want").
-            if drops_a_double_letter(word, cand) {
-                d -= 2;
-            } else if drops_a_letter(word, cand) || swaps_two_letters(word, cand) {
-                d -= 1;
+            match dropped_letter(word, cand) {
+                Some(true) => d -= 2,
+                Some(false) => d -= 1,
+                None if swaps_two_letters(word, cand) => d -= 1,
+                None => {}
             }
             match best {
                 Some((bd, _)) if d > bd => {}
@@ -551,13 +552,19 @@ impl Analyzer {
     }
 }
 
-/// Whether `cand` is `word` with one letter doubled ("attended" of "atended").
-fn drops_a_letter(word: &str, cand: &str) -> bool {
+/// Whether `word` is `cand` with one letter left out, and then whether that letter was one
+/// of a double ("atended" of "attended"): `None` when it is not.
+fn dropped_letter(word: &str, cand: &str) -> Option<bool> {
     let c: Vec<char> = cand.chars().collect();
-    c.len() == word.chars().count() + 1
-        && (0..c.len()).any(|i| c[..i].iter().chain(&c[i + 1..]).copied().eq(word.chars()))
+    if c.len() != word.chars().count() + 1 {
+        return None;
+    }
+    let dropped = |i: usize| c[..i].iter().chain(&c[i + 1..]).copied().eq(word.chars());
+    let doubled = (1..c.len()).any(|i| c[i] == c[i - 1] && dropped(i));
+    (doubled || (0..c.len()).any(dropped)).then_some(doubled)
 }
 
+/// Whether `word` is `cand` with two neighbouring letters swapped ("waht" of "what").
 fn swaps_two_letters(word: &str, cand: &str) -> bool {
     let (w, c): (Vec<char>, Vec<char>) = (word.chars().collect(), cand.chars().collect());
     w.len() == c.len()
@@ -567,13 +574,6 @@ fn swaps_two_letters(word: &str, cand: &str) -> bool {
                 && w[..i - 1] == c[..i - 1]
                 && w[i + 1..] == c[i + 1..]
         })
-}
-
-fn drops_a_double_letter(word: &str, cand: &str) -> bool {
-    let c: Vec<char> = cand.chars().collect();
-    c.len() == word.chars().count() + 1
-        && (1..c.len())
-            .any(|i| c[i] == c[i - 1] && c[..i].iter().chain(&c[i + 1..]).copied().eq(word.chars()))
 }
 
 #[cfg(test)]

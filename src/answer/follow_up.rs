@@ -226,7 +226,7 @@ impl Subject {
         let person = follow_up
             .sequence
             .iter()
-            .any(|c| matches!(c.word.as_str(), "he" | "she" | "his" | "her" | "him"));
+            .any(|c| PERSONS.contains(&c.word.as_str()));
         let specific = |c: &Content| c.class == ContentClass::Specific && !replaces(c);
         if person && self.content.iter().filter(|c| specific(c)).count() > 1 {
             for (one, _) in self.content.iter().enumerate().filter(|(_, c)| specific(c)) {
@@ -237,16 +237,21 @@ impl Subject {
     }
 }
 
+/// The question words that open a question about something ("who", "what", "how").
+pub(super) const WH_WORDS: &[&str] = &[
+    "who", "whom", "whose", "what", "which", "where", "when", "why", "how",
+];
+
+/// Pronouns for one person: "he" after a question naming two people is one of them.
+pub(super) const PERSONS: &[&str] = &["he", "she", "him", "her", "his"];
+
 /// The question words of a question, in order ("how", "much").
 fn question_words(words: &[String]) -> Vec<String> {
     let mut out = Vec::new();
     for (i, w) in words.iter().enumerate() {
         let after_how = i > 0 && words[i - 1] == "how";
-        let asks = matches!(
-            w.as_str(),
-            "who" | "whom" | "whose" | "what" | "which" | "where" | "when" | "why" | "how"
-        ) || (after_how
-            && matches!(w.as_str(), "much" | "many" | "long" | "come" | "high"));
+        let asks = WH_WORDS.contains(&w.as_str())
+            || (after_how && matches!(w.as_str(), "much" | "many" | "long" | "come" | "high"));
         if asks {
             out.push(w.clone());
         }

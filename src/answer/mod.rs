@@ -21,7 +21,7 @@ mod follow_up;
 mod score;
 
 pub use follow_up::Subject;
-use follow_up::{ContentClass, PRONOUNS, REVERSE, as_follow_up};
+use follow_up::{ContentClass, PERSONS, PRONOUNS, REVERSE, WH_WORDS, as_follow_up};
 use score::{Scored, accepts, score_all, wanted};
 
 /// Share of a question's weight the best fact must cover in its own words (not only through
@@ -78,9 +78,7 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
                         };
                         // Alone, "what did they talk about" may still ask about the talks;
                         // "why does she matter" is about nobody.
-                        let person = part
-                            .iter()
-                            .any(|w| matches!(w.as_str(), "he" | "she" | "him" | "her" | "his"));
+                        let person = part.iter().any(|w| PERSONS.contains(&w.as_str()));
                         let mut best = if person {
                             Reply::NotCovered
                         } else {
@@ -178,12 +176,7 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     {
         let before = &piece[start..i];
         let words = engine.analyzer.expand_shorthand(split_words(before));
-        let asks = words.iter().any(|w| {
-            matches!(
-                w.as_str(),
-                "who" | "whom" | "whose" | "what" | "which" | "where" | "when" | "why" | "how"
-            )
-        });
+        let asks = words.iter().any(|w| WH_WORDS.contains(&w.as_str()));
         let names = engine
             .analyzer
             .tokens(&words.join(" "), true)

@@ -350,9 +350,12 @@ pub(super) fn score_all(
     for t in terms(&tokens) {
         let weight = index.weight(t.term());
         // A stem is strict when any of its words is.
-        let strict = tokens
-            .iter()
-            .any(|s| (s.strict || must.iter().any(|m| *m == s.word)) && s.stem == t.stem);
+        // A name or other specific word, by the lexicon; a follow-up's own word is as strict.
+        let name = tokens.iter().any(|s| s.strict && s.stem == t.stem);
+        let strict = name
+            || tokens
+                .iter()
+                .any(|s| must.iter().any(|m| *m == s.word) && s.stem == t.stem);
         // Unknown one- and two-letter fragments ("wr") say nothing either way.
         if weight.is_none() && !strict && engine.analyzer.stem_text(&t.stem).chars().count() <= 2 {
             continue;
@@ -372,7 +375,7 @@ pub(super) fn score_all(
         if must.iter().any(|m| *m == t.word) {
             q.must |= bit;
         }
-        if tokens.iter().any(|s| s.strict && s.stem == t.stem) {
+        if name {
             q.names |= bit;
         }
         if t.claim {

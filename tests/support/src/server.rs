@@ -503,7 +503,12 @@ async fn handle(
         tokio::time::sleep(delay).await;
     }
     if holdable {
-        let _ = held.wait_for(|holding| !*holding).await;
+        // Held until released, or until the fake shuts down (which waits for its requests).
+        let mut stopped = inner.shutdown.subscribe();
+        tokio::select! {
+            _ = held.wait_for(|holding| !*holding) => {}
+            _ = stopped.wait_for(|stopped| *stopped) => {}
+        }
     }
     match answer {
         Answer::Reply(code, body) => reply(code, body),

@@ -374,7 +374,7 @@ async fn past_the_backlog_new_updates_are_shed_visibly() {
 
 /// A stop asked for while the dispatcher is busy handing updates to a handler still stops the
 /// bot: teloxide's own shutdown signal reaches the dispatcher only if it is waiting at that
-/// instant, so the update stream is ended as well.
+/// instant, so the bot ends the update stream instead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stop_during_a_burst_to_one_chat_still_stops_the_bot() {
     let fake = FakeApi::start().await;

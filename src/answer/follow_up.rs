@@ -189,7 +189,37 @@ impl Subject {
                 .cloned()
                 .collect()
         };
+        // "he" or "she" is someone the subject names, whom a name in the follow-up does not
+        // replace: "and what did he accuse China of?" after "who is Greer?" asks what Greer
+        // accused China of.
+        let person = follow_up
+            .sequence
+            .iter()
+            .any(|c| PERSONS.contains(&c.word.as_str()));
         let mut readings = vec![reading(&|_, c| !replaces(c))];
+        let names: Vec<&str> = self
+            .content
+            .iter()
+            .filter(|c| c.class == ContentClass::Specific)
+            .map(|c| c.word.as_str())
+            .collect();
+        if person
+            && !names.is_empty()
+            && follow_up
+                .content
+                .iter()
+                .any(|c| c.class == ContentClass::Specific)
+        {
+            // The follow-up as said, "he" standing for the subject's names.
+            let said = follow_up.sequence.iter().flat_map(|c| {
+                if PERSONS.contains(&c.word.as_str()) {
+                    names.iter().map(|n| n.to_string()).collect()
+                } else {
+                    vec![c.word.clone()]
+                }
+            });
+            readings.insert(0, said.collect());
+        }
         if self.content.iter().filter(|c| replaces(c)).count() > 1 {
             for (one, _) in self.content.iter().enumerate().filter(|(_, c)| replaces(c)) {
                 readings.push(reading(&|i, _| i != one));
@@ -223,10 +253,6 @@ impl Subject {
         }
         // "he" or "she" is one of the people the subject names: "what did he say about it?"
         // after "did Trump talk to Xi?" asks what Trump, or Xi, said.
-        let person = follow_up
-            .sequence
-            .iter()
-            .any(|c| PERSONS.contains(&c.word.as_str()));
         let specific = |c: &Content| c.class == ContentClass::Specific && !replaces(c);
         if person && self.content.iter().filter(|c| specific(c)).count() > 1 {
             for (one, _) in self.content.iter().enumerate().filter(|(_, c)| specific(c)) {
@@ -303,10 +329,17 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
     let bare = !asks.is_empty() && content.iter().all(|c| c.class == ContentClass::Claim);
     // "what's his job?", "how long does it last?": about someone or something just named.
     // ("what was it before?" names a time, not something to ask about.)
-    let refers = rest.iter().any(|w| PRONOUNS.contains(&w.as_str()))
+    // So is "what did he say about China?": "he" with no name before it is someone named
+    // earlier ("what did Hassett say when he was interviewed" names him first).
+    let person_before = sequence
+        .iter()
+        .take_while(|c| !PERSONS.contains(&c.word.as_str()))
+        .all(|c| c.class != ContentClass::Specific);
+    let refers = (rest.iter().any(|w| PRONOUNS.contains(&w.as_str()))
         && !content
             .iter()
-            .any(|c| c.class == ContentClass::Specific && !TIMES.contains(&c.word.as_str()));
+            .any(|c| c.class == ContentClass::Specific && !TIMES.contains(&c.word.as_str())))
+        || (sequence.iter().any(|c| PERSONS.contains(&c.word.as_str())) && person_before);
 
     let subject = Subject {
         asks,

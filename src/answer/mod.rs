@@ -216,6 +216,11 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     if (why || future) && required & !q.names == 0 {
         return Reply::NotCovered;
     }
+    // A number answers only for exactly what is measured: "how much of rare earth processing
+    // does China control" is not answered by China's share of mining.
+    if q.unknown_measure && !q.multi_part {
+        return Reply::NotCovered;
+    }
     let eligible = |s: &Scored| {
         s.own & q.must == q.must
             && s.claim_ok
@@ -238,6 +243,21 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
             s.own & (1 << j) != 0 && eligible(s) && !chosen.iter().any(|c| c.fact == s.fact)
         }) {
             chosen.push(s);
+        }
+    }
+    // "who accuses whom": the best claim of each other speaker, saying what the question asks.
+    if q.reciprocal {
+        let claims = !required;
+        for s in &scored {
+            let speaker = |s: &Scored| &engine.index.facts[s.fact as usize].speaker;
+            if chosen.len() < MAX_FACTS
+                && s.claim
+                && s.own & claims != 0
+                && eligible(s)
+                && !chosen.iter().any(|c| speaker(c) == speaker(s))
+            {
+                chosen.push(s);
+            }
         }
     }
     let taken: Vec<u32> = chosen.iter().map(|c| c.fact).collect();
@@ -428,12 +448,17 @@ fn answer_in(
         let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
         // The follow-up as a question of its own: only when it says something beyond what
         // someone said ("what did she say?" is not asking what anybody said) and enough to
-        // ask by itself ("and china's tariffs?", not "and for the US?").
+        // ask by itself ("and china's tariffs?", not "and for the US?"), and about nobody just
+        // named ("and what did he accuse China of?" is about him).
         let stands_alone = follow_up
             .content
             .iter()
             .any(|c| c.class != ContentClass::Claim)
-            && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty());
+            && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty())
+            && !follow_up
+                .sequence
+                .iter()
+                .any(|c| PERSONS.contains(&c.word.as_str()));
         if !only_refers && stands_alone {
             let mut readings = vec![alone];
             if let Some((_, words)) = best.take().filter(|_| answered) {

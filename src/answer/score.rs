@@ -31,16 +31,26 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
         let next = words.get(i + 1).map(String::as_str).unwrap_or("");
         let kind = match w.as_str() {
             "who" | "whom" | "whose" | "whos" => Some(Ask::Who),
+            // "where does the data come from" asks for a source, which any fact may name.
+            "where" | "wheres"
+                if words[i + 1..].windows(2).any(|w| {
+                    matches!(w[0].as_str(), "come" | "comes" | "came" | "coming") && w[1] == "from"
+                }) =>
+            {
+                kinds.push(None);
+                continue;
+            }
             "where" | "wheres" => Some(Ask::Where),
             "when" => Some(Ask::When),
             "why" => Some(Ask::Why),
             "how" | "hows" if next == "come" => Some(Ask::Why),
-            // "how long ago" and "how long since" ask when.
+            // "how long ago", "how long since" and "how long has it been going on" ask when.
             "how" | "hows"
                 if next == "long"
-                    && words
+                    && (words
                         .get(i + 2)
-                        .is_some_and(|w| matches!(w.as_str(), "ago" | "since")) =>
+                        .is_some_and(|w| matches!(w.as_str(), "ago" | "since"))
+                        || words[i + 2..].iter().any(|w| w == "been")) =>
             {
                 Some(Ask::When)
             }
@@ -126,12 +136,30 @@ const QUESTION_WORDS: &[&str] = &[
     "how", "hows",
 ];
 
+/// The verbs that follow what a question asks about ("how much … *does* China mine").
+const AUXILIARIES: &[&str] = &[
+    "do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can",
+    "could", "should",
+];
+
 /// Words joining two parts of a question.
 const JOINERS: &[&str] = &["and", "or", "but", "plus", "also", "versus", "vs"];
 
 /// Words before a claim word ("say", "describe") that make it a question about the article
 /// rather than about what someone said.
 const NOT_SPEAKERS: &[&str] = &["you", "article", "it", "story", "report", "piece", "text"];
+
+/// Whether a question has a reciprocal pronoun ("each other", "one another"), and whether it
+/// names all sides ("both sides", "each side", "whom" after "who").
+fn reciprocal(words: &[String]) -> (bool, bool) {
+    let has = |a: &str, b: &str| words.windows(2).any(|w| w[0] == a && w[1] == b);
+    let pronoun = has("each", "other") || has("one", "another");
+    let sides = has("both", "sides")
+        || has("both", "side")
+        || has("each", "side")
+        || (words.iter().any(|w| w == "who") && words.iter().any(|w| w == "whom"));
+    (pronoun, sides)
+}
 
 /// A fact scored against a question.
 #[derive(Debug, Clone, PartialEq)]
@@ -187,6 +215,12 @@ pub(super) struct Question {
     pub(super) either: u64,
     /// Bits of the names and other specific words (strict in the lexicon).
     pub(super) names: u64,
+    /// What "how much" or "how many" measures has a word no fact uses ("how much of rare earth
+    /// *processing*").
+    pub(super) unknown_measure: bool,
+    /// It asks what the sides say of each other ("who accuses whom", "the accusations on both
+    /// sides"): each speaker's claim answers.
+    pub(super) reciprocal: bool,
 }
 
 impl Question {
@@ -319,7 +353,16 @@ pub(super) fn score_all(
         must: 0,
         either: 0,
         names: 0,
+        reciprocal: false,
+        unknown_measure: false,
     };
+    // "each other", "both sides", "who … whom": the words say whose claims are asked for, all
+    // sides', and are no subject of their own (the lexicon reads them all as "both"). "Each
+    // other" and "one another" never are ("is it normal for Trump and Xi to phone each other").
+    let (pronoun, sides) = reciprocal(words);
+    q.reciprocal = claim_intent && (pronoun || sides);
+    let how_long_when = q.kinds.contains(&Some(Ask::When))
+        && words.windows(2).any(|w| w[0] == "how" && w[1] == "long");
     let focus = focus_stem(&tokens);
     // "how much did exports rise": what is measured is the last word as much as the first.
     // So does what a "which" question says of what it asks about ("which rare earths are
@@ -337,6 +380,16 @@ pub(super) fn score_all(
                 .map(|t| &t.stem)
         })
         .flatten();
+    // What "how much" measures runs up to the verb: "how much of rare earth processing does".
+    q.unknown_measure = tokens
+        .windows(2)
+        .position(|w| w[0].word == "how" && matches!(w[1].word.as_ref(), "much" | "many"))
+        .is_some_and(|i| {
+            tokens[i + 2..]
+                .iter()
+                .take_while(|t| !AUXILIARIES.contains(&t.word.as_ref()))
+                .any(|t| !t.stop && !t.claim && index.weight(t.term()).is_none())
+        });
     let yes_no = words.first().is_some_and(|w| {
         matches!(
             w.as_str(),
@@ -348,6 +401,10 @@ pub(super) fn score_all(
     let first_claim = tokens.iter().position(|t| t.claim).unwrap_or(0);
     let mut speaker_bits = 0u64;
     for t in terms(&tokens) {
+        // "how long has it been going on" asks when: "long" is part of the question word.
+        if (t.word == "both" && (pronoun || q.reciprocal)) || (how_long_when && t.word == "long") {
+            continue;
+        }
         let weight = index.weight(t.term());
         // A stem is strict when any of its words is.
         // A name or other specific word, by the lexicon; a follow-up's own word is as strict.

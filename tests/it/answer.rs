@@ -313,6 +313,23 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
             "and greer on china?",
             "greer-magnets",
         ),
+        // "he" is who was just named, whatever else the follow-up names; a name before "he"
+        // is who "he" is.
+        (
+            "who is jamieson greer",
+            "and what did he accuse china of?",
+            "greer-magnets",
+        ),
+        (
+            "who is kevin hassett",
+            "what did he say about china",
+            "hassett-cbs",
+        ),
+        (
+            "who is jamieson greer",
+            "what did hassett say when he was interviewed",
+            "hassett-cbs",
+        ),
     ] {
         let (_, subject) = respond_in(&kb, question, None, None);
         let (then, _) = respond_in(&kb, follow_up, None, subject.as_ref());
@@ -411,7 +428,7 @@ fn core_questions_get_the_core_facts_only() {
             "which rare earth elements are restricted",
             &["greer-magnets"],
         ),
-        // "how long ago" asks when.
+        // "how long ago" asks when; so does "how long has it been going on".
         ("how long ago was the geneva truce", &["geneva-truce"]),
         // "describe" opening a question asks the bot, not what someone described.
         ("describe trump's trade policy", &["economists-concerns"]),
@@ -435,9 +452,44 @@ fn core_questions_get_the_core_facts_only() {
             "what did greer and beijing claim",
             &["greer-magnets", "beijing-accusations"],
         ),
+        // The talks named by who holds them are the talks.
+        ("where r the us china trade talks happening", &["venue"]),
+        // "was there" asks whether something was, not who attended.
+        (
+            "was there some kind of truce before this",
+            &["geneva-truce"],
+        ),
+        // "each other" names no subject; "where … come from" asks for a source.
+        (
+            "is it normal for trump and xi to phone each other",
+            &["trump-xi-call"],
+        ),
+        (
+            "where does the may trade data come from",
+            &["may-exports", "may-imports"],
+        ),
     ] {
         assert_eq!(ids(&kb, q), want, "{q}");
     }
+    // "each other", "both sides", "who … whom": every side's accusation, whoever is best.
+    for q in [
+        "what are the accusations on both sides",
+        "who accuses whom of breaking the deal",
+        "what do they accuse each other of",
+    ] {
+        let got = ids(&kb, q);
+        for want in ["greer-magnets", "beijing-accusations", "backtracking"] {
+            assert!(got.iter().any(|g| g == want), "{q}: {got:?} lacks {want}");
+        }
+    }
+    // "both" alone asks of both, not of their claims.
+    assert_eq!(ids(&kb, "what did both sides agree"), ["ninety-days"]);
+    assert_eq!(
+        ids(&kb, "how long has the trade war been going on")
+            .first()
+            .map(String::as_str),
+        Some("trade-war-start")
+    );
     // "they" in the second part stands for one word of the first: rare earths.
     assert_eq!(
         ids(
@@ -479,6 +531,12 @@ fn core_questions_get_the_core_facts_only() {
         // …and one fact per name does not stitch an answer from unrelated facts.
         "what did the uk and china agree",
         "what did reeves and he lifeng decide",
+        // A number is only for what is measured: the article gives China's share of mining,
+        // not of processing.
+        "how much of rare earth processing does china control",
+        // Where from is a place, unless it is where something comes from.
+        "where was the call made from",
+        "is the uk taking sides in this",
     ] {
         assert_eq!(ids(&kb, q), Vec::<String>::new(), "{q}");
     }

@@ -10,9 +10,44 @@ fn is_invisible(c: char) -> bool {
 /// Lowercases and splits text into words: runs of letters and digits; a decimal point between
 /// digits stays inside a number ("2.9"), everything else separates words.
 pub fn split_words(text: &str) -> Vec<String> {
-    let mut words = split_any_words(text);
+    let mut words = split_any_words(&join_initials(text));
     join_negations(&mut words);
     words
+}
+
+/// Text with initials written with full stops joined into one word: "U.S." reads as "US", not
+/// as "u" (chat shorthand for "you") and "s".
+fn join_initials(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('.') {
+        return text.into();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let letter = |k: usize| chars.get(k).is_some_and(|c| c.is_alphabetic());
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        // Single letters each followed by a full stop, the last one maybe not: "U.S.", "U.S".
+        let mut letters = String::new();
+        let mut j = i;
+        if i == 0 || !chars[i - 1].is_alphanumeric() {
+            while letter(j) && !chars.get(j + 1).is_some_and(|c| c.is_alphanumeric()) {
+                letters.push(chars[j]);
+                if chars.get(j + 1) != Some(&'.') {
+                    j += 1;
+                    break;
+                }
+                j += 2;
+            }
+        }
+        if letters.chars().count() >= 2 {
+            out.push_str(&letters);
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out.into()
 }
 
 /// The first half of a negation the apostrophe split ("isn" of "isn't"), which is joined to its
@@ -135,6 +170,19 @@ mod tests {
         assert_eq!(
             numbers("a 90-day period, 2.9% and 4.8%"),
             vec!["90", "2.9", "4.8"]
+        );
+    }
+
+    #[test]
+    fn initials_with_full_stops_are_one_word() {
+        assert_eq!(
+            split_words("What did the U.S. cut? The U.K and P.R.C."),
+            vec!["what", "did", "the", "us", "cut", "the", "uk", "and", "prc"]
+        );
+        // Not single letters between spaces ("r u"), a name's last letter or a number.
+        assert_eq!(
+            split_words("r u sure? Mr. Xi. I. 4.8 a.5"),
+            vec!["r", "u", "sure", "mr", "xi", "i", "4.8", "a", "5"]
         );
     }
 

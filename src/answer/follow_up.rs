@@ -184,10 +184,22 @@ impl Subject {
                     .cloned()
                     .collect();
             }
-            asks.iter()
-                .chain(specific.into_iter().chain(other).map(|c| &c.word))
-                .cloned()
-                .collect()
+            // Names the subject joined by "and" stay joined: "who described it?" after "did
+            // Trump and Xi talk" asks what either of them said.
+            let joined = |a: &str, b: &str| {
+                self.sequence.windows(3).any(|w| {
+                    w[0].word == a && matches!(w[1].word.as_str(), "and" | "or") && w[2].word == b
+                })
+            };
+            let mut out = asks.clone();
+            for (k, c) in specific.iter().enumerate() {
+                if k > 0 && joined(&specific[k - 1].word, &c.word) {
+                    out.push("and".into());
+                }
+                out.push(c.word.clone());
+            }
+            out.extend(other.iter().map(|c| c.word.clone()));
+            out
         };
         // "he" or "she" is someone the subject names, whom a name in the follow-up does not
         // replace: "and what did he accuse China of?" after "who is Greer?" asks what Greer

@@ -146,9 +146,7 @@ const QUESTION_OPENERS: &[&str] = &[
 fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
     let mut parts = Vec::new();
     for piece in question.split(['?', ';']) {
-        let words = engine
-            .analyzer
-            .expand_shorthand(split_words(without_preamble(engine, piece)));
+        let words = message_words(engine, piece);
         let mut start = 0;
         for i in 1..words.len().saturating_sub(1) {
             let joins = matches!(words[i].as_str(), "and" | "also" | "plus");
@@ -164,24 +162,48 @@ fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
     parts
 }
 
+/// A message's words as the answerer reads them: without its preamble, chat shorthand written
+/// out, and "how did the call go" read as "how was the call described" (the article reports how a
+/// thing went only as somebody's description of it).
+fn message_words(engine: &Engine, text: &str) -> Vec<String> {
+    let mut words = engine
+        .analyzer
+        .expand_shorthand(split_words(without_preamble(engine, text)));
+    let evaluation = matches!(
+        words.as_slice(),
+        [how, did, .., go] if how == "how" && did == "did" && go == "go"
+    );
+    if evaluation && words.len() > 3 {
+        words[1] = "was".into();
+        words.pop();
+        words.push("described".into());
+    }
+    words
+}
+
 /// A question without the clauses before it that ask nothing and name nothing specific: "Hi
 /// there! I was reading about the trade talks, could you tell me who China sent" asks who China
 /// sent, not about trade talks. A clause naming a country or a person ("In Geneva, what was
-/// agreed") is kept.
+/// agreed") is kept, unless it is a whole sentence that asks nothing ("Hello, I'm from Germany
+/// and don't follow US politics. Could you explain what role Greer has?").
 fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     let mut start = 0;
-    for (i, c) in piece
-        .char_indices()
-        .filter(|(_, c)| matches!(c, ',' | '!' | ':'))
-    {
+    let ends = piece.char_indices().filter(|&(i, c)| match c {
+        ',' | '!' | ':' => true,
+        '.' => ends_sentence(piece, i),
+        _ => false,
+    });
+    for (i, c) in ends {
         let before = &piece[start..i];
         let words = engine.analyzer.expand_shorthand(split_words(before));
         let asks = words.iter().any(|w| WH_WORDS.contains(&w.as_str()));
-        let names = engine
-            .analyzer
-            .tokens(&words.join(" "), true)
-            .iter()
-            .any(|t| t.strict);
+        let sentence = matches!(c, '.' | '!');
+        let names = !sentence
+            && engine
+                .analyzer
+                .tokens(&words.join(" "), true)
+                .iter()
+                .any(|t| t.strict);
         if asks || names {
             break;
         }
@@ -194,6 +216,15 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     } else {
         rest
     }
+}
+
+/// Whether the full stop at `i` ends a sentence: a space follows it, and it ends no
+/// abbreviation ("U.S. officials") or number ("4.8%").
+fn ends_sentence(text: &str, i: usize) -> bool {
+    let word = text[..i].rsplit(char::is_whitespace).next().unwrap_or("");
+    text[i + 1..].starts_with(char::is_whitespace)
+        && word.chars().count() > 1
+        && !word.contains('.')
 }
 
 /// Answers one question, as words.
@@ -379,9 +410,7 @@ fn answer_in(
             .then(|| Subject::of(engine, words))
             .flatten()
     };
-    let words = engine
-        .analyzer
-        .expand_shorthand(split_words(without_preamble(engine, question)));
+    let words = message_words(engine, question);
     if let Some(command) = asks_for_command(&words) {
         return (respond(engine, command, None), None);
     }
@@ -635,8 +664,8 @@ pub fn route(engine: &Engine, m: Inbound<'_>) -> Option<Reply> {
 /// and the best-scoring facts, so an operator can see why the bot answered or abstained.
 pub fn explain(engine: &Engine, question: &str) -> String {
     let mut out = String::from("words:");
-    // The words as the answerer reads them: shorthand written out, then analysed.
-    let words = engine.analyzer.expand_shorthand(split_words(question));
+    // The words as the answerer reads them (see [`message_words`]), then analysed.
+    let words = message_words(engine, question);
     let mut tokens = crate::analyze::Tokens::new();
     engine.analyzer.tokens_into(&words, true, &mut tokens);
     for t in &tokens {

@@ -161,6 +161,12 @@ fn reciprocal(words: &[String]) -> (bool, bool) {
     (pronoun, sides)
 }
 
+/// Claim words that end a question in the passive ("how was the call *described*").
+const PARTICIPLES: &[&str] = &["described", "said", "claimed", "argued", "told", "stated"];
+
+/// Words before a name that make it no speaker ("the call *with* Xi").
+const NOT_SPEAKER_BEFORE: &[&str] = &["with", "to", "against", "on", "about", "of"];
+
 /// A fact scored against a question.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Scored {
@@ -397,8 +403,18 @@ pub(super) fn score_all(
         )
     });
     let mut claim_bits = 0u64;
-    // Names before the first claim word say who is speaking ("what did Greer claim").
-    let first_claim = tokens.iter().position(|t| t.claim).unwrap_or(0);
+    // Names before the first claim word say who is speaking ("what did Greer claim"), unless
+    // it is said of them: "how was the Trump-Xi call described" names no speaker.
+    let passive = matches!(
+        words,
+        [_, be, .., said] if matches!(be.as_str(), "was" | "were" | "is" | "are")
+            && PARTICIPLES.contains(&said.as_str())
+    );
+    let first_claim = if passive {
+        0
+    } else {
+        tokens.iter().position(|t| t.claim).unwrap_or(0)
+    };
     let mut speaker_bits = 0u64;
     for t in terms(&tokens) {
         // "how long has it been going on" asks when: "long" is part of the question word.
@@ -438,11 +454,14 @@ pub(super) fn score_all(
         if t.claim {
             claim_bits |= bit;
         }
-        // (A follow-up's own word is no speaker: "magnets" in "what about magnets?".)
-        if tokens[..first_claim]
-            .iter()
-            .any(|s| s.strict && s.stem == t.stem)
-        {
+        // (A follow-up's own word is no speaker: "magnets" in "what about magnets?"; nor is a
+        // name after "with" or "to": "Trump's call with Xi, how did it go?" asks what Trump
+        // said.)
+        if tokens[..first_claim].iter().enumerate().any(|(k, s)| {
+            s.strict
+                && s.stem == t.stem
+                && (k == 0 || !NOT_SPEAKER_BEFORE.contains(&tokens[k - 1].word.as_ref()))
+        }) {
             speaker_bits |= bit;
         }
         let weight_or_unknown = weight.unwrap_or(index.unknown_weight);

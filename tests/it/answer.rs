@@ -347,6 +347,13 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
         facts(&then).first().map(String::as_str),
         Some("trump-very-good-talk")
     );
+    // "how did it go?" asks how it was described, by either of two names.
+    let (_, call) = respond_in(&kb, "did trump and xi talk", None, None);
+    let (then, _) = respond_in(&kb, "how did it go?", None, call.as_ref());
+    assert_eq!(
+        facts(&then).first().map(String::as_str),
+        Some("trump-very-good-talk")
+    );
     // "before" places the follow-up in time: the article gives no earlier tariff.
     let (_, tariff) = respond_in(&kb, "what tariff did the us set on china", None, None);
     let (then, _) = respond_in(&kb, "what was it before?", None, tariff.as_ref());
@@ -452,6 +459,17 @@ fn core_questions_get_the_core_facts_only() {
             "what did greer and beijing claim",
             &["greer-magnets", "beijing-accusations"],
         ),
+        // Sentences before the question that ask nothing are preamble, whatever they name.
+        (
+            "Hello, I'm from Germany and don't follow US politics closely. Could you please \
+             explain what role Jamieson Greer has in the American government?",
+            &["greer", "delegation"],
+        ),
+        // How a thing went is reported only as somebody's description of it.
+        (
+            "how did the trump-xi call go?",
+            &["trump-very-good-talk", "xi-rare-earths"],
+        ),
         // The talks named by who holds them are the talks.
         ("where r the us china trade talks happening", &["venue"]),
         // "was there" asks whether something was, not who attended.
@@ -537,6 +555,8 @@ fn core_questions_get_the_core_facts_only() {
         // Where from is a place, unless it is where something comes from.
         "where was the call made from",
         "is the uk taking sides in this",
+        // Nor how the London talks went.
+        "how did the talks go",
     ] {
         assert_eq!(ids(&kb, q), Vec::<String>::new(), "{q}");
     }

@@ -392,10 +392,10 @@ impl Analyzer {
             if cand.chars().count().abs_diff(len) > limit {
                 continue;
             }
-            // In quarters of an edit, so that likelier slips rank first.
-            let mut d = 4 * strsim::osa_distance(word, cand);
+            // In eighths of an edit, so that likelier slips rank first.
+            let mut d = 8 * strsim::osa_distance(word, cand);
             // Two edits only where the word still ends the same ("tarrifs" → "tariffs").
-            if d == 0 || d > 4 * limit || (d == 8 && cand.chars().last() != word.chars().last()) {
+            if d == 0 || d > 8 * limit || (d == 16 && cand.chars().last() != word.chars().last()) {
                 continue;
             }
             if *variant_only && !is_english_word(cand) {
@@ -405,10 +405,15 @@ impl Analyzer {
             // than "amended"); then a dropped letter or two swapped ("bejing" is "beijing"
             // rather than "being", "waht" is "what" rather than "want").
             match dropped_letter(word, cand) {
-                Some(true) => d -= 2,
-                Some(false) => d -= 1,
-                None if swaps_two_letters(word, cand) => d -= 1,
+                Some(true) => d -= 4,
+                Some(false) => d -= 2,
+                None if swaps_two_letters(word, cand) => d -= 2,
                 None => {}
+            }
+            // A word of the knowledge before one only a synonym phrase uses ("truse" is
+            // "truce", not the "true" of "is it true that").
+            if *variant_only {
+                d += 1;
             }
             match best {
                 Some((bd, _)) if d > bd => {}

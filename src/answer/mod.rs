@@ -141,12 +141,34 @@ const QUESTION_OPENERS: &[&str] = &[
     "is", "are", "was", "were", "has", "have", "will", "can",
 ];
 
+/// Words opening a sentence that asks for something ("Could you…", "Tell me…").
+const REQUESTS: &[&str] = &[
+    "could",
+    "would",
+    "may",
+    "might",
+    "please",
+    "pls",
+    "tell",
+    "explain",
+    "describe",
+    "give",
+    "list",
+    "show",
+    "remind",
+    "summarize",
+    "summarise",
+];
+
 /// The questions in one message, as analysable words: split at `?` and `;`, and at "and",
 /// "also" or "plus" followed by a question word. Chat shorthand is written out first.
 fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
-    let mut parts = Vec::new();
+    let mut parts: Vec<Vec<String>> = Vec::new();
     for piece in question.split(['?', ';']) {
         let words = message_words(engine, piece);
+        if !parts.is_empty() && is_remark(engine, &words) {
+            continue;
+        }
         let mut start = 0;
         for i in 1..words.len().saturating_sub(1) {
             let joins = matches!(words[i].as_str(), "and" | "also" | "plus");
@@ -160,6 +182,22 @@ fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
         }
     }
     parts
+}
+
+/// Whether words after a question are a remark rather than another question: "Thank you
+/// kindly", "I believe it was somewhere in Switzerland". A question word, an opening that asks
+/// ("is", "and"), or a few words the article uses ("and bessent?", "tariffs rn?") ask.
+fn is_remark(engine: &Engine, words: &[String]) -> bool {
+    let asks = words.iter().any(|w| WH_WORDS.contains(&w.as_str()))
+        || words
+            .first()
+            .is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str()) || w == "and");
+    let known = engine
+        .analyzer
+        .tokens(&words.join(" "), true)
+        .iter()
+        .any(|t| !t.stop && engine.index.weight(t.term()).is_some());
+    !asks && (words.len() > 3 || !known)
 }
 
 /// A message's words as the answerer reads them: without its preamble, chat shorthand written
@@ -196,8 +234,23 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     for (i, c) in ends {
         let before = &piece[start..i];
         let words = engine.analyzer.expand_shorthand(split_words(before));
-        let asks = words.iter().any(|w| WH_WORDS.contains(&w.as_str()));
         let sentence = matches!(c, '.' | '!');
+        let wh = words.iter().any(|w| WH_WORDS.contains(&w.as_str()));
+        // A whole sentence asks when it opens as a question or a request, or asks of something
+        // the article has ("I was wondering where the truce was arranged."; "My memory is not
+        // what it was." does not).
+        let asks = if sentence {
+            words.first().is_some_and(|w| {
+                QUESTION_OPENERS.contains(&w.as_str()) || REQUESTS.contains(&w.as_str())
+            }) || (wh
+                && engine
+                    .analyzer
+                    .tokens(&words.join(" "), true)
+                    .iter()
+                    .any(|t| !t.stop && engine.index.weight(t.term()).is_some()))
+        } else {
+            wh
+        };
         let names = !sentence
             && engine
                 .analyzer
@@ -209,13 +262,36 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
         }
         start = i + c.len_utf8();
     }
-    let rest = &piece[start..];
-    // Only when a question follows.
-    if split_words(rest).is_empty() {
-        piece
-    } else {
-        rest
+    let mut rest = &piece[start..];
+    // …nor the sentences after it that are remarks ("… where the truce was arranged. I believe
+    // it was in Switzerland").
+    let end = rest
+        .char_indices()
+        .filter(|&(i, c)| c == '!' || (c == '.' && ends_sentence(rest, i)))
+        .map(|(i, _)| i)
+        .find(|&i| {
+            is_remark(
+                engine,
+                &engine.analyzer.expand_shorthand(split_words(&rest[i..])),
+            )
+        });
+    if let Some(end) = end {
+        rest = &rest[..end];
     }
+    // Only when a question with a subject follows: in "geneva truce 30 and 10, who's which?"
+    // the clause is the subject.
+    let subject = engine
+        .analyzer
+        .tokens(
+            &engine
+                .analyzer
+                .expand_shorthand(split_words(rest))
+                .join(" "),
+            true,
+        )
+        .iter()
+        .any(|t| !t.stop);
+    if subject { rest } else { piece }
 }
 
 /// Whether the full stop at `i` ends a sentence: a space follows it, and it ends no
@@ -488,6 +564,20 @@ fn answer_in(
                 .sequence
                 .iter()
                 .any(|c| PERSONS.contains(&c.word.as_str()));
+        // "who said it wasn't enough?" after "what did Trump say about the call?": when no
+        // reading with the subject is answered, "it" may be what the follow-up itself says
+        // someone said.
+        let refers_to_nobody = !follow_up
+            .sequence
+            .iter()
+            .any(|c| PERSONS.contains(&c.word.as_str()));
+        let asks_who_said = follow_up
+            .content
+            .iter()
+            .any(|c| c.class == ContentClass::Claim);
+        if only_refers && !answered && refers_to_nobody && asks_who_said && stands_alone {
+            best = most_precise(vec![alone.clone()]);
+        }
         if !only_refers && stands_alone {
             let mut readings = vec![alone];
             if let Some((_, words)) = best.take().filter(|_| answered) {
@@ -539,6 +629,10 @@ fn asks_for_command(words: &[String]) -> Option<&'static str> {
         | "what can i ask you"
         | "what do you cover" => "/topics",
         "help" => "/help",
+        "hi" | "hello" | "hey" | "hiya" | "yo" | "hi there" | "hello there" | "hey there"
+        | "good morning" | "good afternoon" | "good evening" | "how are you" | "hi how are you"
+        | "hello how are you" | "hey how are you" | "who are you" | "what are you"
+        | "what can you do" | "what do you do" => "/start",
         _ => return None,
     })
 }

@@ -386,10 +386,15 @@ pub(super) fn score_all(
                 .map(|t| &t.stem)
         })
         .flatten();
-    // What "how much" measures runs up to the verb: "how much of rare earth processing does".
+    // What "how much" or "what percentage" measures runs up to the verb: "how much of rare
+    // earth processing does".
     q.unknown_measure = tokens
         .windows(2)
-        .position(|w| w[0].word == "how" && matches!(w[1].word.as_ref(), "much" | "many"))
+        .position(|w| match w[0].word.as_ref() {
+            "how" => matches!(w[1].word.as_ref(), "much" | "many"),
+            "what" | "which" => kind_word(&w[1].word) == Some(Some(Ask::HowMuch)),
+            _ => false,
+        })
         .is_some_and(|i| {
             tokens[i + 2..]
                 .iter()
@@ -416,6 +421,13 @@ pub(super) fn score_all(
         tokens.iter().position(|t| t.claim).unwrap_or(0)
     };
     let mut speaker_bits = 0u64;
+    // Names after "accuse" are the accused: "who accused China of breaking the deal" is not
+    // answered by what Beijing argued.
+    let mut accused_bits = 0u64;
+    let accuse = tokens
+        .iter()
+        .position(|t| t.claim && t.word == "accuse")
+        .filter(|_| !passive);
     for t in terms(&tokens) {
         // "how long has it been going on" asks when: "long" is part of the question word.
         if (t.word == "both" && (pronoun || q.reciprocal)) || (how_long_when && t.word == "long") {
@@ -463,6 +475,9 @@ pub(super) fn score_all(
                 && (k == 0 || !NOT_SPEAKER_BEFORE.contains(&tokens[k - 1].word.as_ref()))
         }) {
             speaker_bits |= bit;
+        }
+        if accuse.is_some_and(|a| tokens[a..].iter().any(|s| s.strict && s.stem == t.stem)) {
+            accused_bits |= bit;
         }
         let weight_or_unknown = weight.unwrap_or(index.unknown_weight);
         if !t.claim {
@@ -575,7 +590,12 @@ pub(super) fn score_all(
             all_strict: matched & q.strict & !q.either == q.strict & !q.either
                 && (q.either == 0 || matched & q.either != 0),
             claim_ok: !claim_intent
-                || (e.claim && speaks(&q, speaker_bits, &e.speaker))
+                || (e.claim
+                    && speaks(&q, speaker_bits, &e.speaker)
+                    && !q.terms.iter().enumerate().any(|(j, t)| {
+                        accused_bits & !speaker_bits & (1 << j) != 0
+                            && t.id.is_some_and(|id| e.speaker.contains(&id))
+                    }))
                 || (!e.claim && own & claim_bits != 0),
             claim: e.claim,
             role: e.role,

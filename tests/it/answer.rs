@@ -115,6 +115,9 @@ fn commands_addressed_to_bots_and_unknown_commands() {
         ("any updates", "/latest"),
         ("who wrote the article?", "/source"),
         ("what can I ask?", "/topics"),
+        // A greeting gets what the bot is, not "the article doesn't cover that".
+        ("Hello, how are you?", "/start"),
+        ("hi", "/start"),
     ] {
         assert_eq!(
             respond(&kb, words, None),
@@ -330,6 +333,12 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
             "what did hassett say when he was interviewed",
             "hassett-cbs",
         ),
+        // A follow-up asking who said something may be about what it says itself.
+        (
+            "what did trump say about the call with xi",
+            "who said it wasn't enough",
+            "hassett-cbs",
+        ),
     ] {
         let (_, subject) = respond_in(&kb, question, None, None);
         let (then, _) = respond_in(&kb, follow_up, None, subject.as_ref());
@@ -470,6 +479,23 @@ fn core_questions_get_the_core_facts_only() {
             "how did the trump-xi call go?",
             &["trump-very-good-talk", "xi-rare-earths"],
         ),
+        // …and so are sentences after it that remark rather than ask.
+        (
+            "Good afternoon. My memory is not what it was. Who was it that represented China \
+             at these talks? Much obliged.",
+            &["he-lifeng", "delegation"],
+        ),
+        (
+            "Dear bot, I was wondering whether you could remind me where the earlier truce was \
+             arranged. I believe it was somewhere in Switzerland? Thank you kindly.",
+            &["geneva-truce"],
+        ),
+        ("truce length?", &["ninety-days"]),
+        // The accused is no speaker.
+        (
+            "who accused china of not sticking to the deal?",
+            &["greer-magnets"],
+        ),
         // The talks named by who holds them are the talks.
         ("where r the us china trade talks happening", &["venue"]),
         // "was there" asks whether something was, not who attended.
@@ -552,6 +578,7 @@ fn core_questions_get_the_core_facts_only() {
         // A number is only for what is measured: the article gives China's share of mining,
         // not of processing.
         "how much of rare earth processing does china control",
+        "What percentage of the world's rare earth processing does China control?",
         // Where from is a place, unless it is where something comes from.
         "where was the call made from",
         "is the uk taking sides in this",

@@ -172,7 +172,14 @@ fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
         let mut start = 0;
         for i in 1..words.len().saturating_sub(1) {
             let joins = matches!(words[i].as_str(), "and" | "also" | "plus");
-            if joins && i > start + 1 && QUESTION_OPENERS.contains(&words[i + 1].as_str()) {
+            // (…with a preposition before the question word: "and to which outlet did he speak")
+            let opens = |w: &String| QUESTION_OPENERS.contains(&w.as_str());
+            let asks = opens(&words[i + 1])
+                || (matches!(
+                    words[i + 1].as_str(),
+                    "to" | "from" | "with" | "for" | "in" | "on"
+                ) && words.get(i + 2).is_some_and(opens));
+            if joins && i > start + 1 && asks {
                 parts.push(words[start..i].to_vec());
                 start = i + 1;
             }

@@ -491,6 +491,17 @@ fn core_questions_get_the_core_facts_only() {
             &["geneva-truce"],
         ),
         ("truce length?", &["ninety-days"]),
+        // "and" with a preposition before a question word starts a second question.
+        (
+            "Who is Kevin Hassett, and to which outlet did he speak?",
+            &["hassett-role", "hassett-cbs"],
+        ),
+        // Who someone works for is their job; a leader of a delegation leads it.
+        ("hassett he is work for who?", &["hassett-role"]),
+        (
+            "who is the leader of the chinese delegation",
+            &["he-lifeng"],
+        ),
         // The accused is no speaker.
         (
             "who accused china of not sticking to the deal?",

@@ -271,6 +271,19 @@ impl Subject {
                 readings.push(reading(&|i, c| !replaces(c) && (i == one || !specific(c))));
             }
         }
+        // "it" or "they" stands for the subject: a reading keeping none of its words ("how
+        // long did it last?" after "where's the meeting held?" read as "how long … last")
+        // asks about something else.
+        if follow_up
+            .sequence
+            .iter()
+            .any(|c| PRONOUNS.contains(&c.word.as_str()))
+        {
+            readings.retain(|r| self.content.iter().any(|c| r.contains(&c.word)));
+            // …and the follow-up's words may add to the subject's rather than replace them
+            // ("which city is that in?" after "where are the talks?").
+            readings.push(reading(&|_, _| true));
+        }
         readings
     }
 }

@@ -363,6 +363,13 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
         facts(&then).first().map(String::as_str),
         Some("trump-very-good-talk")
     );
+    // "it" is the subject: a reading without any of its words asks about something else,
+    // and the follow-up's words may add to the subject's.
+    let (_, meeting) = respond_in(&kb, "where's the meeting held?", None, None);
+    let (then, _) = respond_in(&kb, "how long did it last?", None, meeting.as_ref());
+    assert_eq!(then, Reply::NotCovered);
+    let (then, _) = respond_in(&kb, "which city is that in?", None, meeting.as_ref());
+    assert_eq!(facts(&then), ["venue"]);
     // "before" places the follow-up in time: the article gives no earlier tariff.
     let (_, tariff) = respond_in(&kb, "what tariff did the us set on china", None, None);
     let (then, _) = respond_in(&kb, "what was it before?", None, tariff.as_ref());

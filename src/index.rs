@@ -45,6 +45,19 @@ pub(crate) fn pairs<'t, 'a>(
 
 /// The terms of a text that follow a question word closely, as what it leaves unknown ("what
 /// was agreed"): the first content word within three words of "what", "which" or "how".
+/// The index of the current fact standing for `id`: the fact itself, or the one superseding it.
+fn current(facts: &[Fact], id: &str) -> Option<usize> {
+    let mut i = facts.iter().position(|f| f.id == id)?;
+    // A chain of updates is at most as long as the facts.
+    for _ in 0..facts.len() {
+        match &facts[i].superseded_by {
+            Some(newer) => i = facts.iter().position(|f| &f.id == newer)?,
+            None => return Some(i),
+        }
+    }
+    None
+}
+
 fn echoes(tokens: &[Token]) -> Vec<u32> {
     tokens
         .iter()
@@ -83,6 +96,9 @@ pub(crate) struct FactEntry {
     /// A claim's speaker as the answer names them (its words before the reporting verb), as
     /// stem ids: "what did X say" is answered only by a claim whose speaker is X.
     pub(crate) speaker: Vec<u32>,
+    /// The current facts (by index) completing this one: its `details`, each read as the fact
+    /// that now supersedes it, if any.
+    pub(crate) details: Vec<u32>,
 }
 
 /// The scorer's precomputed view of the facts; built once per knowledge base.
@@ -220,6 +236,12 @@ impl Index {
                     }
                     _ => Vec::new(),
                 },
+                details: f
+                    .details
+                    .iter()
+                    .filter_map(|d| current(facts, d))
+                    .map(|i| i as u32)
+                    .collect(),
             })
             .collect();
         Index {

@@ -135,6 +135,11 @@ fn fact_count(reply: &Reply) -> usize {
     }
 }
 
+/// Words that open a yes/no question ("did Trump talk to Xi").
+const YES_NO_OPENERS: &[&str] = &[
+    "did", "does", "do", "is", "are", "was", "were", "has", "have", "will", "can",
+];
+
 /// Words that open a question of their own after "and" ("… and what did they discuss").
 const QUESTION_OPENERS: &[&str] = &[
     "who", "whom", "whose", "what", "which", "where", "when", "why", "how", "did", "does", "do",
@@ -448,11 +453,27 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     if !q.answered_by(matched) {
         return Reply::NotCovered;
     }
+    let mut facts: Vec<u32> = chosen.iter().map(|s| s.fact).collect();
+    // "what was agreed in Geneva", "trump xi call?": what something is, with the facts that
+    // complete it, right after it (the truce, then its terms). Not for a yes/no question or one
+    // of another kind.
+    let what = q.kinds.iter().all(Option::is_none)
+        && !q.multi_part
+        && !words
+            .first()
+            .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
+    // (Only when all of them fit beside the facts already chosen.)
+    let details = &engine.index.facts[best.fact as usize].details;
+    let others = facts.iter().filter(|f| !details.contains(f)).count();
+    if what && others + details.len() <= MAX_FACTS {
+        facts.retain(|f| !details.contains(f));
+        facts.splice(1..1, details.iter().copied());
+    }
     Reply::Facts {
         heading: None,
-        facts: chosen
-            .iter()
-            .map(|s| engine.knowledge.facts[s.fact as usize].id.clone())
+        facts: facts
+            .into_iter()
+            .map(|f| engine.knowledge.facts[f as usize].id.clone())
             .collect(),
     }
 }

@@ -75,6 +75,7 @@ struct RawFact {
     #[serde(default)]
     patterns: Vec<String>,
     supersedes: Option<Spanned<String>>,
+    details: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -511,6 +512,7 @@ fn convert_fact(
         }
     }
     let supersedes = raw.supersedes.map(|s| s.into_inner());
+    let details_at = raw.details.as_ref().map_or(0, |d| d.span().start);
     let kind = kind?;
     if r.problems.len() > start {
         return None;
@@ -525,6 +527,8 @@ fn convert_fact(
         keys: raw.keys,
         patterns: raw.patterns,
         supersedes,
+        details: raw.details.map(|d| d.into_inner()).unwrap_or_default(),
+        details_at,
         superseded_by: None,
         file: r.file.to_string(),
         line: r.text[..id_at.min(r.text.len())]
@@ -651,6 +655,22 @@ fn parse_core(files: &KnowledgeFiles) -> Result<Core, LoadError> {
         }
         if let Some(f) = convert_fact(rf, &citable, &topic_names, &mut r) {
             facts.push(f);
+        }
+    }
+    // Details name other facts of this file.
+    for f in &facts {
+        for d in f
+            .details
+            .iter()
+            .filter(|d| !facts.iter().any(|g| &g.id == *d))
+        {
+            r.at(
+                f.details_at,
+                format!(
+                    "fact \"{}\": details names \"{d}\", which is no fact of this file",
+                    f.id
+                ),
+            );
         }
     }
     if !problems.is_empty() {
@@ -801,6 +821,13 @@ fn parse_update(
             continue;
         }
         fact_ids.push(id.clone());
+        if let Some(details) = &rf.details {
+            r.at(
+                details.span().start,
+                format!("fact \"{id}\": details belongs in facts.toml"),
+            );
+            continue;
+        }
         if let Some(old) = &rf.supersedes {
             let (old_at, old) = (old.span().start, old.get_ref());
             let message = if let Some(f) = taken.rejected_fact_ids.get(old) {

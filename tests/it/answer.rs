@@ -421,8 +421,18 @@ fn core_questions_get_the_core_facts_only() {
         // "the president of China" is Xi as a whole, not "the president" (Trump) and China.
         ("who is the president of china", &["leaders"]),
         // A fact that itself asks the question ("… fall short of what was agreed in Geneva")
-        // does not answer it.
-        ("what was agreed in geneva", &["geneva-truce"]),
+        // does not answer it; the truce does, with the facts that complete it (its terms).
+        (
+            "what was agreed in geneva",
+            &[
+                "geneva-truce",
+                "tariff-us-on-china",
+                "tariff-china",
+                "ninety-days",
+            ],
+        ),
+        // …but not for a question of another kind.
+        ("where was the truce agreed", &["geneva-truce"]),
         // A greeting or a clause before the question that asks and names nothing is not
         // part of it; a part that is only a question word asks of the part before.
         (

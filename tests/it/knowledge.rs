@@ -1066,3 +1066,43 @@ fn lexicon_canonical_words_have_distinct_stems_and_are_not_stopwords() {
     }
     assert!(clashes.is_empty(), "{clashes:?}");
 }
+
+#[test]
+fn details_must_name_facts_of_facts_toml_and_stay_out_of_updates() {
+    let extra = "\n[[fact]]\nid = \"venue-2\"\ntopics = [\"where\"]\nkind = \"fact\"\nanswer = \"The talks are at Lancaster House.\"\nsentences = [2]\nkeys = [\"venue\"]\ndetails = [\"venue\", \"nope\"]\n";
+    let files = with_facts(extra);
+    let p = core_problems(&files);
+    let line = line_of(&files.facts.1, "details = [\"venue\", \"nope\"]");
+    assert!(
+        has(
+            &p,
+            "facts.toml",
+            line,
+            "details names \"nope\", which is no fact"
+        ),
+        "{p:#?}"
+    );
+    assert_eq!(p.len(), 1, "{p:#?}");
+    // In an update file, details is refused with its line; the file is set aside.
+    let text = update("u1", "Tariffs were cut to 20%.", "")
+        + &update_fact(
+            "tariff-us-20",
+            "fact",
+            "The US cut its tariffs to 20%.",
+            None,
+        )
+        + "details = [\"venue\"]\n";
+    let kb = load(&with_updates(&[("001.toml", text.clone())]));
+    let r = rejected(&kb, "updates/001.toml");
+    let line = line_of(&text, "details = ");
+    assert!(
+        has(
+            &r.problems,
+            "updates/001.toml",
+            line,
+            "details belongs in facts.toml"
+        ),
+        "{:#?}",
+        r.problems
+    );
+}

@@ -253,6 +253,13 @@ fn updates_are_validated_and_supersede_facts() {
         trade_talks_bot::render::fact_ids(kb, &reply)[0],
         "tariff-us-20"
     );
+    // The truce's details name the superseded fact: the newer one completes it.
+    let reply = trade_talks_bot::answer::respond(&engine, "what was agreed in geneva", None);
+    let ids = trade_talks_bot::render::fact_ids(kb, &reply);
+    assert!(
+        ids.contains(&"tariff-us-20") && !ids.contains(&"tariff-us-on-china"),
+        "{ids:?}"
+    );
 
     // A number the update's text does not contain, a bad date and a dangling supersedes: the
     // file is set aside with its problems, the rest loads.

@@ -157,12 +157,24 @@ fn reciprocal(words: &[String]) -> (bool, bool) {
     let sides = has("both", "sides")
         || has("both", "side")
         || has("each", "side")
-        || (words.iter().any(|w| w == "who") && words.iter().any(|w| w == "whom"));
+        || (words.iter().any(|w| w == "who")
+            && (words.iter().any(|w| w == "whom")
+                || words.iter().filter(|w| *w == "who").count() >= 2));
     (pronoun, sides)
 }
 
 /// Claim words that end a question in the passive ("how was the call *described*").
-const PARTICIPLES: &[&str] = &["described", "said", "claimed", "argued", "told", "stated"];
+const PARTICIPLES: &[&str] = &[
+    "described",
+    "said",
+    "claimed",
+    "argued",
+    "told",
+    "stated",
+    "accused",
+    "blamed",
+    "alleged",
+];
 
 /// Words before a name that make it no speaker ("the call *with* Xi").
 const NOT_SPEAKER_BEFORE: &[&str] = &["with", "to", "against", "on", "about", "of"];
@@ -377,15 +389,25 @@ pub(super) fn score_all(
         .iter()
         .find(|w| QUESTION_WORDS.contains(&w.as_str()))
         .is_some_and(|w| w == "which");
-    let measured = (q.kinds.as_slice() == [Some(Ask::HowMuch)] || which)
-        .then(|| {
-            tokens
-                .iter()
-                .rev()
-                .find(|t| !t.stop && !t.claim && !t.strict)
-                .map(|t| &t.stem)
-        })
-        .flatten();
+    // (…both the word after the one asked about and the last one, before a clause placing it
+    // in time: "which British official *met* He Lifeng before the talks began", "which rare
+    // earths are mined in *London*".)
+    let content = |t: &&Token| !t.stop && !t.claim && !t.strict;
+    let main = tokens
+        .iter()
+        .position(|t| matches!(t.word.as_ref(), "before" | "after" | "while" | "until"))
+        .map_or(&tokens[..], |end| &tokens[..end]);
+    let mut measured: SmallVec<[&Stem; 2]> = SmallVec::new();
+    if which || q.kinds.as_slice() == [Some(Ask::HowMuch)] {
+        measured.extend(main.iter().rev().find(content).map(|t| &t.stem));
+    }
+    if which {
+        let after = tokens
+            .iter()
+            .position(|t| focus == Some(&t.stem))
+            .map_or(0, |i| i + 1);
+        measured.extend(tokens[after..].iter().find(content).map(|t| &t.stem));
+    }
     // What "how much" or "what percentage" measures runs up to the verb: "how much of rare
     // earth processing does".
     q.unknown_measure = tokens
@@ -410,24 +432,39 @@ pub(super) fn score_all(
     let mut claim_bits = 0u64;
     // Names before the first claim word say who is speaking ("what did Greer claim"), unless
     // it is said of them: "how was the Trump-Xi call described" names no speaker.
-    let passive = matches!(
-        words,
-        [_, be, .., said] if matches!(be.as_str(), "was" | "were" | "is" | "are")
-            && PARTICIPLES.contains(&said.as_str())
-    );
+    // (The passive: a participle after a form of "be" and no "did" or "has": "what's the US
+    // accused of" names the accused.)
+    let passive = words
+        .iter()
+        .position(|w| PARTICIPLES.contains(&w.as_str()))
+        .is_some_and(|p| {
+            words[..p].iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "is" | "are" | "was" | "were" | "s" | "been" | "be"
+                )
+            }) && !words[..p]
+                .iter()
+                .any(|w| matches!(w.as_str(), "did" | "does" | "do" | "has" | "have" | "had"))
+        });
     let first_claim = if passive {
         0
     } else {
         tokens.iter().position(|t| t.claim).unwrap_or(0)
     };
+    let alternatives: Vec<&Stem> = tokens
+        .windows(3)
+        .filter(|w| w[1].word == "or" && [&w[0], &w[2]].iter().all(|t| !t.stop && !t.strict))
+        .flat_map(|w| [&w[0].stem, &w[2].stem])
+        .collect();
     let mut speaker_bits = 0u64;
     // Names after "accuse" are the accused: "who accused China of breaking the deal" is not
-    // answered by what Beijing argued.
+    // answered by what Beijing argued; so are names before it in the passive.
     let mut accused_bits = 0u64;
-    let accuse = tokens
+    let accused = tokens
         .iter()
         .position(|t| t.claim && t.word == "accuse")
-        .filter(|_| !passive);
+        .map(|a| if passive { &tokens[..a] } else { &tokens[a..] });
     for t in terms(&tokens) {
         // "how long has it been going on" asks when: "long" is part of the question word.
         if (t.word == "both" && (pronoun || q.reciprocal)) || (how_long_when && t.word == "long") {
@@ -453,7 +490,7 @@ pub(super) fn score_all(
         // tariff on magnets" is not answered by what was said of magnets.
         // (An unknown word asked about, "what did CBS *ask* Hassett", no fact can answer.)
         let focus =
-            !multi_part && !claim_intent && (focus == Some(&t.stem) || measured == Some(&t.stem));
+            !multi_part && !claim_intent && (focus == Some(&t.stem) || measured.contains(&&t.stem));
         if strict || focus {
             q.strict |= bit;
         }
@@ -476,17 +513,20 @@ pub(super) fn score_all(
         }) {
             speaker_bits |= bit;
         }
-        if accuse.is_some_and(|a| tokens[a..].iter().any(|s| s.strict && s.stem == t.stem)) {
+        if accused.is_some_and(|named| named.iter().any(|s| s.strict && s.stem == t.stem)) {
             accused_bits |= bit;
         }
         let weight_or_unknown = weight.unwrap_or(index.unknown_weight);
-        if !t.claim {
+        // Words offered as a choice ("up or down", "before or after") are optional: the fact
+        // settling the question states one of them.
+        let choice = alternatives.contains(&&t.stem);
+        if !t.claim && !choice {
             q.required_weight += weight_or_unknown;
         }
         q.terms.push(QuestionTerm {
             id: weight.and(t.term()),
             weight: weight_or_unknown,
-            optional: t.claim,
+            optional: t.claim || choice,
         });
     }
     // Names joined by "and"/"or", a "the" allowed before the second.

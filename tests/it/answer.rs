@@ -519,7 +519,20 @@ fn core_questions_get_the_core_facts_only() {
             "who is the leader of the chinese delegation",
             &["he-lifeng"],
         ),
-        // The accused is no speaker.
+        // Words offered as a choice: the fact settles it by stating one.
+        ("were may exports up or down", &["may-exports"]),
+        // What a "which" question says of its subject is the word after it, not a later
+        // clause ("before the talks began").
+        (
+            "Would you be able to tell me which British official He Lifeng met with before the \
+             talks began?",
+            &["reeves-meeting"],
+        ),
+        // The accused is no speaker, in the passive too.
+        (
+            "huawei — what's the us accused of",
+            &["beijing-accusations"],
+        ),
         (
             "who accused china of not sticking to the deal?",
             &["greer-magnets"],
@@ -547,6 +560,7 @@ fn core_questions_get_the_core_facts_only() {
     for q in [
         "what are the accusations on both sides",
         "who accuses whom of breaking the deal",
+        "who accuses who of breaking the deal",
         "what do they accuse each other of",
     ] {
         let got = ids(&kb, q);

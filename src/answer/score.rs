@@ -312,8 +312,11 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Stem<'a>> {
         rest = &rest[1..];
     }
     // "what country", "which month": the kind of answer (see [`question_kinds`]), not its
-    // subject.
-    if rest.first().is_some_and(|t| kind_word(&t.word).is_some()) {
+    // subject. ("what year" asks for a year, which the answer must state.)
+    if rest
+        .first()
+        .is_some_and(|t| kind_word(&t.word).is_some() && t.word != "year")
+    {
         rest = &rest[1..];
     }
     rest.iter()
@@ -398,8 +401,31 @@ pub(super) fn score_all(
         .position(|t| matches!(t.word.as_ref(), "before" | "after" | "while" | "until"))
         .map_or(&tokens[..], |end| &tokens[..end]);
     let mut measured: SmallVec<[&Stem; 2]> = SmallVec::new();
-    if which || q.kinds.as_slice() == [Some(Ask::HowMuch)] {
-        measured.extend(main.iter().rev().find(content).map(|t| &t.stem));
+    // So is the last word of a "what" question: "what tariff did China put on *magnets*".
+    let what = words
+        .iter()
+        .find(|w| QUESTION_WORDS.contains(&w.as_str()))
+        .is_some_and(|w| matches!(w.as_str(), "what" | "whats"));
+    // (A word naming the matter in general, "the chip design software *issue*", is no
+    // measure.)
+    let general = |t: &&Token| {
+        matches!(
+            t.word.as_ref(),
+            "issue" | "thing" | "situation" | "matter" | "story"
+        )
+    };
+    let last = main.iter().rposition(|t| content(&t) && !general(&t));
+    // (…of a "what" question, when it ends on what a preposition names: "put on *magnets*"
+    // ("put on" reads as "impose"), not "what restrictions did the US *put on* China".)
+    let named = last.is_some_and(|i| {
+        i > 0
+            && matches!(
+                main[i - 1].word.as_ref(),
+                "on" | "in" | "for" | "about" | "to" | "from" | "with" | "of" | "at" | "impose"
+            )
+    });
+    if which || (what && named) || q.kinds.as_slice() == [Some(Ask::HowMuch)] {
+        measured.extend(last.map(|i| &main[i].stem));
     }
     if which {
         let after = tokens

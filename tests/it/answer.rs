@@ -570,6 +570,12 @@ fn core_questions_get_the_core_facts_only() {
     }
     // "both" alone asks of both, not of their claims.
     assert_eq!(ids(&kb, "what did both sides agree"), ["ninety-days"]);
+    // …but not a name after it: the restrictions the US is said to have put on China.
+    assert!(
+        ids(&kb, "what restrictions did the us put on china")
+            .iter()
+            .any(|f| f == "beijing-accusations")
+    );
     assert_eq!(
         ids(&kb, "how long has the trade war been going on")
             .first()
@@ -624,6 +630,10 @@ fn core_questions_get_the_core_facts_only() {
         // Where from is a place, unless it is where something comes from.
         "where was the call made from",
         "is the uk taking sides in this",
+        // What a "what" question ends on, named by a preposition, must be stated; so must a
+        // year asked for.
+        "what tariff did china put on magnets",
+        "what year did the trade war begin",
         // Nor how the London talks went.
         "how did the talks go",
     ] {

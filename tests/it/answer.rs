@@ -533,6 +533,12 @@ fn core_questions_get_the_core_facts_only() {
             "huawei — what's the us accused of",
             &["beijing-accusations"],
         ),
+        // What two people talked about is what they discussed, stated for both by one fact.
+        (
+            "what did reeves and he lifeng talk about",
+            &["reeves-meeting"],
+        ),
+        ("what are they talking about", &["agenda"]),
         (
             "who accused china of not sticking to the deal?",
             &["greer-magnets"],

@@ -358,14 +358,8 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     chosen.push(best);
     // Names joined by "and": the best fact for each ("the US and China tariffs": each side's).
     for j in (0..q.terms.len()).filter(|j| q.either & (1 << j) != 0) {
-        // (…stating what is asked of each: "what did Reeves and He Lifeng talk about" is not
-        // answered for Reeves by her role.)
-        let asked = q.strict & !q.names;
         if let Some(s) = scored.iter().find(|s| {
-            s.own & (1 << j) != 0
-                && s.own & asked == asked
-                && eligible(s)
-                && !chosen.iter().any(|c| c.fact == s.fact)
+            s.own & (1 << j) != 0 && eligible(s) && !chosen.iter().any(|c| c.fact == s.fact)
         }) {
             chosen.push(s);
         }

@@ -533,11 +533,7 @@ fn core_questions_get_the_core_facts_only() {
             "huawei — what's the us accused of",
             &["beijing-accusations"],
         ),
-        // What two people talked about is what they discussed, stated for both by one fact.
-        (
-            "what did reeves and he lifeng talk about",
-            &["reeves-meeting"],
-        ),
+        // What "they" talk about is the agenda, not what Reeves and He Lifeng discussed.
         ("what are they talking about", &["agenda"]),
         (
             "who accused china of not sticking to the deal?",

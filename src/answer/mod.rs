@@ -196,6 +196,15 @@ fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
     parts
 }
 
+/// Whether text has a word some current fact uses (not a function word).
+fn has_known_word(engine: &Engine, words: &[String]) -> bool {
+    engine
+        .analyzer
+        .tokens(&words.join(" "), true)
+        .iter()
+        .any(|t| !t.stop && engine.index.weight(t.term()).is_some())
+}
+
 /// Whether words after a question are a remark rather than another question: "Thank you
 /// kindly", "I believe it was somewhere in Switzerland". A question word, an opening that asks
 /// ("is", "and"), or a few words the article uses ("and bessent?", "tariffs rn?") ask.
@@ -204,12 +213,7 @@ fn is_remark(engine: &Engine, words: &[String]) -> bool {
         || words
             .first()
             .is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str()) || w == "and");
-    let known = engine
-        .analyzer
-        .tokens(&words.join(" "), true)
-        .iter()
-        .any(|t| !t.stop && engine.index.weight(t.term()).is_some());
-    !asks && (words.len() > 3 || !known)
+    !asks && (words.len() > 3 || !has_known_word(engine, words))
 }
 
 /// A message's words as the answerer reads them: without its preamble, chat shorthand written
@@ -254,12 +258,7 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
         let asks = if sentence {
             words.first().is_some_and(|w| {
                 QUESTION_OPENERS.contains(&w.as_str()) || REQUESTS.contains(&w.as_str())
-            }) || (wh
-                && engine
-                    .analyzer
-                    .tokens(&words.join(" "), true)
-                    .iter()
-                    .any(|t| !t.stop && engine.index.weight(t.term()).is_some()))
+            }) || (wh && has_known_word(engine, &words))
         } else {
             wh
         };

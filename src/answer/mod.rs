@@ -289,6 +289,9 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     if let Some(end) = end {
         rest = &rest[..end];
     }
+    if rest.len() == piece.len() {
+        return piece;
+    }
     // Only when a question with a subject follows: in "geneva truce 30 and 10, who's which?"
     // the clause is the subject.
     let subject = engine

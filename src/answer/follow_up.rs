@@ -89,6 +89,11 @@ impl Subject {
         })
     }
 
+    /// Whether it says "he", "she" or another pronoun for one person.
+    pub(super) fn says_he(&self) -> bool {
+        says_he(&self.sequence)
+    }
+
     /// The question turned around ("the other way around", "vice versa"): its first two
     /// names or countries swapped, "the US tariffs on China" read as "the China tariffs on
     /// the US".
@@ -204,10 +209,7 @@ impl Subject {
         // "he" or "she" is someone the subject names, whom a name in the follow-up does not
         // replace: "and what did he accuse China of?" after "who is Greer?" asks what Greer
         // accused China of.
-        let person = follow_up
-            .sequence
-            .iter()
-            .any(|c| PERSONS.contains(&c.word.as_str()));
+        let person = follow_up.says_he();
         let mut readings = vec![reading(&|_, c| !replaces(c))];
         let names: Vec<&str> = self
             .content
@@ -296,6 +298,11 @@ pub(super) const WH_WORDS: &[&str] = &[
 /// Pronouns for one person: "he" after a question naming two people is one of them.
 pub(super) const PERSONS: &[&str] = &["he", "she", "him", "her", "his"];
 
+/// Whether words (as a subject's sequence) say "he", "she" or another pronoun for one person.
+fn says_he(sequence: &[Content]) -> bool {
+    sequence.iter().any(|c| PERSONS.contains(&c.word.as_str()))
+}
+
 /// The question words of a question, in order ("how", "much").
 fn question_words(words: &[String]) -> Vec<String> {
     let mut out = Vec::new();
@@ -364,7 +371,7 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
         && !content
             .iter()
             .any(|c| c.class == ContentClass::Specific && !TIMES.contains(&c.word.as_str())))
-        || (sequence.iter().any(|c| PERSONS.contains(&c.word.as_str())) && person_before);
+        || (says_he(&sequence) && person_before);
 
     let subject = Subject {
         asks,

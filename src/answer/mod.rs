@@ -590,22 +590,15 @@ fn answer_in(
             .iter()
             .any(|c| c.class != ContentClass::Claim)
             && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty())
-            && !follow_up
-                .sequence
-                .iter()
-                .any(|c| PERSONS.contains(&c.word.as_str()));
+            && !follow_up.says_he();
         // "who said it wasn't enough?" after "what did Trump say about the call?": when no
         // reading with the subject is answered, "it" may be what the follow-up itself says
         // someone said.
-        let refers_to_nobody = !follow_up
-            .sequence
-            .iter()
-            .any(|c| PERSONS.contains(&c.word.as_str()));
         let asks_who_said = follow_up
             .content
             .iter()
             .any(|c| c.class == ContentClass::Claim);
-        if only_refers && !answered && refers_to_nobody && asks_who_said && stands_alone {
+        if only_refers && !answered && asks_who_said && stands_alone {
             best = most_precise(vec![alone.clone()]);
         }
         if !only_refers && stands_alone {

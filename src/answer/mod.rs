@@ -140,11 +140,11 @@ const YES_NO_OPENERS: &[&str] = &[
     "did", "does", "do", "is", "are", "was", "were", "has", "have", "will", "can",
 ];
 
-/// Words that open a question of their own after "and" ("… and what did they discuss").
-const QUESTION_OPENERS: &[&str] = &[
-    "who", "whom", "whose", "what", "which", "where", "when", "why", "how", "did", "does", "do",
-    "is", "are", "was", "were", "has", "have", "will", "can",
-];
+/// Whether a word opens a question: a question word or a yes/no opener ("… and what did they
+/// discuss", "… and is it over").
+fn opens_question(word: &str) -> bool {
+    WH_WORDS.contains(&word) || YES_NO_OPENERS.contains(&word)
+}
 
 /// Words opening a sentence that asks for something ("Could you…", "Tell me…").
 const REQUESTS: &[&str] = &[
@@ -178,7 +178,7 @@ fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
         for i in 1..words.len().saturating_sub(1) {
             let joins = matches!(words[i].as_str(), "and" | "also" | "plus");
             // (…with a preposition before the question word: "and to which outlet did he speak")
-            let opens = |w: &String| QUESTION_OPENERS.contains(&w.as_str());
+            let opens = |w: &String| opens_question(w);
             let asks = opens(&words[i + 1])
                 || (matches!(
                     words[i + 1].as_str(),
@@ -212,7 +212,7 @@ fn is_remark(engine: &Engine, words: &[String]) -> bool {
     let asks = words.iter().any(|w| WH_WORDS.contains(&w.as_str()))
         || words
             .first()
-            .is_some_and(|w| QUESTION_OPENERS.contains(&w.as_str()) || w == "and");
+            .is_some_and(|w| opens_question(w) || w == "and");
     !asks && (words.len() > 3 || !has_known_word(engine, words))
 }
 
@@ -256,9 +256,10 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
         // the article has ("I was wondering where the truce was arranged."; "My memory is not
         // what it was." does not).
         let asks = if sentence {
-            words.first().is_some_and(|w| {
-                QUESTION_OPENERS.contains(&w.as_str()) || REQUESTS.contains(&w.as_str())
-            }) || (wh && has_known_word(engine, &words))
+            words
+                .first()
+                .is_some_and(|w| opens_question(w) || REQUESTS.contains(&w.as_str()))
+                || (wh && has_known_word(engine, &words))
         } else {
             wh
         };

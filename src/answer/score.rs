@@ -388,10 +388,11 @@ pub(super) fn score_all(
     // "how much did exports rise": what is measured is the last word as much as the first.
     // So does what a "which" question says of what it asks about ("which rare earths are
     // *restricted*").
-    let which = words
+    let first_asking = words
         .iter()
         .find(|w| QUESTION_WORDS.contains(&w.as_str()))
-        .is_some_and(|w| w == "which");
+        .map(String::as_str);
+    let which = first_asking == Some("which");
     // (…both the word after the one asked about and the last one, before a clause placing it
     // in time: "which British official *met* He Lifeng before the talks began", "which rare
     // earths are mined in *London*".)
@@ -402,10 +403,7 @@ pub(super) fn score_all(
         .map_or(&tokens[..], |end| &tokens[..end]);
     let mut measured: SmallVec<[&Stem; 2]> = SmallVec::new();
     // So is the last word of a "what" question: "what tariff did China put on *magnets*".
-    let what = words
-        .iter()
-        .find(|w| QUESTION_WORDS.contains(&w.as_str()))
-        .is_some_and(|w| matches!(w.as_str(), "what" | "whats"));
+    let what = matches!(first_asking, Some("what" | "whats"));
     // (A word naming the matter in general, "the chip design software *issue*", is no
     // measure.)
     let general = |t: &&Token| {

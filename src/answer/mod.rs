@@ -22,7 +22,7 @@ mod score;
 
 pub use follow_up::Subject;
 use follow_up::{ContentClass, PERSONS, PRONOUNS, REVERSE, WH_WORDS, as_follow_up};
-use score::{Scored, accepts, score_all, wanted};
+use score::{Scored, YES_NO_OPENERS, accepts, score_all, wanted};
 
 /// Share of a question's weight the best fact must cover in its own words (not only through
 /// the sentence it cites, which other facts share).
@@ -134,11 +134,6 @@ fn fact_count(reply: &Reply) -> usize {
         _ => usize::MAX,
     }
 }
-
-/// Words that open a yes/no question ("did Trump talk to Xi").
-const YES_NO_OPENERS: &[&str] = &[
-    "did", "does", "do", "is", "are", "was", "were", "has", "have", "will", "can",
-];
 
 /// Whether a word opens a question: a question word or a yes/no opener ("… and what did they
 /// discuss", "… and is it over").

@@ -130,6 +130,11 @@ pub(super) fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
     asked.len() >= 2 || joins_questions
 }
 
+/// Words that open a yes/no question ("did Trump talk to Xi").
+pub(super) const YES_NO_OPENERS: &[&str] = &[
+    "did", "does", "do", "is", "are", "was", "were", "has", "have", "will", "can",
+];
+
 /// The words that open a question.
 const QUESTION_WORDS: &[&str] = &[
     "who", "whom", "whose", "whos", "what", "whats", "which", "where", "wheres", "when", "why",
@@ -447,12 +452,9 @@ pub(super) fn score_all(
                 .take_while(|t| !AUXILIARIES.contains(&t.word.as_ref()))
                 .any(|t| !t.stop && !t.claim && index.weight(t.term()).is_none())
         });
-    let yes_no = words.first().is_some_and(|w| {
-        matches!(
-            w.as_str(),
-            "did" | "does" | "do" | "is" | "are" | "was" | "were" | "has" | "have" | "will"
-        )
-    });
+    let yes_no = words
+        .first()
+        .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
     let mut claim_bits = 0u64;
     // Names before the first claim word say who is speaking ("what did Greer claim"), unless
     // it is said of them: "how was the Trump-Xi call described" names no speaker.

@@ -376,8 +376,6 @@ pub struct Fact {
     /// Facts that complete this one when it answers what something is ("what was agreed in
     /// Geneva": the truce, then its terms). Base facts only.
     pub details: Vec<String>,
-    /// Where `details` is written, for messages.
-    pub details_at: usize,
     /// Set when a later fact replaces this one; a superseded fact is only shown as "previously".
     pub superseded_by: Option<String>,
     pub file: String,

@@ -512,7 +512,6 @@ fn convert_fact(
         }
     }
     let supersedes = raw.supersedes.map(|s| s.into_inner());
-    let details_at = raw.details.as_ref().map_or(0, |d| d.span().start);
     let kind = kind?;
     if r.problems.len() > start {
         return None;
@@ -528,7 +527,6 @@ fn convert_fact(
         patterns: raw.patterns,
         supersedes,
         details: raw.details.map(|d| d.into_inner()).unwrap_or_default(),
-        details_at,
         superseded_by: None,
         file: r.file.to_string(),
         line: r.text[..id_at.min(r.text.len())]
@@ -639,6 +637,20 @@ fn parse_core(files: &KnowledgeFiles) -> Result<Core, LoadError> {
     let mut facts: Vec<Fact> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     let citable = Citable::Article(&article.sentences);
+    // Details name other facts of this file.
+    let ids: HashSet<String> = raw.fact.iter().map(|f| f.id.get_ref().clone()).collect();
+    for rf in &raw.fact {
+        let Some(details) = &rf.details else { continue };
+        for d in details.get_ref().iter().filter(|d| !ids.contains(*d)) {
+            r.at(
+                details.span().start,
+                format!(
+                    "fact \"{}\": details names \"{d}\", which is no fact of this file",
+                    rf.id.get_ref()
+                ),
+            );
+        }
+    }
     for rf in raw.fact {
         let id_at = rf.id.span().start;
         let id = rf.id.get_ref().clone();
@@ -655,22 +667,6 @@ fn parse_core(files: &KnowledgeFiles) -> Result<Core, LoadError> {
         }
         if let Some(f) = convert_fact(rf, &citable, &topic_names, &mut r) {
             facts.push(f);
-        }
-    }
-    // Details name other facts of this file.
-    for f in &facts {
-        for d in f
-            .details
-            .iter()
-            .filter(|d| !facts.iter().any(|g| &g.id == *d))
-        {
-            r.at(
-                f.details_at,
-                format!(
-                    "fact \"{}\": details names \"{d}\", which is no fact of this file",
-                    f.id
-                ),
-            );
         }
     }
     if !problems.is_empty() {

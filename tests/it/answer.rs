@@ -530,14 +530,19 @@ fn core_questions_get_the_core_facts_only() {
         ),
         // The accused is no speaker, in the passive too.
         (
+            "who accused china of not sticking to the deal?",
+            &["greer-magnets"],
+        ),
+        (
             "huawei — what's the us accused of",
             &["beijing-accusations"],
         ),
         // What "they" talk about is the agenda, not what Reeves and He Lifeng discussed.
         ("what are they talking about", &["agenda"]),
+        // A name after "with" is no speaker: what Trump said of his call with Xi.
         (
-            "who accused china of not sticking to the deal?",
-            &["greer-magnets"],
+            "trumph call with xi jinpin how did it go",
+            &["trump-very-good-talk"],
         ),
         // The talks named by who holds them are the talks.
         ("where r the us china trade talks happening", &["venue"]),
@@ -583,6 +588,13 @@ fn core_questions_get_the_core_facts_only() {
             .first()
             .map(String::as_str),
         Some("trade-war-start")
+    );
+    // A typo is read as the knowledge's own word before one only a synonym phrase uses
+    // ("truse" is "truce", not the "true" of "is it true that").
+    assert!(
+        ids(&kb, "whats the geneva truse")
+            .iter()
+            .any(|f| f == "geneva-truce")
     );
     // "they" in the second part stands for one word of the first: rare earths.
     assert_eq!(

@@ -58,6 +58,76 @@ fn current(facts: &[Fact], id: &str) -> Option<usize> {
     None
 }
 
+/// Stands among a term's specifiers for its being a proper name, which no question term is.
+const NAMED: u32 = u32::MAX;
+
+/// Prepositions after a word that say which one it is ("components *from* Huawei").
+const SPECIFYING: &[&str] = &["of", "on", "from", "for", "in", "to", "about", "against"];
+
+/// The terms of an answer with the terms that say which one it means, around each use: a
+/// modifier next to it ("*student* visas", "rare earth *magnets*"), a name or number close
+/// after it, or what a preposition after it names ("components from *Huawei*"). A term with
+/// none ("concerns among *economists*") names no particular one, so its fact does not answer
+/// "which economists"; a proper name ("the *OECD*") is particular itself.
+fn specifiers(tokens: &[Token], answer: &str) -> Vec<(u32, Vec<u32>)> {
+    let words: Vec<&str> = answer.split_whitespace().collect();
+    let capital = |w: &&str| w.starts_with(|c: char| c.is_uppercase());
+    let lower = |w: &str| -> String {
+        w.chars()
+            .filter(|c| c.is_alphanumeric())
+            .collect::<String>()
+            .to_lowercase()
+    };
+    let mut names: Vec<String> = Vec::new();
+    for (i, w) in words.iter().enumerate().skip(1).filter(|(_, w)| capital(w)) {
+        names.push(lower(w));
+        if let Some(next) = words.get(i + 1).filter(|n| capital(n)) {
+            names.push(lower(w) + &lower(next));
+        }
+    }
+    let mut out: Vec<(u32, Vec<u32>)> = Vec::new();
+    for (i, t) in tokens.iter().enumerate() {
+        let Some(term) = t.term().filter(|_| !t.stop) else {
+            continue;
+        };
+        let mut found: Vec<u32> = Vec::new();
+        if names.iter().any(|n| *n == t.word) {
+            found.push(NAMED);
+        }
+        if let Some(before) = i.checked_sub(1).map(|b| &tokens[b]).filter(|b| !b.stop) {
+            found.extend(before.term());
+        }
+        let after = &tokens[i + 1..tokens.len().min(i + 4)];
+        found.extend(
+            after
+                .iter()
+                .filter(|a| a.strict || a.word.starts_with(|c: char| c.is_ascii_digit()))
+                .filter_map(Token::term),
+        );
+        // The words of a compound it begins ("export *restrictions*"), then what a
+        // preposition after them names ("restrictions on *rare earth* magnets").
+        let compound = after.iter().take_while(|a| !a.stop).count();
+        found.extend(after[..compound].iter().filter_map(Token::term));
+        if tokens
+            .get(i + 1 + compound)
+            .is_some_and(|a| SPECIFYING.contains(&a.word.as_ref()))
+        {
+            found.extend(
+                tokens[i + 2 + compound..]
+                    .iter()
+                    .take(2)
+                    .find(|a| !a.stop)
+                    .and_then(Token::term),
+            );
+        }
+        match out.iter_mut().find(|(t, _)| *t == term) {
+            Some((_, all)) => all.extend(found),
+            None => out.push((term, found)),
+        }
+    }
+    out
+}
+
 fn echoes(tokens: &[Token]) -> Vec<u32> {
     tokens
         .iter()
@@ -93,6 +163,8 @@ pub(crate) struct FactEntry {
     /// Terms its answer names as unknown, right after a question word ("agree" in "fall short
     /// of what was agreed in Geneva"): it does not answer a question about them.
     pub(crate) echoes: Vec<u32>,
+    /// Each term of its answer with the terms saying which one it means (see [`specifiers`]).
+    pub(crate) specifiers: Vec<(u32, Vec<u32>)>,
     /// A claim's speaker as the answer names them (its words before the reporting verb), as
     /// stem ids: "what did X say" is answered only by a claim whose speaker is X.
     pub(crate) speaker: Vec<u32>,
@@ -219,6 +291,7 @@ impl Index {
                 claim: f.kind.is_claim(),
                 role: f.keys.iter().any(|k| k == "role"),
                 echoes: echoes(&analyzer.tokens(&f.answer, false)),
+                specifiers: specifiers(&analyzer.tokens(&f.answer, false), &f.answer),
                 speaker: match &f.kind {
                     FactKind::Claim { verb, .. } => {
                         let words = split_words(&f.answer);

@@ -329,6 +329,47 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Stem<'a>> {
         .map(|t| &t.stem)
 }
 
+/// What a "which" question asks to be told apart: its first content word after "which", or
+/// after "what kind of" ("type", "sort").
+fn which_target<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Token<'a>> {
+    let at = tokens.iter().position(|t| {
+        matches!(
+            t.word.as_ref(),
+            "which" | "what" | "whats" | "how" | "who" | "where" | "when"
+        )
+    })?;
+    let rest = &tokens[at + 1..];
+    let rest = match tokens[at].word.as_ref() {
+        "which" => rest,
+        "what" | "whats"
+            if rest.len() > 2
+                && matches!(
+                    rest[0].word.as_ref(),
+                    "kind" | "type" | "sort" | "kinds" | "types"
+                )
+                && rest[1].word == "of" =>
+        {
+            &rest[2..]
+        }
+        _ => return None,
+    };
+    let at = rest.iter().position(|t| !t.stop)?;
+    let (first, next) = (&rest[at], rest.get(at + 1));
+    // Of a name before a noun ("which Huawei components did…"), the noun: a word that ends
+    // the question or comes before its verb ("which OECD *revised*…" is no noun).
+    let noun = next.filter(|n| {
+        !n.stop
+            && !n.strict
+            && rest
+                .get(at + 2)
+                .is_none_or(|v| AUXILIARIES.contains(&v.word.as_ref()))
+    });
+    Some(match first.strict {
+        true => noun.unwrap_or(first),
+        false => first,
+    })
+}
+
 /// Whether a word after "what" or "which" says what kind of answer is wanted ("what percent",
 /// "which city"), and the kind of question it makes, if it restricts the answer: "which
 /// country mines the most" asks for a country, not a place.
@@ -607,6 +648,14 @@ pub(super) fn score_all(
         .collect();
     candidates.sort_unstable();
     candidates.dedup();
+    // "which economists", "what kind of components": what a fact's answer says only in general
+    // ("concerns among economists") does not say which; nor does what the question itself says
+    // ("components from Huawei" for "which Huawei components").
+    let which_target = (!multi_part)
+        .then(|| which_target(&tokens))
+        .flatten()
+        .and_then(Token::term);
+    let asked_ids: SmallVec<[u32; 12]> = q.terms.iter().filter_map(|t| t.id).collect();
     let want = wanted(&q.kinds);
     let mut out = Vec::with_capacity(candidates.len());
     for i in candidates {
@@ -618,7 +667,13 @@ pub(super) fn score_all(
         let names_speaker = q.terms.iter().enumerate().any(|(j, t)| {
             q.strict & (1 << j) != 0 && t.id.is_some_and(|id| e.speaker.contains(&id))
         });
-        if !accepts(e.asks, want) || (why && e.claim && !claim_intent && !names_speaker) {
+        let general = which_target.is_some_and(|w| {
+            e.specifiers
+                .iter()
+                .any(|(t, which)| *t == w && which.iter().all(|s| asked_ids.contains(s)))
+        });
+        if !accepts(e.asks, want) || (why && e.claim && !claim_intent && !names_speaker) || general
+        {
             continue;
         }
         let (mut matched, mut own) = (0u64, 0u64);

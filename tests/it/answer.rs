@@ -654,3 +654,31 @@ fn core_questions_get_the_core_facts_only() {
         assert_eq!(ids(&kb, q), Vec::<String>::new(), "{q}");
     }
 }
+
+#[test]
+fn a_which_question_is_answered_only_by_a_fact_that_says_which() {
+    let kb = kb();
+    for (q, want) in [
+        // The article speaks of economists, elements and components only in general…
+        ("which economists are concerned", &[][..]),
+        ("which rare earth elements does china mine", &[]),
+        // …or says no more of them than the question does.
+        ("which huawei components did the us discourage", &[]),
+        // A name, a modifier or what a preposition names says which.
+        (
+            "which components did the us discourage",
+            &["beijing-accusations"],
+        ),
+        (
+            "which export restrictions does greer say china never lifted",
+            &["greer-magnets"],
+        ),
+        (
+            "which organisation revised its forecast",
+            &["oecd-forecast"],
+        ),
+        ("which tariffs did the us lower", &["tariff-us-on-china"]),
+    ] {
+        assert_eq!(ids(&kb, q), want, "{q}");
+    }
+}

@@ -160,6 +160,9 @@ pub(crate) struct FactEntry {
     pub(crate) claim: bool,
     /// It states who someone is (a `role` key): what "who is X" asks first.
     pub(crate) role: bool,
+    /// Its answer speaks of what is to come ("… *will* ripple across global markets", "Xi
+    /// *agreed to* resume trade"): only such a fact answers a question about the future.
+    pub(crate) future: bool,
     /// Terms its answer names as unknown, right after a question word ("agree" in "fall short
     /// of what was agreed in Geneva"): it does not answer a question about them.
     pub(crate) echoes: Vec<u32>,
@@ -290,6 +293,13 @@ impl Index {
                 asks: f.asks.iter().fold(0, |m, a| m | ask_bit(*a)),
                 claim: f.kind.is_claim(),
                 role: f.keys.iter().any(|k| k == "role"),
+                future: {
+                    let words = split_words(&f.answer);
+                    words.iter().any(|w| w == "will")
+                        || words
+                            .windows(2)
+                            .any(|w| w[0].starts_with("agree") && w[1] == "to")
+                },
                 echoes: echoes(&analyzer.tokens(&f.answer, false)),
                 specifiers: specifiers(&analyzer.tokens(&f.answer, false), &f.answer),
                 speaker: match &f.kind {

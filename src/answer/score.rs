@@ -329,6 +329,21 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Stem<'a>> {
         .map(|t| &t.stem)
 }
 
+/// Whether a question asks what will happen: "will", "'ll", "gonna", "going to" before a
+/// verb, or "next" ("the next round").
+fn asks_future(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(i, w)| match w.as_str() {
+        "will" | "ll" | "gonna" | "next" => true,
+        "going" => {
+            words.get(i + 1).is_some_and(|n| n == "to")
+                && words
+                    .get(i + 2)
+                    .is_some_and(|v| !matches!(v.as_str(), "the" | "a" | "an"))
+        }
+        _ => false,
+    })
+}
+
 /// What a "which" question asks to be told apart: its first content word after "which", or
 /// after "what kind of" ("type", "sort").
 fn which_target<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Token<'a>> {
@@ -656,6 +671,9 @@ pub(super) fn score_all(
         .flatten()
         .and_then(Token::term);
     let asked_ids: SmallVec<[u32; 12]> = q.terms.iter().filter_map(|t| t.id).collect();
+    // The article reports what happened and what was said; what will happen next ("will
+    // tariffs go back up", "when's the next round") only a fact that looks ahead answers.
+    let future = asks_future(words);
     let want = wanted(&q.kinds);
     let mut out = Vec::with_capacity(candidates.len());
     for i in candidates {
@@ -672,7 +690,10 @@ pub(super) fn score_all(
                 .iter()
                 .any(|(t, which)| *t == w && which.iter().all(|s| asked_ids.contains(s)))
         });
-        if !accepts(e.asks, want) || (why && e.claim && !claim_intent && !names_speaker) || general
+        if !accepts(e.asks, want)
+            || (why && e.claim && !claim_intent && !names_speaker)
+            || general
+            || (future && !e.future)
         {
             continue;
         }

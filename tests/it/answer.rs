@@ -682,3 +682,22 @@ fn a_which_question_is_answered_only_by_a_fact_that_says_which() {
         assert_eq!(ids(&kb, q), want, "{q}");
     }
 }
+
+#[test]
+fn a_question_about_the_future_is_answered_only_by_a_fact_that_looks_ahead() {
+    let kb = kb();
+    for (q, want) in [
+        // The article reports no outcome of the talks and no plan…
+        ("Will there be a full deal before the deadline?", &[][..]),
+        ("is china gonna stop exporting magnets", &[]),
+        ("Is America going to give the student visa again?", &[]),
+        // …but says what a shift in supply will do, and what Xi agreed to.
+        (
+            "will changes in rare earth supply matter globally?",
+            &["supply-ripple"],
+        ),
+        ("will china resume rare earth trade", &["xi-rare-earths"]),
+    ] {
+        assert_eq!(ids(&kb, q), want, "{q}");
+    }
+}

@@ -102,9 +102,14 @@ pub(super) fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
     // "and" before a question word or a verb ("… and what did they discuss", "… and is it
     // over") starts a second question; "and" joining two names ("the US and China") does not
     // (see [`Question::either`]).
+    // ("Also" must come right before it: "did Xi *also* say the call was good" is one.)
     let joins_questions = words.iter().enumerate().any(|(i, w)| {
+        let rest = match w.as_str() {
+            "also" => &words[i + 1..words.len().min(i + 2)],
+            _ => &words[i + 1..],
+        };
         JOINERS.contains(&w.as_str())
-            && words[i + 1..].iter().any(|n| {
+            && rest.iter().any(|n| {
                 matches!(
                     n.as_str(),
                     "what"
@@ -573,7 +578,10 @@ pub(super) fn score_all(
         // (An unknown word asked about, "what did CBS *ask* Hassett", no fact can answer.)
         let focus =
             !multi_part && !claim_intent && (focus == Some(&t.stem) || measured.contains(&&t.stem));
-        if strict || focus {
+        // A yes/no question is settled only by a fact stating all it asks: "did the US stop
+        // selling *airplane* parts" is not settled by the chip software it did stop.
+        let unsettled = yes_no && !multi_part && weight.is_none();
+        if strict || focus || unsettled {
             q.strict |= bit;
         }
         if must.iter().any(|m| *m == t.word) {

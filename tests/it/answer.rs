@@ -701,3 +701,19 @@ fn a_question_about_the_future_is_answered_only_by_a_fact_that_looks_ahead() {
         assert_eq!(ids(&kb, q), want, "{q}");
     }
 }
+
+#[test]
+fn a_yes_no_question_is_settled_only_by_a_fact_stating_all_it_asks() {
+    let kb = kb();
+    for (q, want) in [
+        ("Did US stop selling airplane parts?", &[][..]),
+        (
+            "did the us stop selling chip design software",
+            &["beijing-accusations"],
+        ),
+        // "also" inside one question joins nothing: the article quotes Trump on the call, not Xi.
+        ("Did Xi Jinping also say the call was good?", &[]),
+    ] {
+        assert_eq!(ids(&kb, q), want, "{q}");
+    }
+}

@@ -717,3 +717,20 @@ fn a_yes_no_question_is_settled_only_by_a_fact_stating_all_it_asks() {
         assert_eq!(ids(&kb, q), want, "{q}");
     }
 }
+
+#[test]
+fn students_are_a_subject_not_filler() {
+    let kb = kb();
+    for (q, want) in [
+        // What "how many" counts must be something the article counts.
+        ("How many Chinese students in America?", &[][..]),
+        (
+            "what did beijing say about students",
+            &["beijing-accusations"],
+        ),
+        // …and a student asking is still answered.
+        ("as a student, where are the talks held", &["venue"]),
+    ] {
+        assert_eq!(ids(&kb, q), want, "{q}");
+    }
+}

@@ -163,6 +163,8 @@ pub(crate) struct FactEntry {
     /// Its answer speaks of what is to come ("… *will* ripple across global markets", "Xi
     /// *agreed to* resume trade"): only such a fact answers a question about the future.
     pub(crate) future: bool,
+    /// Its answer names a year ("2025"): only such a fact answers "what year".
+    pub(crate) year: bool,
     /// Terms its answer names as unknown, right after a question word ("agree" in "fall short
     /// of what was agreed in Geneva"): it does not answer a question about them.
     pub(crate) echoes: Vec<u32>,
@@ -319,6 +321,9 @@ impl Index {
                     }
                     _ => Vec::new(),
                 },
+                year: split_words(&f.answer).iter().any(|w| {
+                    w.len() == 4 && w.parse::<u32>().is_ok_and(|y| (1900..2100).contains(&y))
+                }),
                 details: f
                     .details
                     .iter()

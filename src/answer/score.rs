@@ -682,6 +682,11 @@ pub(super) fn score_all(
     // The article reports what happened and what was said; what will happen next ("will
     // tariffs go back up", "when's the next round") only a fact that looks ahead answers.
     let future = asks_future(words);
+    // "What year" asks for a year, which "for over a year" is not.
+    let year = words.windows(2).any(|w| {
+        matches!(w[0].as_str(), "what" | "whats" | "which")
+            && matches!(w[1].as_str(), "year" | "yr")
+    });
     let want = wanted(&q.kinds);
     let mut out = Vec::with_capacity(candidates.len());
     for i in candidates {
@@ -702,6 +707,7 @@ pub(super) fn score_all(
             || (why && e.claim && !claim_intent && !names_speaker)
             || general
             || (future && !e.future)
+            || (year && !e.year)
         {
             continue;
         }

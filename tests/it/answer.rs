@@ -734,3 +734,17 @@ fn students_are_a_subject_not_filler() {
         assert_eq!(ids(&kb, q), want, "{q}");
     }
 }
+
+#[test]
+fn what_year_is_answered_only_by_a_year() {
+    let kb = kb();
+    // "for over a year" says how long, not which year.
+    assert_eq!(
+        ids(&kb, "what year have trade tensions shaken markets"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        ids(&kb, "how long have trade tensions shaken markets"),
+        ["market-tensions"]
+    );
+}

@@ -236,35 +236,72 @@ fn message_words(engine: &Engine, text: &str) -> Vec<String> {
 /// agreed") is kept, unless it is a whole sentence that asks nothing ("Hello, I'm from Germany
 /// and don't follow US politics. Could you explain what role Greer has?").
 fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
+    let words_of = |text: &str| engine.analyzer.expand_shorthand(split_words(text));
+    // A clause the question points back to ("I read Xi agreed something. What did *he*
+    // agree?", "Rare earth trade will start again, who said *that*?") is part of it.
+    let refers_back = |text: &str| {
+        words_of(text).iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "he" | "she" | "him" | "her" | "it" | "that" | "this" | "they" | "them"
+            )
+        })
+    };
+    let kept =
+        |i: usize, words: &[String]| refers_back(&piece[i..]) && has_known_word(engine, words);
+    // A whole sentence asks when it opens as a question, has a request ("I would like to
+    // know…"), or asks of something the article has ("I was wondering where the truce was
+    // arranged."; "My memory is not what it was." does not).
+    let sentence_asks = |words: &[String]| {
+        words
+            .first()
+            .is_some_and(|w| opens_question(w) || REQUESTS.contains(&w.as_str()))
+            || words
+                .iter()
+                .any(|w| w == "know" || REQUESTS.contains(&w.as_str()))
+            || (words.iter().any(|w| WH_WORDS.contains(&w.as_str()))
+                && has_known_word(engine, words))
+    };
     let mut start = 0;
-    let ends = piece.char_indices().filter(|&(i, c)| match c {
-        ',' | '!' | ':' => true,
+    // Whole sentences first: a sentence that asks nothing goes, whatever its clauses name
+    // ("Hello, I am from Brazil, my English is not so good. What is the 90-day thing?").
+    let sentences = piece.char_indices().filter(|&(i, c)| match c {
+        '!' => true,
         '.' => ends_sentence(piece, i),
         _ => false,
     });
-    for (i, c) in ends {
+    for (i, c) in sentences {
+        let words = words_of(&piece[start..i]);
+        if sentence_asks(&words) || kept(i, &words) {
+            break;
+        }
+        start = i + c.len_utf8();
+    }
+    // Then the clauses of the sentence that asks: one goes when it has no question word and
+    // names nothing specific.
+    let from = start;
+    let clauses = piece[from..]
+        .char_indices()
+        .map(|(i, c)| (from + i, c))
+        .filter(|&(i, c)| match c {
+            ',' | ':' => true,
+            '!' => true,
+            '.' => ends_sentence(piece, i),
+            _ => false,
+        });
+    for (i, c) in clauses {
         let before = &piece[start..i];
-        let words = engine.analyzer.expand_shorthand(split_words(before));
+        let words = words_of(before);
         let sentence = matches!(c, '.' | '!');
         let wh = words.iter().any(|w| WH_WORDS.contains(&w.as_str()));
-        // A whole sentence asks when it opens as a question or a request, or asks of something
-        // the article has ("I was wondering where the truce was arranged."; "My memory is not
-        // what it was." does not).
-        let asks = if sentence {
-            words
-                .first()
-                .is_some_and(|w| opens_question(w) || REQUESTS.contains(&w.as_str()))
-                || (wh && has_known_word(engine, &words))
-        } else {
-            wh
-        };
+        let asks = if sentence { sentence_asks(&words) } else { wh };
         let names = !sentence
             && engine
                 .analyzer
                 .tokens(&words.join(" "), true)
                 .iter()
                 .any(|t| t.strict);
-        if asks || names {
+        if asks || names || kept(i, &words) {
             break;
         }
         start = i + c.len_utf8();

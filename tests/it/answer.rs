@@ -748,3 +748,36 @@ fn what_year_is_answered_only_by_a_year() {
         ["market-tensions"]
     );
 }
+
+#[test]
+fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
+    let kb = kb();
+    for (q, want) in [
+        // A sentence that asks nothing goes, though a clause of it names a country…
+        (
+            "Hello, I am from Brazil, my English is not so good. What is the 90-day thing?",
+            &["ninety-days"][..],
+        ),
+        // …but not one that asks, without a question word.
+        (
+            "Dear sir/madam, I would like to know the name of the Treasury Secretary \
+             mentioned in the article. Regards, Mr. Tanaka",
+            &["bessent"],
+        ),
+        // "he", "she", "that" point back to what the sentence or clause before says.
+        (
+            "I read Xi agreed something. What did he agree?",
+            &["xi-rare-earths"],
+        ),
+        (
+            "Rare earth trade will start again, who said that?",
+            &["xi-rare-earths"],
+        ),
+        (
+            "I read that the British Chancellor met someone from China. Who did she meet?",
+            &["reeves-meeting"],
+        ),
+    ] {
+        assert_eq!(ids(&kb, q), want, "{q}");
+    }
+}

@@ -104,9 +104,9 @@ fn specifiers(tokens: &[Token], answer: &str) -> Vec<(u32, Vec<u32>)> {
                 .filter(|a| a.strict || a.word.starts_with(|c: char| c.is_ascii_digit()))
                 .filter_map(Token::term),
         );
-        // The words of a compound it begins ("export *restrictions*"), then what a
-        // preposition after them names ("restrictions on *rare earth* magnets").
-        let compound = after.iter().take_while(|a| !a.stop).count();
+        // The word of a compound it begins ("export *restrictions*"), then what a
+        // preposition after it names ("restrictions on *rare earth* magnets").
+        let compound = after.iter().take(1).take_while(|a| !a.stop).count();
         found.extend(after[..compound].iter().filter_map(Token::term));
         if tokens
             .get(i + 1 + compound)

@@ -190,6 +190,9 @@ pub struct Index {
     /// By pair of stem ids (adjacent words, direction words kept: "on china").
     pub(crate) pairs: HashMap<(u32, u32), Posting>,
     pub(crate) unknown_weight: f32,
+    /// The people the facts name, as the analyser's words: the names a role fact opens with
+    /// ("Howard Lutnick is…", "Donald Trump and Xi Jinping are…").
+    pub(crate) people: Vec<String>,
 }
 
 impl Index {
@@ -287,6 +290,22 @@ impl Index {
             .sum::<f32>()
             / n)
             .max(1.0);
+        let people = facts
+            .iter()
+            .filter(|f| f.superseded_by.is_none() && f.keys.iter().any(|k| k == "role"))
+            .flat_map(|f| {
+                let tokens = analyzer.tokens(&f.answer, false);
+                let end = tokens
+                    .iter()
+                    .position(|t| matches!(t.word.as_ref(), "is" | "are"))
+                    .unwrap_or(0);
+                tokens[..end]
+                    .iter()
+                    .filter(|t| t.strict)
+                    .map(|t| t.word.to_string())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         let facts = facts
             .iter()
             .zip(lens)
@@ -337,6 +356,7 @@ impl Index {
             terms,
             pairs,
             unknown_weight: (1.0 + n).ln(),
+            people,
         }
     }
 

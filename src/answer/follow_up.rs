@@ -121,7 +121,9 @@ impl Subject {
     /// content, and the subject's content less what the follow-up replaces — every word of the
     /// classes it names, or just one of them ("what about imports?" after "how much did exports
     /// rise in May?" replaces "exports", not "May").
-    pub(super) fn follow(&self, follow_up: &Subject) -> Vec<Vec<String>> {
+    /// `people` are the words naming people: a person named after a question about what
+    /// someone said is a new speaker, not what was said about.
+    pub(super) fn follow(&self, follow_up: &Subject, people: &[String]) -> Vec<Vec<String>> {
         let asks = if follow_up.asks.is_empty() {
             &self.asks
         } else {
@@ -241,12 +243,13 @@ impl Subject {
         }
         // After a question about what someone said, a new name may be what it was said about
         // rather than a new speaker: "what about Huawei?" after "what did Beijing argue?" asks
-        // what Beijing argued about Huawei. Names after the claim word are not speakers.
+        // what Beijing argued about Huawei. Names after the claim word are not speakers. A
+        // person is: "and Xi?" after "what did Trump say about the call?" asks what Xi said.
         let claims = self.content.iter().any(|c| c.class == ContentClass::Claim);
         let names_more = follow_up
             .content
             .iter()
-            .any(|c| c.class == ContentClass::Specific);
+            .any(|c| c.class == ContentClass::Specific && !people.contains(&c.word));
         if claims && names_more && !new_question {
             let (specific, rest): (Vec<&Content>, Vec<&Content>) = self
                 .content

@@ -612,7 +612,7 @@ fn answer_in(
             let next = subject.reversed().filter(|_| reply.answered());
             return (reply, next.and_then(|words| Subject::of(engine, &words)));
         }
-        let mut best = most_precise(subject.follow(&follow_up));
+        let mut best = most_precise(subject.follow(&follow_up, &engine.index.people));
         let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
         // The follow-up as a question of its own: only when it says something beyond what
         // someone said ("what did she say?" is not asking what anybody said) and enough to

@@ -370,6 +370,11 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
     assert_eq!(then, Reply::NotCovered);
     let (then, _) = respond_in(&kb, "which city is that in?", None, meeting.as_ref());
     assert_eq!(facts(&then), ["venue"]);
+    // A person named after a question about what someone said is a new speaker: the article
+    // does not quote Xi on the call.
+    let (_, said) = respond_in(&kb, "what did trump say abt the call", None, None);
+    let (then, _) = respond_in(&kb, "and xi?", None, said.as_ref());
+    assert_eq!(then, Reply::NotCovered);
     // "before" places the follow-up in time: the article gives no earlier tariff.
     let (_, tariff) = respond_in(&kb, "what tariff did the us set on china", None, None);
     let (then, _) = respond_in(&kb, "what was it before?", None, tariff.as_ref());

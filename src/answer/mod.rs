@@ -401,7 +401,7 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     }
     // "who accuses whom": the best claim of each other speaker, saying what the question asks.
     if q.reciprocal {
-        let claims = !required;
+        let claims = if q.accuse != 0 { q.accuse } else { !required };
         for s in &scored {
             let speaker = |s: &Scored| &engine.index.facts[s.fact as usize].speaker;
             if chosen.len() < MAX_FACTS
@@ -432,6 +432,8 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
                     // Concise: a claim does not pad a plain answer, nor a side fact a role.
                     && (s.claim == best.claim || q.claim_intent)
                     && (!q.who_is || (s.role && best.role))
+                    // …nor, to what the sides accuse each other of, anything but accusations.
+                    && (!q.reciprocal || q.accuse == 0 || s.own & q.accuse != 0)
             })
             .take(room),
     );

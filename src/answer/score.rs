@@ -249,6 +249,8 @@ pub(super) struct Question {
     /// It asks what the sides say of each other ("who accuses whom", "the accusations on both
     /// sides"): each speaker's claim answers.
     pub(super) reciprocal: bool,
+    /// Bits of "accuse": a reciprocal question's answers are accusations.
+    pub(super) accuse: u64,
 }
 
 impl Question {
@@ -414,6 +416,25 @@ pub(super) fn score_all(
     words: &[String],
     must: &[String],
 ) -> (Question, Vec<Scored>) {
+    // What the sides say of each other ("what do both sides say about each other") is what
+    // they accuse each other of.
+    let (pronoun, sides) = reciprocal(words);
+    if (pronoun || sides)
+        && !words.iter().any(|w| w.starts_with("accus"))
+        && engine
+            .analyzer
+            .tokens(&words.join(" "), true)
+            .iter()
+            .any(|t| t.claim)
+    {
+        let mut accusing = words.to_vec();
+        accusing.push("accuse".into());
+        return score_words(engine, &accusing, must);
+    }
+    score_words(engine, words, must)
+}
+
+fn score_words(engine: &Engine, words: &[String], must: &[String]) -> (Question, Vec<Scored>) {
     let index = &engine.index;
     let kinds = question_kinds(words);
     let multi_part = is_multi_part(words, &kinds);
@@ -441,6 +462,7 @@ pub(super) fn score_all(
         either: 0,
         names: 0,
         reciprocal: false,
+        accuse: 0,
         unknown_measure: false,
     };
     // "each other", "both sides", "who … whom": the words say whose claims are asked for, all
@@ -592,6 +614,9 @@ pub(super) fn score_all(
         }
         if t.claim {
             claim_bits |= bit;
+            if t.word.starts_with("accus") {
+                q.accuse |= bit;
+            }
         }
         // (A follow-up's own word is no speaker: "magnets" in "what about magnets?"; nor is a
         // name after "with" or "to": "Trump's call with Xi, how did it go?" asks what Trump

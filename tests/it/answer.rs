@@ -787,3 +787,20 @@ fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
         assert_eq!(ids(&kb, q), want, "{q}");
     }
 }
+
+#[test]
+fn what_the_sides_say_of_each_other_is_their_accusations() {
+    let kb = kb();
+    for q in [
+        "what do the two sides say about each other",
+        "Both sides say other side doing what?",
+    ] {
+        let mut got = ids(&kb, q);
+        got.sort();
+        assert_eq!(
+            got,
+            ["backtracking", "beijing-accusations", "greer-magnets"],
+            "{q}"
+        );
+    }
+}

@@ -43,8 +43,6 @@ pub(crate) fn pairs<'t, 'a>(
     })
 }
 
-/// The terms of a text that follow a question word closely, as what it leaves unknown ("what
-/// was agreed"): the first content word within three words of "what", "which" or "how".
 /// The index of the current fact standing for `id`: the fact itself, or the one superseding it.
 fn current(facts: &[Fact], id: &str) -> Option<usize> {
     let mut i = facts.iter().position(|f| f.id == id)?;
@@ -128,6 +126,8 @@ fn specifiers(tokens: &[Token], answer: &str) -> Vec<(u32, Vec<u32>)> {
     out
 }
 
+/// The terms of a text that follow a question word closely, as what it leaves unknown ("what
+/// was agreed"): the first content word within three words of "what", "which" or "how".
 fn echoes(tokens: &[Token]) -> Vec<u32> {
     tokens
         .iter()
@@ -278,9 +278,13 @@ impl Index {
         }
         // A fact's length is its answer's: its keys and patterns are ways to ask for it, and a
         // fact with many of them is no less an answer.
-        let lens: Vec<f32> = facts
+        let answers: Vec<Vec<Token>> = facts
             .iter()
-            .map(|f| self::terms(&analyzer.tokens(&f.answer, false)).count() as f32)
+            .map(|f| analyzer.tokens(&f.answer, false))
+            .collect();
+        let lens: Vec<f32> = answers
+            .iter()
+            .map(|tokens| self::terms(tokens).count() as f32)
             .collect();
         let avg_len = (lens
             .iter()
@@ -292,9 +296,9 @@ impl Index {
             .max(1.0);
         let people = facts
             .iter()
-            .filter(|f| f.superseded_by.is_none() && f.keys.iter().any(|k| k == "role"))
-            .flat_map(|f| {
-                let tokens = analyzer.tokens(&f.answer, false);
+            .zip(&answers)
+            .filter(|(f, _)| f.superseded_by.is_none() && f.keys.iter().any(|k| k == "role"))
+            .flat_map(|(_, tokens)| {
                 let end = tokens
                     .iter()
                     .position(|t| matches!(t.word.as_ref(), "is" | "are"))
@@ -309,23 +313,23 @@ impl Index {
         let facts = facts
             .iter()
             .zip(lens)
-            .map(|(f, len)| FactEntry {
+            .zip(&answers)
+            .map(|((f, len), tokens)| (f, len, tokens, split_words(&f.answer)))
+            .map(|(f, len, tokens, words)| FactEntry {
                 denom: 1.0 + K1 * (1.0 - B + B * len / avg_len),
                 asks: f.asks.iter().fold(0, |m, a| m | ask_bit(*a)),
                 claim: f.kind.is_claim(),
                 role: f.keys.iter().any(|k| k == "role"),
                 future: {
-                    let words = split_words(&f.answer);
                     words.iter().any(|w| w == "will")
                         || words
                             .windows(2)
                             .any(|w| w[0].starts_with("agree") && w[1] == "to")
                 },
-                echoes: echoes(&analyzer.tokens(&f.answer, false)),
-                specifiers: specifiers(&analyzer.tokens(&f.answer, false), &f.answer),
+                echoes: echoes(tokens),
+                specifiers: specifiers(tokens, &f.answer),
                 speaker: match &f.kind {
                     FactKind::Claim { verb, .. } => {
-                        let words = split_words(&f.answer);
                         let end = words.iter().position(|w| *w == verb.to_lowercase());
                         let before = &words[..end.unwrap_or(0)];
                         // Each word alone too: "US Trade Representative" is Greer, and the US.
@@ -340,7 +344,7 @@ impl Index {
                     }
                     _ => Vec::new(),
                 },
-                year: split_words(&f.answer).iter().any(|w| {
+                year: words.iter().any(|w| {
                     w.len() == 4 && w.parse::<u32>().is_ok_and(|y| (1900..2100).contains(&y))
                 }),
                 details: f

@@ -352,7 +352,8 @@ fn asks_future(words: &[String]) -> bool {
 }
 
 /// What a "which" question asks to be told apart: its first content word after "which", or
-/// after "what kind of" ("type", "sort").
+/// after "what kind of" ("type", "sort"), when that is the question's first question word
+/// ("how did *which* side…" asks how first).
 fn which_target<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Token<'a>> {
     let at = tokens.iter().position(|t| {
         matches!(
@@ -416,30 +417,34 @@ pub(super) fn score_all(
     words: &[String],
     must: &[String],
 ) -> (Question, Vec<Scored>) {
+    let mut tokens = Tokens::new();
+    engine.analyzer.tokens_into(words, true, &mut tokens);
     // What the sides say of each other ("what do both sides say about each other") is what
     // they accuse each other of.
     let (pronoun, sides) = reciprocal(words);
     if (pronoun || sides)
         && !words.iter().any(|w| w.starts_with("accus"))
-        && engine
-            .analyzer
-            .tokens(&words.join(" "), true)
-            .iter()
-            .any(|t| t.claim)
+        && tokens.iter().any(|t| t.claim)
     {
         let mut accusing = words.to_vec();
         accusing.push("accuse".into());
-        return score_words(engine, &accusing, must);
+        let mut tokens = Tokens::new();
+        engine.analyzer.tokens_into(&accusing, true, &mut tokens);
+        return score_tokens(engine, &accusing, tokens, must);
     }
-    score_words(engine, words, must)
+    score_tokens(engine, words, tokens, must)
 }
 
-fn score_words(engine: &Engine, words: &[String], must: &[String]) -> (Question, Vec<Scored>) {
+/// Scores the facts for a question's words, analysed as `tokens`.
+fn score_tokens<'a>(
+    engine: &'a Engine,
+    words: &'a [String],
+    tokens: Tokens<'a>,
+    must: &[String],
+) -> (Question, Vec<Scored>) {
     let index = &engine.index;
     let kinds = question_kinds(words);
     let multi_part = is_multi_part(words, &kinds);
-    let mut tokens = Tokens::new();
-    engine.analyzer.tokens_into(words, true, &mut tokens);
     // "how would you describe…" asks the bot, and "what does the article say about…" asks
     // what the article reports, not what somebody claimed.
     // "describe Trump's trade policy" asks the bot too.

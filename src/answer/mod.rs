@@ -240,12 +240,9 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     // A clause the question points back to ("I read Xi agreed something. What did *he*
     // agree?", "Rare earth trade will start again, who said *that*?") is part of it.
     let refers_back = |text: &str| {
-        words_of(text).iter().any(|w| {
-            matches!(
-                w.as_str(),
-                "he" | "she" | "him" | "her" | "it" | "that" | "this" | "they" | "them"
-            )
-        })
+        words_of(text)
+            .iter()
+            .any(|w| PRONOUNS.contains(&w.as_str()))
     };
     let kept =
         |i: usize, words: &[String]| refers_back(&piece[i..]) && has_known_word(engine, words);

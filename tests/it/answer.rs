@@ -17,6 +17,13 @@ fn ids(kb: &Engine, q: &str) -> Vec<String> {
         .collect()
 }
 
+/// Asserts the facts answering each question, in order (none: the bot declines).
+fn assert_answers(kb: &Engine, cases: &[(&str, &[&str])]) {
+    for (q, want) in cases {
+        assert_eq!(ids(kb, q), *want, "{q}");
+    }
+}
+
 #[test]
 fn every_topic_command_answers_with_citations() {
     let kb = kb();
@@ -410,164 +417,165 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
 #[test]
 fn core_questions_get_the_core_facts_only() {
     let kb = kb();
-    for (q, want) in [
-        (
-            "who is on the us side?",
-            &["lutnick", "bessent", "greer"][..],
-        ),
-        ("what are the talks about", &["agenda"]),
-        ("who is donald trump", &["leaders"]),
-        ("who is xi jinping", &["leaders"]),
-        (
-            "what did he lifeng discuss with reeves",
-            &["reeves-meeting"],
-        ),
-        ("who's the chinese vice premier they met", &["he-lifeng"]),
-        // "the president of China" is Xi as a whole, not "the president" (Trump) and China.
-        ("who is the president of china", &["leaders"]),
-        // A fact that itself asks the question ("… fall short of what was agreed in Geneva")
-        // does not answer it; the truce does, with the facts that complete it (its terms).
-        (
-            "what was agreed in geneva",
-            &[
-                "geneva-truce",
-                "tariff-us-on-china",
-                "tariff-china",
-                "ninety-days",
-            ],
-        ),
-        // …but not for a question of another kind.
-        ("where was the truce agreed", &["geneva-truce"]),
-        // A greeting or a clause before the question that asks and names nothing is not
-        // part of it; a part that is only a question word asks of the part before.
-        (
-            "Hi there! I was reading about the trade talks, could you tell me who China sent?",
-            &["he-lifeng"],
-        ),
-        ("what's the oecd forecast and why", &["oecd-forecast"]),
-        // "name" asks who; "the two" is not "both sides"; the article is not a speaker.
-        (
-            "what is the white house economic council director's name",
-            &["hassett-role"],
-        ),
-        ("what are the two largest economies", &["largest-economies"]),
-        // "what country" says the kind of answer wanted, not what it is about; "which
-        // country mines" asks for a country, not a place.
-        ("what country hosted the talks", &["venue"]),
-        (
-            "what fraction of rare earths does china mine",
-            &["china-69-percent"],
-        ),
-        (
-            "which organisation revised its forecast",
-            &["oecd-forecast"],
-        ),
-        (
-            "which rare earth elements are restricted",
-            &["greer-magnets"],
-        ),
-        // "how long ago" asks when; so does "how long has it been going on".
-        ("how long ago was the geneva truce", &["geneva-truce"]),
-        // "describe" opening a question asks the bot, not what someone described.
-        ("describe trump's trade policy", &["economists-concerns"]),
-        // A yes/no question gets the fact that settles it.
-        ("is the global economy growing", &["oecd-forecast"]),
-        (
-            "what does the article say about smartphones",
-            &["rare-earth-uses"],
-        ),
-        // A comparison gets a fact for each side.
-        (
-            "is the us tariff higher than china's",
-            &["tariff-us-on-china", "tariff-china"],
-        ),
-        // Names joined by "and": a fact for each, each stating what is asked.
-        (
-            "what are the us and china tariffs",
-            &["tariff-china", "tariff-us-on-china"],
-        ),
-        (
-            "what did greer and beijing claim",
-            &["greer-magnets", "beijing-accusations"],
-        ),
-        // Sentences before the question that ask nothing are preamble, whatever they name.
-        (
-            "Hello, I'm from Germany and don't follow US politics closely. Could you please \
+    assert_answers(
+        &kb,
+        &[
+            (
+                "who is on the us side?",
+                &["lutnick", "bessent", "greer"][..],
+            ),
+            ("what are the talks about", &["agenda"]),
+            ("who is donald trump", &["leaders"]),
+            ("who is xi jinping", &["leaders"]),
+            (
+                "what did he lifeng discuss with reeves",
+                &["reeves-meeting"],
+            ),
+            ("who's the chinese vice premier they met", &["he-lifeng"]),
+            // "the president of China" is Xi as a whole, not "the president" (Trump) and China.
+            ("who is the president of china", &["leaders"]),
+            // A fact that itself asks the question ("… fall short of what was agreed in Geneva")
+            // does not answer it; the truce does, with the facts that complete it (its terms).
+            (
+                "what was agreed in geneva",
+                &[
+                    "geneva-truce",
+                    "tariff-us-on-china",
+                    "tariff-china",
+                    "ninety-days",
+                ],
+            ),
+            // …but not for a question of another kind.
+            ("where was the truce agreed", &["geneva-truce"]),
+            // A greeting or a clause before the question that asks and names nothing is not
+            // part of it; a part that is only a question word asks of the part before.
+            (
+                "Hi there! I was reading about the trade talks, could you tell me who China sent?",
+                &["he-lifeng"],
+            ),
+            ("what's the oecd forecast and why", &["oecd-forecast"]),
+            // "name" asks who; "the two" is not "both sides"; the article is not a speaker.
+            (
+                "what is the white house economic council director's name",
+                &["hassett-role"],
+            ),
+            ("what are the two largest economies", &["largest-economies"]),
+            // "what country" says the kind of answer wanted, not what it is about; "which
+            // country mines" asks for a country, not a place.
+            ("what country hosted the talks", &["venue"]),
+            (
+                "what fraction of rare earths does china mine",
+                &["china-69-percent"],
+            ),
+            (
+                "which organisation revised its forecast",
+                &["oecd-forecast"],
+            ),
+            (
+                "which rare earth elements are restricted",
+                &["greer-magnets"],
+            ),
+            // "how long ago" asks when; so does "how long has it been going on".
+            ("how long ago was the geneva truce", &["geneva-truce"]),
+            // "describe" opening a question asks the bot, not what someone described.
+            ("describe trump's trade policy", &["economists-concerns"]),
+            // A yes/no question gets the fact that settles it.
+            ("is the global economy growing", &["oecd-forecast"]),
+            (
+                "what does the article say about smartphones",
+                &["rare-earth-uses"],
+            ),
+            // A comparison gets a fact for each side.
+            (
+                "is the us tariff higher than china's",
+                &["tariff-us-on-china", "tariff-china"],
+            ),
+            // Names joined by "and": a fact for each, each stating what is asked.
+            (
+                "what are the us and china tariffs",
+                &["tariff-china", "tariff-us-on-china"],
+            ),
+            (
+                "what did greer and beijing claim",
+                &["greer-magnets", "beijing-accusations"],
+            ),
+            // Sentences before the question that ask nothing are preamble, whatever they name.
+            (
+                "Hello, I'm from Germany and don't follow US politics closely. Could you please \
              explain what role Jamieson Greer has in the American government?",
-            &["greer", "delegation"],
-        ),
-        // How a thing went is reported only as somebody's description of it.
-        (
-            "how did the trump-xi call go?",
-            &["trump-very-good-talk", "xi-rare-earths"],
-        ),
-        // …and so are sentences after it that remark rather than ask.
-        (
-            "Good afternoon. My memory is not what it was. Who was it that represented China \
+                &["greer", "delegation"],
+            ),
+            // How a thing went is reported only as somebody's description of it.
+            (
+                "how did the trump-xi call go?",
+                &["trump-very-good-talk", "xi-rare-earths"],
+            ),
+            // …and so are sentences after it that remark rather than ask.
+            (
+                "Good afternoon. My memory is not what it was. Who was it that represented China \
              at these talks? Much obliged.",
-            &["he-lifeng", "delegation"],
-        ),
-        (
-            "Dear bot, I was wondering whether you could remind me where the earlier truce was \
+                &["he-lifeng", "delegation"],
+            ),
+            (
+                "Dear bot, I was wondering whether you could remind me where the earlier truce was \
              arranged. I believe it was somewhere in Switzerland? Thank you kindly.",
-            &["geneva-truce"],
-        ),
-        ("truce length?", &["ninety-days"]),
-        // "and" with a preposition before a question word starts a second question.
-        (
-            "Who is Kevin Hassett, and to which outlet did he speak?",
-            &["hassett-role", "hassett-cbs"],
-        ),
-        // Who someone works for is their job; a leader of a delegation leads it.
-        ("hassett he is work for who?", &["hassett-role"]),
-        (
-            "who is the leader of the chinese delegation",
-            &["he-lifeng"],
-        ),
-        // Words offered as a choice: the fact settles it by stating one.
-        ("were may exports up or down", &["may-exports"]),
-        // What a "which" question says of its subject is the word after it, not a later
-        // clause ("before the talks began").
-        (
-            "Would you be able to tell me which British official He Lifeng met with before the \
+                &["geneva-truce"],
+            ),
+            ("truce length?", &["ninety-days"]),
+            // "and" with a preposition before a question word starts a second question.
+            (
+                "Who is Kevin Hassett, and to which outlet did he speak?",
+                &["hassett-role", "hassett-cbs"],
+            ),
+            // Who someone works for is their job; a leader of a delegation leads it.
+            ("hassett he is work for who?", &["hassett-role"]),
+            (
+                "who is the leader of the chinese delegation",
+                &["he-lifeng"],
+            ),
+            // Words offered as a choice: the fact settles it by stating one.
+            ("were may exports up or down", &["may-exports"]),
+            // What a "which" question says of its subject is the word after it, not a later
+            // clause ("before the talks began").
+            (
+                "Would you be able to tell me which British official He Lifeng met with before the \
              talks began?",
-            &["reeves-meeting"],
-        ),
-        // The accused is no speaker, in the passive too.
-        (
-            "who accused china of not sticking to the deal?",
-            &["greer-magnets"],
-        ),
-        (
-            "huawei — what's the us accused of",
-            &["beijing-accusations"],
-        ),
-        // What "they" talk about is the agenda, not what Reeves and He Lifeng discussed.
-        ("what are they talking about", &["agenda"]),
-        // A name after "with" is no speaker: what Trump said of his call with Xi.
-        (
-            "trumph call with xi jinpin how did it go",
-            &["trump-very-good-talk"],
-        ),
-        // The talks named by who holds them are the talks.
-        ("where r the us china trade talks happening", &["venue"]),
-        // "was there" asks whether something was, not who attended.
-        (
-            "was there some kind of truce before this",
-            &["geneva-truce"],
-        ),
-        // "each other" names no subject; "where … come from" asks for a source.
-        (
-            "is it normal for trump and xi to phone each other",
-            &["trump-xi-call"],
-        ),
-        (
-            "where does the may trade data come from",
-            &["may-exports", "may-imports"],
-        ),
-    ] {
-        assert_eq!(ids(&kb, q), want, "{q}");
-    }
+                &["reeves-meeting"],
+            ),
+            // The accused is no speaker, in the passive too.
+            (
+                "who accused china of not sticking to the deal?",
+                &["greer-magnets"],
+            ),
+            (
+                "huawei — what's the us accused of",
+                &["beijing-accusations"],
+            ),
+            // What "they" talk about is the agenda, not what Reeves and He Lifeng discussed.
+            ("what are they talking about", &["agenda"]),
+            // A name after "with" is no speaker: what Trump said of his call with Xi.
+            (
+                "trumph call with xi jinpin how did it go",
+                &["trump-very-good-talk"],
+            ),
+            // The talks named by who holds them are the talks.
+            ("where r the us china trade talks happening", &["venue"]),
+            // "was there" asks whether something was, not who attended.
+            (
+                "was there some kind of truce before this",
+                &["geneva-truce"],
+            ),
+            // "each other" names no subject; "where … come from" asks for a source.
+            (
+                "is it normal for trump and xi to phone each other",
+                &["trump-xi-call"],
+            ),
+            (
+                "where does the may trade data come from",
+                &["may-exports", "may-imports"],
+            ),
+        ],
+    );
     // "each other", "both sides", "who … whom": every side's accusation, whoever is best.
     for q in [
         "what are the accusations on both sides",
@@ -663,82 +671,86 @@ fn core_questions_get_the_core_facts_only() {
 #[test]
 fn a_which_question_is_answered_only_by_a_fact_that_says_which() {
     let kb = kb();
-    for (q, want) in [
-        // The article speaks of economists, elements and components only in general…
-        ("which economists are concerned", &[][..]),
-        ("which rare earth elements does china mine", &[]),
-        // …or says no more of them than the question does.
-        ("which huawei components did the us discourage", &[]),
-        ("which chip design software was halted", &[]),
-        // A name, a modifier or what a preposition names says which.
-        (
-            "which components did the us discourage",
-            &["beijing-accusations"],
-        ),
-        (
-            "which export restrictions does greer say china never lifted",
-            &["greer-magnets"],
-        ),
-        (
-            "which organisation revised its forecast",
-            &["oecd-forecast"],
-        ),
-        ("which tariffs did the us lower", &["tariff-us-on-china"]),
-    ] {
-        assert_eq!(ids(&kb, q), want, "{q}");
-    }
+    assert_answers(
+        &kb,
+        &[
+            // The article speaks of economists, elements and components only in general…
+            ("which economists are concerned", &[][..]),
+            ("which rare earth elements does china mine", &[]),
+            // …or says no more of them than the question does.
+            ("which huawei components did the us discourage", &[]),
+            ("which chip design software was halted", &[]),
+            // A name, a modifier or what a preposition names says which.
+            (
+                "which components did the us discourage",
+                &["beijing-accusations"],
+            ),
+            (
+                "which export restrictions does greer say china never lifted",
+                &["greer-magnets"],
+            ),
+            (
+                "which organisation revised its forecast",
+                &["oecd-forecast"],
+            ),
+            ("which tariffs did the us lower", &["tariff-us-on-china"]),
+        ],
+    );
 }
 
 #[test]
 fn a_question_about_the_future_is_answered_only_by_a_fact_that_looks_ahead() {
     let kb = kb();
-    for (q, want) in [
-        // The article reports no outcome of the talks and no plan…
-        ("Will there be a full deal before the deadline?", &[][..]),
-        ("is china gonna stop exporting magnets", &[]),
-        ("Is America going to give the student visa again?", &[]),
-        // …but says what a shift in supply will do, and what Xi agreed to.
-        (
-            "will changes in rare earth supply matter globally?",
-            &["supply-ripple"],
-        ),
-        ("will china resume rare earth trade", &["xi-rare-earths"]),
-    ] {
-        assert_eq!(ids(&kb, q), want, "{q}");
-    }
+    assert_answers(
+        &kb,
+        &[
+            // The article reports no outcome of the talks and no plan…
+            ("Will there be a full deal before the deadline?", &[][..]),
+            ("is china gonna stop exporting magnets", &[]),
+            ("Is America going to give the student visa again?", &[]),
+            // …but says what a shift in supply will do, and what Xi agreed to.
+            (
+                "will changes in rare earth supply matter globally?",
+                &["supply-ripple"],
+            ),
+            ("will china resume rare earth trade", &["xi-rare-earths"]),
+        ],
+    );
 }
 
 #[test]
 fn a_yes_no_question_is_settled_only_by_a_fact_stating_all_it_asks() {
     let kb = kb();
-    for (q, want) in [
-        ("Did US stop selling airplane parts?", &[][..]),
-        (
-            "did the us stop selling chip design software",
-            &["beijing-accusations"],
-        ),
-        // "also" inside one question joins nothing: the article quotes Trump on the call, not Xi.
-        ("Did Xi Jinping also say the call was good?", &[]),
-    ] {
-        assert_eq!(ids(&kb, q), want, "{q}");
-    }
+    assert_answers(
+        &kb,
+        &[
+            ("Did US stop selling airplane parts?", &[][..]),
+            (
+                "did the us stop selling chip design software",
+                &["beijing-accusations"],
+            ),
+            // "also" inside one question joins nothing: the article quotes Trump on the call, not Xi.
+            ("Did Xi Jinping also say the call was good?", &[]),
+        ],
+    );
 }
 
 #[test]
 fn students_are_a_subject_not_filler() {
     let kb = kb();
-    for (q, want) in [
-        // What "how many" counts must be something the article counts.
-        ("How many Chinese students in America?", &[][..]),
-        (
-            "what did beijing say about students",
-            &["beijing-accusations"],
-        ),
-        // …and a student asking is still answered.
-        ("as a student, where are the talks held", &["venue"]),
-    ] {
-        assert_eq!(ids(&kb, q), want, "{q}");
-    }
+    assert_answers(
+        &kb,
+        &[
+            // What "how many" counts must be something the article counts.
+            ("How many Chinese students in America?", &[][..]),
+            (
+                "what did beijing say about students",
+                &["beijing-accusations"],
+            ),
+            // …and a student asking is still answered.
+            ("as a student, where are the talks held", &["venue"]),
+        ],
+    );
 }
 
 #[test]
@@ -758,34 +770,35 @@ fn what_year_is_answered_only_by_a_year() {
 #[test]
 fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
     let kb = kb();
-    for (q, want) in [
-        // A sentence that asks nothing goes, though a clause of it names a country…
-        (
-            "Hello, I am from Brazil, my English is not so good. What is the 90-day thing?",
-            &["ninety-days"][..],
-        ),
-        // …but not one that asks, without a question word.
-        (
-            "Dear sir/madam, I would like to know the name of the Treasury Secretary \
+    assert_answers(
+        &kb,
+        &[
+            // A sentence that asks nothing goes, though a clause of it names a country…
+            (
+                "Hello, I am from Brazil, my English is not so good. What is the 90-day thing?",
+                &["ninety-days"][..],
+            ),
+            // …but not one that asks, without a question word.
+            (
+                "Dear sir/madam, I would like to know the name of the Treasury Secretary \
              mentioned in the article. Regards, Mr. Tanaka",
-            &["bessent"],
-        ),
-        // "he", "she", "that" point back to what the sentence or clause before says.
-        (
-            "I read Xi agreed something. What did he agree?",
-            &["xi-rare-earths"],
-        ),
-        (
-            "Rare earth trade will start again, who said that?",
-            &["xi-rare-earths"],
-        ),
-        (
-            "I read that the British Chancellor met someone from China. Who did she meet?",
-            &["reeves-meeting"],
-        ),
-    ] {
-        assert_eq!(ids(&kb, q), want, "{q}");
-    }
+                &["bessent"],
+            ),
+            // "he", "she", "that" point back to what the sentence or clause before says.
+            (
+                "I read Xi agreed something. What did he agree?",
+                &["xi-rare-earths"],
+            ),
+            (
+                "Rare earth trade will start again, who said that?",
+                &["xi-rare-earths"],
+            ),
+            (
+                "I read that the British Chancellor met someone from China. Who did she meet?",
+                &["reeves-meeting"],
+            ),
+        ],
+    );
 }
 
 #[test]

@@ -280,25 +280,17 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     let clauses = piece[from..]
         .char_indices()
         .map(|(i, c)| (from + i, c))
-        .filter(|&(i, c)| match c {
-            ',' | ':' => true,
-            '!' => true,
-            '.' => ends_sentence(piece, i),
-            _ => false,
-        });
+        .take_while(|&(i, c)| c != '!' && !(c == '.' && ends_sentence(piece, i)))
+        .filter(|&(_, c)| matches!(c, ',' | ':'));
     for (i, c) in clauses {
-        let before = &piece[start..i];
-        let words = words_of(before);
-        let sentence = matches!(c, '.' | '!');
+        let words = words_of(&piece[start..i]);
         let wh = words.iter().any(|w| WH_WORDS.contains(&w.as_str()));
-        let asks = if sentence { sentence_asks(&words) } else { wh };
-        let names = !sentence
-            && engine
-                .analyzer
-                .tokens(&words.join(" "), true)
-                .iter()
-                .any(|t| t.strict);
-        if asks || names || kept(i, &words) {
+        let names = engine
+            .analyzer
+            .tokens(&words.join(" "), true)
+            .iter()
+            .any(|t| t.strict);
+        if wh || names || kept(i, &words) {
             break;
         }
         start = i + c.len_utf8();

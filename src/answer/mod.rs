@@ -22,7 +22,7 @@ mod score;
 
 pub use follow_up::Subject;
 use follow_up::{ContentClass, PERSONS, PRONOUNS, REVERSE, WH_WORDS, as_follow_up};
-use score::{Scored, YES_NO_OPENERS, accepts, score_all, wanted};
+use score::{Scored, YES_NO_OPENERS, accepts, asks_future, score_all, wanted};
 
 /// Share of a question's weight the best fact must cover in its own words (not only through
 /// the sentence it cites, which other facts share).
@@ -353,10 +353,7 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     // "why did China do that?" names nothing to explain: no fact about China is its reason.
     // Nor is any fact about Beijing what "what will Beijing do?" asks: the article reports no
     // one's plans.
-    let future = words
-        .iter()
-        .any(|w| matches!(w.as_str(), "will" | "gonna" | "going"));
-    if (why || future) && required & !q.names == 0 {
+    if (why || asks_future(words)) && required & !q.names == 0 {
         return Reply::NotCovered;
     }
     // A number answers only for exactly what is measured: "how much of rare earth processing

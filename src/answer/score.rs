@@ -338,7 +338,7 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Stem<'a>> {
 
 /// Whether a question asks what will happen: "will", "'ll", "gonna", "going to" before a
 /// verb, or "next" ("the next round").
-fn asks_future(words: &[String]) -> bool {
+pub(super) fn asks_future(words: &[String]) -> bool {
     words.iter().enumerate().any(|(i, w)| match w.as_str() {
         "will" | "ll" | "gonna" | "next" => true,
         "going" => {
@@ -718,13 +718,13 @@ fn score_tokens<'a>(
             && matches!(w[1].as_str(), "year" | "yr")
     });
     let want = wanted(&q.kinds);
+    let why = q.kinds.contains(&Some(Ask::Why));
     let mut out = Vec::with_capacity(candidates.len());
     for i in candidates {
         let e = &index.facts[i];
         // A claim gives a reason only for why somebody says something, or how they feel: "why
         // did the US halt sales" is not answered by what Beijing argued, "why isn't Hassett
         // happy" is by what Hassett said.
-        let why = q.kinds.contains(&Some(Ask::Why));
         let names_speaker = q.terms.iter().enumerate().any(|(j, t)| {
             q.strict & (1 << j) != 0 && t.id.is_some_and(|id| e.speaker.contains(&id))
         });

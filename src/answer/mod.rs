@@ -352,8 +352,9 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     let required = q.required();
     // "why did China do that?" names nothing to explain: no fact about China is its reason.
     // Nor is any fact about Beijing what "what will Beijing do?" asks: the article reports no
-    // one's plans.
-    if (why || asks_future(words)) && required & !q.names == 0 {
+    // one's plans. An accusation is something to explain ("why is China mad at the US?" is
+    // answered by what Beijing argued).
+    if (why || asks_future(words)) && required & !q.names == 0 && (!why || q.accuse == 0) {
         return Reply::NotCovered;
     }
     // A number answers only for exactly what is measured: "how much of rare earth processing

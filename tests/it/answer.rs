@@ -817,3 +817,31 @@ fn what_the_sides_say_of_each_other_is_their_accusations() {
         );
     }
 }
+
+#[test]
+fn why_a_side_is_angry_is_what_it_accuses_the_other_of() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("why is china mad at the us", &["beijing-accusations"][..]),
+            ("why is the us unhappy with china", &["greer-magnets"]),
+            // …but a "why" that names nothing to explain is still declined.
+            ("why did china say that", &[]),
+            ("why are they angry", &[]),
+        ],
+    );
+}
+
+#[test]
+fn taking_part_is_attending_not_being_the_venue() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("who is taking part in the talks", &["delegation"][..]),
+            // The talks are in the UK; the article does not say the UK takes part.
+            ("is the uk taking part in the negotiations", &[]),
+        ],
+    );
+}

@@ -128,7 +128,7 @@ fn specifiers(tokens: &[Token], answer: &str) -> Vec<(u32, Vec<u32>)> {
 
 /// The terms of a text that follow a question word closely, as what it leaves unknown ("what
 /// was agreed"): the first content word within three words of "what", "which" or "how".
-fn echoes(tokens: &[Token]) -> Vec<u32> {
+pub(crate) fn echoes(tokens: &[Token]) -> Vec<u32> {
     tokens
         .iter()
         .enumerate()

@@ -6,7 +6,7 @@ use smallvec::SmallVec;
 
 use crate::analyze::{Stem, Token, Tokens};
 use crate::engine::Engine;
-use crate::index::{K1, Posting, ask_bit, pairs, terms};
+use crate::index::{K1, Posting, ask_bit, echoes, pairs, terms};
 use crate::knowledge::Ask;
 
 /// Share of a question's weight that the answering facts must cover.
@@ -719,6 +719,7 @@ fn score_tokens<'a>(
     });
     let want = wanted(&q.kinds);
     let why = q.kinds.contains(&Some(Ask::Why));
+    let settles = if yes_no { echoes(&tokens) } else { Vec::new() };
     let mut out = Vec::with_capacity(candidates.len());
     for i in candidates {
         let e = &index.facts[i];
@@ -747,8 +748,13 @@ fn score_tokens<'a>(
             let Some(p) = t.id.and_then(|id| index.posting(id)) else {
                 continue;
             };
-            // A fact asking what the question asks ("what was agreed") does not answer it.
-            if q.strict & (1 << j) != 0 && t.id.is_some_and(|id| e.echoes.contains(&id)) {
+            // A fact asking what the question asks ("what was agreed") does not answer it,
+            // unless the question only asks whether it holds ("are exports back to what was
+            // agreed?").
+            if q.strict & (1 << j) != 0
+                && t.id
+                    .is_some_and(|id| e.echoes.contains(&id) && !settles.contains(&id))
+            {
                 continue;
             }
             if p.own.binary_search(&i).is_ok() {

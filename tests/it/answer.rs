@@ -845,3 +845,39 @@ fn taking_part_is_attending_not_being_the_venue() {
         ],
     );
 }
+
+#[test]
+fn what_someone_told_others_is_what_they_said() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("what did hassett tell them", &["hassett-cbs"][..]),
+            ("what did greer tell the chinese", &["greer-magnets"]),
+            // The article quotes nothing He Lifeng said.
+            ("what did he lifeng tell the americans", &[]),
+        ],
+    );
+}
+
+#[test]
+fn a_yes_no_question_may_name_what_was_agreed_without_asking_it() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // "what was agreed" is part of what is asked whether it holds…
+            (
+                "are rare earth exports back to what was agreed",
+                &["hassett-cbs"][..],
+            ),
+            ("are exports back to normal", &["hassett-cbs"]),
+        ],
+    );
+    // …but asked for, it is still not answered by a fact that leaves it unknown.
+    assert!(
+        !ids(&kb, "what was agreed in geneva")
+            .iter()
+            .any(|f| f == "hassett-cbs")
+    );
+}

@@ -881,3 +881,17 @@ fn a_yes_no_question_may_name_what_was_agreed_without_asking_it() {
             .any(|f| f == "hassett-cbs")
     );
 }
+
+#[test]
+fn chat_slang_is_read_as_the_words_it_stands_for() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // Filler ("bruh") carries no subject; "tanked" is fell, "backing out" backtracking.
+            ("bruh who r the us guys in london", &["delegation"][..]),
+            ("china imports tanked or wut", &["may-imports"]),
+            ("has anyone accused anyone of backing out", &["backtracking"]),
+        ],
+    );
+}

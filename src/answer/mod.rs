@@ -376,6 +376,30 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     let Some(best) = scored.iter().find(|s| eligible(s)) else {
         return Reply::NotCovered;
     };
+    // "what was agreed in Geneva", "trump xi call?": what something is, with the facts that
+    // complete it, right after it (the truce, then its terms). Not for a yes/no question or one
+    // of another kind.
+    let what = q.kinds.iter().all(Option::is_none)
+        && !q.multi_part
+        && !words
+            .first()
+            .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
+    // The fact a best one completes comes first when it answers as fully ("trump xi call?" is
+    // the call, then what Trump said of it), unless the question asks what someone said.
+    let best = match what && !q.claim_intent {
+        true => scored
+            .iter()
+            .find(|p| {
+                engine.index.facts[p.fact as usize]
+                    .details
+                    .contains(&best.fact)
+                    && p.matched & best.matched == best.matched
+                    && p.own & best.own == best.own
+                    && eligible(p)
+            })
+            .unwrap_or(best),
+        false => best,
+    };
     let mut chosen: Vec<&Scored> = Vec::with_capacity(MAX_FACTS);
     chosen.push(best);
     // Names joined by "and": the best fact for each ("the US and China tariffs": each side's).
@@ -478,14 +502,6 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
         return Reply::NotCovered;
     }
     let mut facts: Vec<u32> = chosen.iter().map(|s| s.fact).collect();
-    // "what was agreed in Geneva", "trump xi call?": what something is, with the facts that
-    // complete it, right after it (the truce, then its terms). Not for a yes/no question or one
-    // of another kind.
-    let what = q.kinds.iter().all(Option::is_none)
-        && !q.multi_part
-        && !words
-            .first()
-            .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
     // (Only when all of them fit beside the facts already chosen.)
     let details = &engine.index.facts[best.fact as usize].details;
     let others = facts.iter().filter(|f| !details.contains(f)).count();

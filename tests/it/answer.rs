@@ -891,7 +891,36 @@ fn chat_slang_is_read_as_the_words_it_stands_for() {
             // Filler ("bruh") carries no subject; "tanked" is fell, "backing out" backtracking.
             ("bruh who r the us guys in london", &["delegation"][..]),
             ("china imports tanked or wut", &["may-imports"]),
-            ("has anyone accused anyone of backing out", &["backtracking"]),
+            (
+                "has anyone accused anyone of backing out",
+                &["backtracking"],
+            ),
         ],
+    );
+}
+
+#[test]
+fn what_something_is_comes_before_what_completes_it() {
+    let kb = kb();
+    // The call itself first, then what Trump said of it, however the names are spelled…
+    for q in ["donald trunp phone call with xi?", "xi jin ping trump call"] {
+        let got = ids(&kb, q);
+        assert_eq!(
+            got.first().map(String::as_str),
+            Some("trump-xi-call"),
+            "{q}: {got:?}"
+        );
+        assert!(
+            got.iter().any(|f| f == "trump-very-good-talk"),
+            "{q}: {got:?}"
+        );
+    }
+    // …but asked what Trump said, what he said.
+    assert_answers(
+        &kb,
+        &[(
+            "what did trump say about the call",
+            &["trump-very-good-talk"][..],
+        )],
     );
 }

@@ -543,6 +543,9 @@ fn score_tokens<'a>(
     let yes_no = words
         .first()
         .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
+    // A number a yes/no question checks is what the answer settles, not its subject: "did
+    // China lower its tariffs to 30%?" is settled by the rate China set.
+    let checked_number = |t: &Token| yes_no && t.word.starts_with(|c: char| c.is_ascii_digit());
     let mut claim_bits = 0u64;
     // Names before the first claim word say who is speaking ("what did Greer claim"), unless
     // it is said of them: "how was the Trump-Xi call described" names no speaker.
@@ -582,6 +585,9 @@ fn score_tokens<'a>(
     for t in terms(&tokens) {
         // "how long has it been going on" asks when: "long" is part of the question word.
         if (t.word == "both" && (pronoun || q.reciprocal)) || (how_long_when && t.word == "long") {
+            continue;
+        }
+        if checked_number(t) {
             continue;
         }
         let weight = index.weight(t.term());
@@ -678,6 +684,7 @@ fn score_tokens<'a>(
         }
     }
     let question_pairs: Vec<&Posting> = pairs(&tokens)
+        .filter(|(a, b)| !checked_number(a) && !checked_number(b))
         .filter_map(|(a, b)| index.pairs.get(&(a.term()?, b.term()?)))
         .collect();
     if q.terms.is_empty() {

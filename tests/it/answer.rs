@@ -924,3 +924,22 @@ fn what_something_is_comes_before_what_completes_it() {
         )],
     );
 }
+
+#[test]
+fn a_yes_no_question_with_a_wrong_number_gets_the_fact_that_settles_it() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("did china lower its tariffs to 30%?", &["tariff-china"][..]),
+            ("did the oecd cut its forecast to 2.5%", &["oecd-forecast"]),
+        ],
+    );
+    // "is it true…" asks yes or no as "is" does: the US's own rate answers, not only the
+    // rate the question names.
+    assert!(
+        ids(&kb, "is it true the us cut tariffs to 10%")
+            .iter()
+            .any(|f| f == "tariff-us-on-china")
+    );
+}

@@ -826,6 +826,8 @@ fn why_a_side_is_angry_is_what_it_accuses_the_other_of() {
         &[
             ("why is china mad at the us", &["beijing-accusations"][..]),
             ("why is the us unhappy with china", &["greer-magnets"]),
+            // Greer's claim is the US side's: China failing to lift restrictions under the deal.
+            ("why does the us say china broke the deal", &["greer-magnets"]),
             // …but a "why" that names nothing to explain is still declined.
             ("why did china say that", &[]),
             ("why are they angry", &[]),

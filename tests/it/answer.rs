@@ -827,7 +827,10 @@ fn why_a_side_is_angry_is_what_it_accuses_the_other_of() {
             ("why is china mad at the us", &["beijing-accusations"][..]),
             ("why is the us unhappy with china", &["greer-magnets"]),
             // Greer's claim is the US side's: China failing to lift restrictions under the deal.
-            ("why does the us say china broke the deal", &["greer-magnets"]),
+            (
+                "why does the us say china broke the deal",
+                &["greer-magnets"],
+            ),
             // …but a "why" that names nothing to explain is still declined.
             ("why did china say that", &[]),
             ("why are they angry", &[]),
@@ -944,4 +947,27 @@ fn a_yes_no_question_with_a_wrong_number_gets_the_fact_that_settles_it() {
             .iter()
             .any(|f| f == "tariff-us-on-china")
     );
+}
+
+#[test]
+fn everyday_words_for_the_articles_things_are_understood() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // A misspelt name that is an English word too ("reaves") is still the name.
+            ("he lifang met reaves?", &["reeves-meeting"][..]),
+            // "side of the story" asks what a side says.
+            (
+                "so whats china's side of the story",
+                &["beijing-accusations"],
+            ),
+            (
+                "where do rare earths show up in everyday gadgets",
+                &["rare-earth-uses"],
+            ),
+        ],
+    );
+    let start = ids(&kb, "trade war start date");
+    assert_eq!(start.first().map(String::as_str), Some("trade-war-start"));
 }

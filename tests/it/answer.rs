@@ -971,3 +971,16 @@ fn everyday_words_for_the_articles_things_are_understood() {
     let start = ids(&kb, "trade war start date");
     assert_eq!(start.first().map(String::as_str), Some("trade-war-start"));
 }
+
+#[test]
+fn how_long_is_not_when() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("how long is the truce", &["ninety-days"][..]),
+            // The article gives the period's length, not the day it ends.
+            ("when does the 90-day period end", &[]),
+        ],
+    );
+}

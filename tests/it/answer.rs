@@ -984,3 +984,21 @@ fn how_long_is_not_when() {
         ],
     );
 }
+
+#[test]
+fn the_terms_of_the_truce_are_the_truce_and_its_details() {
+    let kb = kb();
+    let all = &[
+        "geneva-truce",
+        "tariff-us-on-china",
+        "tariff-china",
+        "ninety-days",
+    ][..];
+    assert_answers(
+        &kb,
+        &[
+            ("what were the terms of the geneva truce", all),
+            ("geneva deal terms", all),
+        ],
+    );
+}

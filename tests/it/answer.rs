@@ -968,6 +968,19 @@ fn everyday_words_for_the_articles_things_are_understood() {
             ),
         ],
     );
+    assert_answers(
+        &kb,
+        &[
+            // What is negotiated is the agenda, who negotiates the delegation, and where the
+            // delegations met the venue.
+            ("wat r they negotiating rn", &["agenda"][..]),
+            ("who is negotiating", &["delegation"]),
+            (
+                "Could you please tell me where the US and China delegations met?",
+                &["venue"],
+            ),
+        ],
+    );
     let start = ids(&kb, "trade war start date");
     assert_eq!(start.first().map(String::as_str), Some("trade-war-start"));
 }

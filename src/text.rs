@@ -10,9 +10,23 @@ fn is_invisible(c: char) -> bool {
 /// Lowercases and splits text into words: runs of letters and digits; a decimal point between
 /// digits stays inside a number ("2.9"), everything else separates words.
 pub fn split_words(text: &str) -> Vec<String> {
-    let mut words = split_any_words(&join_initials(text));
+    let mut words = split_any_words(&join_initials(&spell_joiners(text)));
     join_negations(&mut words);
     words
+}
+
+/// Text with a "+" or "&" standing alone between words written as "and" ("tariffs + how
+/// long").
+fn spell_joiners(text: &str) -> std::borrow::Cow<'_, str> {
+    let joiner = |w: &str| w == "+" || w == "&";
+    if !text.split_whitespace().any(joiner) {
+        return text.into();
+    }
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .map(|w| if joiner(w) { "and" } else { w })
+        .collect();
+    words.join(" ").into()
 }
 
 /// Text with initials written with full stops joined into one word: "U.S." reads as "US", not
@@ -183,6 +197,14 @@ mod tests {
         assert_eq!(
             split_words("r u sure? Mr. Xi. I. 4.8 a.5"),
             vec!["r", "u", "sure", "mr", "xi", "i", "4.8", "a", "5"]
+        );
+    }
+
+    #[test]
+    fn a_standalone_plus_or_ampersand_is_and() {
+        assert_eq!(
+            split_words("tariffs + how long & where? S&P 1+1"),
+            vec!["tariffs", "and", "how", "long", "and", "where", "s", "p", "1", "1"]
         );
     }
 

@@ -204,7 +204,9 @@ mod tests {
     fn a_standalone_plus_or_ampersand_is_and() {
         assert_eq!(
             split_words("tariffs + how long & where? S&P 1+1"),
-            vec!["tariffs", "and", "how", "long", "and", "where", "s", "p", "1", "1"]
+            vec![
+                "tariffs", "and", "how", "long", "and", "where", "s", "p", "1", "1"
+            ]
         );
     }
 

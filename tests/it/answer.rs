@@ -1,7 +1,7 @@
 //! The answerer and renderer on the real knowledge: commands, odd input, direction, claims,
 //! HTML escaping and Telegram's length limit.
 
-use trade_talks_bot::answer::{Reply, respond};
+use trade_talks_bot::answer::{Reply, respond, respond_in};
 use trade_talks_bot::engine::Engine;
 use trade_talks_bot::knowledge::KnowledgeFiles;
 use trade_talks_bot::render;
@@ -274,7 +274,6 @@ fn a_reply_quotes_each_sentence_once_and_latest_follows_the_knowledge() {
 
 #[test]
 fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
-    use trade_talks_bot::answer::respond_in;
     let kb = kb();
     let facts = |r: &Reply| -> Vec<String> {
         render::fact_ids(&kb.knowledge, r)
@@ -1014,4 +1013,24 @@ fn the_terms_of_the_truce_are_the_truce_and_its_details() {
             ("geneva deal terms", all),
         ],
     );
+}
+
+#[test]
+fn what_two_people_talked_about_is_what_they_discussed() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "what did he lifeng and the uk chancellor talk about",
+                &["reeves-meeting"][..],
+            ),
+            // …while what "they" talk about, with no one named, is the talks' agenda alone.
+            ("so what are they actually talking about", &["agenda"]),
+            ("wat r they talkin abt rn", &["agenda"]),
+        ],
+    );
+    let (_, subject) = respond_in(&kb, "who did he lifeng meet before the talks", None, None);
+    let (then, _) = respond_in(&kb, "what did they talk about", None, subject.as_ref());
+    assert_eq!(render::fact_ids(&kb.knowledge, &then), ["reeves-meeting"]);
 }

@@ -1034,3 +1034,28 @@ fn what_two_people_talked_about_is_what_they_discussed() {
     let (then, _) = respond_in(&kb, "what did they talk about", None, subject.as_ref());
     assert_eq!(render::fact_ids(&kb.knowledge, &then), ["reeves-meeting"]);
 }
+
+#[test]
+fn plain_words_for_meeting_breaking_and_issues() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // "see" someone is meeting them; "finally" is no subject ("final" is "full").
+            (
+                "who did the chinese vice premier see before these talks",
+                &["reeves-meeting"][..],
+            ),
+            (
+                "why does the us think china isn't sticking to the deal",
+                &["greer-magnets"],
+            ),
+            ("rare erth magnets whats the isue", &["greer-magnets"]),
+        ],
+    );
+    let got = ids(
+        &kb,
+        "when did the trade war start and when did trump and xi finally talk",
+    );
+    assert!(got.iter().any(|f| f == "trade-war-start"), "{got:?}");
+}

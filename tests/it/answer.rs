@@ -1059,3 +1059,17 @@ fn plain_words_for_meeting_breaking_and_issues() {
     );
     assert!(got.iter().any(|f| f == "trade-war-start"), "{got:?}");
 }
+
+#[test]
+fn the_bot_gives_no_view_of_its_own() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("what do u think, are tariffs good or bad", &[][..]),
+            ("what's your take on the truce", &[]),
+            // What someone in the article thinks is still theirs to report.
+            ("what does greer think", &["greer-magnets"]),
+        ],
+    );
+}

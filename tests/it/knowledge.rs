@@ -1065,8 +1065,9 @@ fn lexicon_canonical_words_have_distinct_stems_and_are_not_stopwords() {
         // "please" and "about" gather phrases that carry nothing ("in a nutshell", "the deal
         // with"), and "when" phrases asking when ("how long ago"): stopwords on purpose. So is
         // "student", since "I'm a student researching…" is asked more than about students,
-        // whose visas are still found by "visas".
-        let meant = ["please", "about", "when", "student"].contains(&canonical.as_str());
+        // whose visas are still found by "visas". "is" gathers "is it true (that)", which asks
+        // yes or no as "is" does.
+        let meant = ["please", "about", "when", "student", "is"].contains(&canonical.as_str());
         if kb.knowledge.lexicon.stopwords.contains(canonical) && !meant {
             clashes.push(format!("{canonical} is a stopword"));
         }

@@ -248,6 +248,17 @@ fn chat_devset_meets_its_bar() {
     assert!(sc.pair_accuracy() >= 0.85, "{}", sc.summary("chat devset"));
 }
 
+/// The crowd development set (`tests/devset-crowd.toml`): three sets by separate writers who saw
+/// only the article, used for development: its misses are printed.
+#[test]
+fn crowd_devset_meets_its_bar() {
+    let sc = development_set("devset-crowd.toml", "crowd devset");
+    // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
+    assert!(sc.wrong_on_oos() <= 1, "{}", sc.summary("crowd devset"));
+    assert!(sc.accuracy() >= 0.9, "{}", sc.summary("crowd devset"));
+    assert!(sc.pair_accuracy() >= 0.9, "{}", sc.summary("crowd devset"));
+}
+
 /// The held-out set (`tests/heldout.toml`), written without sight of the facts, the lexicon or
 /// the development set, and never used for tuning: only its figures are printed, not its
 /// misses. It guards against a collapse (no answer to out-of-scope questions beyond a few, most

@@ -140,6 +140,25 @@ pub(super) const YES_NO_OPENERS: &[&str] = &[
     "did", "does", "do", "is", "are", "was", "were", "has", "have", "will", "can",
 ];
 
+/// Whether words ask yes or no: they open with "did", "is"… or end with a tag ("…, right?",
+/// "…, didn't it?").
+pub(super) fn is_yes_no(words: &[String]) -> bool {
+    let opens = words
+        .first()
+        .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
+    let tag = match words {
+        [.., last] if matches!(last.as_str(), "right" | "correct") => true,
+        [.., verb, pronoun] => {
+            matches!(
+                verb.as_str(),
+                "didnt" | "isnt" | "wasnt" | "arent" | "werent" | "doesnt" | "dont" | "hasnt"
+            ) && matches!(pronoun.as_str(), "it" | "they" | "he" | "she")
+        }
+        _ => false,
+    };
+    opens || (words.len() > 2 && tag)
+}
+
 /// The words that open a question.
 const QUESTION_WORDS: &[&str] = &[
     "who", "whom", "whose", "whos", "what", "whats", "which", "where", "wheres", "when", "why",
@@ -540,9 +559,7 @@ fn score_tokens<'a>(
                 .take_while(|t| !AUXILIARIES.contains(&t.word.as_ref()))
                 .any(|t| !t.stop && !t.claim && index.weight(t.term()).is_none())
         });
-    let yes_no = words
-        .first()
-        .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
+    let yes_no = is_yes_no(words);
     // A number a yes/no question checks is what the answer settles, not its subject: "did
     // China lower its tariffs to 30%?" is settled by the rate China set.
     let checked_number = |t: &Token| yes_no && t.word.starts_with(|c: char| c.is_ascii_digit());

@@ -118,6 +118,8 @@ pub struct Analyzer {
     /// By stem id, the known word an unknown word with that stem reads as ("worlds" as
     /// "world", and so as "global"); `None` where known words of that stem read differently.
     by_stem: HashMap<u32, Option<String>>,
+    /// The lexicon's kinds of detail, by word ("paris" → the index of "place").
+    kinds: HashMap<String, usize>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -157,6 +159,13 @@ impl Analyzer {
         known.extend(stop.iter().cloned());
         known.extend(claim.iter().cloned());
         known.extend(strict.iter().cloned());
+        let kinds: HashMap<String, usize> = lexicon
+            .kinds
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (_, words))| words.iter().map(move |w| (w.clone(), i)))
+            .collect();
+        known.extend(kinds.keys().cloned());
         let mut text_words: HashSet<String> = HashSet::default();
         for text in extra_vocab {
             text_words.extend(split_words(text));
@@ -178,7 +187,8 @@ impl Analyzer {
                 || canonicals.contains(w.as_str())
                 || stop.contains(w)
                 || claim.contains(w)
-                || strict.contains(w);
+                || strict.contains(w)
+                || kinds.contains_key(w);
             match w.chars().next() {
                 Some(first) if w.chars().count() >= 4 && !first.is_ascii_digit() => {
                     vocab.entry(first).or_default().push((w.clone(), !listed));
@@ -197,6 +207,7 @@ impl Analyzer {
             vocab,
             shorthand: lexicon.shorthand.iter().cloned().collect(),
             by_stem: HashMap::default(),
+            kinds,
             names: lexicon
                 .synonyms
                 .iter()
@@ -306,6 +317,11 @@ impl Analyzer {
         };
         let id = self.stem_ids.get(self.stemmer.stem(&word).as_ref())?;
         self.by_stem.get(id)?.as_deref()
+    }
+
+    /// The lexicon's kind of detail a word names ("paris": a place), as an index.
+    pub fn kind(&self, word: &str) -> Option<usize> {
+        self.kinds.get(word).copied()
     }
 
     /// A question's words with chat shorthand written out ("wat r u" → "what are you").
@@ -595,6 +611,7 @@ mod tests {
             claim_words: vec!["said".into()],
             strict_words: vec!["japan".into()],
             shorthand: vec![("u".into(), vec!["you".into()])],
+            kinds: vec![("place".into(), vec!["paris".into()])],
         }
     }
 

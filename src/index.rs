@@ -165,6 +165,8 @@ pub(crate) struct FactEntry {
     pub(crate) future: bool,
     /// Its answer names a year ("2025"): only such a fact answers "what year".
     pub(crate) year: bool,
+    /// The lexicon's kinds of detail its answer names ("London": a place), as indexes.
+    pub(crate) kinds: Vec<usize>,
     /// Terms its answer names as unknown, right after a question word ("agree" in "fall short
     /// of what was agreed in Geneva"): it does not answer a question about them.
     pub(crate) echoes: Vec<u32>,
@@ -347,6 +349,10 @@ impl Index {
                 year: words.iter().any(|w| {
                     w.len() == 4 && w.parse::<u32>().is_ok_and(|y| (1900..2100).contains(&y))
                 }),
+                kinds: tokens
+                    .iter()
+                    .filter_map(|t| analyzer.kind(&t.word))
+                    .collect(),
                 details: f
                     .details
                     .iter()

@@ -563,6 +563,8 @@ fn score_tokens<'a>(
     // A number a yes/no question checks is what the answer settles, not its subject: "did
     // China lower its tariffs to 30%?" is settled by the rate China set.
     let checked_number = |t: &Token| yes_no && t.word.starts_with(|c: char| c.is_ascii_digit());
+    // The details of a kind a yes/no question names ("in *Paris*"), by term bit.
+    let mut slots: SmallVec<[(u64, usize); 4]> = SmallVec::new();
     let mut claim_bits = 0u64;
     // Names before the first claim word say who is speaking ("what did Greer claim"), unless
     // it is said of them: "how was the Trump-Xi call described" names no speaker.
@@ -665,6 +667,9 @@ fn score_tokens<'a>(
         let choice = alternatives.contains(&&t.stem);
         if !t.claim && !choice {
             q.required_weight += weight_or_unknown;
+        }
+        if let Some(kind) = engine.analyzer.kind(&t.word).filter(|_| yes_no) {
+            slots.push((bit, kind));
         }
         q.terms.push(QuestionTerm {
             id: weight.and(t.term()),
@@ -788,6 +793,14 @@ fn score_tokens<'a>(
             } else if p.source.binary_search(&i).is_ok() {
                 matched |= 1 << j;
                 s += SOURCE_WEIGHT * t.weight * (K1 + 1.0) / e.denom;
+            }
+        }
+        // A fact naming a detail of the kind a yes/no question names settles it: "were the
+        // talks in Paris?" is answered by where they are.
+        for &(bit, kind) in &slots {
+            if matched & bit == 0 && e.kinds.contains(&kind) {
+                matched |= bit;
+                own |= bit;
             }
         }
         let mut pairs = 0u64;

@@ -408,7 +408,7 @@ pub struct Update {
     pub facts: Vec<String>,
 }
 
-/// Synonym phrases, stopwords, claim words and shorthand, as read from `lexicon.toml`; the
+/// Synonym phrases, stopwords, claim words, shorthand and kinds, as read from `lexicon.toml`; the
 /// analyser is built from them.
 #[derive(Debug, Clone, Default)]
 pub struct LexiconData {
@@ -420,6 +420,10 @@ pub struct LexiconData {
     /// Chat shorthand → the words it stands for ("u" → "you", "rn" → "right now"), applied to a
     /// question's words before anything else.
     pub shorthand: Vec<(String, Vec<String>)>,
+    /// Kinds of detail an event has one of (a place, a month) → words of that kind: a yes/no
+    /// question naming the wrong one ("were the talks in Paris?") is settled by the fact naming
+    /// the right one.
+    pub kinds: Vec<(String, Vec<String>)>,
 }
 
 /// Everything the bot knows, validated; immutable once built. Plain data: the engine that

@@ -88,6 +88,8 @@ struct RawLexicon {
     strict: Option<WordList>,
     #[serde(default)]
     shorthand: toml::Table,
+    #[serde(default)]
+    kinds: toml::Table,
 }
 
 #[derive(Deserialize)]
@@ -283,6 +285,21 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
             continue;
         }
         data.shorthand.push((short, full));
+    }
+    for (kind, words) in raw.kinds {
+        let one_word = |w: &str| split_words(w) == [w];
+        let list: Option<Vec<String>> = words.as_array().and_then(|a| {
+            a.iter()
+                .map(|v| v.as_str().filter(|w| one_word(w)).map(str::to_string))
+                .collect()
+        });
+        match list {
+            Some(list) if one_word(&kind) && !list.is_empty() => data.kinds.push((kind, list)),
+            _ => r.line(
+                find_line(text, &format!("{kind} =")),
+                format!("kind \"{kind}\" must be one lowercase word with a non-empty list of lowercase words"),
+            ),
+        }
     }
     data.stopwords = raw.stopwords.map(|w| w.words).unwrap_or_default();
     data.claim_words = raw.claim_words.map(|w| w.words).unwrap_or_default();

@@ -1075,3 +1075,24 @@ fn the_bot_gives_no_view_of_its_own() {
         ],
     );
 }
+
+#[test]
+fn a_yes_no_question_naming_the_wrong_place_month_or_outlet_gets_the_right_one() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[("did hassett say that on fox news", &["hassett-cbs"][..])],
+    );
+    for (q, want) in [
+        ("are the talks in paris", "venue"),
+        (
+            "the trade war began in january didn't it",
+            "trade-war-start",
+        ),
+    ] {
+        let got = ids(&kb, q);
+        assert_eq!(got.first().map(String::as_str), Some(want), "{q}: {got:?}");
+    }
+    // Asked for, not checked, a place no fact names is still not reported.
+    assert_answers(&kb, &[("what did the talks in paris decide", &[][..])]);
+}

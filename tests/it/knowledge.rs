@@ -1114,3 +1114,26 @@ fn details_must_name_facts_of_facts_toml_and_stay_out_of_updates() {
         r.problems
     );
 }
+
+/// A lexicon kind must be one word with a list of single words; a bad one is reported with its
+/// file and line.
+#[test]
+fn a_malformed_lexicon_kind_is_reported_with_its_line() {
+    let mut files = KnowledgeFiles::builtin();
+    let at = files
+        .lexicon
+        .1
+        .find("\nplace = ")
+        .expect("the lexicon has a place kind")
+        + 1;
+    files
+        .lexicon
+        .1
+        .insert_str(at, "weekday = [\"monday\", \"next friday\"]\n");
+    let p = problems(&files);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].file, "lexicon.toml");
+    let line = files.lexicon.1[..at].lines().count() + 1;
+    assert_eq!(p[0].line, Some(line), "{p:?}");
+    assert!(p[0].message.contains("kind \"weekday\""), "{p:?}");
+}

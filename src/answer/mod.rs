@@ -376,6 +376,15 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     let Some(best) = scored.iter().find(|s| eligible(s)) else {
         return Reply::NotCovered;
     };
+    // When the best fact alone leaves part of a single question unanswered, the best one that
+    // answers all of it ("were these talks in Geneva?": the venue, not the Geneva truce).
+    let best = match q.multi_part || q.answered_by(best.matched) {
+        true => best,
+        false => scored
+            .iter()
+            .find(|s| eligible(s) && q.answered_by(s.matched))
+            .unwrap_or(best),
+    };
     // "what was agreed in Geneva", "trump xi call?": what something is, with the facts that
     // complete it, right after it (the truce, then its terms). Not for a yes/no question or one
     // of another kind.

@@ -1089,10 +1089,24 @@ fn a_yes_no_question_naming_the_wrong_place_month_or_outlet_gets_the_right_one()
             "the trade war began in january didn't it",
             "trade-war-start",
         ),
+        // The Geneva truce names Geneva but not the talks; the venue answers all of it.
+        ("were these talks in geneva", "venue"),
     ] {
         let got = ids(&kb, q);
         assert_eq!(got.first().map(String::as_str), Some(want), "{q}: {got:?}");
     }
     // Asked for, not checked, a place no fact names is still not reported.
     assert_answers(&kb, &[("what did the talks in paris decide", &[][..])]);
+}
+
+#[test]
+fn than_people_thought_is_than_expected() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[(
+            "was the drop in imports worse than people thought",
+            &["may-imports"][..],
+        )],
+    );
 }

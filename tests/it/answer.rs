@@ -1110,3 +1110,17 @@ fn than_people_thought_is_than_expected() {
         )],
     );
 }
+
+#[test]
+fn ahead_of_is_before() {
+    let kb = kb();
+    let got = ids(
+        &kb,
+        "Good morning, would you mind telling me what happened between the two leaders ahead of this meeting?",
+    );
+    assert_eq!(
+        got.first().map(String::as_str),
+        Some("trump-xi-call"),
+        "{got:?}"
+    );
+}

@@ -427,6 +427,11 @@ fn kind_word(word: &str) -> Option<Option<Ask>> {
     }
 }
 
+/// Whether a token is the lexicon's "accuse" (which "blame", "accusations", "mad at"… read as).
+fn accuses(t: &Token) -> bool {
+    t.claim && t.word == "accuse"
+}
+
 /// Scores every current fact that fits the question's kind, best first, with the analysed
 /// question for combining facts.
 /// `must` are words (as the analyser reads them) the answer must state, as if strict: a
@@ -441,10 +446,7 @@ pub(super) fn score_all(
     // What the sides say of each other ("what do both sides say about each other") is what
     // they accuse each other of.
     let (pronoun, sides) = reciprocal(words);
-    if (pronoun || sides)
-        && !words.iter().any(|w| w.starts_with("accus"))
-        && tokens.iter().any(|t| t.claim)
-    {
+    if (pronoun || sides) && !tokens.iter().any(accuses) && tokens.iter().any(|t| t.claim) {
         let mut accusing = words.to_vec();
         accusing.push("accuse".into());
         let mut tokens = Tokens::new();
@@ -599,7 +601,7 @@ fn score_tokens<'a>(
     let mut accused_bits = 0u64;
     let accused = tokens
         .iter()
-        .position(|t| t.claim && t.word == "accuse")
+        .position(accuses)
         .map(|a| if passive { &tokens[..a] } else { &tokens[a..] });
     for t in terms(&tokens) {
         // "how long has it been going on" asks when: "long" is part of the question word.
@@ -644,7 +646,7 @@ fn score_tokens<'a>(
         }
         if t.claim {
             claim_bits |= bit;
-            if t.word.starts_with("accus") {
+            if accuses(t) {
                 q.accuse |= bit;
             }
         }

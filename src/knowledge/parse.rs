@@ -286,21 +286,52 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
         }
         data.shorthand.push((short, full));
     }
+    let mut kinds: Vec<(String, Vec<String>)> = Vec::new();
     for (kind, words) in raw.kinds {
+        let line = || find_line(text, &format!("{kind} ="));
         let one_word = |w: &str| split_words(w) == [w];
         let list: Option<Vec<String>> = words.as_array().and_then(|a| {
             a.iter()
                 .map(|v| v.as_str().filter(|w| one_word(w)).map(str::to_string))
                 .collect()
         });
-        match list {
-            Some(list) if one_word(&kind) && !list.is_empty() => data.kinds.push((kind, list)),
-            _ => r.line(
-                find_line(text, &format!("{kind} =")),
-                format!("kind \"{kind}\" must be one lowercase word with a non-empty list of lowercase words"),
-            ),
+        let list = match list {
+            Some(list) if one_word(&kind) && !list.is_empty() => list,
+            _ => {
+                r.line(
+                    line(),
+                    format!("kind \"{kind}\" must be one lowercase word with a non-empty list of lowercase words"),
+                );
+                continue;
+            }
+        };
+        for w in &list {
+            if let Some((other, _)) = kinds.iter().find(|(_, ws)| ws.contains(w)) {
+                r.line(
+                    line(),
+                    format!("\"{w}\" is listed under kinds \"{other}\" and \"{kind}\"; a word has one kind"),
+                );
+            }
+        }
+        kinds.push((kind, list));
+    }
+    // A question's words reach the kinds as the synonyms read them: "switzerland" as "geneva".
+    // (One pass over the synonyms: a large lexicon is searched only once.)
+    let kind_of: HashMap<&str, &str> = kinds
+        .iter()
+        .flat_map(|(kind, ws)| ws.iter().map(move |w| (w.as_str(), kind.as_str())))
+        .collect();
+    for (canonical, variants) in &data.synonyms {
+        for w in variants {
+            if let Some(kind) = kind_of.get(w.as_str()) {
+                r.line(
+                    find_line(text, &format!("{kind} =")),
+                    format!("kind \"{kind}\" lists \"{w}\", which questions read as \"{canonical}\": list \"{canonical}\""),
+                );
+            }
         }
     }
+    data.kinds = kinds;
     data.stopwords = raw.stopwords.map(|w| w.words).unwrap_or_default();
     data.claim_words = raw.claim_words.map(|w| w.words).unwrap_or_default();
     data.strict_words = raw.strict.map(|w| w.words).unwrap_or_default();

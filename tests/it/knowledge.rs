@@ -1136,4 +1136,21 @@ fn a_malformed_lexicon_kind_is_reported_with_its_line() {
     let line = files.lexicon.1[..at].lines().count() + 1;
     assert_eq!(p[0].line, Some(line), "{p:?}");
     assert!(p[0].message.contains("kind \"weekday\""), "{p:?}");
+    // A synonym's variant never reaches a kind (questions read "switzerland" as "geneva"), and
+    // a word has one kind.
+    let mut files = KnowledgeFiles::builtin();
+    files
+        .lexicon
+        .1
+        .insert_str(at, "country = [\"switzerland\", \"paris\"]\n");
+    let p = problems(&files);
+    assert_eq!(p.len(), 2, "{p:?}");
+    let find = |needle: &str| {
+        p.iter()
+            .find(|x| x.message.contains(needle))
+            .unwrap_or_else(|| panic!("no problem mentioning {needle:?} in {p:#?}"))
+    };
+    assert_eq!(find("read as \"geneva\"").line, Some(line));
+    // (Reported on the line of the second kind listing it.)
+    assert_eq!(find("kinds \"country\" and \"place\"").line, Some(line + 1));
 }

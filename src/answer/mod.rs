@@ -22,7 +22,7 @@ mod score;
 
 pub use follow_up::Subject;
 use follow_up::{ContentClass, PERSONS, PRONOUNS, REVERSE, WH_WORDS, as_follow_up};
-use score::{Scored, YES_NO_OPENERS, accepts, asks_future, is_yes_no, score_all, wanted};
+use score::{Scored, YES_NO_OPENERS, accepts, asks_future, score_all, wanted};
 
 /// Share of a question's weight the best fact must cover in its own words (not only through
 /// the sentence it cites, which other facts share).
@@ -388,7 +388,7 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     // "what was agreed in Geneva", "trump xi call?": what something is, with the facts that
     // complete it, right after it (the truce, then its terms). Not for a yes/no question or one
     // of another kind.
-    let what = q.kinds.iter().all(Option::is_none) && !q.multi_part && !is_yes_no(words);
+    let what = q.kinds.iter().all(Option::is_none) && !q.multi_part && !q.yes_no;
     // The fact a best one completes comes first when it answers as fully ("trump xi call?" is
     // the call, then what Trump said of it), unless the question asks what someone said.
     let best = match what && !q.claim_intent {

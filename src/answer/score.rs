@@ -142,7 +142,7 @@ pub(super) const YES_NO_OPENERS: &[&str] = &[
 
 /// Whether words ask yes or no: they open with "did", "is"… or end with a tag ("…, right?",
 /// "…, didn't it?").
-pub(super) fn is_yes_no(words: &[String]) -> bool {
+fn is_yes_no(words: &[String]) -> bool {
     let opens = words
         .first()
         .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
@@ -248,6 +248,8 @@ pub(super) struct Question {
     /// Bits of the strict terms.
     pub(super) strict: u64,
     pub(super) multi_part: bool,
+    /// It asks yes or no (see [`is_yes_no`]).
+    pub(super) yes_no: bool,
     /// The kinds of question asked, one per question word.
     pub(super) kinds: SmallVec<[Option<Ask>; 4]>,
     /// It asks what someone said.
@@ -481,6 +483,7 @@ fn score_tokens<'a>(
         required_weight: 0.0,
         strict: 0,
         multi_part,
+        yes_no: is_yes_no(words),
         kinds,
         claim_intent,
         who_is: false,
@@ -561,7 +564,7 @@ fn score_tokens<'a>(
                 .take_while(|t| !AUXILIARIES.contains(&t.word.as_ref()))
                 .any(|t| !t.stop && !t.claim && index.weight(t.term()).is_none())
         });
-    let yes_no = is_yes_no(words);
+    let yes_no = q.yes_no;
     // A number a yes/no question checks is what the answer settles, not its subject: "did
     // China lower its tariffs to 30%?" is settled by the rate China set.
     let checked_number = |t: &Token| yes_no && t.word.starts_with(|c: char| c.is_ascii_digit());

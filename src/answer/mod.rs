@@ -22,7 +22,7 @@ mod score;
 
 pub use follow_up::Subject;
 use follow_up::{ContentClass, PERSONS, PRONOUNS, REVERSE, WH_WORDS, as_follow_up};
-use score::{Scored, YES_NO_OPENERS, accepts, asks_future, score_all, wanted};
+use score::{Scored, YES_NO_OPENERS, accepts, score_all, wanted};
 
 /// Share of a question's weight the best fact must cover in its own words (not only through
 /// the sentence it cites, which other facts share).
@@ -354,7 +354,7 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     // Nor is any fact about Beijing what "what will Beijing do?" asks: the article reports no
     // one's plans. An accusation is something to explain ("why is China mad at the US?" is
     // answered by what Beijing argued).
-    if (why || asks_future(words)) && required & !q.names == 0 && (!why || q.accuse == 0) {
+    if (why || q.future) && required & !q.names == 0 && (!why || q.accuse == 0) {
         return Reply::NotCovered;
     }
     // A number answers only for exactly what is measured: "how much of rare earth processing

@@ -250,6 +250,8 @@ pub(super) struct Question {
     pub(super) multi_part: bool,
     /// It asks yes or no (see [`is_yes_no`]).
     pub(super) yes_no: bool,
+    /// It asks what will happen (see [`asks_future`]).
+    pub(super) future: bool,
     /// The kinds of question asked, one per question word.
     pub(super) kinds: SmallVec<[Option<Ask>; 4]>,
     /// It asks what someone said.
@@ -359,7 +361,7 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Stem<'a>> {
 
 /// Whether a question asks what will happen: "will", "'ll", "gonna", "going to" before a
 /// verb, or "next" ("the next round").
-pub(super) fn asks_future(words: &[String]) -> bool {
+fn asks_future(words: &[String]) -> bool {
     words.iter().enumerate().any(|(i, w)| match w.as_str() {
         "will" | "ll" | "gonna" | "next" => true,
         "going" => {
@@ -484,6 +486,7 @@ fn score_tokens<'a>(
         strict: 0,
         multi_part,
         yes_no: is_yes_no(words),
+        future: asks_future(words),
         kinds,
         claim_intent,
         who_is: false,
@@ -745,7 +748,7 @@ fn score_tokens<'a>(
     let asked_ids: SmallVec<[u32; 12]> = q.terms.iter().filter_map(|t| t.id).collect();
     // The article reports what happened and what was said; what will happen next ("will
     // tariffs go back up", "when's the next round") only a fact that looks ahead answers.
-    let future = asks_future(words);
+    let future = q.future;
     // "What year" asks for a year, which "for over a year" is not.
     let year = words.windows(2).any(|w| {
         matches!(w[0].as_str(), "what" | "whats" | "which")

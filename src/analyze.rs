@@ -120,6 +120,8 @@ pub struct Analyzer {
     by_stem: HashMap<u32, Option<String>>,
     /// The lexicon's kinds of detail, by word ("paris" → the index of "place").
     kinds: HashMap<String, usize>,
+    /// The kinds' names, by index.
+    kind_names: Vec<String>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -208,6 +210,7 @@ impl Analyzer {
             shorthand: lexicon.shorthand.iter().cloned().collect(),
             by_stem: HashMap::default(),
             kinds,
+            kind_names: lexicon.kinds.iter().map(|(k, _)| k.clone()).collect(),
             names: lexicon
                 .synonyms
                 .iter()
@@ -322,6 +325,14 @@ impl Analyzer {
     /// The lexicon's kind of detail a word names ("paris": a place), as an index.
     pub fn kind(&self, word: &str) -> Option<usize> {
         self.kinds.get(word).copied()
+    }
+
+    /// Whether an event has several details of this kind: several people take part in the
+    /// talks, where they have one place and one month. A person the article names is asked
+    /// about in their own right ("did Greer meet Reeves"); only one it does not name is a
+    /// wrong detail that who took part settles ("was the delegation led by Li Qiang").
+    pub fn several(&self, kind: usize) -> bool {
+        self.kind_names.get(kind).is_some_and(|k| k == "person")
     }
 
     /// A question's words with chat shorthand written out ("wat r u" → "what are you").

@@ -8,6 +8,7 @@ use crate::analyze::{Stem, Token, Tokens};
 use crate::engine::Engine;
 use crate::index::{K1, Posting, ask_bit, echoes, pairs, terms};
 use crate::knowledge::Ask;
+use crate::text::is_english_word;
 
 /// Share of a question's weight that the answering facts must cover.
 pub(super) const MIN_COVERAGE: f32 = 0.6;
@@ -573,6 +574,27 @@ fn score_tokens<'a>(
     let checked_number = |t: &Token| yes_no && t.word.starts_with(|c: char| c.is_ascii_digit());
     // The details of a kind a yes/no question names ("in *Paris*"), by term bit.
     let mut slots: SmallVec<[(u64, usize); 4]> = SmallVec::new();
+    // …a word the lexicon does not know and no English word list has, beside one, being part of it
+    // ("*Janet* Yellen"; "visit" in "will Trump visit Beijing" is no name).
+    let slot_kind = |t: &Token| {
+        let kind = |s: &Token| engine.analyzer.kind(&s.word);
+        if !yes_no {
+            return None;
+        }
+        kind(t).or_else(|| {
+            let at = tokens.iter().position(|s| s.stem == t.stem)?;
+            let unknown = t.term().is_none() && !is_english_word(&t.word);
+            let beside = [at.checked_sub(1), Some(at + 1)];
+            unknown
+                .then(|| {
+                    beside
+                        .into_iter()
+                        .flatten()
+                        .find_map(|i| kind(tokens.get(i)?))
+                })
+                .flatten()
+        })
+    };
     let mut claim_bits = 0u64;
     // Names before the first claim word say who is speaking ("what did Greer claim"), unless
     // it is said of them: "how was the Trump-Xi call described" names no speaker.
@@ -676,7 +698,9 @@ fn score_tokens<'a>(
         if !t.claim && !choice {
             q.required_weight += weight_or_unknown;
         }
-        if let Some(kind) = engine.analyzer.kind(&t.word).filter(|_| yes_no) {
+        if let Some(kind) =
+            slot_kind(t).filter(|&k| weight.is_none() || !engine.analyzer.several(k))
+        {
             slots.push((bit, kind));
         }
         q.terms.push(QuestionTerm {

@@ -314,19 +314,10 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     if rest.len() == piece.len() {
         return piece;
     }
-    // Only when a question with a subject follows: in "geneva truce 30 and 10, who's which?"
-    // the clause is the subject.
-    let subject = engine
-        .analyzer
-        .tokens(
-            &engine
-                .analyzer
-                .expand_shorthand(split_words(rest))
-                .join(" "),
-            true,
-        )
-        .iter()
-        .any(|t| !t.stop);
+    // Only when a question with a subject the article knows follows: in "geneva truce 30 and
+    // 10, who's which?" the clause is the subject, and in "the truce period is 60 days,
+    // correct?" the question.
+    let subject = has_known_word(engine, &engine.analyzer.expand_shorthand(split_words(rest)));
     if subject { rest } else { piece }
 }
 

@@ -937,6 +937,11 @@ fn a_yes_no_question_with_a_wrong_number_gets_the_fact_that_settles_it() {
         &[
             ("did china lower its tariffs to 30%?", &["tariff-china"][..]),
             ("did the oecd cut its forecast to 2.5%", &["oecd-forecast"]),
+            // A tag after a comma asks of the clause before it, which is no preamble.
+            ("the truce period is 60 days, correct?", &["ninety-days"]),
+            // "already", like "still", says nothing of what is asked.
+            ("is a full deal already done?", &["ninety-days"]),
+            ("was the truce signed in london?", &["geneva-truce"]),
         ],
     );
     // "is it true…" asks yes or no as "is" does: the US's own rate answers, not only the

@@ -227,7 +227,70 @@ fn message_words(engine: &Engine, text: &str) -> Vec<String> {
         words.pop();
         words.push("described".into());
     }
-    words
+    uncleft(engine, words)
+}
+
+/// A question checking who did something ("was it Bessent who accused China?", "so Greer was
+/// the one complaining about visas?", "was Lutnick the one who met Reeves?") read as asking who
+/// did it, which settles it: "who accused China?". The one named is a guess, and may be wrong.
+fn uncleft(engine: &Engine, words: Vec<String>) -> Vec<String> {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let is_be = |w: &str| matches!(w, "was" | "is" | "were" | "are");
+    // (After words that ask nothing: "so", "wait".)
+    let analysed = |ws: &[&str]| engine.analyzer.tokens(&ws.join(" "), true);
+    let start = w.iter().position(|x| is_be(x)).unwrap_or(0);
+    let filler = analysed(&w[..start]).iter().all(|t| t.stop && !t.strict);
+    // The guess and where what was done begins.
+    let (guess, rest) = match &w[start..] {
+        [be, "it", ..] if is_be(be) && filler => {
+            match w[start + 2..]
+                .iter()
+                .position(|x| matches!(*x, "who" | "that"))
+            {
+                Some(at) => (&w[start + 2..start + 2 + at], start + 3 + at),
+                None => return words,
+            }
+        }
+        _ => match w.windows(2).position(|p| p == ["the", "one"]) {
+            Some(one) if one > start + 1 && filler => (&w[start + 1..one], one + 2),
+            Some(one) if one >= 2 && is_be(w[one - 1]) => (&w[..one - 1], one + 2),
+            _ => return words,
+        },
+    };
+    // Someone, named as the article names them ("the US", "Greer"): "was it in Geneva that…"
+    // checks a place, not who.
+    let guess = match guess
+        .iter()
+        .position(|g| !analysed(&[g]).iter().all(|t| t.stop && !t.strict))
+    {
+        Some(at) => &guess[at..],
+        None => return words,
+    };
+    let tokens = analysed(guess);
+    let named = !guess.is_empty()
+        && guess.len() <= 3
+        && tokens.iter().any(|t| t.strict)
+        && tokens
+            .iter()
+            .all(|t| t.strict || t.word == "the" || !t.stop)
+        && !guess.iter().any(|g| {
+            matches!(
+                *g,
+                "in" | "at" | "on" | "during" | "after" | "before" | "when"
+            )
+        });
+    let rest = &w[rest.min(w.len())..];
+    let rest = match rest {
+        ["who" | "that", r @ ..] => r,
+        r => r,
+    };
+    if !named || rest.is_empty() {
+        return words;
+    }
+    std::iter::once("who")
+        .chain(rest.iter().copied())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A question without the clauses before it that ask nothing and name nothing specific: "Hi

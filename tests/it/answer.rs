@@ -1105,6 +1105,33 @@ fn a_yes_no_question_naming_the_wrong_place_month_or_outlet_gets_the_right_one()
 }
 
 #[test]
+fn a_question_checking_who_did_something_gets_who_did_it() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "was it bessent who accused china over magnets?",
+                &["greer-magnets"][..],
+            ),
+            (
+                "so greer was the one complaining about student visas?",
+                &["beijing-accusations"],
+            ),
+            (
+                "wait was lutnick the one who met reeves?",
+                &["reeves-meeting"],
+            ),
+            // A place is no one: "was it in Geneva that…" checks where.
+            (
+                "was it in geneva that the truce was signed",
+                &["geneva-truce"],
+            ),
+        ],
+    );
+}
+
+#[test]
 fn a_yes_no_question_naming_a_person_the_article_does_not_gets_who_it_was() {
     let kb = kb();
     for (q, want) in [

@@ -227,7 +227,72 @@ fn message_words(engine: &Engine, text: &str) -> Vec<String> {
         words.pop();
         words.push("described".into());
     }
-    uncleft(engine, words)
+    as_who_is(engine, uncleft(engine, words))
+}
+
+/// Words naming a role in government ("the Treasury *Secretary*", "a foreign *minister*").
+const ROLES: &[&str] = &[
+    "secretary",
+    "minister",
+    "president",
+    "premier",
+    "chancellor",
+    "senator",
+    "representative",
+    "director",
+    "adviser",
+    "advisor",
+    "official",
+    "leader",
+    "negotiator",
+    "ambassador",
+    "envoy",
+    "governor",
+    "chief",
+    "head",
+    "spokesman",
+    "spokesperson",
+    "diplomat",
+    "rep",
+    "sec",
+];
+
+/// A question checking someone's role ("is Hassett the Treasury Secretary?", "was He Lifeng
+/// a foreign minister?") read as asking who they are, which settles it: "who is Hassett".
+fn as_who_is(engine: &Engine, words: Vec<String>) -> Vec<String> {
+    let opens = words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "is" | "was"));
+    let article = words
+        .iter()
+        .skip(1)
+        .position(|w| matches!(w.as_str(), "the" | "a" | "an"));
+    let (true, Some(article)) = (opens, article.map(|a| a + 1)) else {
+        return words;
+    };
+    let tokens = engine.analyzer.tokens(&words[1..article].join(" "), true);
+    let person = |t: &crate::analyze::Token| {
+        engine
+            .analyzer
+            .kind(&t.word)
+            .is_some_and(|k| engine.analyzer.several(k))
+    };
+    // One person, then a role they are said to have, and no verb ("is Greer the one who…" is
+    // checked by [`uncleft`]); "is Bessent a Republican" asks no role.
+    let rest = &words[article + 1..];
+    let role = rest.iter().any(|w| ROLES.contains(&w.as_str()))
+        && rest.iter().all(|w| {
+            !matches!(w.as_str(), "who" | "that" | "which")
+                && !score::AUXILIARIES.contains(&w.as_str())
+        });
+    if tokens.len() != 1 || !person(&tokens[0]) || !role || article + 1 == words.len() {
+        return words;
+    }
+    ["who", "is"]
+        .into_iter()
+        .map(str::to_string)
+        .chain(words[1..article].iter().cloned())
+        .collect()
 }
 
 /// A question checking who did something ("was it Bessent who accused China?", "so Greer was

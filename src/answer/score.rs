@@ -167,7 +167,7 @@ const QUESTION_WORDS: &[&str] = &[
 ];
 
 /// The verbs that follow what a question asks about ("how much … *does* China mine").
-const AUXILIARIES: &[&str] = &[
+pub(super) const AUXILIARIES: &[&str] = &[
     "do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can",
     "could", "should",
 ];

@@ -487,7 +487,7 @@ fn core_questions_get_the_core_facts_only() {
             // A comparison gets a fact for each side.
             (
                 "is the us tariff higher than china's",
-                &["tariff-us-on-china", "tariff-china"],
+                &["tariff-china", "tariff-us-on-china"],
             ),
             // Names joined by "and": a fact for each, each stating what is asked.
             (
@@ -1126,6 +1126,33 @@ fn a_question_checking_who_did_something_gets_who_did_it() {
             (
                 "was it in geneva that the truce was signed",
                 &["geneva-truce"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_question_checking_someones_role_gets_their_role() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("is hassett the treasury secretary?", &["hassett-role"][..]),
+            (
+                "was he lifeng the chinese foreign minister?",
+                &["he-lifeng"],
+            ),
+            (
+                "is rachel reeves the uk foreign secretary",
+                &["reeves-role"],
+            ),
+            ("is bessent the commerce secretary", &["bessent"]),
+            // No role: the article does not say.
+            ("is bessent a republican", &[]),
+            // "the" first is no role question ("the US cut…").
+            (
+                "the us cut tariffs to 10% and china to 30% yeah?",
+                &["tariff-china", "tariff-us-on-china"],
             ),
         ],
     );

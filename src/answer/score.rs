@@ -426,7 +426,7 @@ fn kind_word(word: &str) -> Option<Option<Ask>> {
             Some(Some(Ask::HowMuch))
         }
         "date" | "day" | "month" | "year" | "time" => Some(Some(Ask::When)),
-        "city" | "place" | "venue" | "location" => Some(Some(Ask::Where)),
+        "city" | "town" | "place" | "venue" | "location" => Some(Some(Ask::Where)),
         "country" => Some(None),
         _ => None,
     }
@@ -719,6 +719,13 @@ fn score_tokens<'a>(
         if t.strict && other.strict && JOINERS.contains(&joiner.word.as_ref()) {
             joined.extend(t.term());
             joined.extend(other.term());
+        }
+        // …or people and outlets set side by side with none ("the Trump Xi call", "Hassett
+        // CBS what did he say"; in "the American trade representative" the US says whose).
+        let kind = |t: &Token| engine.analyzer.kind(&t.word).is_some();
+        if kind(t) && kind(joiner) && t.stem != joiner.stem {
+            joined.extend(t.term());
+            joined.extend(joiner.term());
         }
     }
     // …and the names a comparison sets side by side ("is the US tariff higher than China's").

@@ -1132,6 +1132,36 @@ fn a_question_checking_who_did_something_gets_who_did_it() {
 }
 
 #[test]
+fn people_and_outlets_side_by_side_are_not_all_speakers() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "trmp xi call how did it go",
+                &["trump-very-good-talk", "xi-rare-earths"][..],
+            ),
+            ("hasset cbs what did he say", &["hassett-cbs"]),
+        ],
+    );
+}
+
+#[test]
+fn more_everyday_words_are_understood() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("which town is hosting this", &["venue"][..]),
+            ("china's rep?", &["he-lifeng", "delegation"]),
+            ("did imports fall harder than expected", &["may-imports"]),
+            ("trump hyped the call or nah", &["trump-very-good-talk"]),
+            ("where did they sign the tariff truce", &["geneva-truce"]),
+        ],
+    );
+}
+
+#[test]
 fn a_question_checking_someones_role_gets_their_role() {
     let kb = kb();
     assert_answers(

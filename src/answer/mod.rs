@@ -675,7 +675,7 @@ fn answer_in(
     // The subject to remember after an answer (not worked out when nobody keeps it: `ask`).
     let subject_of = |reply: &Reply, words: &[String]| {
         (remember && reply.answered())
-            .then(|| Subject::of(engine, words))
+            .then(|| Subject::of(engine, &with_who_answered(engine, reply, words)))
             .flatten()
     };
     let words = message_words(engine, question);
@@ -779,6 +779,34 @@ fn answer_in(
     let reply = answer_question(engine, question);
     let next = subject_of(&reply, &words);
     (reply, next)
+}
+
+/// A "who" question's words with the one person its answer names, for a follow-up about them:
+/// "what's his job?" after "who told CBS exports fall short" asks Hassett's.
+fn with_who_answered(engine: &Engine, reply: &Reply, words: &[String]) -> Vec<String> {
+    let asks_who = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "who" | "whos" | "whom"));
+    let Reply::Facts { facts, .. } = reply else {
+        return words.to_vec();
+    };
+    let asked = engine.analyzer.tokens(&words.join(" "), true);
+    let mut named: Vec<String> = Vec::new();
+    let answer = facts.first().and_then(|id| engine.knowledge.fact(id));
+    for t in answer
+        .map(|f| engine.analyzer.tokens(&f.answer, false))
+        .unwrap_or_default()
+    {
+        let person = engine.index.people.iter().any(|p| *p == t.word);
+        if person && !asked.iter().any(|a| a.word == t.word) && !named.iter().any(|n| *n == t.word)
+        {
+            named.push(t.word.into_owned());
+        }
+    }
+    match named.as_slice() {
+        [one] if asks_who => words.iter().cloned().chain([one.clone()]).collect(),
+        _ => words.to_vec(),
+    }
 }
 
 /// The command a question asks for in words: what is new, where the answers come from, what

@@ -322,6 +322,12 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
             "and greer on china?",
             "greer-magnets",
         ),
+        // After "who", "he" is the one person the answer names.
+        (
+            "who told cbs exports fall short",
+            "what's his job?",
+            "hassett-role",
+        ),
         // "he" is who was just named, whatever else the follow-up names; a name before "he"
         // is who "he" is.
         (

@@ -571,7 +571,15 @@ fn score_tokens<'a>(
     let yes_no = q.yes_no;
     // A number a yes/no question checks is what the answer settles, not its subject: "did
     // China lower its tariffs to 30%?" is settled by the rate China set.
-    let checked_number = |t: &Token| yes_no && t.word.starts_with(|c: char| c.is_ascii_digit());
+    // (…in words too: "does China mine like *half* of all rare earths?")
+    let checked_number = |t: &Token| {
+        yes_no
+            && (t.word.starts_with(|c: char| c.is_ascii_digit())
+                || matches!(
+                    t.word.as_ref(),
+                    "half" | "third" | "quarter" | "twice" | "double" | "triple"
+                ))
+    };
     // The details of a kind a yes/no question names ("in *Paris*"), by term bit.
     let mut slots: SmallVec<[(u64, usize); 4]> = SmallVec::new();
     // …a word the lexicon does not know and no English word list has, beside one, being part of it

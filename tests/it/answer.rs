@@ -493,7 +493,7 @@ fn core_questions_get_the_core_facts_only() {
             // A comparison gets a fact for each side.
             (
                 "is the us tariff higher than china's",
-                &["tariff-china", "tariff-us-on-china"],
+                &["tariff-us-on-china", "tariff-china"],
             ),
             // Names joined by "and": a fact for each, each stating what is asked.
             (
@@ -1190,6 +1190,36 @@ fn a_question_checking_someones_role_gets_their_role() {
                 "the us cut tariffs to 10% and china to 30% yeah?",
                 &["tariff-china", "tariff-us-on-china"],
             ),
+        ],
+    );
+}
+
+#[test]
+fn a_yes_no_question_naming_the_wrong_mood_or_amount_gets_the_right_one() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "was the mood chill at the talks?",
+                &["largest-economies"][..],
+            ),
+            (
+                "were the talks at buckingham palace",
+                &["venue", "largest-economies"],
+            ),
+            (
+                "hassett told cnn exports hadn't resumed right?",
+                &["hassett-cbs"],
+            ),
+            // A number in words is checked as one in digits.
+            (
+                "does china mine like half of all rare earths?",
+                &["china-69-percent", "supply-ripple"],
+            ),
+            ("how low did china take its tariffs", &["tariff-china"]),
+            // What a thing is made of no fact states.
+            ("what exactly are rare earth magnets made of", &[]),
         ],
     );
 }

@@ -19,6 +19,9 @@ pub struct Subject {
     /// The question as the analyser reads it, every word kept ("what are the us tariff on
     /// china"), for a follow-up that turns it around.
     pub(super) sequence: Vec<Content>,
+    /// The claim the question was answered with, by fact id: "who said that?" asks its
+    /// speaker.
+    pub(super) said: Option<String>,
 }
 
 /// One content word of a subject and what replaces it in a follow-up.
@@ -45,6 +48,7 @@ impl Subject {
     /// A subject of these content words, for tests of the context store.
     pub fn for_tests(words: &[&str]) -> Subject {
         Subject {
+            said: None,
             sequence: Vec::new(),
             asks: vec!["what".into()],
             content: words
@@ -86,6 +90,7 @@ impl Subject {
             asks,
             content,
             sequence,
+            said: None,
         })
     }
 
@@ -380,6 +385,7 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
         asks,
         content,
         sequence,
+        said: None,
     };
     let turns_around = subject.content.iter().any(|c| c.word == REVERSE);
     let only_refers = opening.is_none() && !bare && !turns_around;

@@ -674,9 +674,18 @@ fn answer_in(
 ) -> (Reply, Option<Subject>) {
     // The subject to remember after an answer (not worked out when nobody keeps it: `ask`).
     let subject_of = |reply: &Reply, words: &[String]| {
-        (remember && reply.answered())
+        let mut subject = (remember && reply.answered())
             .then(|| Subject::of(engine, &with_who_answered(engine, reply, words)))
-            .flatten()
+            .flatten()?;
+        subject.said = match reply {
+            Reply::Facts { facts, .. } => facts
+                .first()
+                .and_then(|id| engine.knowledge.fact(id))
+                .filter(|f| f.kind.is_claim())
+                .map(|f| f.id.clone()),
+            _ => None,
+        };
+        Some(subject)
     };
     let words = message_words(engine, question);
     if let Some(command) = asks_for_command(&words) {
@@ -734,6 +743,21 @@ fn answer_in(
             }
             best
         };
+        // "who said that?" after an answer with what someone claimed: the claim names them.
+        let who_said = words.iter().any(|w| PRONOUNS.contains(&w.as_str()))
+            && follow_up.asks == ["who"]
+            && !follow_up.content.is_empty()
+            && follow_up
+                .content
+                .iter()
+                .all(|c| c.class == ContentClass::Claim);
+        if let Some(claim) = subject.said.as_ref().filter(|_| who_said) {
+            let reply = Reply::Facts {
+                heading: None,
+                facts: vec![claim.clone()],
+            };
+            return (reply, Some(subject.clone()));
+        }
         if follow_up.content.iter().any(|c| c.word == REVERSE) {
             let reply = subject
                 .reversed()

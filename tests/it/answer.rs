@@ -322,6 +322,12 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
             "and greer on china?",
             "greer-magnets",
         ),
+        // "who said that?" after a claim: the claim, which names who.
+        (
+            "what's the us complaining about with china",
+            "who said that?",
+            "greer-magnets",
+        ),
         // After "who", "he" is the one person the answer names.
         (
             "who told cbs exports fall short",

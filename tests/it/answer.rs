@@ -1169,6 +1169,10 @@ fn more_everyday_words_are_understood() {
             ("did imports fall harder than expected", &["may-imports"]),
             ("trump hyped the call or nah", &["trump-very-good-talk"]),
             ("where did they sign the tariff truce", &["geneva-truce"]),
+            (
+                "kinda sus that china mines like 70% of rare earths?",
+                &["china-69-percent", "supply-ripple"],
+            ),
         ],
     );
 }

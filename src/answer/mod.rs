@@ -49,7 +49,10 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
     let parts = question_parts(engine, question);
     match parts.as_slice() {
         [] => Reply::Empty,
-        [one] => answer_words(engine, one, &[]),
+        [one] => match answer_words(engine, one, &[]) {
+            Reply::NotCovered => either_side_of_and(engine, one).unwrap_or(Reply::NotCovered),
+            reply => reply,
+        },
         _ => {
             // Two questions in one: each part is answered on its own, and all must be; a part
             // that says "he", "they" or "it" is about the part before it ("who is Reeves and
@@ -113,6 +116,46 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
             }
         }
     }
+}
+
+/// Two subjects joined by "and" with no question word between ("may exports and the oecd
+/// number pls"), each answered on its own, when the whole is not: both must be. A question
+/// with a question word or a verb asking is one question ("what did the US and China agree
+/// in London?", "did the US and China sign a deal?").
+fn either_side_of_and(engine: &Engine, words: &[String]) -> Option<Reply> {
+    if words
+        .iter()
+        .any(|w| WH_WORDS.contains(&w.as_str()) || score::AUXILIARIES.contains(&w.as_str()))
+    {
+        return None;
+    }
+    let at = words.iter().position(|w| w == "and")?;
+    // Names joined ("Greer and Reeves meeting") name one subject.
+    let named = |w: &[String]| {
+        let tokens = engine.analyzer.tokens(&w.join(" "), true);
+        tokens.iter().all(|t| t.strict || t.stop) && tokens.iter().any(|t| t.strict)
+    };
+    let (before, after) = (&words[at.saturating_sub(1)..at], &words[at + 1..]);
+    let after = &after[..after.len().min(2)];
+    if named(before) && (named(&after[..after.len().min(1)]) || named(after)) {
+        return None;
+    }
+    let mut facts: Vec<String> = Vec::new();
+    for side in [&words[..at], &words[at + 1..]] {
+        let Reply::Facts { facts: found, .. } = answer_words(engine, side, &[]) else {
+            return None;
+        };
+        facts.extend(
+            found
+                .into_iter()
+                .filter(|f| !facts.contains(f))
+                .collect::<Vec<_>>(),
+        );
+    }
+    Some(Reply::Facts {
+        heading: None,
+        facts,
+    })
 }
 
 /// Whether at most two facts use a word (in their own words or their sentences): a word that

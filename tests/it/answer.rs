@@ -1144,6 +1144,28 @@ fn a_question_checking_who_did_something_gets_who_did_it() {
 }
 
 #[test]
+fn two_subjects_joined_by_and_are_each_answered() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "may exports and the oecd number pls",
+                &["may-exports", "oecd-forecast"][..],
+            ),
+            (
+                "oecd forecast and china's share of rare earth mining?",
+                &["oecd-forecast", "china-69-percent"],
+            ),
+            // Both must be answered.
+            ("tariffs and soybeans", &[]),
+            // A question word or a verb makes one question of it.
+            ("what did the us and china agree in london", &[]),
+        ],
+    );
+}
+
+#[test]
 fn people_and_outlets_side_by_side_are_not_all_speakers() {
     let kb = kb();
     assert_answers(

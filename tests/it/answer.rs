@@ -1227,7 +1227,7 @@ fn a_question_checking_someones_role_gets_their_role() {
 }
 
 #[test]
-fn a_yes_no_question_naming_the_wrong_mood_or_amount_gets_the_right_one() {
+fn a_yes_no_question_naming_the_wrong_mood_company_or_amount_gets_the_right_one() {
     let kb = kb();
     assert_answers(
         &kb,
@@ -1243,6 +1243,10 @@ fn a_yes_no_question_naming_the_wrong_mood_or_amount_gets_the_right_one() {
             (
                 "hassett told cnn exports hadn't resumed right?",
                 &["hassett-cbs"],
+            ),
+            (
+                "did china accuse the us of banning tiktok?",
+                &["beijing-accusations"],
             ),
             // A number in words is checked as one in digits.
             (

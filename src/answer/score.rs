@@ -474,11 +474,16 @@ fn score_tokens<'a>(
     // "how would you describe…" asks the bot, and "what does the article say about…" asks
     // what the article reports, not what somebody claimed.
     // "describe Trump's trade policy" asks the bot too.
+    // ("why do people say the truce might fall apart" asks why it might, not who says so.)
+    let why = kinds.contains(&Some(Ask::Why));
     let claim_intent = tokens.iter().enumerate().any(|(i, t)| {
         t.claim
             && match i {
                 0 => t.word != "describe",
-                _ => !NOT_SPEAKERS.contains(&tokens[i - 1].word.as_ref()),
+                _ => {
+                    let before = tokens[i - 1].word.as_ref();
+                    !NOT_SPEAKERS.contains(&before) && !(why && before == "people")
+                }
             }
     });
     let mut q = Question {

@@ -1192,6 +1192,21 @@ fn more_everyday_words_are_understood() {
             ("trump hyped the call or nah", &["trump-very-good-talk"]),
             ("where did they sign the tariff truce", &["geneva-truce"]),
             (
+                "both sides throwing shade at each other?",
+                &["backtracking", "greer-magnets", "beijing-accusations"],
+            ),
+            (
+                "chinas receipts on the us breaking the deal, spill",
+                &["beijing-accusations"],
+            ),
+            // "why do people say…" asks why, not who says so; "what do people say" is still
+            // no question the article answers.
+            (
+                "how come people say the tariff truce might fall apart",
+                &["non-compliance"],
+            ),
+            ("what do people say about the talks", &[]),
+            (
                 "kinda sus that china mines like 70% of rare earths?",
                 &["china-69-percent", "supply-ripple"],
             ),

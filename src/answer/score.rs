@@ -482,7 +482,8 @@ fn score_tokens<'a>(
                 0 => t.word != "describe",
                 _ => {
                     let before = tokens[i - 1].word.as_ref();
-                    !NOT_SPEAKERS.contains(&before) && !(why && before == "people")
+                    let nobody = NOT_SPEAKERS.contains(&before) || (why && before == "people");
+                    !nobody
                 }
             }
     });

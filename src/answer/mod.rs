@@ -808,7 +808,20 @@ fn answer_in(
             let next = subject.reversed().filter(|_| reply.answered());
             return (reply, next.and_then(|words| Subject::of(engine, &words)));
         }
-        let mut best = most_precise(subject.follow(&follow_up, &engine.index.people));
+        // A follow-up asking yes or no ("is that in Paris?") still does, with the subject's
+        // question word: "is where are the talks held in Paris".
+        let opener = words
+            .first()
+            .filter(|w| YES_NO_OPENERS.contains(&w.as_str()));
+        let readings = subject.follow(&follow_up, &engine.index.people);
+        let readings = readings
+            .into_iter()
+            .map(|r| match opener {
+                Some(o) if r.first() != Some(o) => std::iter::once(o.clone()).chain(r).collect(),
+                _ => r,
+            })
+            .collect();
+        let mut best = most_precise(readings);
         let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
         // The follow-up as a question of its own: only when it says something beyond what
         // someone said ("what did she say?" is not asking what anybody said) and enough to

@@ -322,6 +322,12 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
             "and greer on china?",
             "greer-magnets",
         ),
+        // A follow-up asking yes or no, with a wrong detail, is settled by the right one.
+        (
+            "where are the talks being held",
+            "is that in paris?",
+            "venue",
+        ),
         // "who said that?" after a claim: the claim, which names who.
         (
             "what's the us complaining about with china",

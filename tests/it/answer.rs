@@ -1212,6 +1212,12 @@ fn more_everyday_words_are_understood() {
                 &["non-compliance"],
             ),
             ("what do people say about the talks", &[]),
+            // What they hope to achieve is what they seek; what they achieved is not reported.
+            (
+                "what were the officials hoping to achieve by sitting down together?",
+                &["purpose"],
+            ),
+            ("what did the talks achieve", &[]),
             (
                 "kinda sus that china mines like 70% of rare earths?",
                 &["china-69-percent", "supply-ripple"],

@@ -270,7 +270,41 @@ fn message_words(engine: &Engine, text: &str) -> Vec<String> {
         words.pop();
         words.push("described".into());
     }
-    as_who_is(engine, uncleft(engine, words))
+    as_who_is(engine, uncleft(engine, why_mentioned(words)))
+}
+
+/// "why is Huawei (even) mentioned?", "why is Huawei in this story?" asks what the article says
+/// of Huawei: read as "what about huawei".
+fn why_mentioned(words: Vec<String>) -> Vec<String> {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let rest = match w.as_slice() {
+        ["why" | "how", rest @ ..] => rest,
+        _ => return words,
+    };
+    let rest = match rest {
+        ["come", rest @ ..] => rest,
+        rest => rest,
+    };
+    let Some((be, rest)) = rest.split_first() else {
+        return words;
+    };
+    let mention = |w: &str| matches!(w, "mentioned" | "named" | "involved");
+    let place = |w: &str| matches!(w, "story" | "article" | "news" | "piece" | "report");
+    // What is named, up to the words saying it is mentioned.
+    let end = rest
+        .iter()
+        .position(|x| mention(x) || *x == "even" || (*x == "in" && rest.iter().any(|p| place(p))));
+    let mentions = rest.iter().any(|x| mention(x)) || rest.iter().any(|x| place(x));
+    match end {
+        Some(end) if end > 0 && mentions && matches!(*be, "is" | "was" | "are" | "were" | "s") => {
+            ["what", "about"]
+                .into_iter()
+                .chain(rest[..end].iter().copied())
+                .map(str::to_string)
+                .collect()
+        }
+        _ => words,
+    }
 }
 
 /// Words naming a role in government ("the Treasury *Secretary*", "a foreign *minister*").

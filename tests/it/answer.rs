@@ -1221,6 +1221,9 @@ fn more_everyday_words_are_understood() {
             // The 90 days are to negotiate a full deal: the article gives that reason.
             ("why is there a 90 day period anyway", &["ninety-days"]),
             ("why did the us cut tariffs", &[]),
+            // "why is X mentioned" asks what the article says of X.
+            ("why is huawei even in this story", &["beijing-accusations"]),
+            ("why is the oecd involved", &["oecd-forecast"]),
             (
                 "kinda sus that china mines like 70% of rare earths?",
                 &["china-69-percent", "supply-ripple"],

@@ -327,6 +327,11 @@ impl Analyzer {
         self.kinds.get(word).copied()
     }
 
+    /// The name of a kind of detail ("place").
+    pub fn kind_name(&self, kind: usize) -> &str {
+        self.kind_names.get(kind).map_or("", String::as_str)
+    }
+
     /// Whether an event has several details of this kind: several people take part in the
     /// talks, where they have one place and one month. A person the article names is asked
     /// about in their own right ("did Greer meet Reeves"); only one it does not name is a

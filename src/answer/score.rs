@@ -799,7 +799,24 @@ fn score_tokens<'a>(
         matches!(w[0].as_str(), "what" | "whats" | "which")
             && matches!(w[1].as_str(), "year" | "yr")
     });
-    let want = wanted(&q.kinds);
+    // A yes/no question asking whether something is in a place asks where ("is the meeting in
+    // London?": the venue, not who met). ("did He Lifeng meet anyone in London" asks whom.)
+    let place_asked = yes_no
+        && q.kinds.is_empty()
+        && words
+            .first()
+            .is_some_and(|w| matches!(w.as_str(), "is" | "are" | "was" | "were"))
+        && tokens.iter().any(|t| {
+            engine
+                .analyzer
+                .kind(&t.word)
+                .is_some_and(|k| engine.analyzer.kind_name(k) == "place")
+        });
+    let want = if place_asked {
+        wanted(&[Some(Ask::Where)])
+    } else {
+        wanted(&q.kinds)
+    };
     let why = q.kinds.contains(&Some(Ask::Why));
     let settles = if yes_no { echoes(&tokens) } else { Vec::new() };
     let mut out = Vec::with_capacity(candidates.len());

@@ -1114,6 +1114,8 @@ fn a_yes_no_question_naming_the_wrong_place_month_or_outlet_gets_the_right_one()
         ),
         // The Geneva truce names Geneva but not the talks; the venue answers all of it.
         ("were these talks in geneva", "venue"),
+        // Whether something is in a place asks where: the venue, not who met there.
+        ("is the meeting in london", "venue"),
     ] {
         let got = ids(&kb, q);
         assert_eq!(got.first().map(String::as_str), Some(want), "{q}: {got:?}");

@@ -321,6 +321,8 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
         .iter()
         .flat_map(|(kind, ws)| ws.iter().map(move |w| (w.as_str(), kind.as_str())))
         .collect();
+    // …as does [strict]: a variant listed there is never seen.
+    let strict = raw.strict.map(|w| w.words).unwrap_or_default();
     for (canonical, variants) in &data.synonyms {
         for w in variants {
             if let Some(kind) = kind_of.get(w.as_str()) {
@@ -329,12 +331,18 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
                     format!("kind \"{kind}\" lists \"{w}\", which questions read as \"{canonical}\": list \"{canonical}\""),
                 );
             }
+            if strict.contains(w) {
+                r.line(
+                    find_line(text, "\n[strict]") + 1,
+                    format!("[strict] lists \"{w}\", which questions read as \"{canonical}\": list \"{canonical}\" or drop the synonym"),
+                );
+            }
         }
     }
     data.kinds = kinds;
     data.stopwords = raw.stopwords.map(|w| w.words).unwrap_or_default();
     data.claim_words = raw.claim_words.map(|w| w.words).unwrap_or_default();
-    data.strict_words = raw.strict.map(|w| w.words).unwrap_or_default();
+    data.strict_words = strict;
     data
 }
 

@@ -1154,3 +1154,26 @@ fn a_malformed_lexicon_kind_is_reported_with_its_line() {
     // (Reported on the line of the second kind listing it.)
     assert_eq!(find("kinds \"country\" and \"place\"").line, Some(line + 1));
 }
+
+/// A synonym's variant listed as strict is never seen as written: reported at `[strict]`.
+#[test]
+fn a_strict_word_that_is_a_synonym_variant_is_reported() {
+    let mut files = KnowledgeFiles::builtin();
+    let at = files
+        .lexicon
+        .1
+        .find("\n[strict]")
+        .expect("the lexicon has a [strict] section")
+        + 1;
+    let section = files.lexicon.1[at..].find("words = [").unwrap() + at + "words = [".len();
+    files.lexicon.1.insert_str(section, "\"switzerland\", ");
+    let p = problems(&files);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        p[0].message
+            .contains("[strict] lists \"switzerland\", which questions read as \"geneva\""),
+        "{p:?}"
+    );
+    let line = files.lexicon.1[..at].lines().count() + 1;
+    assert_eq!(p[0].line, Some(line), "{p:?}");
+}

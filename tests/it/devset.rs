@@ -259,6 +259,17 @@ fn crowd_devset_meets_its_bar() {
     assert!(sc.pair_accuracy() >= 0.9, "{}", sc.summary("crowd devset"));
 }
 
+/// Two more development sets (`tests/devset-more.toml`: yes/no and "why" questions, follow-ups),
+/// by writers who saw only the article, used for development: its misses are printed.
+#[test]
+fn more_devset_meets_its_bar() {
+    let sc = development_set("devset-more.toml", "more devset");
+    // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
+    assert!(sc.wrong_on_oos() <= 1, "{}", sc.summary("more devset"));
+    assert!(sc.accuracy() >= 0.85, "{}", sc.summary("more devset"));
+    assert!(sc.pair_accuracy() >= 0.85, "{}", sc.summary("more devset"));
+}
+
 /// The held-out set (`tests/heldout.toml`), written without sight of the facts, the lexicon or
 /// the development set, and never used for tuning: only its figures are printed, not its
 /// misses. It guards against a collapse (no answer to out-of-scope questions beyond a few, most

@@ -817,7 +817,6 @@ fn score_tokens<'a>(
     } else {
         wanted(&q.kinds)
     };
-    let why = q.kinds.contains(&Some(Ask::Why));
     let settles = if yes_no { echoes(&tokens) } else { Vec::new() };
     let mut out = Vec::with_capacity(candidates.len());
     for i in candidates {

@@ -337,7 +337,7 @@ impl Analyzer {
     /// about in their own right ("did Greer meet Reeves"); only one it does not name is a
     /// wrong detail that who took part settles ("was the delegation led by Li Qiang").
     pub fn several(&self, kind: usize) -> bool {
-        self.kind_names.get(kind).is_some_and(|k| k == "person")
+        self.kind_name(kind) == "person"
     }
 
     /// A question's words with chat shorthand written out ("wat r u" → "what are you").

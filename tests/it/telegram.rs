@@ -531,35 +531,58 @@ async fn failed_sends_are_survived_and_do_not_stall_other_chats() {
     drop(bot);
 }
 
+/// `run`'s outcome, or a test failure after three [`WAIT`]s: a startup that should fail must not hang.
+async fn within<T>(run: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(WAIT * 3, run)
+        .await
+        .expect("app::run neither failed nor stopped in time")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_token_and_unreachable_api_are_clear_errors_without_the_token() {
     let fake = FakeApi::start().await;
     let dir = tempfile::tempdir().unwrap();
     let mut config = fast_config(&fake);
     config.token = Secret::new("999:WRONG-SECRET-TOKEN");
-    let err = app::run(config, app_in(dir.path()).await.0, std::future::pending())
-        .await
-        .unwrap_err();
+    let err = within(app::run(
+        config,
+        app_in(dir.path()).await.0,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap_err();
     assert!(matches!(err, RunError::TokenRejected(_)), "{err:?}");
     assert!(!err.to_string().contains("WRONG-SECRET"), "{err}");
 
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // Bound but not listening: connecting is refused, and no other test can take the port
+    // meanwhile (a port merely freed could be rebound by a parallel test's fake API, whose
+    // getMe would then succeed and leave this bot running).
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let port = closed.local_addr().unwrap().port();
-    drop(closed);
     let mut config = fast_config(&fake);
     config.api_url = Some(format!("http://127.0.0.1:{port}/").parse().unwrap());
-    let err = app::run(config, app_in(dir.path()).await.0, std::future::pending())
-        .await
-        .unwrap_err();
+    let err = within(app::run(
+        config,
+        app_in(dir.path()).await.0,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap_err();
+    drop(closed);
     assert!(matches!(err, RunError::Unreachable { .. }), "{err:?}");
     assert!(!err.to_string().contains(FakeApi::TOKEN), "{err}");
 
     // A URL that cannot have a path: an error, not teloxide's panic.
     let mut config = fast_config(&fake);
     config.api_url = Some("mailto:bots@example.org".parse().unwrap());
-    let err = app::run(config, app_in(dir.path()).await.0, std::future::pending())
-        .await
-        .unwrap_err();
+    let err = within(app::run(
+        config,
+        app_in(dir.path()).await.0,
+        std::future::pending(),
+    ))
+    .await
+    .unwrap_err();
     assert!(matches!(err, RunError::Settings(_)), "{err:?}");
     assert!(!err.to_string().contains(FakeApi::TOKEN), "{err}");
 }

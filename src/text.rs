@@ -71,6 +71,12 @@ const NEGATED: &[&str] = &[
     "wouldn", "couldn", "shouldn", "can", "ain", "mustn", "needn",
 ];
 
+/// A negated auxiliary as [`split_words`] writes it ("didnt", "isnt", "wont").
+pub fn is_negation(word: &str) -> bool {
+    word.strip_suffix('t')
+        .is_some_and(|stem| NEGATED.contains(&stem))
+}
+
 fn join_negations(words: &mut Vec<String>) {
     let mut i = 1;
     while i < words.len() {
@@ -217,6 +223,12 @@ mod tests {
             vec!["why", "isnt", "it", "it", "wont", "cant", "dont"]
         );
         assert_eq!(split_words("china's t"), vec!["china", "s", "t"]);
+        assert!(
+            ["didnt", "wasnt", "wont", "cant"]
+                .iter()
+                .all(|w| is_negation(w))
+        );
+        assert!(!is_negation("t") && !is_negation("want") && !is_negation("dont_"));
     }
 
     #[test]

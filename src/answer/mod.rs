@@ -101,8 +101,9 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
                     }
                     _ => answer_words(engine, part, &[]),
                 };
+                // (A part unanswered: the question as one, its parts joined again.)
                 let Reply::Facts { facts: found, .. } = reply else {
-                    return answer_words(engine, &parts.concat(), &[]);
+                    return answer_words(engine, &parts.join(&["and".to_string()][..]), &[]);
                 };
                 for f in found {
                     if !facts.contains(&f) {
@@ -270,14 +271,27 @@ fn message_words(engine: &Engine, text: &str) -> Vec<String> {
         words.pop();
         words.push("described".into());
     }
-    as_who_is(engine, uncleft(engine, why_mentioned(words)))
+    as_who_is(engine, uncleft(engine, what_about(words)))
 }
 
-/// "why is Huawei (even) mentioned?", "why is Huawei in this story?" asks what the article says
-/// of Huawei: read as "what about huawei".
-fn why_mentioned(words: Vec<String>) -> Vec<String> {
+/// "why is Huawei (even) mentioned?", "why is Huawei in this story?" and "what's this about
+/// student visas?" ask what the article says of Huawei or visas: read as "what about huawei".
+fn what_about(words: Vec<String>) -> Vec<String> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
     let rest = match w.as_slice() {
+        [
+            "what",
+            "is" | "s",
+            "this" | "it" | "that",
+            "about",
+            rest @ ..,
+        ] if !rest.is_empty() => {
+            return ["what", "about"]
+                .into_iter()
+                .chain(rest.iter().copied())
+                .map(str::to_string)
+                .collect();
+        }
         ["why" | "how", rest @ ..] => rest,
         _ => return words,
     };

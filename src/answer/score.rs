@@ -100,17 +100,18 @@ pub(super) fn accepts(asks: u8, want: Option<u8>) -> bool {
 pub(super) fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
     let mut asked: Vec<Ask> = kinds.iter().flatten().copied().collect();
     asked.dedup();
-    // "and" before a question word or a verb ("… and what did they discuss", "… and is it
-    // over") starts a second question; "and" joining two names ("the US and China") does not
-    // (see [`Question::either`]).
-    // ("Also" must come right before it: "did Xi *also* say the call was good" is one.)
+    // "and" right before a question word or a verb ("… and what did they discuss", "… and
+    // then is it over") starts a second question; "and" joining two names ("where are the US
+    // and Chinese officials meeting") does not (see [`Question::either`]).
     let joins_questions = words.iter().enumerate().any(|(i, w)| {
-        let rest = match w.as_str() {
-            "also" => &words[i + 1..words.len().min(i + 2)],
-            _ => &words[i + 1..],
-        };
+        let next = words[i + 1..].iter().find(|n| {
+            !matches!(
+                n.as_str(),
+                "also" | "then" | "if" | "so" | "please" | "tell" | "me"
+            )
+        });
         JOINERS.contains(&w.as_str())
-            && rest.iter().any(|n| {
+            && next.is_some_and(|n| {
                 matches!(
                     n.as_str(),
                     "what"
@@ -150,10 +151,8 @@ fn is_yes_no(words: &[String]) -> bool {
     let tag = match words {
         [.., last] if matches!(last.as_str(), "right" | "correct") => true,
         [.., verb, pronoun] => {
-            matches!(
-                verb.as_str(),
-                "didnt" | "isnt" | "wasnt" | "arent" | "werent" | "doesnt" | "dont" | "hasnt"
-            ) && matches!(pronoun.as_str(), "it" | "they" | "he" | "she")
+            crate::text::is_negation(verb)
+                && matches!(pronoun.as_str(), "it" | "they" | "he" | "she")
         }
         _ => false,
     };
@@ -474,7 +473,8 @@ fn score_tokens<'a>(
     // "how would you describe…" asks the bot, and "what does the article say about…" asks
     // what the article reports, not what somebody claimed.
     // "describe Trump's trade policy" asks the bot too.
-    // ("why do people say the truce might fall apart" asks why it might, not who says so.)
+    // ("why do people say the truce might fall apart" asks why it might, not who says so, and
+    // "the truce is said to be at risk" names nobody who says it.)
     let why = kinds.contains(&Some(Ask::Why));
     let claim_intent = tokens.iter().enumerate().any(|(i, t)| {
         t.claim
@@ -482,8 +482,10 @@ fn score_tokens<'a>(
                 0 => t.word != "describe",
                 _ => {
                     let before = tokens[i - 1].word.as_ref();
+                    let passive = matches!(before, "is" | "are" | "was" | "were" | "be")
+                        && tokens.get(i + 1).is_some_and(|n| n.word == "to");
                     let nobody = NOT_SPEAKERS.contains(&before) || (why && before == "people");
-                    !nobody
+                    !nobody && !passive
                 }
             }
     });

@@ -1338,3 +1338,67 @@ fn ahead_of_is_before() {
         "{got:?}"
     );
 }
+
+#[test]
+fn and_between_two_names_does_not_start_a_second_question() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // "and" joins the two sides here; later "are" is not a second question.
+            (
+                "Could you please remind me where the US and Chinese officials are holding their talks?",
+                &["venue"],
+            ),
+            // A part left unanswered: the whole is answered as one, its "and" kept.
+            (
+                "what are the us and china tariffs after the truce and how long do they have to negotiate",
+                &["ninety-days", "tariff-china", "non-compliance"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn something_said_to_be_so_asks_no_speaker() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "How come the truce is said to be at risk?",
+                &["non-compliance"],
+            ),
+            ("what did greer say", &["greer-magnets"]),
+        ],
+    );
+}
+
+#[test]
+fn whats_this_about_something_asks_what_the_article_says_of_it() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("whats this about student visas", &["beijing-accusations"]),
+            ("what is this about", &["agenda"]),
+            ("what's this all about?", &["agenda"]),
+        ],
+    );
+}
+
+#[test]
+fn dropping_tariffs_areas_and_central_issues_are_understood() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("did china drop its tariffs to 20%?", &["tariff-china"]),
+            ("which area of london was it in", &["venue"]),
+            (
+                "Could you explain what the central issues of the negotiations are?",
+                &["agenda"],
+            ),
+        ],
+    );
+}

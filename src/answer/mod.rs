@@ -349,40 +349,43 @@ const ROLES: &[&str] = &[
 ];
 
 /// A question checking someone's role ("is Hassett the Treasury Secretary?", "was He Lifeng
-/// a foreign minister?") read as asking who they are, which settles it: "who is Hassett".
+/// China's foreign minister?") read as asking who they are, which settles it: "who is Hassett".
 fn as_who_is(engine: &Engine, words: Vec<String>) -> Vec<String> {
-    let opens = words
+    if !words
         .first()
-        .is_some_and(|w| matches!(w.as_str(), "is" | "was"));
-    let article = words
-        .iter()
-        .skip(1)
-        .position(|w| matches!(w.as_str(), "the" | "a" | "an"));
-    let (true, Some(article)) = (opens, article.map(|a| a + 1)) else {
+        .is_some_and(|w| matches!(w.as_str(), "is" | "was"))
+    {
         return words;
-    };
-    let tokens = engine.analyzer.tokens(&words[1..article].join(" "), true);
-    let person = |t: &crate::analyze::Token| {
-        engine
+    }
+    // One person: the fewest words after "is" that read as one ("is *He Lifeng* China's…").
+    let person = |ws: &[String]| match engine.analyzer.tokens(&ws.join(" "), true).as_slice() {
+        [t] => engine
             .analyzer
             .kind(&t.word)
-            .is_some_and(|k| engine.analyzer.several(k))
+            .is_some_and(|k| engine.analyzer.several(k)),
+        _ => false,
     };
-    // One person, then a role they are said to have, and no verb ("is Greer the one who…" is
-    // checked by [`uncleft`]); "is Bessent a Republican" asks no role.
-    let rest = &words[article + 1..];
+    let Some(end) = (2..words.len()).find(|&k| person(&words[1..k])) else {
+        return words;
+    };
+    // Then a role they are said to have, and no verb ("is Greer the one who…" is checked by
+    // [`uncleft`]) or place ("was Yellen there as Treasury Secretary" asks whether she was
+    // there); "is Bessent a Republican" asks no role.
+    let rest = &words[end..];
     let role = rest.iter().any(|w| ROLES.contains(&w.as_str()))
         && rest.iter().all(|w| {
-            !matches!(w.as_str(), "who" | "that" | "which")
-                && !score::AUXILIARIES.contains(&w.as_str())
+            !matches!(
+                w.as_str(),
+                "who" | "that" | "which" | "there" | "here" | "as" | "at" | "in" | "on"
+            ) && !score::AUXILIARIES.contains(&w.as_str())
         });
-    if tokens.len() != 1 || !person(&tokens[0]) || !role || article + 1 == words.len() {
+    if !role {
         return words;
     }
     ["who", "is"]
         .into_iter()
         .map(str::to_string)
-        .chain(words[1..article].iter().cloned())
+        .chain(words[1..end].iter().cloned())
         .collect()
 }
 

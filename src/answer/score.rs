@@ -484,8 +484,11 @@ fn score_tokens<'a>(
                     let before = tokens[i - 1].word.as_ref();
                     let passive = matches!(before, "is" | "are" | "was" | "were" | "be")
                         && tokens.get(i + 1).is_some_and(|n| n.word == "to");
+                    // Hearsay to be checked: "my friend says…, is that right?", "I heard…".
+                    let hearsay = matches!(before, "i" | "someone" | "somebody" | "everyone")
+                        || (i >= 2 && tokens[i - 2].word == "my");
                     let nobody = NOT_SPEAKERS.contains(&before) || (why && before == "people");
-                    !nobody && !passive
+                    !nobody && !passive && !hearsay
                 }
             }
     });
@@ -738,7 +741,7 @@ fn score_tokens<'a>(
         }
         // …or people and outlets set side by side with none ("the Trump Xi call", "Hassett
         // CBS what did he say"; in "the American trade representative" the US says whose).
-        let kind = |t: &Token| engine.analyzer.kind(&t.word).is_some();
+        let kind = |t: &Token| t.strict && engine.analyzer.kind(&t.word).is_some();
         if kind(t) && kind(joiner) && t.stem != joiner.stem {
             joined.extend(t.term());
             joined.extend(joiner.term());

@@ -1402,3 +1402,56 @@ fn dropping_tariffs_areas_and_central_issues_are_understood() {
         ],
     );
 }
+
+#[test]
+fn a_role_checked_without_an_article_still_gets_the_role() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("is he lifeng china's foreign minister?", &["he-lifeng"]),
+            ("is bessent treasury secretary", &["bessent"]),
+            // Whether someone was there is not their role.
+            ("was Janet Yellen there as Treasury Secretary", &["bessent"]),
+            ("is Bessent a Republican", &[]),
+        ],
+    );
+}
+
+#[test]
+fn hearsay_to_check_asks_no_speaker() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "hey quick question, my friend says the truce was agreed in london, is that right?",
+                &["geneva-truce"],
+            ),
+            (
+                "someone told me china cut tariffs to 10%, true?",
+                &["tariff-china"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_wrong_medium_or_an_unnamed_prime_minister_is_a_wrong_detail() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "was it a video call between trump and xi?",
+                &["trump-xi-call", "leaders", "trump-very-good-talk"],
+            ),
+            (
+                "did he lifeng meet the uk prime minister before the talks?",
+                &["reeves-meeting"],
+            ),
+            ("who is the prime minister", &[]),
+            ("what did the uk pm say", &[]),
+        ],
+    );
+}

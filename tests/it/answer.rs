@@ -1455,3 +1455,16 @@ fn a_wrong_medium_or_an_unnamed_prime_minister_is_a_wrong_detail() {
         ],
     );
 }
+
+#[test]
+fn a_body_the_article_does_not_name_is_not_the_oecd() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("what did the imf say about global growth?", &[]),
+            ("what did the world bank forecast", &[]),
+            ("what did the oecd say about growth", &["oecd-forecast"]),
+        ],
+    );
+}

@@ -10,7 +10,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
-use crate::knowledge::LexiconData;
+use crate::knowledge::{Ask, LexiconData};
 use crate::text::{is_english_word, split_words};
 use smallvec::SmallVec;
 
@@ -120,8 +120,9 @@ pub struct Analyzer {
     by_stem: HashMap<u32, Option<String>>,
     /// The lexicon's kinds of detail, by word ("paris" → the index of "place").
     kinds: HashMap<String, usize>,
-    /// The kinds' names, by index.
-    kind_names: Vec<String>,
+    /// The kinds' names, whether an event has several of each, and the question a yes/no
+    /// question naming one asks, by index.
+    kind_traits: Vec<(String, bool, Option<Ask>)>,
 }
 
 impl std::fmt::Debug for Analyzer {
@@ -165,7 +166,7 @@ impl Analyzer {
             .kinds
             .iter()
             .enumerate()
-            .flat_map(|(i, (_, words))| words.iter().map(move |w| (w.clone(), i)))
+            .flat_map(|(i, k)| k.words.iter().map(move |w| (w.clone(), i)))
             .collect();
         known.extend(kinds.keys().cloned());
         let mut text_words: HashSet<String> = HashSet::default();
@@ -210,7 +211,11 @@ impl Analyzer {
             shorthand: lexicon.shorthand.iter().cloned().collect(),
             by_stem: HashMap::default(),
             kinds,
-            kind_names: lexicon.kinds.iter().map(|(k, _)| k.clone()).collect(),
+            kind_traits: lexicon
+                .kinds
+                .iter()
+                .map(|k| (k.name.clone(), k.several, k.asks))
+                .collect(),
             names: lexicon
                 .synonyms
                 .iter()
@@ -327,17 +332,19 @@ impl Analyzer {
         self.kinds.get(word).copied()
     }
 
-    /// The name of a kind of detail ("place").
-    pub fn kind_name(&self, kind: usize) -> &str {
-        self.kind_names.get(kind).map_or("", String::as_str)
+    /// Whether an event has several details of this kind (the lexicon's `several`): several
+    /// people take part in the talks, where they have one place and one month. A person the
+    /// article names is asked about in their own right ("did Greer meet Reeves"); only one it
+    /// does not name is a wrong detail that who took part settles ("was the delegation led by
+    /// Li Qiang").
+    pub fn several(&self, kind: usize) -> bool {
+        self.kind_traits.get(kind).is_some_and(|t| t.1)
     }
 
-    /// Whether an event has several details of this kind: several people take part in the
-    /// talks, where they have one place and one month. A person the article names is asked
-    /// about in their own right ("did Greer meet Reeves"); only one it does not name is a
-    /// wrong detail that who took part settles ("was the delegation led by Li Qiang").
-    pub fn several(&self, kind: usize) -> bool {
-        self.kind_name(kind) == "person"
+    /// The question a yes/no question naming a detail of this kind asks (the lexicon's
+    /// `asks`): "is the meeting in London?" asks where.
+    pub fn kind_asks(&self, kind: usize) -> Option<Ask> {
+        self.kind_traits.get(kind).and_then(|t| t.2)
     }
 
     /// A question's words with chat shorthand written out ("wat r u" → "what are you").
@@ -627,7 +634,11 @@ mod tests {
             claim_words: vec!["said".into()],
             strict_words: vec!["japan".into()],
             shorthand: vec![("u".into(), vec!["you".into()])],
-            kinds: vec![("place".into(), vec!["paris".into()])],
+            kinds: vec![crate::knowledge::Kind {
+                name: "place".into(),
+                words: vec!["paris".into()],
+                ..Default::default()
+            }],
         }
     }
 

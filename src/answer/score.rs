@@ -805,22 +805,23 @@ fn score_tokens<'a>(
             && matches!(w[1].as_str(), "year" | "yr")
     });
     // A yes/no question asking whether something is in a place asks where ("is the meeting in
-    // London?": the venue, not who met). ("did He Lifeng meet anyone in London" asks whom.)
-    let place_asked = yes_no
+    // London?": the venue, not who met), as the lexicon's kind says. ("did He Lifeng meet
+    // anyone in London" asks whom.)
+    let kind_asked = (yes_no
         && q.kinds.is_empty()
         && words
             .first()
-            .is_some_and(|w| matches!(w.as_str(), "is" | "are" | "was" | "were"))
-        && tokens.iter().any(|t| {
-            engine
-                .analyzer
-                .kind(&t.word)
-                .is_some_and(|k| engine.analyzer.kind_name(k) == "place")
-        });
-    let want = if place_asked {
-        wanted(&[Some(Ask::Where)])
-    } else {
-        wanted(&q.kinds)
+            .is_some_and(|w| matches!(w.as_str(), "is" | "are" | "was" | "were")))
+    .then(|| {
+        tokens.iter().find_map(|t| {
+            let kind = engine.analyzer.kind(&t.word)?;
+            engine.analyzer.kind_asks(kind)
+        })
+    })
+    .flatten();
+    let want = match kind_asked {
+        Some(asked) => wanted(&[Some(asked)]),
+        None => wanted(&q.kinds),
     };
     let settles = if yes_no { echoes(&tokens) } else { Vec::new() };
     let mut out = Vec::with_capacity(candidates.len());

@@ -420,10 +420,22 @@ pub struct LexiconData {
     /// Chat shorthand → the words it stands for ("u" → "you", "rn" → "right now"), applied to a
     /// question's words before anything else.
     pub shorthand: Vec<(String, Vec<String>)>,
-    /// Kinds of detail an event has one of (a place, a month) → words of that kind: a yes/no
-    /// question naming the wrong one ("were the talks in Paris?") is settled by the fact naming
-    /// the right one.
-    pub kinds: Vec<(String, Vec<String>)>,
+    /// Kinds of detail (a place, a month, a person): a yes/no question naming the wrong one
+    /// ("were the talks in Paris?") is settled by the fact naming the right one.
+    pub kinds: Vec<Kind>,
+}
+
+/// A kind of detail in the lexicon's `[kinds]`: `place = [...]`, or with traits
+/// `person = { several = true, words = [...] }`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Kind {
+    pub name: String,
+    pub words: Vec<String>,
+    /// An event has several of it (people take part in talks; they have one place): one the
+    /// facts name is asked about in its own right, only one they do not is a wrong detail.
+    pub several: bool,
+    /// The question a yes/no question naming it asks ("is the meeting in London?" asks where).
+    pub asks: Option<Ask>,
 }
 
 /// Everything the bot knows, validated; immutable once built. Plain data: the engine that

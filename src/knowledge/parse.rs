@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::limits;
 use super::{
-    Ask, Fact, FactKind, Knowledge, KnowledgeFiles, LexiconData, LoadError, Problem,
+    Ask, Fact, FactKind, Kind, Knowledge, KnowledgeFiles, LexiconData, LoadError, Problem,
     RejectedUpdate, Sentence, Source, Topic, Update,
 };
 use crate::text::{numbers, split_words};
@@ -286,40 +286,71 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
         }
         data.shorthand.push((short, full));
     }
-    let mut kinds: Vec<(String, Vec<String>)> = Vec::new();
-    for (kind, words) in raw.kinds {
-        let line = || find_line(text, &format!("{kind} ="));
+    let mut kinds: Vec<Kind> = Vec::new();
+    for (name, value) in raw.kinds {
+        let line = || find_line(text, &format!("{name} ="));
         let one_word = |w: &str| split_words(w) == [w];
-        let list: Option<Vec<String>> = words.as_array().and_then(|a| {
-            a.iter()
+        let word_list = |v: &toml::Value| -> Option<Vec<String>> {
+            v.as_array()?
+                .iter()
                 .map(|v| v.as_str().filter(|w| one_word(w)).map(str::to_string))
-                .collect()
-        });
-        let list = match list {
-            Some(list) if one_word(&kind) && !list.is_empty() => list,
+                .collect::<Option<Vec<String>>>()
+                .filter(|l| !l.is_empty())
+        };
+        // `place = [...]`, or `person = { several = true, words = [...] }`.
+        let kind = match &value {
+            toml::Value::Table(t) => {
+                let several = t.get("several").map(toml::Value::as_bool);
+                let asks = t.get("asks").map(|a| a.as_str().and_then(Ask::parse));
+                let known = t
+                    .keys()
+                    .all(|k| matches!(k.as_str(), "words" | "several" | "asks"));
+                match (t.get("words").and_then(word_list), several, asks) {
+                    (Some(words), Some(Some(_)) | None, Some(Some(_)) | None) if known => {
+                        Some(Kind {
+                            name: name.clone(),
+                            words,
+                            several: several.flatten().unwrap_or(false),
+                            asks: asks.flatten(),
+                        })
+                    }
+                    _ => None,
+                }
+            }
+            v => word_list(v).map(|words| Kind {
+                name: name.clone(),
+                words,
+                ..Kind::default()
+            }),
+        };
+        let kind = match kind {
+            Some(kind) if one_word(&name) => kind,
             _ => {
                 r.line(
                     line(),
-                    format!("kind \"{kind}\" must be one lowercase word with a non-empty list of lowercase words"),
+                    format!("kind \"{name}\" must be one lowercase word with a non-empty list of lowercase words, or a table of `words`, `several = true|false` and `asks` (who, where, when, howmuch, what, why)"),
                 );
                 continue;
             }
         };
-        for w in &list {
-            if let Some((other, _)) = kinds.iter().find(|(_, ws)| ws.contains(w)) {
+        for w in &kind.words {
+            if let Some(other) = kinds.iter().find(|k| k.words.contains(w)) {
                 r.line(
                     line(),
-                    format!("\"{w}\" is listed under kinds \"{other}\" and \"{kind}\"; a word has one kind"),
+                    format!(
+                        "\"{w}\" is listed under kinds \"{}\" and \"{name}\"; a word has one kind",
+                        other.name
+                    ),
                 );
             }
         }
-        kinds.push((kind, list));
+        kinds.push(kind);
     }
     // A question's words reach the kinds as the synonyms read them: "switzerland" as "geneva".
     // (One pass over the synonyms: a large lexicon is searched only once.)
     let kind_of: HashMap<&str, &str> = kinds
         .iter()
-        .flat_map(|(kind, ws)| ws.iter().map(move |w| (w.as_str(), kind.as_str())))
+        .flat_map(|k| k.words.iter().map(|w| (w.as_str(), k.name.as_str())))
         .collect();
     // …as does [strict]: a variant listed there is never seen.
     let strict = raw.strict.map(|w| w.words).unwrap_or_default();

@@ -1153,6 +1153,26 @@ fn a_malformed_lexicon_kind_is_reported_with_its_line() {
     assert_eq!(find("read as \"geneva\"").line, Some(line));
     // (Reported on the line of the second kind listing it.)
     assert_eq!(find("kinds \"country\" and \"place\"").line, Some(line + 1));
+    // A kind with traits: `several` a boolean, `asks` a question word, nothing else.
+    for bad in [
+        "crowd = { several = \"yes\", words = [\"fans\"] }\n",
+        "crowd = { asks = \"whither\", words = [\"fans\"] }\n",
+        "crowd = { size = 3, words = [\"fans\"] }\n",
+        "crowd = { several = true }\n",
+    ] {
+        let mut files = KnowledgeFiles::builtin();
+        files.lexicon.1.insert_str(at, bad);
+        let p = problems(&files);
+        assert_eq!(p.len(), 1, "{bad}: {p:?}");
+        assert_eq!(p[0].line, Some(line), "{bad}: {p:?}");
+        assert!(p[0].message.contains("kind \"crowd\""), "{p:?}");
+    }
+    let mut files = KnowledgeFiles::builtin();
+    files.lexicon.1.insert_str(
+        at,
+        "crowd = { several = true, asks = \"who\", words = [\"fans\"] }\n",
+    );
+    assert!(check(&files).is_ok());
 }
 
 /// A synonym's variant listed as strict is never seen as written: reported at `[strict]`.

@@ -1395,6 +1395,7 @@ fn dropping_tariffs_areas_and_central_issues_are_understood() {
         &[
             ("did china drop its tariffs to 20%?", &["tariff-china"]),
             ("which area of london was it in", &["venue"]),
+            ("so has the truce held up or what", &["non-compliance"]),
             (
                 "Could you explain what the central issues of the negotiations are?",
                 &["agenda"],

@@ -484,11 +484,18 @@ fn score_tokens<'a>(
                     let before = tokens[i - 1].word.as_ref();
                     let passive = matches!(before, "is" | "are" | "was" | "were" | "be")
                         && tokens.get(i + 1).is_some_and(|n| n.word == "to");
+                    // "how is Trump's trade policy described" asks how anyone describes it, the
+                    // article too; "how was it described by Trump" names who.
+                    let described = t.word == "describe"
+                        && tokens[..i]
+                            .iter()
+                            .any(|b| matches!(b.word.as_ref(), "is" | "was" | "are" | "were"))
+                        && !tokens[i..].iter().any(|n| n.word == "by");
                     // Hearsay to be checked: "my friend says…, is that right?", "I heard…".
                     let hearsay = matches!(before, "i" | "someone" | "somebody" | "everyone")
                         || (i >= 2 && tokens[i - 2].word == "my");
                     let nobody = NOT_SPEAKERS.contains(&before) || (why && before == "people");
-                    !nobody && !passive && !hearsay
+                    !nobody && !passive && !hearsay && !described
                 }
             }
     });

@@ -256,8 +256,8 @@ fn is_remark(engine: &Engine, words: &[String]) -> bool {
 }
 
 /// A message's words as the answerer reads them: without its preamble, chat shorthand written
-/// out, and "how did the call go" read as "how was the call described" (the article reports how a
-/// thing went only as somebody's description of it).
+/// out, and "how did the call go" read as "how did they describe the call" (the article reports
+/// how a thing went only as somebody's description of it).
 fn message_words(engine: &Engine, text: &str) -> Vec<String> {
     let mut words = engine
         .analyzer
@@ -267,9 +267,8 @@ fn message_words(engine: &Engine, text: &str) -> Vec<String> {
         [how, did, .., go] if how == "how" && did == "did" && go == "go"
     );
     if evaluation && words.len() > 3 {
-        words[1] = "was".into();
         words.pop();
-        words.push("described".into());
+        words.splice(2..2, ["they".to_string(), "describe".to_string()]);
     }
     as_who_is(engine, uncleft(engine, what_about(words)))
 }

@@ -484,20 +484,22 @@ fn score_tokens<'a>(
                     let before = tokens[i - 1].word.as_ref();
                     let passive = matches!(before, "is" | "are" | "was" | "were" | "be")
                         && tokens.get(i + 1).is_some_and(|n| n.word == "to");
-                    // "how is Trump's trade policy described" asks how anyone describes it, the
-                    // article too; "how was it described by Trump" names who.
-                    let described = t.word == "describe"
-                        && tokens[..i]
-                            .iter()
-                            .any(|b| matches!(b.word.as_ref(), "is" | "was" | "are" | "were"))
-                        && !tokens[i..].iter().any(|n| n.word == "by");
                     // Hearsay to be checked: "my friend says…, is that right?", "I heard…".
                     let hearsay = matches!(before, "i" | "someone" | "somebody" | "everyone")
                         || (i >= 2 && tokens[i - 2].word == "my");
                     let nobody = NOT_SPEAKERS.contains(&before) || (why && before == "people");
-                    !nobody && !passive && !hearsay && !described
+                    !nobody && !passive && !hearsay
                 }
             }
+    });
+    // "how is Trump's trade policy described" asks how anyone describes it, the article too:
+    // a plain fact answers as well as a claim ("how was it described by Trump" names who).
+    let any_description = tokens.iter().enumerate().any(|(i, t)| {
+        t.word == "describe"
+            && tokens[..i]
+                .iter()
+                .any(|b| matches!(b.word.as_ref(), "is" | "was" | "are" | "were"))
+            && !tokens[i..].iter().any(|n| n.word == "by")
     });
     let mut q = Question {
         terms: SmallVec::new(),
@@ -901,6 +903,7 @@ fn score_tokens<'a>(
             all_strict: matched & q.strict & !q.either == q.strict & !q.either
                 && (q.either == 0 || matched & q.either != 0),
             claim_ok: !claim_intent
+                || (any_description && !e.claim)
                 || (e.claim
                     && speaks(&q, speaker_bits, &e.speaker)
                     && !q.terms.iter().enumerate().any(|(j, t)| {

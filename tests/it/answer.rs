@@ -1370,6 +1370,16 @@ fn something_said_to_be_so_asks_no_speaker() {
                 &["non-compliance"],
             ),
             ("what did greer say", &["greer-magnets"]),
+            // How something is described, by nobody named: the article's words answer too.
+            (
+                "how is trump's trade policy described",
+                &["economists-concerns"],
+            ),
+            ("how is the atmosphere described", &["largest-economies"]),
+            (
+                "how was the call described",
+                &["trump-very-good-talk", "xi-rare-earths"],
+            ),
         ],
     );
 }

@@ -49,9 +49,12 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
     let parts = question_parts(engine, question);
     match parts.as_slice() {
         [] => Reply::Empty,
-        [one] => match answer_words(engine, one, &[]) {
-            Reply::NotCovered => either_side_of_and(engine, one).unwrap_or(Reply::NotCovered),
-            reply => reply,
+        [one] => match elliptic_and(engine, one) {
+            Some(reply) => reply,
+            None => match answer_words(engine, one, &[]) {
+                Reply::NotCovered => either_side_of_and(engine, one).unwrap_or(Reply::NotCovered),
+                reply => reply,
+            },
         },
         _ => {
             // Two questions in one: each part is answered on its own, and all must be; a part
@@ -152,6 +155,52 @@ fn either_side_of_and(engine: &Engine, words: &[String]) -> Option<Reply> {
                 .filter(|f| !facts.contains(f))
                 .collect::<Vec<_>>(),
         );
+    }
+    Some(Reply::Facts {
+        heading: None,
+        facts,
+    })
+}
+
+/// A question ending in "and" and a second name alone ("US tariff rate and China's?", "what
+/// did Greer say, and Beijing?") asks the same of both: each reading answered, both must be.
+fn elliptic_and(engine: &Engine, words: &[String]) -> Option<Reply> {
+    let at = words.iter().rposition(|w| w == "and")?;
+    let strict = |w: &[String]| {
+        let tokens = engine.analyzer.tokens(&w.join(" "), true);
+        match tokens.as_slice() {
+            [t] if t.strict => Some(t.word.to_string()),
+            _ => None,
+        }
+    };
+    let after: Vec<String> = words[at + 1..]
+        .iter()
+        .filter(|w| !matches!(w.as_str(), "s" | "too" | "please" | "pls" | "the"))
+        .cloned()
+        .collect();
+    let second = strict(&after)?;
+    // The first name, among the words before "and", which say more than it.
+    let before = &words[..at];
+    let first = before
+        .iter()
+        .position(|w| strict(std::slice::from_ref(w)).is_some())?;
+    // ("a call between Trump and Xi" joins two names: one subject.)
+    let joined = strict(&before[before.len() - 1..]).is_some();
+    if before.len() < 2 || joined || strict(&before[first..=first])? == second {
+        return None;
+    }
+    let mut other = before.to_vec();
+    other[first] = after.join(" ");
+    let mut facts: Vec<String> = Vec::new();
+    for reading in [before.to_vec(), other] {
+        let Reply::Facts { facts: found, .. } = answer_words(engine, &reading, &[]) else {
+            return None;
+        };
+        for f in found {
+            if !facts.contains(&f) {
+                facts.push(f);
+            }
+        }
     }
     Some(Reply::Facts {
         heading: None,

@@ -1479,3 +1479,23 @@ fn a_body_the_article_does_not_name_is_not_the_oecd() {
         ],
     );
 }
+
+#[test]
+fn a_second_name_alone_after_and_asks_the_same_of_it() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "us tariff rate and china's?",
+                &["tariff-us-on-china", "tariff-china"],
+            ),
+            (
+                "what did greer say, and beijing?",
+                &["greer-magnets", "beijing-accusations"],
+            ),
+            // Both readings must be answered: the article quotes Greer, not Japan.
+            ("what did greer say about magnets and japan", &[]),
+        ],
+    );
+}

@@ -1406,6 +1406,11 @@ fn dropping_tariffs_areas_and_central_issues_are_understood() {
             ("did china drop its tariffs to 20%?", &["tariff-china"]),
             ("which area of london was it in", &["venue"]),
             ("so has the truce held up or what", &["non-compliance"]),
+            // A truce "signed" is the one brokered; a deal signed is not reported.
+            ("was the truce signed in london?", &["geneva-truce"]),
+            ("truce signed where", &["geneva-truce"]),
+            ("did they sign a deal in london", &[]),
+            ("what did they sign", &[]),
             (
                 "Could you explain what the central issues of the negotiations are?",
                 &["agenda"],

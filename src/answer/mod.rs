@@ -943,11 +943,21 @@ fn answer_in(
             best = most_precise(vec![alone.clone()]);
         }
         if !only_refers && stands_alone {
-            let mut readings = vec![alone];
+            let mut readings = vec![alone.clone()];
             if let Some((_, words)) = best.take().filter(|_| answered) {
                 readings.insert(0, words);
             }
             best = most_precise(readings);
+        }
+        // "what about Huawei?" after a question about Greer: when nothing said of the subject
+        // names it and few facts do, it asks what the article says of Huawei (as it does with
+        // no context).
+        let rare_alone = !follow_up.content.is_empty()
+            && follow_up.asks.is_empty()
+            && !follow_up.says_he()
+            && follow_up.content.iter().all(|c| rare(engine, &c.word));
+        if rare_alone && best.as_ref().is_none_or(|(r, _)| !r.answered()) {
+            best = most_precise(vec![alone]);
         }
         let Some((reply, words)) = best else {
             return (Reply::NotCovered, None);

@@ -328,6 +328,14 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
             "is that in paris?",
             "venue",
         ),
+        // Nothing said of Greer names Huawei, and few facts do: what the article says of it.
+        (
+            "what rare earth restrictions did greer mention",
+            "what about huawei?",
+            "beijing-accusations",
+        ),
+        // Whom he talked to is whom he told.
+        ("who is kevin hassett", "who did he talk to?", "hassett-cbs"),
         // "who said that?" after a claim: the claim, which names who.
         (
             "what's the us complaining about with china",

@@ -8,6 +8,7 @@
 //!
 //! - `score`: the index and the scorer (what each fact matches of a question).
 //! - `follow_up`: a conversation's [`Subject`] and the readings of a follow-up.
+//! - `rewrite`: rewordings of a question before it is scored ("was it Bessent who…").
 //! - here: choosing the facts that answer (near-ties, gaps, two questions in one), commands,
 //!   follow-ups in a conversation, and routing a chat message.
 
@@ -18,6 +19,7 @@ pub use crate::reply::{MAX_QUESTION_CHARS, Reply};
 use crate::text::split_words;
 
 mod follow_up;
+mod rewrite;
 mod score;
 
 pub use follow_up::Subject;
@@ -305,199 +307,12 @@ fn is_remark(engine: &Engine, words: &[String]) -> bool {
 }
 
 /// A message's words as the answerer reads them: without its preamble, chat shorthand written
-/// out, and "how did the call go" read as "how did they describe the call" (the article reports
-/// how a thing went only as somebody's description of it).
+/// out, then reworded by [`rewrite::REWRITES`].
 fn message_words(engine: &Engine, text: &str) -> Vec<String> {
-    let mut words = engine
+    let words = engine
         .analyzer
         .expand_shorthand(split_words(without_preamble(engine, text)));
-    let evaluation = matches!(
-        words.as_slice(),
-        [how, did, .., go] if how == "how" && did == "did" && go == "go"
-    );
-    if evaluation && words.len() > 3 {
-        words.pop();
-        words.splice(2..2, ["they".to_string(), "describe".to_string()]);
-    }
-    as_who_is(engine, uncleft(engine, what_about(words)))
-}
-
-/// "why is Huawei (even) mentioned?", "why is Huawei in this story?" and "what's this about
-/// student visas?" ask what the article says of Huawei or visas: read as "what about huawei".
-fn what_about(words: Vec<String>) -> Vec<String> {
-    let w: Vec<&str> = words.iter().map(String::as_str).collect();
-    let rest = match w.as_slice() {
-        [
-            "what",
-            "is" | "s",
-            "this" | "it" | "that",
-            "about",
-            rest @ ..,
-        ] if !rest.is_empty() => {
-            return ["what", "about"]
-                .into_iter()
-                .chain(rest.iter().copied())
-                .map(str::to_string)
-                .collect();
-        }
-        ["why" | "how", rest @ ..] => rest,
-        _ => return words,
-    };
-    let rest = match rest {
-        ["come", rest @ ..] => rest,
-        rest => rest,
-    };
-    let Some((be, rest)) = rest.split_first() else {
-        return words;
-    };
-    let mention = |w: &str| matches!(w, "mentioned" | "named" | "involved");
-    let place = |w: &str| matches!(w, "story" | "article" | "news" | "piece" | "report");
-    // What is named, up to the words saying it is mentioned.
-    let end = rest
-        .iter()
-        .position(|x| mention(x) || *x == "even" || (*x == "in" && rest.iter().any(|p| place(p))));
-    let mentions = rest.iter().any(|x| mention(x)) || rest.iter().any(|x| place(x));
-    match end {
-        Some(end) if end > 0 && mentions && matches!(*be, "is" | "was" | "are" | "were" | "s") => {
-            ["what", "about"]
-                .into_iter()
-                .chain(rest[..end].iter().copied())
-                .map(str::to_string)
-                .collect()
-        }
-        _ => words,
-    }
-}
-
-/// Words naming a role in government ("the Treasury *Secretary*", "a foreign *minister*").
-const ROLES: &[&str] = &[
-    "secretary",
-    "minister",
-    "president",
-    "premier",
-    "chancellor",
-    "senator",
-    "representative",
-    "director",
-    "adviser",
-    "advisor",
-    "official",
-    "leader",
-    "negotiator",
-    "ambassador",
-    "envoy",
-    "governor",
-    "chief",
-    "head",
-    "spokesman",
-    "spokesperson",
-    "diplomat",
-    "rep",
-    "sec",
-];
-
-/// A question checking someone's role ("is Hassett the Treasury Secretary?", "was He Lifeng
-/// China's foreign minister?") read as asking who they are, which settles it: "who is Hassett".
-fn as_who_is(engine: &Engine, words: Vec<String>) -> Vec<String> {
-    if !words
-        .first()
-        .is_some_and(|w| matches!(w.as_str(), "is" | "was"))
-    {
-        return words;
-    }
-    // One person: the fewest words after "is" that read as one ("is *He Lifeng* China's…").
-    let person = |ws: &[String]| match engine.analyzer.tokens(&ws.join(" "), true).as_slice() {
-        [t] => engine
-            .analyzer
-            .kind(&t.word)
-            .is_some_and(|k| engine.analyzer.several(k)),
-        _ => false,
-    };
-    let Some(end) = (2..words.len()).find(|&k| person(&words[1..k])) else {
-        return words;
-    };
-    // Then a role they are said to have, and no verb ("is Greer the one who…" is checked by
-    // [`uncleft`]) or place ("was Yellen there as Treasury Secretary" asks whether she was
-    // there); "is Bessent a Republican" asks no role.
-    let rest = &words[end..];
-    let role = rest.iter().any(|w| ROLES.contains(&w.as_str()))
-        && rest.iter().all(|w| {
-            !matches!(
-                w.as_str(),
-                "who" | "that" | "which" | "there" | "here" | "as" | "at" | "in" | "on"
-            ) && !score::AUXILIARIES.contains(&w.as_str())
-        });
-    if !role {
-        return words;
-    }
-    ["who", "is"]
-        .into_iter()
-        .map(str::to_string)
-        .chain(words[1..end].iter().cloned())
-        .collect()
-}
-
-/// A question checking who did something ("was it Bessent who accused China?", "so Greer was
-/// the one complaining about visas?", "was Lutnick the one who met Reeves?") read as asking who
-/// did it, which settles it: "who accused China?". The one named is a guess, and may be wrong.
-fn uncleft(engine: &Engine, words: Vec<String>) -> Vec<String> {
-    let w: Vec<&str> = words.iter().map(String::as_str).collect();
-    let is_be = |w: &str| matches!(w, "was" | "is" | "were" | "are");
-    // (After words that ask nothing: "so", "wait".)
-    let analysed = |ws: &[&str]| engine.analyzer.tokens(&ws.join(" "), true);
-    let start = w.iter().position(|x| is_be(x)).unwrap_or(0);
-    let filler = analysed(&w[..start]).iter().all(|t| t.stop && !t.strict);
-    // The guess and where what was done begins.
-    let (guess, rest) = match &w[start..] {
-        [be, "it", ..] if is_be(be) && filler => {
-            match w[start + 2..]
-                .iter()
-                .position(|x| matches!(*x, "who" | "that"))
-            {
-                Some(at) => (&w[start + 2..start + 2 + at], start + 3 + at),
-                None => return words,
-            }
-        }
-        _ => match w.windows(2).position(|p| p == ["the", "one"]) {
-            Some(one) if one > start + 1 && filler => (&w[start + 1..one], one + 2),
-            Some(one) if one >= 2 && is_be(w[one - 1]) => (&w[..one - 1], one + 2),
-            _ => return words,
-        },
-    };
-    // Someone, named as the article names them ("the US", "Greer"): "was it in Geneva that…"
-    // checks a place, not who.
-    let guess = match guess
-        .iter()
-        .position(|g| !analysed(&[g]).iter().all(|t| t.stop && !t.strict))
-    {
-        Some(at) => &guess[at..],
-        None => return words,
-    };
-    let tokens = analysed(guess);
-    let named = !guess.is_empty()
-        && guess.len() <= 3
-        && tokens.iter().any(|t| t.strict)
-        && tokens
-            .iter()
-            .all(|t| t.strict || t.word == "the" || !t.stop)
-        && !guess.iter().any(|g| {
-            matches!(
-                *g,
-                "in" | "at" | "on" | "during" | "after" | "before" | "when"
-            )
-        });
-    let rest = &w[rest.min(w.len())..];
-    let rest = match rest {
-        ["who" | "that", r @ ..] => r,
-        r => r,
-    };
-    if !named || rest.is_empty() {
-        return words;
-    }
-    std::iter::once("who")
-        .chain(rest.iter().copied())
-        .map(str::to_string)
-        .collect()
+    rewrite::apply(engine, words)
 }
 
 /// A question without the clauses before it that ask nothing and name nothing specific: "Hi

@@ -1,0 +1,218 @@
+//! Rewordings of a question before it is scored: patterns whose plain reading the scorer would
+//! get wrong, each read as the question it asks ("was it Bessent who accused China?" asks who
+//! accused China). One table, [`REWRITES`], applied in order.
+
+use super::score;
+use crate::engine::Engine;
+
+/// A rewording: the question it asks, or `None` when its pattern does not match.
+type Rewrite = fn(&Engine, &[String]) -> Option<Vec<String>>;
+
+/// The rewordings, in order: each sees the words the ones before it left.
+pub(super) const REWRITES: &[Rewrite] = &[how_it_went, what_about, uncleft, as_who_is];
+
+/// `words` after every rewording in [`REWRITES`] that matches.
+pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
+    for rewrite in REWRITES {
+        if let Some(reworded) = rewrite(engine, &words) {
+            words = reworded;
+        }
+    }
+    words
+}
+
+/// "how did the call go" read as "how did they describe the call": the article reports how a
+/// thing went only as somebody's description of it.
+fn how_it_went(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    match words {
+        [how, did, middle @ .., go]
+            if how == "how" && did == "did" && go == "go" && !middle.is_empty() =>
+        {
+            Some(
+                [how, did]
+                    .into_iter()
+                    .cloned()
+                    .chain(["they".to_string(), "describe".to_string()])
+                    .chain(middle.iter().cloned())
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// "why is Huawei (even) mentioned?", "why is Huawei in this story?" and "what's this about
+/// student visas?" ask what the article says of Huawei or visas: read as "what about huawei".
+fn what_about(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let rest = match w.as_slice() {
+        [
+            "what",
+            "is" | "s",
+            "this" | "it" | "that",
+            "about",
+            rest @ ..,
+        ] if !rest.is_empty() => {
+            return Some(
+                ["what", "about"]
+                    .into_iter()
+                    .chain(rest.iter().copied())
+                    .map(str::to_string)
+                    .collect(),
+            );
+        }
+        ["why" | "how", rest @ ..] => rest,
+        _ => return None,
+    };
+    let rest = match rest {
+        ["come", rest @ ..] => rest,
+        rest => rest,
+    };
+    let (be, rest) = rest.split_first()?;
+    let mention = |w: &str| matches!(w, "mentioned" | "named" | "involved");
+    let place = |w: &str| matches!(w, "story" | "article" | "news" | "piece" | "report");
+    // What is named, up to the words saying it is mentioned.
+    let end = rest
+        .iter()
+        .position(|x| mention(x) || *x == "even" || (*x == "in" && rest.iter().any(|p| place(p))));
+    let mentions = rest.iter().any(|x| mention(x)) || rest.iter().any(|x| place(x));
+    match end {
+        Some(end) if end > 0 && mentions && matches!(*be, "is" | "was" | "are" | "were" | "s") => {
+            Some(
+                ["what", "about"]
+                    .into_iter()
+                    .chain(rest[..end].iter().copied())
+                    .map(str::to_string)
+                    .collect(),
+            )
+        }
+        _ => None,
+    }
+}
+
+/// Words naming a role in government ("the Treasury *Secretary*", "a foreign *minister*").
+const ROLES: &[&str] = &[
+    "secretary",
+    "minister",
+    "president",
+    "premier",
+    "chancellor",
+    "senator",
+    "representative",
+    "director",
+    "adviser",
+    "advisor",
+    "official",
+    "leader",
+    "negotiator",
+    "ambassador",
+    "envoy",
+    "governor",
+    "chief",
+    "head",
+    "spokesman",
+    "spokesperson",
+    "diplomat",
+    "rep",
+    "sec",
+];
+
+/// A question checking someone's role ("is Hassett the Treasury Secretary?", "was He Lifeng
+/// China's foreign minister?") read as asking who they are, which settles it: "who is Hassett".
+fn as_who_is(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    if !words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "is" | "was"))
+    {
+        return None;
+    }
+    // One person: the fewest words after "is" that read as one ("is *He Lifeng* China's…").
+    let person = |ws: &[String]| match engine.analyzer.tokens(&ws.join(" "), true).as_slice() {
+        [t] => engine
+            .analyzer
+            .kind(&t.word)
+            .is_some_and(|k| engine.analyzer.several(k)),
+        _ => false,
+    };
+    let end = (2..words.len()).find(|&k| person(&words[1..k]))?;
+    // Then a role they are said to have, and no verb ("is Greer the one who…" is checked by
+    // [`uncleft`]) or place ("was Yellen there as Treasury Secretary" asks whether she was
+    // there); "is Bessent a Republican" asks no role.
+    let rest = &words[end..];
+    let role = rest.iter().any(|w| ROLES.contains(&w.as_str()))
+        && rest.iter().all(|w| {
+            !matches!(
+                w.as_str(),
+                "who" | "that" | "which" | "there" | "here" | "as" | "at" | "in" | "on"
+            ) && !score::AUXILIARIES.contains(&w.as_str())
+        });
+    if !role {
+        return None;
+    }
+    Some(
+        ["who", "is"]
+            .into_iter()
+            .map(str::to_string)
+            .chain(words[1..end].iter().cloned())
+            .collect(),
+    )
+}
+
+/// A question checking who did something ("was it Bessent who accused China?", "so Greer was
+/// the one complaining about visas?", "was Lutnick the one who met Reeves?") read as asking who
+/// did it, which settles it: "who accused China?". The one named is a guess, and may be wrong.
+fn uncleft(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let w: Vec<&str> = words.iter().map(String::as_str).collect();
+    let is_be = |w: &str| matches!(w, "was" | "is" | "were" | "are");
+    // (After words that ask nothing: "so", "wait".)
+    let analysed = |ws: &[&str]| engine.analyzer.tokens(&ws.join(" "), true);
+    let start = w.iter().position(|x| is_be(x)).unwrap_or(0);
+    let filler = analysed(&w[..start]).iter().all(|t| t.stop && !t.strict);
+    // The guess and where what was done begins.
+    let (guess, rest) = match &w[start..] {
+        [be, "it", ..] if is_be(be) && filler => {
+            let at = w[start + 2..]
+                .iter()
+                .position(|x| matches!(*x, "who" | "that"))?;
+            (&w[start + 2..start + 2 + at], start + 3 + at)
+        }
+        _ => match w.windows(2).position(|p| p == ["the", "one"]) {
+            Some(one) if one > start + 1 && filler => (&w[start + 1..one], one + 2),
+            Some(one) if one >= 2 && is_be(w[one - 1]) => (&w[..one - 1], one + 2),
+            _ => return None,
+        },
+    };
+    // Someone, named as the article names them ("the US", "Greer"): "was it in Geneva that…"
+    // checks a place, not who.
+    let at = guess
+        .iter()
+        .position(|g| !analysed(&[g]).iter().all(|t| t.stop && !t.strict))?;
+    let guess = &guess[at..];
+    let tokens = analysed(guess);
+    let named = !guess.is_empty()
+        && guess.len() <= 3
+        && tokens.iter().any(|t| t.strict)
+        && tokens
+            .iter()
+            .all(|t| t.strict || t.word == "the" || !t.stop)
+        && !guess.iter().any(|g| {
+            matches!(
+                *g,
+                "in" | "at" | "on" | "during" | "after" | "before" | "when"
+            )
+        });
+    let rest = &w[rest.min(w.len())..];
+    let rest = match rest {
+        ["who" | "that", r @ ..] => r,
+        r => r,
+    };
+    if !named || rest.is_empty() {
+        return None;
+    }
+    Some(
+        std::iter::once("who")
+            .chain(rest.iter().copied())
+            .map(str::to_string)
+            .collect(),
+    )
+}

@@ -553,7 +553,10 @@ fn score_tokens<'a>(
             "issue" | "thing" | "situation" | "matter" | "story"
         )
     };
-    let last = main.iter().rposition(|t| content(&t) && !general(&t));
+    // (Nor is the kind of answer wanted: "the trade war began in which *month*".)
+    let last = main
+        .iter()
+        .rposition(|t| content(&t) && !general(&t) && kind_word(&t.word).is_none());
     // (…of a "what" question, when it ends on what a preposition names: "put on *magnets*"
     // ("put on" reads as "impose"), not "what restrictions did the US *put on* China".)
     let named = last.is_some_and(|i| {
@@ -815,18 +818,23 @@ fn score_tokens<'a>(
     });
     // A yes/no question asking whether something is in a place asks where ("is the meeting in
     // London?": the venue, not who met), as the lexicon's kind says. ("did He Lifeng meet
-    // anyone in London" asks whom.)
+    // anyone in London" asks whom, and "is Bessent part of the delegation in London" whether
+    // he is: more than a subject beside the place.)
+    let asks_of = |t: &Token| {
+        let kind = engine.analyzer.kind(&t.word)?;
+        engine.analyzer.kind_asks(kind)
+    };
+    let subject_words = tokens
+        .iter()
+        .filter(|t| !t.stop && asks_of(t).is_none())
+        .count();
     let kind_asked = (yes_no
         && q.kinds.is_empty()
+        && subject_words <= 2
         && words
             .first()
             .is_some_and(|w| matches!(w.as_str(), "is" | "are" | "was" | "were")))
-    .then(|| {
-        tokens.iter().find_map(|t| {
-            let kind = engine.analyzer.kind(&t.word)?;
-            engine.analyzer.kind_asks(kind)
-        })
-    })
+    .then(|| tokens.iter().find_map(asks_of))
     .flatten();
     let want = match kind_asked {
         Some(asked) => wanted(&[Some(asked)]),

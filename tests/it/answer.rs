@@ -1512,3 +1512,33 @@ fn a_second_name_alone_after_and_asks_the_same_of_it() {
         ],
     );
 }
+
+#[test]
+fn the_kind_of_answer_wanted_is_no_subject_and_a_place_beside_more_is_no_where() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // "which month" at the end asks when, as at the start.
+            (
+                "the trade war began in which month",
+                &["trade-war-start", "trump-xi-call"],
+            ),
+            // Whether Bessent is in the delegation, not where the talks are.
+            (
+                "Is Scott Bessent part of the delegation in London?",
+                &["bessent"],
+            ),
+            ("is the meeting in london", &["venue"]),
+            // Everyday words: cabinet members, use cases, "temp", "out of this", "items".
+            (
+                "Could you tell me which US cabinet members went to London?",
+                &["delegation"],
+            ),
+            ("@bot rare earth use cases?", &["rare-earth-uses"]),
+            ("is the tariff truce permanent or temp", &["geneva-truce"]),
+            ("what does beijing want out of this", &["agenda"]),
+            ("main agenda items pls", &["agenda"]),
+        ],
+    );
+}

@@ -648,6 +648,9 @@ fn answer_in(
     if let Some(command) = asks_for_command(&words) {
         return (respond(engine, command, None), None);
     }
+    if let Some(summary) = asks_for_summary(engine, &words) {
+        return (respond(engine, &summary, None), None);
+    }
     let follow_up = as_follow_up(engine, &words).filter(|(_, only_refers)| {
         // Without context, "why are they meeting?" is a question of its own.
         context.is_some() || !only_refers
@@ -852,6 +855,33 @@ fn asks_for_command(words: &[String]) -> Option<&'static str> {
         | "what can you do" | "what do you do" => "/start",
         _ => return None,
     })
+}
+
+/// The command of the knowledge's topic "summary" when a question asks for the story in brief
+/// ("tl;dr?", "can someone summarize this article for me", "give me the short version"): the
+/// lexicon's "summary" and nothing else but the article or the talks ("summary of the truce"
+/// asks about the truce).
+fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
+    let tokens = engine.analyzer.tokens(&words.join(" "), true);
+    let only_summary = tokens.iter().any(|t| t.word == "summary")
+        && tokens.iter().all(|t| {
+            t.stop
+                || matches!(
+                    t.word.as_ref(),
+                    "summary"
+                        | "article"
+                        | "story"
+                        | "talks"
+                        | "news"
+                        | "piece"
+                        | "report"
+                        | "text"
+                )
+        });
+    let topic = engine.knowledge.topics.iter().find(|t| t.name == "summary");
+    topic
+        .filter(|_| only_summary)
+        .map(|t| format!("/{}", t.command))
 }
 
 /// Answers one message: a `/command` (optionally `/command@bot`) or free text.

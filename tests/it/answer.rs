@@ -1542,3 +1542,32 @@ fn the_kind_of_answer_wanted_is_no_subject_and_a_place_beside_more_is_no_where()
         ],
     );
 }
+
+#[test]
+fn a_request_for_the_story_in_brief_gets_the_summary_topic() {
+    let kb = kb();
+    let summary = ids(&kb, "/summary");
+    assert_eq!(
+        summary,
+        ["purpose", "delegation", "agenda", "non-compliance"]
+    );
+    for q in [
+        "tl;dr?",
+        "can someone summarize this article for me",
+        "@bot give me the short version",
+        "big picture?",
+    ] {
+        assert_eq!(ids(&kb, q), summary, "{q}");
+    }
+    // A summary of something is about that thing; "summarise" alone asks nothing.
+    assert_answers(
+        &kb,
+        &[
+            (
+                "Please could you summarise Beijing's complaints?",
+                &["beijing-accusations"],
+            ),
+            ("what are the talks about", &["agenda"]),
+        ],
+    );
+}

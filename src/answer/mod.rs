@@ -259,9 +259,11 @@ const REQUESTS: &[&str] = &[
 /// "also" or "plus" followed by a question word. Chat shorthand is written out first.
 fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
     let mut parts: Vec<Vec<String>> = Vec::new();
-    for piece in question.split(['?', ';']) {
-        let words = message_words(engine, piece);
-        if !parts.is_empty() && is_remark(engine, &words) {
+    for piece in question.split_inclusive(['?', ';']) {
+        // (A piece with its own question mark asks: "…falling apart? both accusing each other?")
+        let asked = piece.ends_with('?');
+        let words = message_words(engine, piece.trim_end_matches(['?', ';']));
+        if !parts.is_empty() && !asked && is_remark(engine, &words) {
             continue;
         }
         let mut start = 0;

@@ -1571,3 +1571,35 @@ fn a_request_for_the_story_in_brief_gets_the_summary_topic() {
         ],
     );
 }
+
+#[test]
+fn a_second_question_mark_asks_and_market_words_are_understood() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // Four words after a question are a question when they end in "?".
+            (
+                "so basically geneva deal is falling apart? both accusing each other?",
+                &[
+                    "non-compliance",
+                    "backtracking",
+                    "greer-magnets",
+                    "beijing-accusations",
+                ],
+            ),
+            (
+                "what kind of US tech is china after in particular",
+                &["agenda"],
+            ),
+            (
+                "has everyone stuck to the geneva agreement so far",
+                &["non-compliance"],
+            ),
+            ("what is the goal of the 90 days period?", &["ninety-days"]),
+            ("both sides walking it back or just one?", &["backtracking"]),
+            ("trump quote?", &["trump-very-good-talk", "xi-rare-earths"]),
+            ("imports print?", &["may-imports"]),
+        ],
+    );
+}

@@ -22,6 +22,9 @@ pub struct Subject {
     /// The claim the question was answered with, by fact id: "who said that?" asks its
     /// speaker.
     pub(super) said: Option<String>,
+    /// The facts the question was answered with, by id: "was it last year?" is settled by
+    /// them.
+    pub(super) answered: Vec<String>,
 }
 
 /// One content word of a subject and what replaces it in a follow-up.
@@ -49,6 +52,7 @@ impl Subject {
     pub fn for_tests(words: &[&str]) -> Subject {
         Subject {
             said: None,
+            answered: Vec::new(),
             sequence: Vec::new(),
             asks: vec!["what".into()],
             content: words
@@ -91,6 +95,7 @@ impl Subject {
             content,
             sequence,
             said: None,
+            answered: Vec::new(),
         })
     }
 
@@ -386,6 +391,7 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
         content,
         sequence,
         said: None,
+        answered: Vec::new(),
     };
     let turns_around = subject.content.iter().any(|c| c.word == REVERSE);
     let only_refers = opening.is_none() && !bare && !turns_around;

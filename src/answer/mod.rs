@@ -644,6 +644,9 @@ fn answer_in(
                 .map(|f| f.id.clone()),
             _ => None,
         };
+        if let Reply::Facts { facts, .. } = reply {
+            subject.answered = facts.clone();
+        }
         Some(subject)
     };
     let words = message_words(engine, question);
@@ -778,6 +781,49 @@ fn answer_in(
             && follow_up.content.iter().all(|c| rare(engine, &c.word));
         if rare_alone && best.as_ref().is_none_or(|(r, _)| !r.answered()) {
             best = most_precise(vec![alone]);
+        }
+        // "was it last year?", "is it like 90%?" after an answer: checking a detail of that
+        // answer with a wrong one, which the answer itself settles when no reading of the
+        // follow-up says more of it. (Not a claim: "is that true?" after what Greer claimed is
+        // not settled by his claim.)
+        let in_answer = |word: &str| {
+            subject.answered.iter().any(|id| {
+                engine.knowledge.fact(id).is_some_and(|f| {
+                    engine
+                        .analyzer
+                        .tokens(&f.answer, true)
+                        .iter()
+                        .any(|t| t.word == word)
+                })
+            })
+        };
+        // (A detail: a number, a kind of detail the lexicon knows, or a word of the answer;
+        // "is he running for Fed chair?" checks nothing the answer says. Nobody the answer does
+        // not name: "is he China's premier?".)
+        let detail = |w: &str| {
+            w.chars().next().is_some_and(|c| c.is_ascii_digit())
+                || engine.analyzer.kind(w).is_some()
+                || in_answer(w)
+        };
+        let checks_answer = opener.is_some()
+            && words.iter().any(|w| PRONOUNS.contains(&w.as_str()))
+            && subject.said.is_none()
+            && !subject.answered.is_empty()
+            && follow_up.content.iter().any(|c| detail(&c.word))
+            && !follow_up
+                .content
+                .iter()
+                .any(|c| c.class == ContentClass::Specific && !in_answer(&c.word));
+        let says_more = best.as_ref().is_some_and(|(r, _)| match r {
+            Reply::Facts { facts, .. } => facts.iter().any(|f| subject.answered.contains(f)),
+            _ => false,
+        });
+        if checks_answer && !says_more {
+            let reply = Reply::Facts {
+                heading: None,
+                facts: subject.answered.clone(),
+            };
+            return (reply, Some(subject.clone()));
         }
         let Some((reply, words)) = best else {
             return (Reply::NotCovered, None);

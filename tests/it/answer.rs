@@ -407,6 +407,37 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
     let (_, said) = respond_in(&kb, "what did trump say abt the call", None, None);
     let (then, _) = respond_in(&kb, "and xi?", None, said.as_ref());
     assert_eq!(then, Reply::NotCovered);
+    // A yes/no follow-up checking a detail of the answer with a wrong one is settled by that
+    // answer; one asking something the answer does not say is declined.
+    for (question, follow_up, want) in [
+        (
+            "when was the geneva truce",
+            "was it last year?",
+            "geneva-truce",
+        ),
+        (
+            "what % of rare earths does china mine",
+            "is it like 90%?",
+            "china-69-percent",
+        ),
+        ("who is he lifeng", "is he china's premier?", "he-lifeng"),
+    ] {
+        let (_, subject) = respond_in(&kb, question, None, None);
+        let (then, _) = respond_in(&kb, follow_up, None, subject.as_ref());
+        assert_eq!(facts(&then), [want], "{question} / {follow_up}");
+    }
+    for (question, follow_up) in [
+        ("who is kevin hassett", "is he running for fed chair?"),
+        (
+            "who is rachel reeves",
+            "did she sit in on the us-china talks?",
+        ),
+        ("what did greer claim", "is that true?"),
+    ] {
+        let (_, subject) = respond_in(&kb, question, None, None);
+        let (then, _) = respond_in(&kb, follow_up, None, subject.as_ref());
+        assert!(!then.answered(), "{question} / {follow_up}: {then:?}");
+    }
     // "before" places the follow-up in time: the article gives no earlier tariff.
     let (_, tariff) = respond_in(&kb, "what tariff did the us set on china", None, None);
     let (then, _) = respond_in(&kb, "what was it before?", None, tariff.as_ref());

@@ -432,7 +432,6 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
             "who is rachel reeves",
             "did she sit in on the us-china talks?",
         ),
-        ("what did greer claim", "is that true?"),
     ] {
         let (_, subject) = respond_in(&kb, question, None, None);
         let (then, _) = respond_in(&kb, follow_up, None, subject.as_ref());

@@ -782,43 +782,13 @@ fn answer_in(
         if rare_alone && best.as_ref().is_none_or(|(r, _)| !r.answered()) {
             best = most_precise(vec![alone]);
         }
-        // "was it last year?", "is it like 90%?" after an answer: checking a detail of that
-        // answer with a wrong one, which the answer itself settles when no reading of the
-        // follow-up says more of it. (Not a claim: "is that true?" after what Greer claimed is
-        // not settled by his claim.)
-        let in_answer = |word: &str| {
-            subject.answered.iter().any(|id| {
-                engine.knowledge.fact(id).is_some_and(|f| {
-                    engine
-                        .analyzer
-                        .tokens(&f.answer, true)
-                        .iter()
-                        .any(|t| t.word == word)
-                })
-            })
-        };
-        // (A detail: a number, a kind of detail the lexicon knows, or a word of the answer;
-        // "is he running for Fed chair?" checks nothing the answer says. Nobody the answer does
-        // not name: "is he China's premier?".)
-        let detail = |w: &str| {
-            w.chars().next().is_some_and(|c| c.is_ascii_digit())
-                || engine.analyzer.kind(w).is_some()
-                || in_answer(w)
-        };
-        let checks_answer = opener.is_some()
-            && words.iter().any(|w| PRONOUNS.contains(&w.as_str()))
-            && subject.said.is_none()
-            && !subject.answered.is_empty()
-            && follow_up.content.iter().any(|c| detail(&c.word))
-            && !follow_up
-                .content
-                .iter()
-                .any(|c| c.class == ContentClass::Specific && !in_answer(&c.word));
+        // "was it last year?": settled by the answer before when no reading says more of it.
+        let checks = opener.is_some() && checks_answer(engine, subject, &follow_up, &words);
         let says_more = best.as_ref().is_some_and(|(r, _)| match r {
             Reply::Facts { facts, .. } => facts.iter().any(|f| subject.answered.contains(f)),
             _ => false,
         });
-        if checks_answer && !says_more {
+        if checks && !says_more {
             let reply = Reply::Facts {
                 heading: None,
                 facts: subject.answered.clone(),
@@ -903,6 +873,44 @@ fn asks_for_command(words: &[String]) -> Option<&'static str> {
         | "what can you do" | "what do you do" => "/start",
         _ => return None,
     })
+}
+
+/// Whether a yes/no follow-up checks a detail of the answer before with a wrong one ("was it
+/// last year?", "is it like 90%?"), which that answer settles. Not after a claim: "is that
+/// true?" after what Greer claimed is not settled by his claim.
+fn checks_answer(
+    engine: &Engine,
+    subject: &Subject,
+    follow_up: &Subject,
+    words: &[String],
+) -> bool {
+    let in_answer = |word: &str| {
+        subject.answered.iter().any(|id| {
+            engine.knowledge.fact(id).is_some_and(|f| {
+                engine
+                    .analyzer
+                    .tokens(&f.answer, true)
+                    .iter()
+                    .any(|t| t.word == word)
+            })
+        })
+    };
+    // A detail: a number, a kind of detail the lexicon knows, or a word of the answer ("is he
+    // running for Fed chair?" checks nothing the answer says); and nobody the answer does not
+    // name ("is he China's premier?" names China, as the answer does).
+    let detail = |w: &str| {
+        w.chars().next().is_some_and(|c| c.is_ascii_digit())
+            || engine.analyzer.kind(w).is_some()
+            || in_answer(w)
+    };
+    words.iter().any(|w| PRONOUNS.contains(&w.as_str()))
+        && subject.said.is_none()
+        && !subject.answered.is_empty()
+        && follow_up.content.iter().any(|c| detail(&c.word))
+        && !follow_up
+            .content
+            .iter()
+            .any(|c| c.class == ContentClass::Specific && !in_answer(&c.word))
 }
 
 /// The command of the knowledge's topic "summary" when a question asks for the story in brief

@@ -1630,6 +1630,7 @@ fn a_second_question_mark_asks_and_market_words_are_understood() {
             ("both sides walking it back or just one?", &["backtracking"]),
             ("trump quote?", &["trump-very-good-talk", "xi-rare-earths"]),
             ("imports print?", &["may-imports"]),
+            ("has anyone backtracked on the deal", &["backtracking"]),
         ],
     );
 }

@@ -1631,6 +1631,10 @@ fn a_second_question_mark_asks_and_market_words_are_understood() {
             ("trump quote?", &["trump-very-good-talk", "xi-rare-earths"]),
             ("imports print?", &["may-imports"]),
             ("has anyone backtracked on the deal", &["backtracking"]),
+            (
+                "would you mind summarising which issues sit at the core of these negotiations?",
+                &["agenda"],
+            ),
         ],
     );
 }

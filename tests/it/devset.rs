@@ -240,9 +240,9 @@ fn devset_meets_the_accuracy_and_abstention_bar() {
 /// used for development like `devset.toml`: its misses are printed.
 #[test]
 fn chat_devset_meets_its_bar() {
-    // The bar it meets today, so that a change cannot quietly undo it (the aim, 95%, is not
-    // met yet: see the README).
-    meets_bar("devset-chat.toml", "chat devset", 0, 0.88, 0.85);
+    // The bar it meets today, so that a change cannot quietly undo it (the aim: 95% right
+    // answers, no out-of-scope answer).
+    meets_bar("devset-chat.toml", "chat devset", 0, 0.95, 0.95);
 }
 
 /// Fails when a development set falls below the bar it meets today: more out-of-scope answers
@@ -259,7 +259,7 @@ fn meets_bar(file: &str, name: &str, max_oos: usize, accuracy: f64, pairs: f64) 
 #[test]
 fn crowd_devset_meets_its_bar() {
     // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
-    meets_bar("devset-crowd.toml", "crowd devset", 1, 0.9, 0.9);
+    meets_bar("devset-crowd.toml", "crowd devset", 1, 0.94, 0.95);
 }
 
 /// Two more development sets (`tests/devset-more.toml`: yes/no and "why" questions, follow-ups),
@@ -267,7 +267,16 @@ fn crowd_devset_meets_its_bar() {
 #[test]
 fn more_devset_meets_its_bar() {
     // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
-    meets_bar("devset-more.toml", "more devset", 1, 0.85, 0.85);
+    meets_bar("devset-more.toml", "more devset", 1, 0.88, 0.87);
+}
+
+/// Four more development sets (`tests/devset-mixed.toml`: a casual mix, a broad mix, a busy group
+/// chat, conversations), by writers who saw only the article, used for development: its misses
+/// are printed.
+#[test]
+fn mixed_devset_meets_its_bar() {
+    // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
+    meets_bar("devset-mixed.toml", "mixed devset", 3, 0.93, 0.85);
 }
 
 /// The held-out set (`tests/heldout.toml`), written without sight of the facts, the lexicon or

@@ -244,7 +244,7 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
     for (canonical, variants) in raw.synonyms {
         // Found only for a problem: searching a large lexicon for every key costs more than
         // the rest of the load.
-        let line = || find_line(text, &format!("{canonical} ="));
+        let line = || key_line(text, &canonical);
         if split_words(&canonical) != [canonical.clone()] {
             r.line(
                 line(),
@@ -275,7 +275,7 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
         data.synonyms.push((canonical, list));
     }
     for (short, full) in raw.shorthand {
-        let line = || find_line(text, &format!("{short} ="));
+        let line = || key_line(text, &short);
         let full = full.as_str().map(split_words).unwrap_or_default();
         if split_words(&short) != [short.clone()] || full.is_empty() {
             r.line(
@@ -288,7 +288,7 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
     }
     let mut kinds: Vec<Kind> = Vec::new();
     for (name, value) in raw.kinds {
-        let line = || find_line(text, &format!("{name} ="));
+        let line = || key_line(text, &name);
         let one_word = |w: &str| split_words(w) == [w];
         let word_list = |v: &toml::Value| -> Option<Vec<String>> {
             v.as_array()?
@@ -358,7 +358,7 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
         for w in variants {
             if let Some(kind) = kind_of.get(w.as_str()) {
                 r.line(
-                    find_line(text, &format!("{kind} =")),
+                    key_line(text, kind),
                     format!("kind \"{kind}\" lists \"{w}\", which questions read as \"{canonical}\": list \"{canonical}\""),
                 );
             }
@@ -378,6 +378,17 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
 }
 
 /// The 1-based line of the first occurrence of `needle`, or 1.
+/// The line of the TOML key `key` (`key = …` at the start of a line): "person" is not found in
+/// "inperson = …".
+fn key_line(text: &str, key: &str) -> usize {
+    let needle = format!("{key} =");
+    text.match_indices(&needle)
+        .find(|(o, _)| *o == 0 || text.as_bytes()[o - 1] == b'\n')
+        .map_or(1, |(o, _)| {
+            text[..o].bytes().filter(|&b| b == b'\n').count() + 1
+        })
+}
+
 fn find_line(text: &str, needle: &str) -> usize {
     text.find(needle)
         .map(|o| text[..o].bytes().filter(|&b| b == b'\n').count() + 1)

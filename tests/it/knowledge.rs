@@ -1177,6 +1177,26 @@ fn a_malformed_lexicon_kind_is_reported_with_its_line() {
         "crowd = { several = true, asks = \"who\", words = [\"fans\"] }\n",
     );
     assert!(check(&files).is_ok());
+    // Reported at the kind's own line, not at a key ending the same ("inperson = …").
+    let mut files = KnowledgeFiles::builtin();
+    let text = &mut files.lexicon.1;
+    assert!(
+        text.contains("\ninperson = "),
+        "the lexicon has an inperson key"
+    );
+    let person = text
+        .find("\nperson = { several = true")
+        .expect("a person kind")
+        + 1;
+    text.replace_range(person..person + 25, "person = { several = \"yes\"");
+    let p = problems(&files);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].message.contains("kind \"person\""), "{p:?}");
+    assert_eq!(
+        p[0].line,
+        Some(files.lexicon.1[..person].lines().count() + 1),
+        "{p:?}"
+    );
 }
 
 /// A synonym's variant listed as strict is never seen as written: reported at `[strict]`.

@@ -43,6 +43,16 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
             }
             "where" | "wheres" => Some(Ask::Where),
             "when" => Some(Ask::When),
+            // "why is the call a big deal", "how come the import figure surprised people": what
+            // makes something notable is what the article says of it, so any fact about it
+            // answers, as for "what".
+            "why" | "how" | "hows"
+                if (w != "how" && w != "hows" || next == "come")
+                    && asks_significance(&words[i + 1..]) =>
+            {
+                kinds.push(None);
+                continue;
+            }
             "why" => Some(Ask::Why),
             "how" | "hows" if next == "come" => Some(Ask::Why),
             // "how long ago", "how long since" and "how long has it been going on" ask when.
@@ -74,6 +84,31 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
         kinds.push(kind);
     }
     kinds
+}
+
+/// Whether a "why" question's rest asks why something matters or surprised anyone.
+fn asks_significance(rest: &[String]) -> bool {
+    rest.iter().enumerate().any(|(i, w)| {
+        matches!(
+            w.as_str(),
+            "matter"
+                | "matters"
+                | "mattered"
+                | "significant"
+                | "significance"
+                | "important"
+                | "importance"
+                | "notable"
+                | "noteworthy"
+                | "remarkable"
+                | "surprise"
+                | "surprised"
+                | "surprising"
+                | "unexpected"
+                | "shocking"
+                | "shocked"
+        ) || (w == "deal" && i > 0 && matches!(rest[i - 1].as_str(), "big" | "huge"))
+    })
 }
 
 /// The facts' kinds (as [`ask_bit`]s) that answer questions of these kinds; `None` when any

@@ -1638,3 +1638,32 @@ fn a_second_question_mark_asks_and_market_words_are_understood() {
         ],
     );
 }
+
+/// "why is X a big deal", "how come the figure surprised people": what makes something notable is
+/// what the article says of it, so the fact about it answers; a "why" about a cause the article
+/// does not give is still declined.
+#[test]
+fn why_something_matters_is_what_the_article_says_of_it() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // (What the call was, as for "trump xi call?": the call, then what was said of it.)
+            (
+                "why is the trump xi call a big deal",
+                &["trump-xi-call", "trump-very-good-talk", "xi-rare-earths"][..],
+            ),
+            (
+                "why is the trump xi call notable",
+                &["trump-xi-call", "trump-very-good-talk", "xi-rare-earths"],
+            ),
+            (
+                "how come the import numbers are a surprise",
+                &["may-imports"],
+            ),
+            ("why was the import number a surprise", &["may-imports"]),
+            ("why did trump call xi", &[]),
+            ("why did chinese imports fall", &[]),
+        ],
+    );
+}

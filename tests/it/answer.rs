@@ -1667,3 +1667,20 @@ fn why_something_matters_is_what_the_article_says_of_it() {
         ],
     );
 }
+
+/// "which company's parts" is Huawei's components (the lexicon's phrase), but which company
+/// makes the halted software is not reported.
+#[test]
+fn a_company_s_parts_are_huawei_s_components() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "which company's parts did the us tell people not to use",
+                &["beijing-accusations"][..],
+            ),
+            ("which company makes the chip design software", &[]),
+        ],
+    );
+}

@@ -1684,3 +1684,20 @@ fn a_company_s_parts_are_huawei_s_components() {
         ],
     );
 }
+
+/// What they are getting together for is the talks' purpose; whether it is the first time is
+/// settled by their coming face to face once again.
+#[test]
+fn getting_together_is_meeting() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("what are they getting together for", &["purpose"][..]),
+            (
+                "is this the first time they've sat down together",
+                &["largest-economies"],
+            ),
+        ],
+    );
+}

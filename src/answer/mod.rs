@@ -221,6 +221,21 @@ fn rare(engine: &Engine, word: &str) -> bool {
     })
 }
 
+/// Whether a word asks if something said is so ("is China *actually* shipping them?").
+fn checks_truth(word: &str) -> bool {
+    matches!(
+        word,
+        "actually"
+            | "really"
+            | "true"
+            | "truly"
+            | "indeed"
+            | "happening"
+            | "happened"
+            | "confirmed"
+    )
+}
+
 /// How many facts a reply states; `usize::MAX` for one that states none, so that comparing
 /// readings of a question prefers any answer to none, and the most precise answer.
 fn fact_count(reply: &Reply) -> usize {
@@ -795,15 +810,58 @@ fn answer_in(
             };
             return (reply, Some(subject.clone()));
         }
-        let Some((reply, words)) = best else {
+        let Some((reply, reading)) = best else {
             return (Reply::NotCovered, None);
         };
-        let next = subject_of(&reply, &words);
+        let reply = with_another_speaker(engine, &reading, &words, reply);
+        let next = subject_of(&reply, &reading);
         return (reply, next);
     }
     let reply = answer_question(engine, question);
+    let reply = with_another_speaker(engine, &words, &words, reply);
     let next = subject_of(&reply, &words);
     (reply, next)
+}
+
+/// "has China actually resumed rare earth trade?", "is that actually happening?": when the
+/// answer is someone's claim, what another speaker says of the same matter is the article's
+/// check of it (Trump's word that Xi agreed, then Hassett's that exports resumed but fall
+/// short). `reading` is the question as answered, `words` as typed.
+fn with_another_speaker(
+    engine: &Engine,
+    reading: &[String],
+    words: &[String],
+    reply: Reply,
+) -> Reply {
+    let Reply::Facts { heading, mut facts } = reply else {
+        return reply;
+    };
+    let claim = facts
+        .first()
+        .and_then(|id| engine.knowledge.fact(id))
+        .filter(|f| f.kind.is_claim());
+    if let Some(claim) =
+        claim.filter(|_| facts.len() < MAX_FACTS && words.iter().any(|w| checks_truth(w)))
+    {
+        let (q, scored) = score_all(engine, reading, &[]);
+        let fact = |s: &Scored| &engine.knowledge.facts[s.fact as usize];
+        let best = scored.iter().find(|s| fact(s).id == claim.id);
+        // Another speaker's claim, matching all the claim matches but its names (it need not
+        // name Xi), or most of the question.
+        let other = best.and_then(|best| {
+            let matter = best.matched & !q.strict;
+            scored.iter().find(|s| {
+                s.claim
+                    && fact(s).kind.speaker() != claim.kind.speaker()
+                    && (s.coverage >= score::MIN_COVERAGE || s.matched & matter == matter)
+                    && !facts.contains(&fact(s).id)
+            })
+        });
+        if let Some(other) = other {
+            facts.push(fact(other).id.clone());
+        }
+    }
+    Reply::Facts { heading, facts }
 }
 
 /// A "who" question's words with the one person its answer names, for a follow-up about them:

@@ -315,6 +315,13 @@ impl FactKind {
     pub fn is_claim(&self) -> bool {
         matches!(self, FactKind::Claim { .. })
     }
+    /// Who makes the claim, if it is one.
+    pub fn speaker(&self) -> Option<&str> {
+        match self {
+            FactKind::Claim { speaker, .. } => Some(speaker),
+            _ => None,
+        }
+    }
     pub fn name(&self) -> &'static str {
         match self {
             FactKind::Fact => "fact",

@@ -1701,3 +1701,33 @@ fn getting_together_is_meeting() {
         ],
     );
 }
+
+/// A question whether something claimed is actually so gets the claim and what another speaker
+/// says of the same matter, asked alone or as a follow-up; a claim nobody else speaks to is
+/// stated as the claim it is.
+#[test]
+fn whether_a_claim_is_actually_so_gets_another_speakers_word() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "has china actually resumed rare earth trade",
+                &["xi-rare-earths", "hassett-cbs"][..],
+            ),
+            (
+                "did china actually remove export restrictions on rare earth magnets",
+                &["greer-magnets"],
+            ),
+        ],
+    );
+    let facts = |r: &Reply| render::fact_ids(&kb.knowledge, r).join(" ");
+    let (_, subject) = respond_in(&kb, "what did xi agree to on the call", None, None);
+    let (then, _) = respond_in(
+        &kb,
+        "so have they actually resumed?",
+        None,
+        subject.as_ref(),
+    );
+    assert_eq!(facts(&then), "xi-rare-earths hassett-cbs");
+}

@@ -1731,3 +1731,17 @@ fn whether_a_claim_is_actually_so_gets_another_speakers_word() {
     );
     assert_eq!(facts(&then), "xi-rare-earths hassett-cbs");
 }
+
+/// The topic of the meeting with Reeves is what they discussed; the talks' agenda stays the
+/// agenda.
+#[test]
+fn a_meeting_s_topic_is_what_was_discussed_there() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("reeves meeting topic?", &["reeves-meeting"][..]),
+            ("what's on the agenda", &["agenda"]),
+        ],
+    );
+}

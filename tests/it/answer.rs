@@ -1745,3 +1745,22 @@ fn a_meeting_s_topic_is_what_was_discussed_there() {
         ],
     );
 }
+
+/// Whether the call was good or bad, or went well, is how Trump described it.
+#[test]
+fn whether_the_call_was_good_is_how_it_was_described() {
+    let kb = kb();
+    // (Naming Trump or the leaders, it may get what else Trump said of the call after it.)
+    for q in [
+        "was the call good according to trump",
+        "did the call go well",
+        "was the trump xi call good or bad",
+    ] {
+        let got = ids(&kb, q);
+        assert_eq!(
+            got.first(),
+            Some(&"trump-very-good-talk".into()),
+            "{q}: {got:?}"
+        );
+    }
+}

@@ -1764,3 +1764,23 @@ fn whether_the_call_was_good_is_how_it_was_described() {
         );
     }
 }
+
+/// Politeness ("would you be kind enough", "Mr", "if the piece mentions it") and British
+/// spellings ("characterised") do not keep a question from its answer.
+#[test]
+fn polite_and_british_wording_is_understood() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "Would you be kind enough to tell me what position Mr Howard Lutnick holds?",
+                &["lutnick"][..],
+            ),
+            (
+                "Could you kindly explain how President Trump characterised his telephone conversation with President Xi?",
+                &["trump-very-good-talk"],
+            ),
+        ],
+    );
+}

@@ -344,7 +344,8 @@ fn userset_is_reported() {
 /// A question set kept outside the repository (a blind set, never tuned on), scored like the
 /// others but printing only its figures, per group too, so that it stays blind:
 /// `DEVSET=/path/set.toml cargo test --test it devset::outside_set -- --ignored --nocapture`
-/// (`DEVSET_CITE=any`: a question's `cite` lists alternatives, any one of them quoted is right).
+/// (`DEVSET_CITE=any`: a question's `cite` lists alternatives, any one of them quoted is right;
+/// `DEVSET_MISSES=1`: print its misses too, for a set used for development).
 #[test]
 #[ignore = "needs DEVSET, the path of a question set kept outside the repository"]
 fn outside_set_is_reported() {
@@ -354,6 +355,11 @@ fn outside_set_is_reported() {
         _ => Cites::All,
     };
     let sc = evaluate_citing(&knowledge(), &path, cites);
+    if std::env::var_os("DEVSET_MISSES").is_some() {
+        for f in &sc.failures {
+            eprintln!("{f}");
+        }
+    }
     for (group, (right, asked)) in &sc.groups {
         eprintln!("  {group}: {right}/{asked}");
     }

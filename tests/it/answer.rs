@@ -1732,18 +1732,21 @@ fn whether_a_claim_is_actually_so_gets_another_speakers_word() {
     assert_eq!(facts(&then), "xi-rare-earths hassett-cbs");
 }
 
-/// The topic of the meeting with Reeves is what they discussed; the talks' agenda stays the
-/// agenda.
+/// The talks' agenda, asked in everyday words, is the agenda alone: not padded with what He
+/// Lifeng discussed with Reeves.
 #[test]
-fn a_meeting_s_topic_is_what_was_discussed_there() {
+fn the_agenda_is_answered_alone() {
     let kb = kb();
-    assert_answers(
-        &kb,
-        &[
-            ("reeves meeting topic?", &["reeves-meeting"][..]),
-            ("what's on the agenda", &["agenda"]),
-        ],
-    );
+    for q in [
+        "agenda?",
+        "what's on the table",
+        "what are the main issues",
+        "what are they negotiating about",
+        "what's being discussed",
+        "key sticking points?",
+    ] {
+        assert_eq!(ids(&kb, q), ["agenda"], "{q}");
+    }
 }
 
 /// Whether the call was good or bad, or went well, is how Trump described it.
@@ -1783,4 +1786,26 @@ fn polite_and_british_wording_is_understood() {
             ),
         ],
     );
+}
+
+/// Everyday and market wording: a key sticking point is the agenda, a print is a figure, a
+/// haircut a downgrade, products what rare earths are used in; a well-known given name beside a
+/// surname the article does not name is part of that person's name.
+#[test]
+fn market_words_given_names_and_products_are_understood() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("key sticking points?", &["agenda"][..]),
+            ("OECD print?", &["oecd-forecast"]),
+            ("why'd oecd haircut growth", &["oecd-forecast"]),
+            (
+                "Which products are using the rare earth elements?",
+                &["rare-earth-uses"],
+            ),
+        ],
+    );
+    let led = ids(&kb, "was the chinese delegation led by wang yi");
+    assert_eq!(led.first(), Some(&"he-lifeng".into()), "{led:?}");
 }

@@ -503,7 +503,10 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     // Names joined by "and": the best fact for each ("the US and China tariffs": each side's).
     for j in (0..q.terms.len()).filter(|j| q.either & (1 << j) != 0) {
         if let Some(s) = scored.iter().find(|s| {
-            s.own & (1 << j) != 0 && eligible(s) && !chosen.iter().any(|c| c.fact == s.fact)
+            s.own & (1 << j) != 0
+                && eligible(s)
+                && (q.who_is || !s.role || best.role)
+                && !chosen.iter().any(|c| c.fact == s.fact)
         }) {
             chosen.push(s);
         }
@@ -541,6 +544,9 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
                     // Concise: a claim does not pad a plain answer, nor a side fact a role.
                     && (s.claim == best.claim || q.claim_intent)
                     && (!q.who_is || (s.role && best.role))
+                    // …nor a role anything but "who is" ("did Trump and Xi talk" is the call,
+                    // not who they are, which the call already says).
+                    && (q.who_is || !s.role || best.role)
                     // …nor, to what the sides accuse each other of, anything but accusations.
                     && (!q.reciprocal || q.accuse == 0 || s.own & q.accuse != 0)
             })

@@ -1498,7 +1498,7 @@ fn a_wrong_medium_or_an_unnamed_prime_minister_is_a_wrong_detail() {
         &[
             (
                 "was it a video call between trump and xi?",
-                &["trump-xi-call", "leaders", "trump-very-good-talk"],
+                &["trump-xi-call", "trump-very-good-talk", "xi-rare-earths"],
             ),
             (
                 "did he lifeng meet the uk prime minister before the talks?",
@@ -1808,4 +1808,24 @@ fn market_words_given_names_and_products_are_understood() {
     );
     let led = ids(&kb, "was the chinese delegation led by wang yi");
     assert_eq!(led.first(), Some(&"he-lifeng".into()), "{led:?}");
+}
+
+/// A role pads only "who is": "did Trump and Xi talk" is the call, not also who the two
+/// leaders are (the call already says), while "who is Xi Jinping" is who he is.
+#[test]
+fn a_role_pads_no_answer_but_who_is() {
+    let kb = kb();
+    for q in [
+        "did trump and xi talk",
+        "trade war start month",
+        "did trump meet xi face to face",
+    ] {
+        let got = ids(&kb, q);
+        assert!(!got.contains(&"leaders".to_string()), "{q}: {got:?}");
+        assert!(got.contains(&"trump-xi-call".to_string()), "{q}: {got:?}");
+    }
+    assert_eq!(
+        ids(&kb, "who is xi jinping").first().map(String::as_str),
+        Some("leaders")
+    );
 }

@@ -1744,6 +1744,8 @@ fn the_agenda_is_answered_alone() {
         "what are they negotiating about",
         "what's being discussed",
         "key sticking points?",
+        "what r the talks even about",
+        "Please let me know what the talks are mainly about.",
     ] {
         assert_eq!(ids(&kb, q), ["agenda"], "{q}");
     }
@@ -1827,5 +1829,19 @@ fn a_role_pads_no_answer_but_who_is() {
     assert_eq!(
         ids(&kb, "who is xi jinping").first().map(String::as_str),
         Some("leaders")
+    );
+}
+
+/// A misspelled question word is still that question word: "wher was…" asks where, so it gets
+/// the place, not everything the truce was.
+#[test]
+fn misspelled_question_words_ask_what_they_would() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("wher was the truse signed", &["geneva-truce"][..]),
+            ("hwo much is the us tariff", &["tariff-us-on-china"]),
+        ],
     );
 }

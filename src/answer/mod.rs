@@ -68,7 +68,21 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
                 let refers = k > 0
                     && (part.iter().any(|w| PRONOUNS.contains(&w.as_str()))
                         || Subject::of(engine, part).is_none());
+                // …and a part naming only a name asks what the part before asked, of it
+                // ("what tariff did the US set and what did China set?").
+                let only_names = Subject::of(engine, part).filter(|s| {
+                    k > 0 && s.content.iter().all(|c| c.class == ContentClass::Specific)
+                });
                 let reply = match Subject::of(engine, &parts[k.saturating_sub(1)]) {
+                    Some(before) if only_names.is_some() && !refers => {
+                        let named = only_names.as_ref().expect("checked above");
+                        before
+                            .follow(named, &engine.index.people)
+                            .iter()
+                            .map(|reading| answer_words(engine, reading, &[]))
+                            .min_by_key(fact_count)
+                            .unwrap_or(Reply::NotCovered)
+                    }
                     Some(before) if refers => {
                         // "he" or "they" stands for all the part before is about, or for one
                         // of its words ("they" in "… share of rare earths and what are they

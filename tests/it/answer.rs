@@ -1845,3 +1845,17 @@ fn misspelled_question_words_ask_what_they_would() {
         ],
     );
 }
+
+/// A second part naming only a name asks what the first asked, of it: each side's tariff, not
+/// who China's vice premier is.
+#[test]
+fn a_second_part_naming_only_a_name_asks_the_same_of_it() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[(
+            "what tariff did the us set and what did china set?",
+            &["tariff-us-on-china", "tariff-china"][..],
+        )],
+    );
+}

@@ -997,7 +997,12 @@ fn checks_answer(
 /// asks about the truce).
 fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
     let tokens = engine.analyzer.tokens(&words.join(" "), true);
-    let only_summary = tokens.iter().any(|t| t.word == "summary")
+    // ("what's this story about?" asks for the story too.)
+    let about_story = words.iter().any(|w| w == "about")
+        && tokens
+            .iter()
+            .any(|t| matches!(t.word.as_ref(), "article" | "story" | "piece" | "news"));
+    let only_summary = (about_story || tokens.iter().any(|t| t.word == "summary"))
         && tokens.iter().all(|t| {
             t.stop
                 || matches!(
@@ -1010,7 +1015,14 @@ fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
                         | "piece"
                         | "report"
                         | "text"
+                        // "the main points in 3 bullets"
+                        | "bullet"
+                        | "bullets"
+                        | "points"
+                        | "lines"
+                        | "sentences"
                 )
+                || t.word.chars().all(|c| c.is_ascii_digit())
         });
     let topic = engine.knowledge.topics.iter().find(|t| t.name == "summary");
     topic

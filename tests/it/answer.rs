@@ -1586,6 +1586,8 @@ fn a_request_for_the_story_in_brief_gets_the_summary_topic() {
         "can someone summarize this article for me",
         "@bot give me the short version",
         "big picture?",
+        "give me the main points in 3 bullets",
+        "what's this story about basically",
     ] {
         assert_eq!(ids(&kb, q), summary, "{q}");
     }
@@ -1598,6 +1600,7 @@ fn a_request_for_the_story_in_brief_gets_the_summary_topic() {
                 &["beijing-accusations"],
             ),
             ("what are the talks about", &["agenda"]),
+            ("what's the story about the magnets", &["greer-magnets"]),
         ],
     );
 }

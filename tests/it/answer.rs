@@ -1862,3 +1862,24 @@ fn a_second_part_naming_only_a_name_asks_the_same_of_it() {
         )],
     );
 }
+
+/// A trade fight rattling markets is the tensions' duration; "these days" asks nothing more;
+/// why Washington says China broke the truce is Greer's claim.
+#[test]
+fn everyday_wording_of_duration_time_and_blame() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "how long has this trade fight been rattling markets",
+                &["market-tensions"][..],
+            ),
+            ("what's the OECD saying these days", &["oecd-forecast"]),
+            (
+                "why does washington say china broke the truce?",
+                &["greer-magnets"],
+            ),
+        ],
+    );
+}

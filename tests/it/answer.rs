@@ -1883,3 +1883,27 @@ fn everyday_wording_of_duration_time_and_blame() {
         ],
     );
 }
+
+/// "on earth" is the world's, "sign on to" is agreeing, exports "back at" a level have resumed.
+#[test]
+fn everyday_phrases_for_world_agreeing_and_resuming() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "are these the two biggest economies on earth meeting?",
+                &["largest-economies"][..],
+            ),
+            ("did xi sign on to anything", &["xi-rare-earths"]),
+            (
+                "are china's exports back at the geneva level",
+                &["hassett-cbs"],
+            ),
+            (
+                "have rare earth exports from china started again",
+                &["hassett-cbs"],
+            ),
+        ],
+    );
+}

@@ -163,6 +163,9 @@ pub(crate) struct FactEntry {
     /// Its answer speaks of what is to come ("… *will* ripple across global markets", "Xi
     /// *agreed to* resume trade"): only such a fact answers a question about the future.
     pub(crate) future: bool,
+    /// Its answer places it before or after something ("*Before* this round of talks, He Lifeng
+    /// also met…"): it settles whether it came after the talks.
+    pub(crate) timed: bool,
     /// Its answer names a year ("2025"): only such a fact answers "what year".
     pub(crate) year: bool,
     /// The lexicon's kinds of detail its answer names ("London": a place), as indexes.
@@ -328,6 +331,12 @@ impl Index {
                             .windows(2)
                             .any(|w| w[0].starts_with("agree") && w[1] == "to")
                 },
+                timed: words.iter().any(|w| {
+                    matches!(
+                        w.as_str(),
+                        "before" | "prior" | "after" | "follows" | "followed" | "preceded"
+                    )
+                }),
                 echoes: echoes(tokens),
                 specifiers: specifiers(tokens, &f.answer),
                 speaker: match &f.kind {

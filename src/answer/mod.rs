@@ -483,6 +483,16 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     let Some(best) = scored.iter().find(|s| eligible(s)) else {
         return Reply::NotCovered;
     };
+    // Who someone is answers "who" questions and questions naming them ("what's Bessent's
+    // job?"); "what came before the talks" is the call, not who the leaders on it are.
+    let asks_who = q.who_is || q.kinds.contains(&Some(Ask::Who)) || q.names != 0;
+    let best = match best.role && !asks_who {
+        true => scored
+            .iter()
+            .find(|s| eligible(s) && !s.role)
+            .unwrap_or(best),
+        false => best,
+    };
     // When the best fact alone leaves part of a single question unanswered, the best one that
     // answers all of it ("were these talks in Geneva?": the venue, not the Geneva truce).
     let best = match q.multi_part || q.answered_by(best.matched) {

@@ -409,6 +409,29 @@ fn asks_future(words: &[String]) -> bool {
     })
 }
 
+/// Whether a question asks what came after the London talks ("did the US cut tariffs after the
+/// talks?"): after the article, as the future is.
+pub(super) fn asks_after_talks(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(i, w)| {
+        matches!(w.as_str(), "after" | "following" | "since")
+            && words[i + 1..]
+                .iter()
+                .find(|n| !matches!(n.as_str(), "the" | "this" | "these" | "that" | "those"))
+                .is_some_and(|n| {
+                    matches!(
+                        n.as_str(),
+                        "talks"
+                            | "talk"
+                            | "meeting"
+                            | "meetings"
+                            | "london"
+                            | "round"
+                            | "negotiations"
+                    )
+                })
+    })
+}
+
 /// What a "which" question asks to be told apart: its first content word after "which", or
 /// after "what kind of" ("type", "sort"), when that is the question's first question word
 /// ("how did *which* side…" asks how first).
@@ -542,7 +565,7 @@ fn score_tokens<'a>(
         strict: 0,
         multi_part,
         yes_no: is_yes_no(words),
-        future: asks_future(words),
+        future: asks_future(words) || asks_after_talks(words),
         kinds,
         claim_intent,
         who_is: false,
@@ -846,6 +869,8 @@ fn score_tokens<'a>(
     // The article reports what happened and what was said; what will happen next ("will
     // tariffs go back up", "when's the next round") only a fact that looks ahead answers.
     let future = q.future;
+    // (Whether something came after the talks is settled by a fact saying it came before.)
+    let after_talks = asks_after_talks(words);
     // "What year" asks for a year, which "for over a year" is not.
     let year = words.windows(2).any(|w| {
         matches!(w[0].as_str(), "what" | "whats" | "which")
@@ -893,7 +918,7 @@ fn score_tokens<'a>(
         if !accepts(e.asks, want)
             || (why && e.claim && !claim_intent && !names_speaker)
             || general
-            || (future && !e.future)
+            || (future && !e.future && !(after_talks && q.yes_no && e.timed))
             || (year && !e.year)
         {
             continue;

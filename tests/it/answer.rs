@@ -1907,3 +1907,34 @@ fn everyday_phrases_for_world_agreeing_and_resuming() {
         ],
     );
 }
+
+/// What came after the London talks is after the article: declined, unless a yes/no question
+/// is settled by a fact saying it came before. A role is no answer to what came before them.
+#[test]
+fn what_came_after_the_talks_is_not_reported() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("did the us cut tariffs after the talks", &[][..]),
+            ("what happened after the talks", &[]),
+            ("has anything changed since the talks", &[]),
+            (
+                "did reeves meet he lifeng after the talks?",
+                &["reeves-meeting"],
+            ),
+        ],
+    );
+    let before = ids(&kb, "what came before the talks");
+    assert_eq!(
+        before.first().map(String::as_str),
+        Some("trump-xi-call"),
+        "{before:?}"
+    );
+    assert_eq!(
+        ids(&kb, "what is bessent's job")
+            .first()
+            .map(String::as_str),
+        Some("bessent")
+    );
+}

@@ -340,9 +340,15 @@ fn is_remark(engine: &Engine, words: &[String]) -> bool {
 /// A message's words as the answerer reads them: without its preamble, chat shorthand written
 /// out, then reworded by [`rewrite::REWRITES`].
 fn message_words(engine: &Engine, text: &str) -> Vec<String> {
+    // An @handle names whom the message is for ("@newsbot tariffs?"), never what it asks.
+    let text: String = text
+        .split_whitespace()
+        .filter(|w| !(w.starts_with('@') && w.len() > 1))
+        .collect::<Vec<_>>()
+        .join(" ");
     let words = engine
         .analyzer
-        .expand_shorthand(split_words(without_preamble(engine, text)));
+        .expand_shorthand(split_words(without_preamble(engine, &text)));
     rewrite::apply(engine, words)
 }
 

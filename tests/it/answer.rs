@@ -1938,3 +1938,25 @@ fn what_came_after_the_talks_is_not_reported() {
         Some("bessent")
     );
 }
+
+/// An @handle names whom a message is for, never what it asks; where the US and China meet is
+/// the venue.
+#[test]
+fn handles_ask_nothing_and_where_the_sides_meet_is_the_venue() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "@TradeTalkBot who leads china's delegation",
+                &["he-lifeng"][..],
+            ),
+            ("hey @alice what's the us tariff", &["tariff-us-on-china"]),
+            ("where are the us and china meeting", &["venue"]),
+            (
+                "@bot is hassett saying exports are fully back",
+                &["hassett-cbs"],
+            ),
+        ],
+    );
+}

@@ -800,10 +800,14 @@ fn answer_in(
         // someone said ("what did she say?" is not asking what anybody said) and enough to
         // ask by itself ("and china's tariffs?", not "and for the US?"), and about nobody just
         // named ("and what did he accuse China of?" is about him).
-        let stands_alone = follow_up
+        // ("who's accusing who?" asks what the sides say of each other, a question of its own.)
+        let (each_other, both_sides) = score::reciprocal(&words);
+        let stands_alone = (follow_up
             .content
             .iter()
             .any(|c| c.class != ContentClass::Claim)
+            || each_other
+            || both_sides)
             && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty())
             && !follow_up.says_he();
         // "who said it wasn't enough?" after "what did Trump say about the call?": when no

@@ -215,7 +215,7 @@ const NOT_SPEAKERS: &[&str] = &["you", "article", "it", "story", "report", "piec
 
 /// Whether a question has a reciprocal pronoun ("each other", "one another"), and whether it
 /// names all sides ("both sides", "each side", "whom" after "who").
-fn reciprocal(words: &[String]) -> (bool, bool) {
+pub(super) fn reciprocal(words: &[String]) -> (bool, bool) {
     let has = |a: &str, b: &str| words.windows(2).any(|w| w[0] == a && w[1] == b);
     let pronoun = has("each", "other") || has("one", "another");
     let sides = has("both", "sides")

@@ -1961,15 +1961,11 @@ fn handles_ask_nothing_and_where_the_sides_meet_is_the_venue() {
     );
 }
 
-/// "where?" after the mood asks where that mood was (central London); "who's accusing who?"
-/// after a question about the truce is a question of its own.
+/// "who's accusing who?" after a question about the truce is a question of its own.
 #[test]
-fn where_after_the_mood_and_who_accuses_whom_after_the_truce() {
+fn who_accuses_whom_after_the_truce_stands_alone() {
     let kb = kb();
     let facts = |r: &Reply| render::fact_ids(&kb.knowledge, r).join(" ");
-    let (_, mood) = respond_in(&kb, "what's the mood like", None, None);
-    let (then, _) = respond_in(&kb, "where?", None, mood.as_ref());
-    assert_eq!(facts(&then), "largest-economies");
     let (_, truce) = respond_in(&kb, "is the truce holding", None, None);
     let (then, _) = respond_in(&kb, "who's accusing who?", None, truce.as_ref());
     assert_eq!(

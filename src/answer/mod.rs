@@ -1022,7 +1022,9 @@ fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
         && tokens
             .iter()
             .any(|t| matches!(t.word.as_ref(), "article" | "story" | "piece" | "news"));
-    let only_summary = (about_story || tokens.iter().any(|t| t.word == "summary"))
+    // ("summarize pls": the verb alone asks for the story; with a subject it asks about that.)
+    let summarize = words.iter().any(|w| w.starts_with("summari"));
+    let only_summary = (about_story || summarize || tokens.iter().any(|t| t.word == "summary"))
         && tokens.iter().all(|t| {
             t.stop
                 || matches!(

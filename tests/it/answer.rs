@@ -1973,3 +1973,23 @@ fn who_accuses_whom_after_the_truce_stands_alone() {
         "backtracking greer-magnets beijing-accusations"
     );
 }
+
+/// Chat slang: the money guy is the Treasury Secretary, a dead truce is at risk, China sitting
+/// on rare earths is its export restrictions; "summarize pls" asks for the story.
+#[test]
+fn chat_slang_for_people_risk_and_restrictions() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("who's the money guy on the us side", &["bessent"][..]),
+            ("yo is the truce dead or nah", &["non-compliance"]),
+            (
+                "china still sitting on the rare earths or what",
+                &["greer-magnets"],
+            ),
+            ("is he dead", &[]),
+        ],
+    );
+    assert_eq!(ids(&kb, "summarize pls"), ids(&kb, "/summary"));
+}

@@ -285,7 +285,7 @@ fn meets_bar(file: &str, name: &str, max_oos: usize, accuracy: f64, pairs: f64) 
 #[test]
 fn crowd_devset_meets_its_bar() {
     // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
-    meets_bar("devset-crowd.toml", "crowd devset", 1, 0.94, 0.95);
+    meets_bar("devset-crowd.toml", "crowd devset", 0, 0.95, 0.95);
 }
 
 /// Two more development sets (`tests/devset-more.toml`: yes/no and "why" questions, follow-ups),
@@ -293,7 +293,7 @@ fn crowd_devset_meets_its_bar() {
 #[test]
 fn more_devset_meets_its_bar() {
     // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
-    meets_bar("devset-more.toml", "more devset", 1, 0.88, 0.87);
+    meets_bar("devset-more.toml", "more devset", 1, 0.90, 0.90);
 }
 
 /// Four more development sets (`tests/devset-mixed.toml`: a casual mix, a broad mix, a busy group
@@ -302,7 +302,16 @@ fn more_devset_meets_its_bar() {
 #[test]
 fn mixed_devset_meets_its_bar() {
     // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
-    meets_bar("devset-mixed.toml", "mixed devset", 3, 0.93, 0.85);
+    meets_bar("devset-mixed.toml", "mixed devset", 3, 0.94, 0.87);
+}
+
+/// Two more development sets (`tests/devset-fresh.toml`: group members of five kinds; a busy
+/// group asking near misses and follow-ups), by writers who saw only the article, used for
+/// development after their first figures were taken: its misses are printed.
+#[test]
+fn fresh_devset_meets_its_bar() {
+    // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
+    meets_bar("devset-fresh.toml", "fresh devset", 9, 0.87, 0.84);
 }
 
 /// The held-out set (`tests/heldout.toml`), written without sight of the facts, the lexicon or

@@ -115,6 +115,9 @@ pub struct Analyzer {
     /// Two-word names (synonyms of a strict word: "scott bessent"), matched whole even when
     /// misspelled or in the other order ("scot bessant", "bessent scott").
     names: Vec<[String; 2]>,
+    /// Neighbouring words of the known texts, neither a stopword ("trade war"): an English word
+    /// one edit from one of a pair, beside the other, is that word misspelled ("trad war").
+    pairs: HashSet<(String, String)>,
     /// By stem id, the known word an unknown word with that stem reads as ("worlds" as
     /// "world", and so as "global"); `None` where known words of that stem read differently.
     by_stem: HashMap<u32, Option<String>>,
@@ -170,8 +173,15 @@ impl Analyzer {
             .collect();
         known.extend(kinds.keys().cloned());
         let mut text_words: HashSet<String> = HashSet::default();
+        let mut pairs: HashSet<(String, String)> = HashSet::default();
         for text in extra_vocab {
-            text_words.extend(split_words(text));
+            let words = split_words(text);
+            for w in words.windows(2) {
+                if !lexicon.stopwords.contains(&w[0]) && !lexicon.stopwords.contains(&w[1]) {
+                    pairs.insert((w[0].clone(), w[1].clone()));
+                }
+            }
+            text_words.extend(words);
         }
         known.extend(text_words.iter().cloned());
         for (_, full) in &lexicon.shorthand {
@@ -225,6 +235,7 @@ impl Analyzer {
                 // A name is two names: "the states" is no name, and "the status" no typo of it.
                 .filter(|[a, b]| !stop.contains(a) && !stop.contains(b))
                 .collect(),
+            pairs,
         };
         // By word id: a known word's place in `known`.
         let word_ids: HashMap<&str, u32> = known
@@ -540,6 +551,38 @@ impl Analyzer {
                     seen[i] = (q.as_str(), self.info(q));
                 }
             }
+            // An English word the analyser does not know, beside a word it forms a known pair
+            // with when one edit away ("trad war": "trade war"), is that word misspelled.
+            for i in 0..words.len() {
+                if seen[i].1.is_some() || words[i].chars().count() < 3 {
+                    continue;
+                }
+                let w = words[i].as_str();
+                let near = |cand: &str| {
+                    cand.len().abs_diff(w.len()) <= 1 && strsim::osa_distance(w, cand) == 1
+                };
+                let before = i.checked_sub(1).map(|j| seen[j].0);
+                let after = seen.get(i + 1).map(|n| n.0);
+                let mut found: SmallVec<[&String; 2]> = self
+                    .pairs
+                    .iter()
+                    .filter_map(|(a, b)| {
+                        if after == Some(b.as_str()) && near(a) {
+                            Some(a)
+                        } else if before == Some(a.as_str()) && near(b) {
+                            Some(b)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+                found.sort_unstable();
+                found.dedup();
+                // (Only one such word: "fal" beside "imports" could be "fall" or "fell".)
+                if let [c] = found.as_slice() {
+                    seen[i] = (c.as_str(), self.info(c));
+                }
+            }
         }
         let mut i = 0;
         while i < seen.len() {
@@ -741,6 +784,20 @@ mod tests {
         // …and a dropped g is the word with it.
         let a = Analyzer::new(&lex(), ["talking"]);
         assert_eq!(a.tokens("talkin", false)[0].word, "talking");
+    }
+
+    #[test]
+    fn an_english_word_beside_its_pair_partner_is_a_typo() {
+        let a = Analyzer::new(&lex(), ["the trade war began", "tariffs"]);
+        let words = |q: &str| -> Vec<String> {
+            a.tokens(q, true)
+                .iter()
+                .map(|t| t.word.to_string())
+                .collect()
+        };
+        // "trad" is an English word, so alone it stays; beside "war" it is "trade".
+        assert_eq!(words("trad war"), ["trade", "war"]);
+        assert_eq!(words("trad music"), ["trad", "music"]);
     }
 
     #[test]

@@ -514,18 +514,31 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
     let what = q.kinds.iter().all(Option::is_none) && !q.multi_part && !q.yes_no;
     // The fact a best one completes comes first when it answers as fully ("trump xi call?" is
     // the call, then what Trump said of it), unless the question asks what someone said.
+    // So does a fact with details scoring near and matching as fully, being what the thing is
+    // ("geneva truce?" is the truce before the accusations that followed it).
     let best = match what && !q.claim_intent {
-        true => scored
-            .iter()
-            .find(|p| {
-                engine.index.facts[p.fact as usize]
-                    .details
-                    .contains(&best.fact)
-                    && p.matched & best.matched == best.matched
+        true => {
+            let as_fully = |p: &&Scored| {
+                p.matched & best.matched == best.matched
                     && p.own & best.own == best.own
                     && eligible(p)
-            })
-            .unwrap_or(best),
+            };
+            let details = |p: &Scored| &engine.index.facts[p.fact as usize].details;
+            scored
+                .iter()
+                .find(|p| details(p).contains(&best.fact) && as_fully(p))
+                .or_else(|| {
+                    let near = |p: &&Scored| p.score >= best.score * ALSO_RATIO;
+                    (details(best).is_empty())
+                        .then(|| {
+                            scored
+                                .iter()
+                                .find(|p| !details(p).is_empty() && near(p) && as_fully(p))
+                        })
+                        .flatten()
+                })
+                .unwrap_or(best)
+        }
         false => best,
     };
     let mut chosen: Vec<&Scored> = Vec::with_capacity(MAX_FACTS);

@@ -1993,3 +1993,24 @@ fn chat_slang_for_people_risk_and_restrictions() {
     );
     assert_eq!(ids(&kb, "summarize pls"), ids(&kb, "/summary"));
 }
+
+/// "geneva truce?" is the truce first, then the accusations that followed it: a fact with
+/// details (what the thing is) comes before a near one that only mentions it.
+#[test]
+fn what_a_thing_is_comes_before_what_followed_it() {
+    let kb = kb();
+    for q in ["geneva truce?", "what's the deal with the geneva truce"] {
+        let got = ids(&kb, q);
+        assert_eq!(
+            got.first().map(String::as_str),
+            Some("geneva-truce"),
+            "{q}: {got:?}"
+        );
+    }
+    let start = ids(&kb, "trade war start month");
+    assert_eq!(
+        start.first().map(String::as_str),
+        Some("trade-war-start"),
+        "{start:?}"
+    );
+}

@@ -780,7 +780,32 @@ fn answer_in(
                 .content
                 .iter()
                 .all(|c| c.class == ContentClass::Claim);
-        if let Some(claim) = subject.said.as_ref().filter(|_| who_said) {
+        // …and "to who?", "who did he tell?": whom the claim was made to, which it names.
+        let to_whom = words.iter().any(|w| matches!(w.as_str(), "who" | "whom"))
+            && words
+                .iter()
+                .any(|w| matches!(w.as_str(), "to" | "tell" | "told"))
+            && words.iter().all(|w| {
+                matches!(
+                    w.as_str(),
+                    "to" | "who"
+                        | "whom"
+                        | "did"
+                        | "was"
+                        | "he"
+                        | "she"
+                        | "they"
+                        | "say"
+                        | "said"
+                        | "tell"
+                        | "told"
+                        | "it"
+                        | "that"
+                        | "this"
+                        | "so"
+                )
+            });
+        if let Some(claim) = subject.said.as_ref().filter(|_| who_said || to_whom) {
             let reply = Reply::Facts {
                 heading: None,
                 facts: vec![claim.clone()],

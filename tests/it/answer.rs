@@ -2014,3 +2014,15 @@ fn what_a_thing_is_comes_before_what_followed_it() {
         "{start:?}"
     );
 }
+
+/// "to who?" after what someone said is whom they said it to, which the claim names.
+#[test]
+fn to_whom_after_a_claim_is_the_claim() {
+    let kb = kb();
+    let facts = |r: &Reply| render::fact_ids(&kb.knowledge, r).join(" ");
+    let (_, said) = respond_in(&kb, "what did hassett say", None, None);
+    for then in ["to who?", "who did he tell?"] {
+        let (reply, _) = respond_in(&kb, then, None, said.as_ref());
+        assert_eq!(facts(&reply), "hassett-cbs", "{then}");
+    }
+}

@@ -115,9 +115,11 @@ pub struct Analyzer {
     /// Two-word names (synonyms of a strict word: "scott bessent"), matched whole even when
     /// misspelled or in the other order ("scot bessant", "bessent scott").
     names: Vec<[String; 2]>,
-    /// Neighbouring words of the known texts, neither a stopword ("trade war"): an English word
-    /// one edit from one of a pair, beside the other, is that word misspelled ("trad war").
-    pairs: HashSet<(String, String)>,
+    /// Neighbouring words of the known texts, neither a stopword ("trade war"), by each word:
+    /// the words that follow it and the words that precede it. An English word one edit from
+    /// one of a pair, beside the other, is that word misspelled ("trad war").
+    followers: HashMap<String, Vec<String>>,
+    leaders: HashMap<String, Vec<String>>,
     /// By stem id, the known word an unknown word with that stem reads as ("worlds" as
     /// "world", and so as "global"); `None` where known words of that stem read differently.
     by_stem: HashMap<u32, Option<String>>,
@@ -173,12 +175,17 @@ impl Analyzer {
             .collect();
         known.extend(kinds.keys().cloned());
         let mut text_words: HashSet<String> = HashSet::default();
-        let mut pairs: HashSet<(String, String)> = HashSet::default();
+        let mut followers: HashMap<String, Vec<String>> = HashMap::default();
+        let mut leaders: HashMap<String, Vec<String>> = HashMap::default();
         for text in extra_vocab {
             let words = split_words(text);
             for w in words.windows(2) {
                 if !lexicon.stopwords.contains(&w[0]) && !lexicon.stopwords.contains(&w[1]) {
-                    pairs.insert((w[0].clone(), w[1].clone()));
+                    followers
+                        .entry(w[0].clone())
+                        .or_default()
+                        .push(w[1].clone());
+                    leaders.entry(w[1].clone()).or_default().push(w[0].clone());
                 }
             }
             text_words.extend(words);
@@ -235,7 +242,8 @@ impl Analyzer {
                 // A name is two names: "the states" is no name, and "the status" no typo of it.
                 .filter(|[a, b]| !stop.contains(a) && !stop.contains(b))
                 .collect(),
-            pairs,
+            followers,
+            leaders,
         };
         // By word id: a known word's place in `known`.
         let word_ids: HashMap<&str, u32> = known
@@ -561,20 +569,13 @@ impl Analyzer {
                 let near = |cand: &str| {
                     cand.len().abs_diff(w.len()) <= 1 && strsim::osa_distance(w, cand) == 1
                 };
-                let before = i.checked_sub(1).map(|j| seen[j].0);
-                let after = seen.get(i + 1).map(|n| n.0);
-                let mut found: SmallVec<[&String; 2]> = self
-                    .pairs
-                    .iter()
-                    .filter_map(|(a, b)| {
-                        if after == Some(b.as_str()) && near(a) {
-                            Some(a)
-                        } else if before == Some(a.as_str()) && near(b) {
-                            Some(b)
-                        } else {
-                            None
-                        }
-                    })
+                let before = i.checked_sub(1).and_then(|j| self.followers.get(seen[j].0));
+                let after = seen.get(i + 1).and_then(|n| self.leaders.get(n.0));
+                let mut found: SmallVec<[&String; 2]> = before
+                    .into_iter()
+                    .chain(after)
+                    .flatten()
+                    .filter(|c| near(c))
                     .collect();
                 found.sort_unstable();
                 found.dedup();

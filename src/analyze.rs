@@ -180,7 +180,7 @@ impl Analyzer {
         for text in extra_vocab {
             let words = split_words(text);
             for w in words.windows(2) {
-                if !lexicon.stopwords.contains(&w[0]) && !lexicon.stopwords.contains(&w[1]) {
+                if !stop.contains(&w[0]) && !stop.contains(&w[1]) {
                     followers
                         .entry(w[0].clone())
                         .or_default()

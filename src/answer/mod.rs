@@ -541,6 +541,9 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
         }
         false => best,
     };
+    // A role pads only an answer to "who is" or another role ("did Trump and Xi talk" is the
+    // call, not who they are, which the call already says).
+    let role_pads = |s: &Scored| q.who_is || !s.role || best.role;
     let mut chosen: Vec<&Scored> = Vec::with_capacity(MAX_FACTS);
     chosen.push(best);
     // Names joined by "and": the best fact for each ("the US and China tariffs": each side's).
@@ -548,7 +551,7 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
         if let Some(s) = scored.iter().find(|s| {
             s.own & (1 << j) != 0
                 && eligible(s)
-                && (q.who_is || !s.role || best.role)
+                && role_pads(s)
                 && !chosen.iter().any(|c| c.fact == s.fact)
         }) {
             chosen.push(s);
@@ -587,9 +590,7 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
                     // Concise: a claim does not pad a plain answer, nor a side fact a role.
                     && (s.claim == best.claim || q.claim_intent)
                     && (!q.who_is || (s.role && best.role))
-                    // …nor a role anything but "who is" ("did Trump and Xi talk" is the call,
-                    // not who they are, which the call already says).
-                    && (q.who_is || !s.role || best.role)
+                    && role_pads(s)
                     // …nor, to what the sides accuse each other of, anything but accusations.
                     && (!q.reciprocal || q.accuse == 0 || s.own & q.accuse != 0)
             })

@@ -411,7 +411,7 @@ fn asks_future(words: &[String]) -> bool {
 
 /// Whether a question asks what came after the London talks ("did the US cut tariffs after the
 /// talks?"): after the article, as the future is.
-pub(super) fn asks_after_talks(words: &[String]) -> bool {
+fn asks_after_talks(words: &[String]) -> bool {
     words.iter().enumerate().any(|(i, w)| {
         matches!(w.as_str(), "after" | "following" | "since")
             && words[i + 1..]
@@ -559,13 +559,14 @@ fn score_tokens<'a>(
                 .any(|b| matches!(b.word.as_ref(), "is" | "was" | "are" | "were"))
             && !tokens[i..].iter().any(|n| n.word == "by")
     });
+    let after_talks = asks_after_talks(words);
     let mut q = Question {
         terms: SmallVec::new(),
         required_weight: 0.0,
         strict: 0,
         multi_part,
         yes_no: is_yes_no(words),
-        future: asks_future(words) || asks_after_talks(words),
+        future: asks_future(words) || after_talks,
         kinds,
         claim_intent,
         who_is: false,
@@ -869,8 +870,6 @@ fn score_tokens<'a>(
     // The article reports what happened and what was said; what will happen next ("will
     // tariffs go back up", "when's the next round") only a fact that looks ahead answers.
     let future = q.future;
-    // (Whether something came after the talks is settled by a fact saying it came before.)
-    let after_talks = asks_after_talks(words);
     // "What year" asks for a year, which "for over a year" is not.
     let year = words.windows(2).any(|w| {
         matches!(w[0].as_str(), "what" | "whats" | "which")
@@ -918,6 +917,8 @@ fn score_tokens<'a>(
         if !accepts(e.asks, want)
             || (why && e.claim && !claim_intent && !names_speaker)
             || general
+            // (Whether something came after the talks is settled by a fact saying it came
+            // before.)
             || (future && !e.future && !(after_talks && q.yes_no && e.timed))
             || (year && !e.year)
         {

@@ -17,6 +17,19 @@ fn ids(kb: &Engine, q: &str) -> Vec<String> {
         .collect()
 }
 
+/// Asserts which fact a question's answer states first (others may follow it).
+fn assert_first(kb: &Engine, q: &str, want: &str) {
+    let got = ids(kb, q);
+    assert_eq!(got.first().map(String::as_str), Some(want), "{q}: {got:?}");
+}
+
+/// The facts answering `then` asked right after `first` in one conversation, joined by spaces.
+fn follow_up(kb: &Engine, first: &str, then: &str) -> String {
+    let (_, subject) = respond_in(kb, first, None, None);
+    let (reply, _) = respond_in(kb, then, None, subject.as_ref());
+    render::fact_ids(&kb.knowledge, &reply).join(" ")
+}
+
 /// Asserts the facts answering each question, in order (none: the bot declines).
 fn assert_answers(kb: &Engine, cases: &[(&str, &[&str])]) {
     for (q, want) in cases {
@@ -1724,15 +1737,14 @@ fn whether_a_claim_is_actually_so_gets_another_speakers_word() {
             ),
         ],
     );
-    let facts = |r: &Reply| render::fact_ids(&kb.knowledge, r).join(" ");
-    let (_, subject) = respond_in(&kb, "what did xi agree to on the call", None, None);
-    let (then, _) = respond_in(
-        &kb,
-        "so have they actually resumed?",
-        None,
-        subject.as_ref(),
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what did xi agree to on the call",
+            "so have they actually resumed?"
+        ),
+        "xi-rare-earths hassett-cbs"
     );
-    assert_eq!(facts(&then), "xi-rare-earths hassett-cbs");
 }
 
 /// The talks' agenda, asked in everyday words, is the agenda alone: not padded with what He
@@ -1764,12 +1776,7 @@ fn whether_the_call_was_good_is_how_it_was_described() {
         "did the call go well",
         "was the trump xi call good or bad",
     ] {
-        let got = ids(&kb, q);
-        assert_eq!(
-            got.first(),
-            Some(&"trump-very-good-talk".into()),
-            "{q}: {got:?}"
-        );
+        assert_first(&kb, q, "trump-very-good-talk");
     }
 }
 
@@ -1811,8 +1818,11 @@ fn market_words_given_names_and_products_are_understood() {
             ),
         ],
     );
-    let led = ids(&kb, "was the chinese delegation led by wang yi");
-    assert_eq!(led.first(), Some(&"he-lifeng".into()), "{led:?}");
+    assert_first(
+        &kb,
+        "was the chinese delegation led by wang yi",
+        "he-lifeng",
+    );
 }
 
 /// A role pads only "who is": "did Trump and Xi talk" is the call, not also who the two
@@ -1829,10 +1839,7 @@ fn a_role_pads_no_answer_but_who_is() {
         assert!(!got.contains(&"leaders".to_string()), "{q}: {got:?}");
         assert!(got.contains(&"trump-xi-call".to_string()), "{q}: {got:?}");
     }
-    assert_eq!(
-        ids(&kb, "who is xi jinping").first().map(String::as_str),
-        Some("leaders")
-    );
+    assert_first(&kb, "who is xi jinping", "leaders");
 }
 
 /// A misspelled question word is still that question word: "wher was…" asks where, so it gets
@@ -1925,18 +1932,8 @@ fn what_came_after_the_talks_is_not_reported() {
             ),
         ],
     );
-    let before = ids(&kb, "what came before the talks");
-    assert_eq!(
-        before.first().map(String::as_str),
-        Some("trump-xi-call"),
-        "{before:?}"
-    );
-    assert_eq!(
-        ids(&kb, "what is bessent's job")
-            .first()
-            .map(String::as_str),
-        Some("bessent")
-    );
+    assert_first(&kb, "what came before the talks", "trump-xi-call");
+    assert_first(&kb, "what is bessent's job", "bessent");
 }
 
 /// An @handle names whom a message is for, never what it asks; where the US and China meet is
@@ -1965,11 +1962,8 @@ fn handles_ask_nothing_and_where_the_sides_meet_is_the_venue() {
 #[test]
 fn who_accuses_whom_after_the_truce_stands_alone() {
     let kb = kb();
-    let facts = |r: &Reply| render::fact_ids(&kb.knowledge, r).join(" ");
-    let (_, truce) = respond_in(&kb, "is the truce holding", None, None);
-    let (then, _) = respond_in(&kb, "who's accusing who?", None, truce.as_ref());
     assert_eq!(
-        facts(&then),
+        follow_up(&kb, "is the truce holding", "who's accusing who?"),
         "backtracking greer-magnets beijing-accusations"
     );
 }
@@ -2000,29 +1994,20 @@ fn chat_slang_for_people_risk_and_restrictions() {
 fn what_a_thing_is_comes_before_what_followed_it() {
     let kb = kb();
     for q in ["geneva truce?", "what's the deal with the geneva truce"] {
-        let got = ids(&kb, q);
-        assert_eq!(
-            got.first().map(String::as_str),
-            Some("geneva-truce"),
-            "{q}: {got:?}"
-        );
+        assert_first(&kb, q, "geneva-truce");
     }
-    let start = ids(&kb, "trade war start month");
-    assert_eq!(
-        start.first().map(String::as_str),
-        Some("trade-war-start"),
-        "{start:?}"
-    );
+    assert_first(&kb, "trade war start month", "trade-war-start");
 }
 
 /// "to who?" after what someone said is whom they said it to, which the claim names.
 #[test]
 fn to_whom_after_a_claim_is_the_claim() {
     let kb = kb();
-    let facts = |r: &Reply| render::fact_ids(&kb.knowledge, r).join(" ");
-    let (_, said) = respond_in(&kb, "what did hassett say", None, None);
     for then in ["to who?", "who did he tell?"] {
-        let (reply, _) = respond_in(&kb, then, None, said.as_ref());
-        assert_eq!(facts(&reply), "hassett-cbs", "{then}");
+        assert_eq!(
+            follow_up(&kb, "what did hassett say", then),
+            "hassett-cbs",
+            "{then}"
+        );
     }
 }

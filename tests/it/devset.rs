@@ -176,11 +176,6 @@ fn evaluate_citing(kb: &Engine, file: &str, cites: Cites) -> Scores {
                 .all(|c| !text.contains(&c.to_lowercase()));
         let group = sc.groups.entry(q.group.clone()).or_default();
         group.1 += 1;
-        group.0 += usize::from(if q.abstain {
-            !reply.answered()
-        } else {
-            reply.answered() && states_it
-        });
         if q.abstain {
             sc.oos += 1;
             if reply.answered() {
@@ -192,6 +187,7 @@ fn evaluate_citing(kb: &Engine, file: &str, cites: Cites) -> Scores {
                 ));
             } else {
                 sc.abstained_oos += 1;
+                group.0 += 1;
             }
             continue;
         }
@@ -206,6 +202,7 @@ fn evaluate_citing(kb: &Engine, file: &str, cites: Cites) -> Scores {
         }
         if states_it {
             sc.right += 1;
+            group.0 += 1;
         } else {
             sc.failures.push(format!(
                 "MISS [{}] {:?} -> {:?} cites {:?} (wants {:?}, contains {:?}, not {:?})",

@@ -36,6 +36,8 @@ const NOT_COVERED: &str = "The article doesn’t cover that, so I won’t guess.
 
 const NOT_COVERED_BRIEF: &str = "The article doesn’t cover that (see /topics).";
 
+const NOTHING_MORE: &str = "That’s all the article says about it.";
+
 const WHAT_DO_YOU_MEAN: &str = "What do you mean? I don’t know what that follows — please ask the whole question, e.g. “what tariffs did China set?”";
 
 /// The quotes of a fact's sources that are not in `quoted` yet (which then holds them too).
@@ -161,6 +163,7 @@ fn blocks<'a>(kb: &'a Knowledge, reply: &'a Reply) -> Vec<Block<'a>> {
         }
         Reply::NotCovered => out.push(fixed(NOT_COVERED)),
         Reply::NotCoveredBrief => out.push(fixed(NOT_COVERED_BRIEF)),
+        Reply::NothingMore => out.push(fixed(NOTHING_MORE)),
         Reply::WhatDoYouMean => out.push(fixed(WHAT_DO_YOU_MEAN)),
         Reply::Start => {
             out.push(Block::Heading("Trade talks bot".into()));

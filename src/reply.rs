@@ -18,6 +18,8 @@ pub enum Reply {
     NotCovered,
     /// The article does not answer the question, said in one short line (groups).
     NotCoveredBrief,
+    /// "what else?" when the answer before already quoted all the article says of it.
+    NothingMore,
     /// A follow-up ("and china?", "why?") with no earlier question to follow: the bot asks what
     /// the user means instead of guessing.
     WhatDoYouMean,

@@ -14,7 +14,7 @@
 
 use crate::command::Command;
 use crate::engine::Engine;
-use crate::knowledge::Ask;
+use crate::knowledge::{Ask, Source};
 pub use crate::reply::{MAX_QUESTION_CHARS, Reply};
 use crate::text::split_words;
 
@@ -53,7 +53,7 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
         [] => Reply::Empty,
         [one] => match elliptic_and(engine, one) {
             Some(reply) => reply,
-            None => match answer_words(engine, one, &[]) {
+            None => match answer_words(engine, one, &[], &[]) {
                 Reply::NotCovered => either_side_of_and(engine, one).unwrap_or(Reply::NotCovered),
                 reply => reply,
             },
@@ -79,7 +79,7 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
                         before
                             .follow(named, &engine.index.people)
                             .iter()
-                            .map(|reading| answer_words(engine, reading, &[]))
+                            .map(|reading| answer_words(engine, reading, &[], &[]))
                             .min_by_key(fact_count)
                             .unwrap_or(Reply::NotCovered)
                     }
@@ -104,12 +104,12 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
                         let mut best = if person {
                             Reply::NotCovered
                         } else {
-                            answer_words(engine, part, &[])
+                            answer_words(engine, part, &[], &[])
                         };
                         for extra in readings {
                             let mut words = part.clone();
                             words.extend(extra);
-                            let with = answer_words(engine, &words, &[]);
+                            let with = answer_words(engine, &words, &[], &[]);
                             if (new(&with), usize::MAX - fact_count(&with))
                                 >= (new(&best), usize::MAX - fact_count(&best))
                             {
@@ -118,11 +118,11 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
                         }
                         best
                     }
-                    _ => answer_words(engine, part, &[]),
+                    _ => answer_words(engine, part, &[], &[]),
                 };
                 // (A part unanswered: the question as one, its parts joined again.)
                 let Reply::Facts { facts: found, .. } = reply else {
-                    return answer_words(engine, &parts.join(&["and".to_string()][..]), &[]);
+                    return answer_words(engine, &parts.join(&["and".to_string()][..]), &[], &[]);
                 };
                 for f in found {
                     if !facts.contains(&f) {
@@ -162,7 +162,7 @@ fn either_side_of_and(engine: &Engine, words: &[String]) -> Option<Reply> {
     }
     let mut facts: Vec<String> = Vec::new();
     for side in [&words[..at], &words[at + 1..]] {
-        let Reply::Facts { facts: found, .. } = answer_words(engine, side, &[]) else {
+        let Reply::Facts { facts: found, .. } = answer_words(engine, side, &[], &[]) else {
             return None;
         };
         facts.extend(
@@ -209,7 +209,7 @@ fn elliptic_and(engine: &Engine, words: &[String]) -> Option<Reply> {
     other[first] = after.join(" ");
     let mut facts: Vec<String> = Vec::new();
     for reading in [before.to_vec(), other] {
-        let Reply::Facts { facts: found, .. } = answer_words(engine, &reading, &[]) else {
+        let Reply::Facts { facts: found, .. } = answer_words(engine, &reading, &[], &[]) else {
             return None;
         };
         for f in found {
@@ -453,11 +453,18 @@ fn ends_sentence(text: &str, i: usize) -> bool {
 }
 
 /// Answers one question, as words.
-fn answer_words(engine: &Engine, words: &[String], must: &[String]) -> Reply {
+fn answer_words(engine: &Engine, words: &[String], must: &[String], except: &[Source]) -> Reply {
     if words.is_empty() {
         return Reply::Empty;
     }
-    let (q, scored) = score_all(engine, words, must);
+    let (q, mut scored) = score_all(engine, words, must);
+    // "what else?": no fact quoting a sentence the answer before quoted.
+    if !except.is_empty() {
+        scored.retain(|s| {
+            let sources = &engine.knowledge.facts[s.fact as usize].sources;
+            sources.iter().all(|source| !except.contains(source))
+        });
+    }
     // A question in several parts is checked as a whole below; each part alone may be partial.
     // A reason is given only for exactly what is asked: "why was the truce brokered" is not
     // answered by what has put it at risk.
@@ -696,6 +703,40 @@ fn answer_in(
     context: Option<&Subject>,
     remember: bool,
 ) -> (Reply, Option<Subject>) {
+    // "what else?", "who else did he meet?": what the answer before did not quote, if the
+    // article says anything more; "what else did they complain about?" may be answered by the
+    // same sentence again, having asked more than "else".
+    let words = message_words(engine, question);
+    let asks_else = words.iter().any(|w| w == "else");
+    if let Some(subject) = context.filter(|_| asks_else) {
+        let quoted: Vec<Source> = subject
+            .answered
+            .iter()
+            .filter_map(|id| engine.knowledge.fact(id))
+            .flat_map(|f| f.sources.iter().cloned())
+            .collect();
+        let (reply, next) = answer_in_except(engine, question, context, remember, &quoted);
+        let bare = (engine.analyzer.tokens(&words.join(" "), true))
+            .iter()
+            .all(|t| t.stop);
+        if reply.answered() {
+            return (reply, next);
+        }
+        if bare {
+            return (Reply::NothingMore, context.cloned());
+        }
+    }
+    answer_in_except(engine, question, context, remember, &[])
+}
+
+/// [`answer_in`], leaving out facts quoting a sentence in `except`.
+fn answer_in_except(
+    engine: &Engine,
+    question: &str,
+    context: Option<&Subject>,
+    remember: bool,
+    except: &[Source],
+) -> (Reply, Option<Subject>) {
     // The subject to remember after an answer (not worked out when nobody keeps it: `ask`).
     let subject_of = |reply: &Reply, words: &[String]| {
         let mut subject = (remember && reply.answered())
@@ -748,7 +789,7 @@ fn answer_in(
                 let enough = follow_up.content.len() >= 2
                     || !follow_up.asks.is_empty()
                     || follow_up.content.iter().all(|c| rare(engine, &c.word));
-                let reply = answer_words(engine, &alone, &[]);
+                let reply = answer_words(engine, &alone, &[], &[]);
                 if reply.answered() && enough {
                     let next = subject_of(&reply, &alone);
                     return (reply, next);
@@ -763,7 +804,7 @@ fn answer_in(
         let most_precise = |readings: Vec<Vec<String>>| {
             let mut best: Option<(Reply, Vec<String>)> = None;
             for words in readings {
-                let reply = answer_words(engine, &words, &own);
+                let reply = answer_words(engine, &words, &own, except);
                 if best
                     .as_ref()
                     .is_none_or(|(b, _)| fact_count(&reply) < fact_count(b))
@@ -814,9 +855,9 @@ fn answer_in(
             return (reply, Some(subject.clone()));
         }
         if follow_up.content.iter().any(|c| c.word == REVERSE) {
-            let reply = subject
-                .reversed()
-                .map_or(Reply::NotCovered, |words| answer_words(engine, &words, &[]));
+            let reply = subject.reversed().map_or(Reply::NotCovered, |words| {
+                answer_words(engine, &words, &[], &[])
+            });
             let next = subject.reversed().filter(|_| reply.answered());
             return (reply, next.and_then(|words| Subject::of(engine, &words)));
         }
@@ -877,7 +918,9 @@ fn answer_in(
             best = most_precise(vec![alone]);
         }
         // "was it last year?": settled by the answer before when no reading says more of it.
-        let checks = opener.is_some() && checks_answer(engine, subject, &follow_up, &words);
+        let checks = opener.is_some()
+            && except.is_empty()
+            && checks_answer(engine, subject, &follow_up, &words);
         let says_more = best.as_ref().is_some_and(|(r, _)| match r {
             Reply::Facts { facts, .. } => facts.iter().any(|f| subject.answered.contains(f)),
             _ => false,

@@ -107,7 +107,11 @@ fn asks_significance(rest: &[String]) -> bool {
                 | "unexpected"
                 | "shocking"
                 | "shocked"
+                | "unusual"
+                | "special"
         ) || (w == "deal" && i > 0 && matches!(rest[i - 1].as_str(), "big" | "huge"))
+            // ("why was the call rare", not "why did China restrict rare earths")
+            || (w == "rare" && !rest.get(i + 1).is_some_and(|n| n.starts_with("earth")))
     })
 }
 

@@ -234,7 +234,7 @@ async fn on_message(bot: Bot, msg: Message, ctx: Arc<Ctx>) -> HandlerResult {
     }
     let outcome = match &reply {
         Reply::Facts { heading: None, .. } => "answered",
-        Reply::NotCovered | Reply::NotCoveredBrief => "abstained",
+        Reply::NotCovered | Reply::NotCoveredBrief | Reply::NothingMore => "abstained",
         _ => "command",
     };
     metrics::counter!("bot_answers_total", "outcome" => outcome).increment(1);

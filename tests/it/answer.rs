@@ -286,6 +286,35 @@ fn a_reply_quotes_each_sentence_once_and_latest_follows_the_knowledge() {
 }
 
 #[test]
+fn what_else_leaves_out_what_was_just_quoted() {
+    let kb = kb();
+    // Something the answer before did not quote…
+    assert_eq!(
+        follow_up(&kb, "who is he lifeng", "who else was there?"),
+        "reeves-meeting"
+    );
+    // …or, when it quoted all there is, saying so instead of repeating it.
+    let (_, subject) = respond_in(&kb, "what are the talks about", None, None);
+    let (reply, _) = respond_in(&kb, "what else?", None, subject.as_ref());
+    assert_eq!(reply, Reply::NothingMore);
+    assert_eq!(
+        render::plain(&kb.knowledge, &reply),
+        "That’s all the article says about it."
+    );
+    // A follow-up asking more than "else" may be answered by the same sentence again.
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what did beijing say about student visas",
+            "what else did they complain about?"
+        ),
+        "beijing-accusations"
+    );
+    // Without context, there is nothing to add to.
+    assert_eq!(respond(&kb, "what else?", None), Reply::WhatDoYouMean);
+}
+
+#[test]
 fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
     let kb = kb();
     let facts = |r: &Reply| -> Vec<String> {
@@ -776,6 +805,10 @@ fn a_question_about_the_future_is_answered_only_by_a_fact_that_looks_ahead() {
             ("Will there be a full deal before the deadline?", &[][..]),
             ("is china gonna stop exporting magnets", &[]),
             ("Is America going to give the student visa again?", &[]),
+            ("did they make a deal?", &[]),
+            ("have the us and china reached a deal", &[]),
+            // (Time "to make a deal" is the time to negotiate one, which the article gives.)
+            ("how long do they have to make a deal", &["ninety-days"]),
             // …but says what a shift in supply will do, and what Xi agreed to.
             (
                 "will changes in rare earth supply matter globally?",
@@ -1678,6 +1711,15 @@ fn why_something_matters_is_what_the_article_says_of_it() {
                 &["may-imports"],
             ),
             ("why was the import number a surprise", &["may-imports"]),
+            // (A rare call, not rare earths: why China restricts them is not reported.)
+            (
+                "why was the call rare",
+                &["trump-xi-call", "trump-very-good-talk", "xi-rare-earths"],
+            ),
+            ("why did china restrict rare earth magnets", &[]),
+            // What the article says a meeting was for.
+            ("why did he lifeng meet rachel reeves?", &["reeves-meeting"]),
+            ("y is every1 mad abt the geneva deal", &["non-compliance"]),
             ("why did trump call xi", &[]),
             ("why did chinese imports fall", &[]),
         ],

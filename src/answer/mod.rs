@@ -16,7 +16,7 @@ use crate::command::Command;
 use crate::engine::Engine;
 use crate::knowledge::{Ask, Source};
 pub use crate::reply::{MAX_QUESTION_CHARS, Reply};
-use crate::text::split_words;
+use crate::text::{numbers, split_words};
 
 mod follow_up;
 mod rewrite;
@@ -54,7 +54,9 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
         [one] => match elliptic_and(engine, one) {
             Some(reply) => reply,
             None => match answer_words(engine, one, &[], &[]) {
-                Reply::NotCovered => either_side_of_and(engine, one).unwrap_or(Reply::NotCovered),
+                Reply::NotCovered => either_side_of_and(engine, one)
+                    .or_else(|| first_option(engine, one))
+                    .unwrap_or(Reply::NotCovered),
                 reply => reply,
             },
         },
@@ -136,6 +138,16 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
             }
         }
     }
+}
+
+/// "was it Greer who said so, or Bessent?", "did the OECD cut it to 2.9%, or the IMF?": a choice
+/// whose first option the article states is answered by what it states of that option (which
+/// shows the other is not it); the options joined by "or" inside a question are scored as
+/// such already.
+fn first_option(engine: &Engine, words: &[String]) -> Option<Reply> {
+    let or = words.iter().rposition(|w| w == "or")?;
+    let reply = (or >= 3).then(|| answer_words(engine, &words[..or], &[], &[]))?;
+    reply.answered().then_some(reply)
 }
 
 /// Two subjects joined by "and" with no question word between ("may exports and the oecd
@@ -553,6 +565,21 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String], except: &[So
     let role_pads = |s: &Scored| q.who_is || !s.role || best.role;
     let mut chosen: Vec<&Scored> = Vec::with_capacity(MAX_FACTS);
     chosen.push(best);
+    // A number a yes/no question checks that the best fact does not state: the fact stating it
+    // joins ("did the US drop the tariffs to 30%?": China's rate, and the US's 30%).
+    if q.yes_no {
+        let asked = numbers(&words.join(" "));
+        let states = |s: &Scored| {
+            let answer = &engine.knowledge.facts[s.fact as usize].answer;
+            numbers(answer).iter().any(|n| asked.contains(n))
+        };
+        let stating = scored.iter().find(|s| {
+            s.fact != best.fact && states(s) && eligible(s) && s.score >= best.score * GAP_RATIO
+        });
+        if let Some(s) = stating.filter(|_| !asked.is_empty() && !states(best)) {
+            chosen.push(s);
+        }
+    }
     // Names joined by "and": the best fact for each ("the US and China tariffs": each side's).
     for j in (0..q.terms.len()).filter(|j| q.either & (1 << j) != 0) {
         if let Some(s) = scored.iter().find(|s| {

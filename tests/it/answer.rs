@@ -819,6 +819,37 @@ fn a_question_about_the_future_is_answered_only_by_a_fact_that_looks_ahead() {
     );
 }
 
+/// "was it A, or B?": the first option the article states is answered by what it states; a
+/// number checked that the best fact does not state brings the fact that does.
+#[test]
+fn a_choice_or_a_checked_number_is_settled_by_the_fact_stating_it() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "was it greer who said china didnt lift the magnet restrictions, or bessent?",
+                &["greer-magnets"][..],
+            ),
+            (
+                "was it the oecd that cut the forecast to 2.9 or the imf?",
+                &["oecd-forecast"],
+            ),
+            // (Neither option stated: declined.)
+            ("did they reach a deal or will they meet again?", &[]),
+            (
+                "was it the imf or the world bank that cut its forecast?",
+                &[],
+            ),
+            (
+                "did the us drop the tariffs to 30%?",
+                &["tariff-china", "tariff-us-on-china"],
+            ),
+            ("is the oecd forecast 3%?", &["oecd-forecast"]),
+        ],
+    );
+}
+
 #[test]
 fn a_yes_no_question_is_settled_only_by_a_fact_stating_all_it_asks() {
     let kb = kb();
@@ -1037,7 +1068,11 @@ fn a_yes_no_question_with_a_wrong_number_gets_the_fact_that_settles_it() {
     assert_answers(
         &kb,
         &[
-            ("did china lower its tariffs to 30%?", &["tariff-china"][..]),
+            // (…with the fact the number belongs to, which the question mixed up.)
+            (
+                "did china lower its tariffs to 30%?",
+                &["tariff-china", "tariff-us-on-china"][..],
+            ),
             ("did the oecd cut its forecast to 2.5%", &["oecd-forecast"]),
             // A tag after a comma asks of the clause before it, which is no preamble.
             ("the truce period is 60 days, correct?", &["ninety-days"]),

@@ -295,6 +295,22 @@ impl Subject {
             .any(|c| PRONOUNS.contains(&c.word.as_str()))
         {
             readings.retain(|r| self.content.iter().any(|c| r.contains(&c.word)));
+            // "it" and "that" stand for a thing, not only a name: "how long does it last?"
+            // after "what rate did the US set in the truce?" asks how long the truce lasts.
+            // (A yes/no check, "is it like 90%?", is settled by the answer before.)
+            let thing = !follow_up.asks.is_empty()
+                && follow_up.sequence.iter().all(|c| {
+                    !PRONOUNS.contains(&c.word.as_str())
+                        || matches!(c.word.as_str(), "it" | "its" | "that" | "this")
+                });
+            let keeps_thing = |r: &Vec<String>| {
+                self.content
+                    .iter()
+                    .any(|c| c.class == ContentClass::Other && r.contains(&c.word))
+            };
+            if thing && readings.iter().any(keeps_thing) {
+                readings.retain(keeps_thing);
+            }
             // …and the follow-up's words may add to the subject's rather than replace them
             // ("which city is that in?" after "where are the talks?").
             readings.push(reading(&|_, _| true));

@@ -286,6 +286,19 @@ fn a_reply_quotes_each_sentence_once_and_latest_follows_the_knowledge() {
 }
 
 #[test]
+fn it_stands_for_a_thing_the_question_before_named() {
+    let kb = kb();
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what tariff rate did the us set in the truce",
+            "how long does it last?"
+        ),
+        "ninety-days"
+    );
+}
+
+#[test]
 fn what_else_leaves_out_what_was_just_quoted() {
     let kb = kb();
     // Something the answer before did not quote…

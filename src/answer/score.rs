@@ -110,6 +110,8 @@ fn asks_significance(rest: &[String]) -> bool {
                 | "unusual"
                 | "special"
         ) || (w == "deal" && i > 0 && matches!(rest[i - 1].as_str(), "big" | "huge"))
+            // ("caught people off guard")
+            || (w == "guard" && i > 0 && rest[i - 1] == "off")
             // ("why was the call rare", not "why did China restrict rare earths")
             || (w == "rare" && !rest.get(i + 1).is_some_and(|n| n.starts_with("earth")))
     })

@@ -1886,6 +1886,19 @@ fn polite_and_british_wording_is_understood() {
                 "Could you kindly explain how President Trump characterised his telephone conversation with President Xi?",
                 &["trump-very-good-talk"],
             ),
+            // ("the gentleman who serves as", "is reported to have": how it is put.)
+            (
+                "Could you tell me the name of the gentleman who serves as the American trade representative?",
+                &["greer"],
+            ),
+            (
+                "Could you tell me what President Xi is reported to have agreed to?",
+                &["xi-rare-earths"],
+            ),
+            (
+                "why did the chinese import number catch people off guard?",
+                &["may-imports"],
+            ),
         ],
     );
 }

@@ -115,7 +115,7 @@ fn evaluate_citing(kb: &Engine, file: &str, cites: Cites) -> Scores {
         .join("tests")
         .join(file);
     let set: QuestionSet = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    assert!(set.q.len() >= 100, "{file} is too small");
+    assert!(set.q.len() + set.pair.len() >= 100, "{file} is too small");
     let mut sc = Scores {
         answerable: 0,
         right: 0,

@@ -16,7 +16,7 @@ use crate::command::Command;
 use crate::engine::Engine;
 use crate::knowledge::{Ask, Source};
 pub use crate::reply::{MAX_QUESTION_CHARS, Reply};
-use crate::text::{numbers, split_words};
+use crate::text::{is_english_word, numbers, split_words};
 
 mod follow_up;
 mod rewrite;
@@ -419,11 +419,18 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     for (i, c) in clauses {
         let words = words_of(&piece[start..i]);
         let wh = words.iter().any(|w| WH_WORDS.contains(&w.as_str()));
+        // (A strict word names something when the article has it or it is a place or a
+        // person: "an *old* man's curiosity" names nothing, "in *Paris*" does.)
         let names = engine
             .analyzer
             .tokens(&words.join(" "), true)
             .iter()
-            .any(|t| t.strict);
+            .any(|t| {
+                t.strict
+                    && (engine.index.weight(t.term()).is_some()
+                        || engine.analyzer.kind(&t.word).is_some()
+                        || !is_english_word(&t.word))
+            });
         if wh || names || kept(i, &words) {
             break;
         }

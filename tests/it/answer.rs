@@ -929,6 +929,13 @@ fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
              mentioned in the article. Regards, Mr. Tanaka",
                 &["bessent"],
             ),
+            // A clause naming nothing the article has, no place and no name goes ("an old
+            // man's"); one naming a country stays ("in my country Korea").
+            (
+                "Forgive an old man's curiosity, but could you tell me when that temporary truce over tariffs was arranged?",
+                &["geneva-truce"],
+            ),
+            ("in my country korea, we will be affected how?", &[]),
             // "he", "she", "that" point back to what the sentence or clause before says.
             (
                 "I read Xi agreed something. What did he agree?",

@@ -849,7 +849,10 @@ fn answer_in_except(
             best
         };
         // "who said that?" after an answer with what someone claimed: the claim names them.
-        let who_said = words.iter().any(|w| PRONOUNS.contains(&w.as_str()))
+        // ("who says so?": "so" points back too.)
+        let who_said = words
+            .iter()
+            .any(|w| PRONOUNS.contains(&w.as_str()) || w == "so")
             && follow_up.asks == ["who"]
             && !follow_up.content.is_empty()
             && follow_up

@@ -288,6 +288,16 @@ fn a_reply_quotes_each_sentence_once_and_latest_follows_the_knowledge() {
 #[test]
 fn it_stands_for_a_thing_the_question_before_named() {
     let kb = kb();
+    // ("who says so?" asks who made the claim just quoted.)
+    assert_eq!(
+        follow_up(
+            &kb,
+            "are chinese rare earth exports back to the agreed levels?",
+            "who says so?"
+        ),
+        "hassett-cbs"
+    );
+    assert_first(&kb, "where are they meeting about it this time?", "venue");
     assert_eq!(
         follow_up(
             &kb,

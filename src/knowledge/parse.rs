@@ -274,6 +274,28 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
         }
         data.synonyms.push((canonical, list));
     }
+    // A variant listed under two canonical words is read as one of them only, silently; a
+    // canonical word listed as another's variant is never read as itself.
+    let mut read_as: HashMap<&str, &str> = HashMap::new();
+    for (canonical, list) in &data.synonyms {
+        for v in list {
+            match read_as.insert(v, canonical) {
+                Some(other) if other != canonical => r.line(
+                    key_line(text, canonical),
+                    format!("\"{v}\" is a synonym of both \"{other}\" and \"{canonical}\""),
+                ),
+                _ => {}
+            }
+        }
+    }
+    for (canonical, _) in &data.synonyms {
+        if let Some(other) = read_as.get(canonical.as_str()).filter(|o| *o != canonical) {
+            r.line(
+                key_line(text, canonical),
+                format!("\"{canonical}\" is a synonym of \"{other}\", so no word is read as \"{canonical}\""),
+            );
+        }
+    }
     for (short, full) in raw.shorthand {
         let line = || key_line(text, &short);
         let full = full.as_str().map(split_words).unwrap_or_default();

@@ -1221,3 +1221,36 @@ fn a_strict_word_that_is_a_synonym_variant_is_reported() {
     let line = files.lexicon.1[..at].lines().count() + 1;
     assert_eq!(p[0].line, Some(line), "{p:?}");
 }
+
+/// A variant listed under two canonical words, or a canonical word listed as another's variant,
+/// is reported at the second canonical word's line: one reading of it would be lost silently.
+#[test]
+fn a_synonym_read_two_ways_is_reported() {
+    let mut files = KnowledgeFiles::builtin();
+    let at = files
+        .lexicon
+        .1
+        .find("\n[synonyms]\n")
+        .expect("the lexicon has a [synonyms] section")
+        + "\n[synonyms]\n".len();
+    files
+        .lexicon
+        .1
+        .insert_str(at, "zzsupply = [\"tariffs\"]\nzzother = [\"zzsupply\"]\n");
+    let p = problems(&files);
+    assert_eq!(p.len(), 2, "{p:?}");
+    let line = files.lexicon.1[..at].lines().count() + 1;
+    assert!(
+        p.iter().any(|p| p
+            .message
+            .contains("\"tariffs\" is a synonym of both \"tariff\" and \"zzsupply\"")
+            && p.line == Some(line)),
+        "{p:?}"
+    );
+    assert!(
+        p.iter().any(|p| p.message.contains(
+            "\"zzsupply\" is a synonym of \"zzother\", so no word is read as \"zzsupply\""
+        ) && p.line == Some(line)),
+        "{p:?}"
+    );
+}

@@ -912,8 +912,15 @@ fn score_tokens<'a>(
         // A claim gives a reason only for why somebody says something, or how they feel: "why
         // did the US halt sales" is not answered by what Beijing argued, "why isn't Hassett
         // happy" is by what Hassett said.
+        // (A name after "to" or "with" is no speaker: "why did the US stop selling software
+        // to China" does not name Beijing as saying anything.)
         let names_speaker = q.terms.iter().enumerate().any(|(j, t)| {
-            q.strict & (1 << j) != 0 && t.id.is_some_and(|id| e.speaker.contains(&id))
+            q.strict & (1 << j) != 0
+                && t.id.is_some_and(|id| e.speaker.contains(&id))
+                && tokens.iter().enumerate().any(|(k, s)| {
+                    s.term() == t.id
+                        && (k == 0 || !NOT_SPEAKER_BEFORE.contains(&tokens[k - 1].word.as_ref()))
+                })
         });
         let general = which_target.is_some_and(|w| {
             e.specifiers

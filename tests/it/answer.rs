@@ -1784,6 +1784,15 @@ fn why_something_matters_is_what_the_article_says_of_it() {
                 &["trump-xi-call", "trump-very-good-talk", "xi-rare-earths"],
             ),
             ("why did china restrict rare earth magnets", &[]),
+            // (China named as whom the US sold to says nothing of what Beijing argued.)
+            (
+                "why did washington stop selling chip design tools to china?",
+                &[],
+            ),
+            (
+                "how come the white house still isn't happy with the rare earth shipments?",
+                &["hassett-cbs"],
+            ),
             // What the article says a meeting was for.
             ("why did he lifeng meet rachel reeves?", &["reeves-meeting"]),
             ("y is every1 mad abt the geneva deal", &["non-compliance"]),

@@ -190,7 +190,7 @@ fn is_yes_no(words: &[String]) -> bool {
         .first()
         .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
     let tag = match words {
-        [.., last] if matches!(last.as_str(), "right" | "correct") => true,
+        [.., last] if matches!(last.as_str(), "right" | "correct" | "true") => true,
         [.., verb, pronoun] => {
             crate::text::is_negation(verb)
                 && matches!(pronoun.as_str(), "it" | "they" | "he" | "she")
@@ -665,7 +665,7 @@ fn score_tokens<'a>(
             && (t.word.starts_with(|c: char| c.is_ascii_digit())
                 || matches!(
                     t.word.as_ref(),
-                    "half" | "third" | "quarter" | "twice" | "double" | "triple"
+                    "zero" | "half" | "third" | "quarter" | "twice" | "double" | "triple"
                 ))
     };
     // The details of a kind a yes/no question names ("in *Paris*"), by term bit.
@@ -732,7 +732,8 @@ fn score_tokens<'a>(
         if (t.word == "both" && (pronoun || q.reciprocal)) || (how_long_when && t.word == "long") {
             continue;
         }
-        if checked_number(t) {
+        // ("…, true?" asks yes or no, as "…, right?" does.)
+        if checked_number(t) || (yes_no && t.word == "true") {
             continue;
         }
         let weight = index.weight(t.term());

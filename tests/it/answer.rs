@@ -1109,6 +1109,24 @@ fn a_yes_no_question_with_a_wrong_number_gets_the_fact_that_settles_it() {
                 &["tariff-china", "tariff-us-on-china"][..],
             ),
             ("did the oecd cut its forecast to 2.5%", &["oecd-forecast"]),
+            // ("…, true?" asks as "…, right?" does; "zero" is a number checked.)
+            (
+                "i heard china mines like 95% of rare earths, true?",
+                &["china-69-percent", "supply-ripple"],
+            ),
+            (
+                "is it true china cut its tariffs to zero?",
+                &["tariff-china"],
+            ),
+            // A wrong place or frequency is settled by the fact stating the right one.
+            (
+                "bet they met at the US embassy right",
+                &["venue", "largest-economies"],
+            ),
+            (
+                "is it true trump and xi chat every week?",
+                &["trump-xi-call"],
+            ),
             // A tag after a comma asks of the clause before it, which is no preamble.
             ("the truce period is 60 days, correct?", &["ninety-days"]),
             // "already", like "still", says nothing of what is asked.

@@ -1945,6 +1945,20 @@ fn polite_and_british_wording_is_understood() {
                 "why did the chinese import number catch people off guard?",
                 &["may-imports"],
             ),
+            // A journalist's and a policy reader's wording.
+            (
+                "What rationale did the OECD give for its downgrade?",
+                &["oecd-forecast"],
+            ),
+            (
+                "How is Rachel Reeves identified?",
+                &["reeves-role", "reeves-meeting"],
+            ),
+            (
+                "He Lifeng is what position in China goverment?",
+                &["he-lifeng"],
+            ),
+            ("what did trump post about the london talks", &[]),
         ],
     );
 }

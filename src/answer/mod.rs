@@ -1143,12 +1143,19 @@ fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
             .any(|t| matches!(t.word.as_ref(), "article" | "story" | "piece" | "news"));
     // ("summarize pls": the verb alone asks for the story; with a subject it asks about that.)
     let summarize = words.iter().any(|w| w.starts_with("summari"));
-    let only_summary = (about_story || summarize || tokens.iter().any(|t| t.word == "summary"))
-        && tokens.iter().all(|t| {
-            t.stop
-                || matches!(
-                    t.word.as_ref(),
-                    "summary"
+    // ("so what's happening?", "what's going on": the story, when nothing else is named;
+    // "is that actually happening?" checks something said.)
+    let happening = words.iter().any(|w| w == "what" || w == "whats")
+        && words.iter().enumerate().any(|(i, w)| {
+            w == "happening" || (w == "going" && words.get(i + 1).is_some_and(|n| n == "on"))
+        });
+    let only_summary =
+        (about_story || summarize || happening || tokens.iter().any(|t| t.word == "summary"))
+            && tokens.iter().all(|t| {
+                t.stop
+                    || matches!(
+                        t.word.as_ref(),
+                        "summary"
                         | "article"
                         | "story"
                         | "talks"
@@ -1162,9 +1169,9 @@ fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
                         | "points"
                         | "lines"
                         | "sentences"
-                )
-                || t.word.chars().all(|c| c.is_ascii_digit())
-        });
+                    )
+                    || t.word.chars().all(|c| c.is_ascii_digit())
+            });
     let topic = engine.knowledge.topics.iter().find(|t| t.name == "summary");
     topic
         .filter(|_| only_summary)

@@ -2146,6 +2146,27 @@ fn chat_slang_for_people_risk_and_restrictions() {
         ],
     );
     assert_eq!(ids(&kb, "summarize pls"), ids(&kb, "/summary"));
+    // "what's happening" alone asks for the story; about something, it asks about that.
+    assert_eq!(ids(&kb, "so what's happening"), ids(&kb, "/summary"));
+    assert_eq!(ids(&kb, "whats going on"), ids(&kb, "/summary"));
+    assert_answers(
+        &kb,
+        &[
+            (
+                "whats going on with tariffs",
+                &["tariff-china", "tariff-us-on-china"][..],
+            ),
+            (
+                "are they fighting again?",
+                &[
+                    "backtracking",
+                    "non-compliance",
+                    "greer-magnets",
+                    "beijing-accusations",
+                ],
+            ),
+        ],
+    );
 }
 
 /// "geneva truce?" is the truce first, then the accusations that followed it: a fact with

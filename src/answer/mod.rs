@@ -969,6 +969,24 @@ fn answer_in_except(
             };
             return (reply, Some(subject.clone()));
         }
+        // A bare "why?" after an answer that gives its own reason ("…revised its forecast
+        // downward, citing rising trade barriers"): that answer again, when no reading of the
+        // subject says more. (A claim gives no reason for itself: "what did Greer say?" "why?")
+        let bare_why = follow_up.asks == ["why"] && follow_up.content.is_empty();
+        let gives_reason = subject
+            .answered
+            .first()
+            .and_then(|id| engine.knowledge.fact(id))
+            .filter(|f| f.asks.contains(&Ask::Why) && !f.kind.is_claim());
+        if let Some(fact) = gives_reason.filter(|_| bare_why) {
+            if best.as_ref().is_none_or(|(r, _)| !r.answered()) {
+                let reply = Reply::Facts {
+                    heading: None,
+                    facts: vec![fact.id.clone()],
+                };
+                return (reply, Some(subject.clone()));
+            }
+        }
         let Some((reply, reading)) = best else {
             return (Reply::NotCovered, None);
         };

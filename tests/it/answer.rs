@@ -298,6 +298,12 @@ fn it_stands_for_a_thing_the_question_before_named() {
         "hassett-cbs"
     );
     assert_first(&kb, "where are they meeting about it this time?", "venue");
+    // A bare "why?" after a fact stating its own reason gets it again; a claim states none.
+    assert_eq!(
+        follow_up(&kb, "what did the oecd do", "why?"),
+        "oecd-forecast"
+    );
+    assert_eq!(follow_up(&kb, "what did greer say", "why?"), "");
     assert_eq!(
         follow_up(
             &kb,

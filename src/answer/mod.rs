@@ -978,14 +978,13 @@ fn answer_in_except(
             .first()
             .and_then(|id| engine.knowledge.fact(id))
             .filter(|f| f.asks.contains(&Ask::Why) && !f.kind.is_claim());
-        if let Some(fact) = gives_reason.filter(|_| bare_why) {
-            if best.as_ref().is_none_or(|(r, _)| !r.answered()) {
-                let reply = Reply::Facts {
-                    heading: None,
-                    facts: vec![fact.id.clone()],
-                };
-                return (reply, Some(subject.clone()));
-            }
+        let unanswered = best.as_ref().is_none_or(|(r, _)| !r.answered());
+        if let Some(fact) = gives_reason.filter(|_| bare_why && unanswered) {
+            let reply = Reply::Facts {
+                heading: None,
+                facts: vec![fact.id.clone()],
+            };
+            return (reply, Some(subject.clone()));
         }
         let Some((reply, reading)) = best else {
             return (Reply::NotCovered, None);

@@ -993,10 +993,39 @@ fn answer_in_except(
         let next = subject_of(&reply, &reading);
         return (reply, next);
     }
-    let reply = answer_question(engine, question);
+    let reply = someone_else(engine, &words, answer_question(engine, question));
     let reply = with_another_speaker(engine, &words, &words, reply);
     let next = subject_of(&reply, &words);
     (reply, next)
+}
+
+/// "who else was on the Trump–Xi call?" asks for someone besides those it names: an answer
+/// naming nobody else does not answer it.
+fn someone_else(engine: &Engine, words: &[String], reply: Reply) -> Reply {
+    let asks = words.windows(2).any(|w| {
+        matches!(
+            w[0].as_str(),
+            "who" | "whom" | "anyone" | "anybody" | "someone" | "somebody"
+        ) && w[1] == "else"
+    });
+    let Reply::Facts { facts, .. } = &reply else {
+        return reply;
+    };
+    let people = |text: &str| -> Vec<String> {
+        (engine.analyzer.tokens(text, true).into_iter())
+            .map(|t| t.word.to_string())
+            .filter(|w| engine.index.people.contains(w))
+            .collect()
+    };
+    let named = people(&words.join(" "));
+    let names_another = facts
+        .iter()
+        .filter_map(|id| engine.knowledge.fact(id))
+        .any(|f| people(&f.answer).iter().any(|p| !named.contains(p)));
+    match asks && !names_another {
+        true => Reply::NotCovered,
+        false => reply,
+    }
 }
 
 /// "has China actually resumed rare earth trade?", "is that actually happening?": when the

@@ -339,8 +339,16 @@ fn what_else_leaves_out_what_was_just_quoted() {
         ),
         "beijing-accusations"
     );
-    // Without context, there is nothing to add to.
+    // Without context, there is nothing to add to…
     assert_eq!(respond(&kb, "what else?", None), Reply::WhatDoYouMean);
+    // …and "who else" asks for someone the question does not name.
+    assert_answers(
+        &kb,
+        &[
+            ("who else was on the trump xi call", &[][..]),
+            ("who else did he lifeng meet", &["reeves-meeting"]),
+        ],
+    );
 }
 
 #[test]

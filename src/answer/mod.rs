@@ -829,6 +829,20 @@ fn answer_in_except(
                     return (reply, next);
                 }
             }
+            // "where is it?", "where's this happening?" with nothing before: "it" is what the
+            // article is about, the talks. (A bare "where?" still asks what the user means.)
+            let the_event = words
+                .iter()
+                .any(|w| matches!(w.as_str(), "it" | "this" | "that"));
+            let where_only = matches!(follow_up.asks.as_slice(), [w] if w == "where");
+            if follow_up.content.is_empty() && where_only && the_event && !follow_up.says_he() {
+                let about_talks = [follow_up.asks[0].clone(), "talks".to_string()];
+                let reply = answer_words(engine, &about_talks, &[], &[]);
+                if reply.answered() {
+                    let next = subject_of(&reply, &about_talks);
+                    return (reply, next);
+                }
+            }
             return (Reply::WhatDoYouMean, None);
         };
         // The reading the article answers most precisely (fewest facts) is the one meant. A

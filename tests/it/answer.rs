@@ -341,6 +341,9 @@ fn what_else_leaves_out_what_was_just_quoted() {
     );
     // Without context, there is nothing to add to…
     assert_eq!(respond(&kb, "what else?", None), Reply::WhatDoYouMean);
+    // "where's this happening?" is about what the article is about.
+    assert_first(&kb, "where's this happening", "venue");
+    assert_eq!(respond(&kb, "where is he?", None), Reply::WhatDoYouMean);
     // …and "who else" asks for someone the question does not name.
     assert_answers(
         &kb,

@@ -730,6 +730,243 @@ pub fn respond_in(
     answer_in(engine, question, context, true)
 }
 
+/// The subject to remember after `reply` to `words` (not worked out when nobody keeps it:
+/// `ask`).
+fn subject_of(engine: &Engine, remember: bool, reply: &Reply, words: &[String]) -> Option<Subject> {
+    let mut subject = (remember && reply.answered())
+        .then(|| Subject::of(engine, &with_who_answered(engine, reply, words)))
+        .flatten()?;
+    subject.said = match reply {
+        Reply::Facts { facts, .. } => facts
+            .first()
+            .and_then(|id| engine.knowledge.fact(id))
+            .filter(|f| f.kind.is_claim())
+            .map(|f| f.id.clone()),
+        _ => None,
+    };
+    if let Reply::Facts { facts, .. } = reply {
+        subject.answered = facts.clone();
+    }
+    Some(subject)
+}
+
+/// A follow-up ("and china?", "why?", "who said that?") read with the conversation's last
+/// subject, `context`; without one, answered only when it says enough on its own.
+fn answer_follow_up(
+    engine: &Engine,
+    words: &[String],
+    follow_up: &Subject,
+    only_refers: bool,
+    context: Option<&Subject>,
+    remember: bool,
+    except: &[Source],
+) -> (Reply, Option<Subject>) {
+    // What the follow-up says without its opening ("china's tariffs" of "and china's
+    // tariffs?"), which may be a whole question itself.
+    let alone: Vec<String> = follow_up
+        .asks
+        .iter()
+        .chain(follow_up.content.iter().map(|c| &c.word))
+        .cloned()
+        .collect();
+    let Some(subject) = context else {
+        // Without context, only a follow-up that says enough is answered on its own.
+        // ("who accuses whom" says enough; "who said that?" does not).
+        let points_back = words.iter().any(|w| PRONOUNS.contains(&w.as_str()));
+        let says = follow_up
+            .content
+            .iter()
+            .any(|c| c.class != ContentClass::Claim || !points_back);
+        if says {
+            // "what about Huawei?" is answered, since few facts name Huawei; "and China?"
+            // asks of something before.
+            let enough = follow_up.content.len() >= 2
+                || !follow_up.asks.is_empty()
+                || follow_up.content.iter().all(|c| rare(engine, &c.word));
+            let reply = answer_words(engine, &alone, &[], &[]);
+            if reply.answered() && enough {
+                let next = subject_of(engine, remember, &reply, &alone);
+                return (reply, next);
+            }
+        }
+        // "where is it?", "where's this happening?" with nothing before: "it" is what the
+        // article is about, the talks. (A bare "where?" still asks what the user means.)
+        let the_event = words
+            .iter()
+            .any(|w| matches!(w.as_str(), "it" | "this" | "that"));
+        let where_only = matches!(follow_up.asks.as_slice(), [w] if w == "where");
+        if follow_up.content.is_empty() && where_only && the_event && !follow_up.says_he() {
+            let about_talks = [follow_up.asks[0].clone(), "talks".to_string()];
+            let reply = answer_words(engine, &about_talks, &[], &[]);
+            if reply.answered() {
+                let next = subject_of(engine, remember, &reply, &about_talks);
+                return (reply, next);
+            }
+        }
+        return (Reply::WhatDoYouMean, None);
+    };
+    // The reading the article answers most precisely (fewest facts) is the one meant. A
+    // follow-up that points back ("what's his job?") is about the subject or declined; one
+    // opening with "and" may also be a whole question ("and china's tariffs?").
+    let own: Vec<String> = follow_up.content.iter().map(|c| c.word.clone()).collect();
+    let most_precise = |readings: Vec<Vec<String>>| {
+        let mut best: Option<(Reply, Vec<String>)> = None;
+        for words in readings {
+            let reply = answer_words(engine, &words, &own, except);
+            if best
+                .as_ref()
+                .is_none_or(|(b, _)| fact_count(&reply) < fact_count(b))
+            {
+                best = Some((reply, words));
+            }
+        }
+        best
+    };
+    // "who said that?" after an answer with what someone claimed: the claim names them.
+    // ("who says so?": "so" points back too.)
+    let who_said = words
+        .iter()
+        .any(|w| PRONOUNS.contains(&w.as_str()) || w == "so")
+        && follow_up.asks == ["who"]
+        && !follow_up.content.is_empty()
+        && follow_up
+            .content
+            .iter()
+            .all(|c| c.class == ContentClass::Claim);
+    // …and "to who?", "who did he tell?": whom the claim was made to, which it names.
+    let to_whom = words.iter().any(|w| matches!(w.as_str(), "who" | "whom"))
+        && words
+            .iter()
+            .any(|w| matches!(w.as_str(), "to" | "tell" | "told"))
+        && words.iter().all(|w| {
+            matches!(
+                w.as_str(),
+                "to" | "who"
+                    | "whom"
+                    | "did"
+                    | "was"
+                    | "he"
+                    | "she"
+                    | "they"
+                    | "say"
+                    | "said"
+                    | "tell"
+                    | "told"
+                    | "it"
+                    | "that"
+                    | "this"
+                    | "so"
+            )
+        });
+    if let Some(claim) = subject.said.as_ref().filter(|_| who_said || to_whom) {
+        let reply = Reply::Facts {
+            heading: None,
+            facts: vec![claim.clone()],
+        };
+        return (reply, Some(subject.clone()));
+    }
+    if follow_up.content.iter().any(|c| c.word == REVERSE) {
+        let reply = subject.reversed().map_or(Reply::NotCovered, |words| {
+            answer_words(engine, &words, &[], &[])
+        });
+        let next = subject.reversed().filter(|_| reply.answered());
+        return (reply, next.and_then(|words| Subject::of(engine, &words)));
+    }
+    // A follow-up asking yes or no ("is that in Paris?") still does, with the subject's
+    // question word: "is where are the talks held in Paris".
+    let opener = words
+        .first()
+        .filter(|w| YES_NO_OPENERS.contains(&w.as_str()));
+    let readings = subject.follow(follow_up, &engine.index.people);
+    let readings = readings
+        .into_iter()
+        .map(|r| match opener {
+            Some(o) if r.first() != Some(o) => std::iter::once(o.clone()).chain(r).collect(),
+            _ => r,
+        })
+        .collect();
+    let mut best = most_precise(readings);
+    let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
+    // The follow-up as a question of its own: only when it says something beyond what
+    // someone said ("what did she say?" is not asking what anybody said) and enough to
+    // ask by itself ("and china's tariffs?", not "and for the US?"), and about nobody just
+    // named ("and what did he accuse China of?" is about him).
+    // ("who's accusing who?" asks what the sides say of each other, a question of its own.)
+    let (each_other, both_sides) = score::reciprocal(words);
+    let stands_alone = (follow_up
+        .content
+        .iter()
+        .any(|c| c.class != ContentClass::Claim)
+        || each_other
+        || both_sides)
+        && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty())
+        && !follow_up.says_he();
+    // "who said it wasn't enough?" after "what did Trump say about the call?": when no
+    // reading with the subject is answered, "it" may be what the follow-up itself says
+    // someone said.
+    let asks_who_said = follow_up
+        .content
+        .iter()
+        .any(|c| c.class == ContentClass::Claim);
+    if only_refers && !answered && asks_who_said && stands_alone {
+        best = most_precise(vec![alone.clone()]);
+    }
+    if !only_refers && stands_alone {
+        let mut readings = vec![alone.clone()];
+        if let Some((_, words)) = best.take().filter(|_| answered) {
+            readings.insert(0, words);
+        }
+        best = most_precise(readings);
+    }
+    // "what about Huawei?" after a question about Greer: when nothing said of the subject
+    // names it and few facts do, it asks what the article says of Huawei (as it does with
+    // no context).
+    let rare_alone = !follow_up.content.is_empty()
+        && follow_up.asks.is_empty()
+        && !follow_up.says_he()
+        && follow_up.content.iter().all(|c| rare(engine, &c.word));
+    if rare_alone && best.as_ref().is_none_or(|(r, _)| !r.answered()) {
+        best = most_precise(vec![alone]);
+    }
+    // "was it last year?": settled by the answer before when no reading says more of it.
+    let checks =
+        opener.is_some() && except.is_empty() && checks_answer(engine, subject, follow_up, words);
+    let says_more = best.as_ref().is_some_and(|(r, _)| match r {
+        Reply::Facts { facts, .. } => facts.iter().any(|f| subject.answered.contains(f)),
+        _ => false,
+    });
+    if checks && !says_more {
+        let reply = Reply::Facts {
+            heading: None,
+            facts: subject.answered.clone(),
+        };
+        return (reply, Some(subject.clone()));
+    }
+    // A bare "why?" after an answer that gives its own reason ("…revised its forecast
+    // downward, citing rising trade barriers"): that answer again, when no reading of the
+    // subject says more. (A claim gives no reason for itself: "what did Greer say?" "why?")
+    let bare_why = follow_up.asks == ["why"] && follow_up.content.is_empty();
+    let gives_reason = subject
+        .answered
+        .first()
+        .and_then(|id| engine.knowledge.fact(id))
+        .filter(|f| f.asks.contains(&Ask::Why) && !f.kind.is_claim());
+    let unanswered = best.as_ref().is_none_or(|(r, _)| !r.answered());
+    if let Some(fact) = gives_reason.filter(|_| bare_why && unanswered) {
+        let reply = Reply::Facts {
+            heading: None,
+            facts: vec![fact.id.clone()],
+        };
+        return (reply, Some(subject.clone()));
+    }
+    let Some((reply, reading)) = best else {
+        return (Reply::NotCovered, None);
+    };
+    let reply = with_another_speaker(engine, &reading, words, reply);
+    let next = subject_of(engine, remember, &reply, &reading);
+    (reply, next)
+}
+
 /// A free-text question in a conversation: see [`respond_in`].
 fn answer_in(
     engine: &Engine,
@@ -771,24 +1008,6 @@ fn answer_in_except(
     remember: bool,
     except: &[Source],
 ) -> (Reply, Option<Subject>) {
-    // The subject to remember after an answer (not worked out when nobody keeps it: `ask`).
-    let subject_of = |reply: &Reply, words: &[String]| {
-        let mut subject = (remember && reply.answered())
-            .then(|| Subject::of(engine, &with_who_answered(engine, reply, words)))
-            .flatten()?;
-        subject.said = match reply {
-            Reply::Facts { facts, .. } => facts
-                .first()
-                .and_then(|id| engine.knowledge.fact(id))
-                .filter(|f| f.kind.is_claim())
-                .map(|f| f.id.clone()),
-            _ => None,
-        };
-        if let Reply::Facts { facts, .. } = reply {
-            subject.answered = facts.clone();
-        }
-        Some(subject)
-    };
     let words = message_words(engine, question);
     if let Some(command) = asks_for_command(&words) {
         return (respond(engine, command, None), None);
@@ -801,215 +1020,19 @@ fn answer_in_except(
         context.is_some() || !only_refers
     });
     if let Some((follow_up, only_refers)) = follow_up {
-        // What the follow-up says without its opening ("china's tariffs" of "and china's
-        // tariffs?"), which may be a whole question itself.
-        let alone: Vec<String> = follow_up
-            .asks
-            .iter()
-            .chain(follow_up.content.iter().map(|c| &c.word))
-            .cloned()
-            .collect();
-        let Some(subject) = context else {
-            // Without context, only a follow-up that says enough is answered on its own.
-            // ("who accuses whom" says enough; "who said that?" does not).
-            let points_back = words.iter().any(|w| PRONOUNS.contains(&w.as_str()));
-            let says = follow_up
-                .content
-                .iter()
-                .any(|c| c.class != ContentClass::Claim || !points_back);
-            if says {
-                // "what about Huawei?" is answered, since few facts name Huawei; "and China?"
-                // asks of something before.
-                let enough = follow_up.content.len() >= 2
-                    || !follow_up.asks.is_empty()
-                    || follow_up.content.iter().all(|c| rare(engine, &c.word));
-                let reply = answer_words(engine, &alone, &[], &[]);
-                if reply.answered() && enough {
-                    let next = subject_of(&reply, &alone);
-                    return (reply, next);
-                }
-            }
-            // "where is it?", "where's this happening?" with nothing before: "it" is what the
-            // article is about, the talks. (A bare "where?" still asks what the user means.)
-            let the_event = words
-                .iter()
-                .any(|w| matches!(w.as_str(), "it" | "this" | "that"));
-            let where_only = matches!(follow_up.asks.as_slice(), [w] if w == "where");
-            if follow_up.content.is_empty() && where_only && the_event && !follow_up.says_he() {
-                let about_talks = [follow_up.asks[0].clone(), "talks".to_string()];
-                let reply = answer_words(engine, &about_talks, &[], &[]);
-                if reply.answered() {
-                    let next = subject_of(&reply, &about_talks);
-                    return (reply, next);
-                }
-            }
-            return (Reply::WhatDoYouMean, None);
-        };
-        // The reading the article answers most precisely (fewest facts) is the one meant. A
-        // follow-up that points back ("what's his job?") is about the subject or declined; one
-        // opening with "and" may also be a whole question ("and china's tariffs?").
-        let own: Vec<String> = follow_up.content.iter().map(|c| c.word.clone()).collect();
-        let most_precise = |readings: Vec<Vec<String>>| {
-            let mut best: Option<(Reply, Vec<String>)> = None;
-            for words in readings {
-                let reply = answer_words(engine, &words, &own, except);
-                if best
-                    .as_ref()
-                    .is_none_or(|(b, _)| fact_count(&reply) < fact_count(b))
-                {
-                    best = Some((reply, words));
-                }
-            }
-            best
-        };
-        // "who said that?" after an answer with what someone claimed: the claim names them.
-        // ("who says so?": "so" points back too.)
-        let who_said = words
-            .iter()
-            .any(|w| PRONOUNS.contains(&w.as_str()) || w == "so")
-            && follow_up.asks == ["who"]
-            && !follow_up.content.is_empty()
-            && follow_up
-                .content
-                .iter()
-                .all(|c| c.class == ContentClass::Claim);
-        // …and "to who?", "who did he tell?": whom the claim was made to, which it names.
-        let to_whom = words.iter().any(|w| matches!(w.as_str(), "who" | "whom"))
-            && words
-                .iter()
-                .any(|w| matches!(w.as_str(), "to" | "tell" | "told"))
-            && words.iter().all(|w| {
-                matches!(
-                    w.as_str(),
-                    "to" | "who"
-                        | "whom"
-                        | "did"
-                        | "was"
-                        | "he"
-                        | "she"
-                        | "they"
-                        | "say"
-                        | "said"
-                        | "tell"
-                        | "told"
-                        | "it"
-                        | "that"
-                        | "this"
-                        | "so"
-                )
-            });
-        if let Some(claim) = subject.said.as_ref().filter(|_| who_said || to_whom) {
-            let reply = Reply::Facts {
-                heading: None,
-                facts: vec![claim.clone()],
-            };
-            return (reply, Some(subject.clone()));
-        }
-        if follow_up.content.iter().any(|c| c.word == REVERSE) {
-            let reply = subject.reversed().map_or(Reply::NotCovered, |words| {
-                answer_words(engine, &words, &[], &[])
-            });
-            let next = subject.reversed().filter(|_| reply.answered());
-            return (reply, next.and_then(|words| Subject::of(engine, &words)));
-        }
-        // A follow-up asking yes or no ("is that in Paris?") still does, with the subject's
-        // question word: "is where are the talks held in Paris".
-        let opener = words
-            .first()
-            .filter(|w| YES_NO_OPENERS.contains(&w.as_str()));
-        let readings = subject.follow(&follow_up, &engine.index.people);
-        let readings = readings
-            .into_iter()
-            .map(|r| match opener {
-                Some(o) if r.first() != Some(o) => std::iter::once(o.clone()).chain(r).collect(),
-                _ => r,
-            })
-            .collect();
-        let mut best = most_precise(readings);
-        let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
-        // The follow-up as a question of its own: only when it says something beyond what
-        // someone said ("what did she say?" is not asking what anybody said) and enough to
-        // ask by itself ("and china's tariffs?", not "and for the US?"), and about nobody just
-        // named ("and what did he accuse China of?" is about him).
-        // ("who's accusing who?" asks what the sides say of each other, a question of its own.)
-        let (each_other, both_sides) = score::reciprocal(&words);
-        let stands_alone = (follow_up
-            .content
-            .iter()
-            .any(|c| c.class != ContentClass::Claim)
-            || each_other
-            || both_sides)
-            && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty())
-            && !follow_up.says_he();
-        // "who said it wasn't enough?" after "what did Trump say about the call?": when no
-        // reading with the subject is answered, "it" may be what the follow-up itself says
-        // someone said.
-        let asks_who_said = follow_up
-            .content
-            .iter()
-            .any(|c| c.class == ContentClass::Claim);
-        if only_refers && !answered && asks_who_said && stands_alone {
-            best = most_precise(vec![alone.clone()]);
-        }
-        if !only_refers && stands_alone {
-            let mut readings = vec![alone.clone()];
-            if let Some((_, words)) = best.take().filter(|_| answered) {
-                readings.insert(0, words);
-            }
-            best = most_precise(readings);
-        }
-        // "what about Huawei?" after a question about Greer: when nothing said of the subject
-        // names it and few facts do, it asks what the article says of Huawei (as it does with
-        // no context).
-        let rare_alone = !follow_up.content.is_empty()
-            && follow_up.asks.is_empty()
-            && !follow_up.says_he()
-            && follow_up.content.iter().all(|c| rare(engine, &c.word));
-        if rare_alone && best.as_ref().is_none_or(|(r, _)| !r.answered()) {
-            best = most_precise(vec![alone]);
-        }
-        // "was it last year?": settled by the answer before when no reading says more of it.
-        let checks = opener.is_some()
-            && except.is_empty()
-            && checks_answer(engine, subject, &follow_up, &words);
-        let says_more = best.as_ref().is_some_and(|(r, _)| match r {
-            Reply::Facts { facts, .. } => facts.iter().any(|f| subject.answered.contains(f)),
-            _ => false,
-        });
-        if checks && !says_more {
-            let reply = Reply::Facts {
-                heading: None,
-                facts: subject.answered.clone(),
-            };
-            return (reply, Some(subject.clone()));
-        }
-        // A bare "why?" after an answer that gives its own reason ("…revised its forecast
-        // downward, citing rising trade barriers"): that answer again, when no reading of the
-        // subject says more. (A claim gives no reason for itself: "what did Greer say?" "why?")
-        let bare_why = follow_up.asks == ["why"] && follow_up.content.is_empty();
-        let gives_reason = subject
-            .answered
-            .first()
-            .and_then(|id| engine.knowledge.fact(id))
-            .filter(|f| f.asks.contains(&Ask::Why) && !f.kind.is_claim());
-        let unanswered = best.as_ref().is_none_or(|(r, _)| !r.answered());
-        if let Some(fact) = gives_reason.filter(|_| bare_why && unanswered) {
-            let reply = Reply::Facts {
-                heading: None,
-                facts: vec![fact.id.clone()],
-            };
-            return (reply, Some(subject.clone()));
-        }
-        let Some((reply, reading)) = best else {
-            return (Reply::NotCovered, None);
-        };
-        let reply = with_another_speaker(engine, &reading, &words, reply);
-        let next = subject_of(&reply, &reading);
-        return (reply, next);
+        return answer_follow_up(
+            engine,
+            &words,
+            &follow_up,
+            only_refers,
+            context,
+            remember,
+            except,
+        );
     }
     let reply = someone_else(engine, &words, answer_question(engine, question));
     let reply = with_another_speaker(engine, &words, &words, reply);
-    let next = subject_of(&reply, &words);
+    let next = subject_of(engine, remember, &reply, &words);
     (reply, next)
 }
 

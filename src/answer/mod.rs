@@ -977,9 +977,14 @@ fn answer_in(
     // "what else?", "who else did he meet?": what the answer before did not quote, if the
     // article says anything more; "what else did they complain about?" may be answered by the
     // same sentence again, having asked more than "else".
-    let words = message_words(engine, question);
-    let asks_else = words.iter().any(|w| w == "else");
-    if let Some(subject) = context.filter(|_| asks_else) {
+    // (A cheap look for the word first: most questions have no "else".)
+    let asks_else = |words: &[String]| words.iter().any(|w| w == "else");
+    let might_ask_else = question.to_lowercase().contains("else");
+    let words = match (context, might_ask_else) {
+        (Some(_), true) => message_words(engine, question),
+        _ => Vec::new(),
+    };
+    if let Some(subject) = context.filter(|_| asks_else(&words)) {
         let quoted: Vec<Source> = subject
             .answered
             .iter()
@@ -1048,6 +1053,9 @@ fn someone_else(engine: &Engine, words: &[String], reply: Reply) -> Reply {
     let Reply::Facts { facts, .. } = &reply else {
         return reply;
     };
+    if !asks {
+        return reply;
+    }
     let people = |text: &str| -> Vec<String> {
         (engine.analyzer.tokens(text, true).into_iter())
             .map(|t| t.word.to_string())
@@ -1059,9 +1067,9 @@ fn someone_else(engine: &Engine, words: &[String], reply: Reply) -> Reply {
         .iter()
         .filter_map(|id| engine.knowledge.fact(id))
         .any(|f| people(&f.answer).iter().any(|p| !named.contains(p)));
-    match asks && !names_another {
-        true => Reply::NotCovered,
-        false => reply,
+    match names_another {
+        true => reply,
+        false => Reply::NotCovered,
     }
 }
 

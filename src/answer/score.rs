@@ -185,19 +185,25 @@ pub(super) const YES_NO_OPENERS: &[&str] = &[
 
 /// Whether words ask yes or no: they open with "did", "is"… or end with a tag ("…, right?",
 /// "…, didn't it?").
+/// Words that end a statement to have it confirmed ("…, right?", "…, yes?"); no subject of it.
+const TAGS: &[&str] = &["right", "correct", "true", "yes", "yeah", "innit", "eh"];
+
 fn is_yes_no(words: &[String]) -> bool {
     let opens = words
         .first()
         .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
-    let tag = match words {
-        [.., last] if matches!(last.as_str(), "right" | "correct" | "true") => true,
-        [.., verb, pronoun] => {
-            crate::text::is_negation(verb)
-                && matches!(pronoun.as_str(), "it" | "they" | "he" | "she")
-        }
-        _ => false,
-    };
-    opens || (words.len() > 2 && tag)
+    let n = words.len();
+    let last = words.last().map_or("", String::as_str);
+    let tag = TAGS.contains(&last)
+        // "…, wasn't it?", "…, wasn't it Paris?"
+        || words[n.saturating_sub(3)..].windows(2).any(|w| {
+            crate::text::is_negation(&w[0])
+                && matches!(w[1].as_str(), "it" | "they" | "he" | "she")
+        })
+        // "…, correct me if I'm wrong", "…, according to this piece?"
+        || words.windows(3).any(|w| w == ["correct", "me", "if"])
+        || words[n.saturating_sub(4)..].starts_with(&["according".into(), "to".into()]);
+    opens || (n > 2 && tag)
 }
 
 /// The words that open a question.
@@ -733,7 +739,7 @@ fn score_tokens<'a>(
             continue;
         }
         // ("…, true?" asks yes or no, as "…, right?" does.)
-        if checked_number(t) || (yes_no && t.word == "true") {
+        if checked_number(t) || (yes_no && TAGS.contains(&t.word.as_ref())) {
             continue;
         }
         let weight = index.weight(t.term());

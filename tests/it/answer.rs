@@ -1135,6 +1135,19 @@ fn a_yes_no_question_with_a_wrong_number_gets_the_fact_that_settles_it() {
                 "is it true china cut its tariffs to zero?",
                 &["tariff-china"],
             ),
+            // Other tags: "…, wasn't it Paris?", "…, yes?", "…, according to this piece?"
+            (
+                "the talks were in paris this time, wasn't it paris?",
+                &["venue", "largest-economies"],
+            ),
+            (
+                "the trade war started in march, according to this piece?",
+                &["trade-war-start", "trump-xi-call"],
+            ),
+            (
+                "chinese exports fell in may, yes?",
+                &["may-imports", "may-exports"],
+            ),
             // A wrong place or frequency is settled by the fact stating the right one.
             (
                 "bet they met at the US embassy right",

@@ -1975,6 +1975,20 @@ fn polite_and_british_wording_is_understood() {
                 "why did the chinese import number catch people off guard?",
                 &["may-imports"],
             ),
+            // Roundabout wording: a British minister is the Chancellor, to sum up the call is
+            // to describe it, a year before is year on year.
+            (
+                "the chinese vice premier apparently had a meeting with a british minister before the talks - who?",
+                &["reeves-meeting"],
+            ),
+            (
+                "in his own words, how did trump sum up the phone conversation with xi",
+                &["trump-very-good-talk"],
+            ),
+            (
+                "if you compare chinese exports in may with the same month a year before, by how much had they gone up?",
+                &["may-exports"],
+            ),
             // A journalist's and a policy reader's wording.
             (
                 "What rationale did the OECD give for its downgrade?",

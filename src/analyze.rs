@@ -296,8 +296,8 @@ impl Analyzer {
                         });
                         continue;
                     }
+                    // (A one-word synonym of a function word, "yikes" of "please", is one.)
                     info.reads_as = Flags {
-                        stop: false,
                         claim: f.claim || own.claim,
                         ..f
                     };
@@ -806,5 +806,17 @@ mod tests {
         let a = Analyzer::new(&lex(), ["tariffs"]);
         let words = split_words("do u know");
         assert_eq!(a.expand_shorthand(words), ["do", "you", "know"]);
+    }
+
+    #[test]
+    fn a_synonym_of_a_function_word_is_one() {
+        let mut lexicon = lex();
+        lexicon.stopwords.push("please".into());
+        let variants = vec!["yikes".into(), "thank you kindly".into()];
+        lexicon.synonyms.push(("please".into(), variants));
+        let a = Analyzer::new(&lexicon, ["tariffs"]);
+        let tokens = a.tokens("yikes tariffs thank you kindly", false);
+        let stop: Vec<bool> = tokens.iter().map(|t| t.stop).collect();
+        assert_eq!(stop, [true, false, true], "{tokens:?}");
     }
 }

@@ -229,6 +229,13 @@ impl Subject {
             .filter(|c| c.class == ContentClass::Specific)
             .map(|c| c.word.as_str())
             .collect();
+        // …and "he" is the person named, not the rest of what was asked: "what did he claim?"
+        // after "what's Greer's title?" asks what Greer claimed.
+        if person && !names.is_empty() && !follow_up.content.is_empty() {
+            readings.push(reading(&|_, c| {
+                c.class == ContentClass::Specific && !replaces(c)
+            }));
+        }
         if person
             && !names.is_empty()
             && follow_up

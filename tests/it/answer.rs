@@ -298,6 +298,11 @@ fn it_stands_for_a_thing_the_question_before_named() {
         "hassett-cbs"
     );
     assert_first(&kb, "where are they meeting about it this time?", "venue");
+    // "he" is the person named, not the rest of what was asked.
+    assert_eq!(
+        follow_up(&kb, "what's jamieson greer's title", "what did he claim?"),
+        "greer-magnets"
+    );
     // A bare "why?" after a fact stating its own reason gets it again; a claim states none.
     assert_eq!(
         follow_up(&kb, "what did the oecd do", "why?"),

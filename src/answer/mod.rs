@@ -858,7 +858,38 @@ fn answer_follow_up(
                     | "so"
             )
         });
-    if let Some(claim) = subject.said.as_ref().filter(|_| who_said || to_whom) {
+    // …and "source?", "according to whom?", "says who?": whose claim it is.
+    let source = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "source" | "sources" | "according" | "says"))
+        && words.iter().all(|w| {
+            matches!(
+                w.as_str(),
+                "source"
+                    | "sources"
+                    | "according"
+                    | "to"
+                    | "who"
+                    | "whom"
+                    | "says"
+                    | "what"
+                    | "s"
+                    | "whats"
+                    | "the"
+                    | "your"
+                    | "is"
+                    | "for"
+                    | "that"
+                    | "this"
+                    | "ok"
+                    | "so"
+            )
+        });
+    if let Some(claim) = subject
+        .said
+        .as_ref()
+        .filter(|_| who_said || to_whom || source)
+    {
         let reply = Reply::Facts {
             heading: None,
             facts: vec![claim.clone()],

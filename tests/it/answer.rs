@@ -298,6 +298,14 @@ fn it_stands_for_a_thing_the_question_before_named() {
         "hassett-cbs"
     );
     assert_first(&kb, "where are they meeting about it this time?", "venue");
+    // "says who?", "according to whom?": whose claim the answer before was.
+    for then in ["says who?", "according to whom?"] {
+        assert_eq!(
+            follow_up(&kb, "what's the complaint about rare earth magnets", then),
+            "greer-magnets",
+            "{then}"
+        );
+    }
     // "he" is the person named, not the rest of what was asked.
     assert_eq!(
         follow_up(&kb, "what's jamieson greer's title", "what did he claim?"),

@@ -259,6 +259,16 @@ fn checks_truth(word: &str) -> bool {
             | "happening"
             | "happened"
             | "confirmed"
+            // "did anyone push back on that?", "does anyone disagree?"
+            | "push"
+            | "disagree"
+            | "disagrees"
+            | "dispute"
+            | "disputes"
+            | "disputed"
+            | "contradict"
+            | "contradicts"
+            | "contradicted"
     )
 }
 
@@ -989,6 +999,21 @@ fn answer_follow_up(
             facts: vec![fact.id.clone()],
         };
         return (reply, Some(subject.clone()));
+    }
+    // "did anyone push back on that?", "is that true?" after a claim no reading answers: the
+    // claim with another speaker's word on the same matter, the article's check of it, if it
+    // gives one.
+    let unanswered = best.as_ref().is_none_or(|(r, _)| !r.answered());
+    if let Some(claim) = subject.said.as_ref().filter(|_| unanswered) {
+        let said: Vec<String> = subject.content.iter().map(|c| c.word.clone()).collect();
+        let claim = Reply::Facts {
+            heading: None,
+            facts: vec![claim.clone()],
+        };
+        let checked = with_another_speaker(engine, &said, words, claim);
+        if fact_count(&checked) > 1 {
+            return (checked, Some(subject.clone()));
+        }
     }
     let Some((reply, reading)) = best else {
         return (Reply::NotCovered, None);

@@ -306,6 +306,15 @@ fn it_stands_for_a_thing_the_question_before_named() {
             "{then}"
         );
     }
+    // "did anyone push back on that?": another speaker's word on the claim just quoted.
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what did trump say about his call with xi",
+            "did anyone push back on that?"
+        ),
+        "trump-very-good-talk hassett-cbs"
+    );
     // "he" is the person named, not the rest of what was asked.
     assert_eq!(
         follow_up(&kb, "what's jamieson greer's title", "what did he claim?"),

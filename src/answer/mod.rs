@@ -906,6 +906,20 @@ fn answer_follow_up(
         };
         return (reply, Some(subject.clone()));
     }
+    // "is that true?" (and "really?"): the answer before is what the article states. A claim
+    // it does not settle; another speaker's word on it may (below).
+    let asks_true = words.iter().any(|w| w == "true")
+        && follow_up
+            .content
+            .iter()
+            .all(|c| c.word == "true" || c.class == ContentClass::Function);
+    if asks_true && subject.said.is_none() && !subject.answered.is_empty() {
+        let reply = Reply::Facts {
+            heading: None,
+            facts: subject.answered.clone(),
+        };
+        return (reply, Some(subject.clone()));
+    }
     if follow_up.content.iter().any(|c| c.word == REVERSE) {
         let reply = subject.reversed().map_or(Reply::NotCovered, |words| {
             answer_words(engine, &words, &[], &[])

@@ -9,7 +9,7 @@ use crate::engine::Engine;
 type Rewrite = fn(&Engine, &[String]) -> Option<Vec<String>>;
 
 /// The rewordings, in order: each sees the words the ones before it left.
-pub(super) const REWRITES: &[Rewrite] = &[how_it_went, what_about, uncleft, as_who_is];
+pub(super) const REWRITES: &[Rewrite] = &[really, how_it_went, what_about, uncleft, as_who_is];
 
 /// `words` after every rewording in [`REWRITES`] that matches.
 pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
@@ -19,6 +19,39 @@ pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
         }
     }
     words
+}
+
+/// "really?", "are you sure?", "for real?" read as "is that true?": a check of the answer
+/// before.
+fn really(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let doubt = |w: &String| {
+        matches!(
+            w.as_str(),
+            "really"
+                | "seriously"
+                | "srsly"
+                | "sure"
+                | "for"
+                | "real"
+                | "fr"
+                | "legit"
+                | "are"
+                | "you"
+                | "u"
+                | "truly"
+                | "honestly"
+                | "no"
+                | "way"
+        )
+    };
+    let says_doubt = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "really" | "seriously" | "srsly" | "sure" | "real" | "fr" | "legit" | "way"
+        )
+    });
+    (says_doubt && words.iter().all(doubt))
+        .then(|| ["is", "that", "true"].map(str::to_string).to_vec())
 }
 
 /// "how did the call go" read as "how did they describe the call": the article reports how a

@@ -306,6 +306,18 @@ fn it_stands_for_a_thing_the_question_before_named() {
             "{then}"
         );
     }
+    // "really?", "are you sure?": a check of the answer before, as "is that true?" is.
+    for then in ["really?", "are you sure?", "for real?"] {
+        assert_eq!(
+            follow_up(
+                &kb,
+                "what tariff does the us now charge on chinese goods",
+                then
+            ),
+            "tariff-us-on-china",
+            "{then}"
+        );
+    }
     // "did anyone push back on that?": another speaker's word on the claim just quoted.
     assert_eq!(
         follow_up(

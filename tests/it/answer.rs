@@ -880,6 +880,9 @@ fn a_question_about_the_future_is_answered_only_by_a_fact_that_looks_ahead() {
             ("is china gonna stop exporting magnets", &[]),
             ("Is America going to give the student visa again?", &[]),
             ("did they make a deal?", &[]),
+            // Who started the call is not reported.
+            ("who called who, trump or xi?", &[]),
+            ("did trump or xi initiate the call?", &[]),
             ("have the us and china reached a deal", &[]),
             // (Time "to make a deal" is the time to negotiate one, which the article gives.)
             ("how long do they have to make a deal", &["ninety-days"]),

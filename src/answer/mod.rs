@@ -906,6 +906,37 @@ fn answer_follow_up(
         };
         return (reply, Some(subject.clone()));
     }
+    // "and the other side?" after a claim: what the side it names says ("Greer claimed China
+    // failed…": what China says).
+    let other_side = words.windows(2).any(|w| {
+        w[0] == "other" && matches!(w[1].as_str(), "side" | "sides" | "party" | "camp" | "one")
+    });
+    if let Some(claim) = subject
+        .said
+        .as_ref()
+        .and_then(|id| engine.knowledge.fact(id))
+        .filter(|_| other_side)
+    {
+        let speaker = claim.kind.speaker().unwrap_or_default();
+        let speaker = engine.analyzer.tokens(speaker, true);
+        let named = engine
+            .analyzer
+            .tokens(&claim.answer, true)
+            .into_iter()
+            .find(|t| t.strict && !speaker.iter().any(|s| s.stem == t.stem));
+        if let Some(side) = named {
+            let reading: Vec<String> = ["what", "did", side.word.as_ref(), "say"]
+                .map(str::to_string)
+                .to_vec();
+            let reply = answer_words(engine, &reading, &[], &[]);
+            if reply.answered() {
+                let next = subject_of(engine, remember, &reply, &reading);
+                return (reply, next);
+            }
+        }
+        // (The article quotes no other side: not the same claim again.)
+        return (Reply::NotCovered, None);
+    }
     // "is that true?" (and "really?"): the answer before is what the article states. A claim
     // it does not settle; another speaker's word on it may (below).
     let asks_true = words.iter().any(|w| w == "true")

@@ -327,6 +327,27 @@ fn it_stands_for_a_thing_the_question_before_named() {
         ),
         "trump-very-good-talk hassett-cbs"
     );
+    // "and the other side?" after a claim: what the side it names says, if the article says.
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what did greer accuse china of?",
+            "and the other side?"
+        ),
+        "beijing-accusations"
+    );
+    assert_eq!(
+        follow_up(&kb, "what did beijing say", "what about the other side?"),
+        "greer-magnets"
+    );
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what did trump say about the call",
+            "and the other side?"
+        ),
+        ""
+    );
     // "he" is the person named, not the rest of what was asked.
     assert_eq!(
         follow_up(&kb, "what's jamieson greer's title", "what did he claim?"),

@@ -2047,6 +2047,18 @@ fn polite_and_british_wording_is_understood() {
                 "if you compare chinese exports in may with the same month a year before, by how much had they gone up?",
                 &["may-exports"],
             ),
+            (
+                "ok so what does beijing reckon the us did wrong",
+                &["beijing-accusations"],
+            ),
+            (
+                "just catching up on the news, are rare earth shipments moving again",
+                &["hassett-cbs"],
+            ),
+            (
+                "sooo what do ppl even use rare earths for",
+                &["rare-earth-uses"],
+            ),
             // A journalist's and a policy reader's wording.
             (
                 "What rationale did the OECD give for its downgrade?",

@@ -436,7 +436,10 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
             .tokens(&words.join(" "), true)
             .iter()
             .any(|t| {
+                // ("quick one before my meeting," names no time the question is about.)
+                let time = matches!(t.word.as_ref(), "before" | "prior" | "previous" | "after");
                 t.strict
+                    && !time
                     && (engine.index.weight(t.term()).is_some()
                         || engine.analyzer.kind(&t.word).is_some()
                         || !is_english_word(&t.word))

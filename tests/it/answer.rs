@@ -1021,6 +1021,11 @@ fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
                 &["geneva-truce"],
             ),
             ("in my country korea, we will be affected how?", &[]),
+            // ("before my meeting" names no time the question is about.)
+            (
+                "quick one before my meeting, what's the 90 day window for",
+                &["ninety-days"],
+            ),
             // ("Which month" asks for a month, which the fact states.)
             (
                 "Might I ask in which month the trade war between the two nations is said to have begun?",

@@ -383,10 +383,25 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     let words_of = |text: &str| engine.analyzer.expand_shorthand(split_words(text));
     // A clause the question points back to ("I read Xi agreed something. What did *he*
     // agree?", "Rare earth trade will start again, who said *that*?") is part of it.
+    // ("this" before a noun, "how long has this trade tension…", points at the noun.)
     let refers_back = |text: &str| {
-        words_of(text)
-            .iter()
-            .any(|w| PRONOUNS.contains(&w.as_str()))
+        let words = words_of(text);
+        words.iter().enumerate().any(|(i, w)| {
+            let determiner = matches!(w.as_str(), "this" | "that" | "these" | "those")
+                && words.get(i + 1).is_some_and(|n| {
+                    engine
+                        .index
+                        .weight(
+                            engine
+                                .analyzer
+                                .tokens(n, true)
+                                .first()
+                                .and_then(|t| t.term()),
+                        )
+                        .is_some()
+                });
+            PRONOUNS.contains(&w.as_str()) && !determiner
+        })
     };
     let kept =
         |i: usize, words: &[String]| refers_back(&piece[i..]) && has_known_word(engine, words);

@@ -1021,6 +1021,11 @@ fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
                 &["geneva-truce"],
             ),
             ("in my country korea, we will be affected how?", &[]),
+            // ("this trade tension" is no pointing back to the clause before.)
+            (
+                "someone in the group chat said markets are rattled, how long has this trade tension been dragging on",
+                &["market-tensions"],
+            ),
             // ("before my meeting" names no time the question is about.)
             (
                 "quick one before my meeting, what's the 90 day window for",

@@ -1139,6 +1139,9 @@ fn answer_in_except(
     if let Some(summary) = asks_for_summary(engine, &words) {
         return (respond(engine, &summary, None), None);
     }
+    if asks_about_me(&words) {
+        return (Reply::NotCovered, None);
+    }
     let follow_up = as_follow_up(engine, &words).filter(|(_, only_refers)| {
         // Without context, "why are they meeting?" is a question of its own.
         context.is_some() || !only_refers
@@ -1158,6 +1161,40 @@ fn answer_in_except(
     let reply = with_another_speaker(engine, &words, &words, reply);
     let next = subject_of(engine, remember, &reply, &words);
     (reply, next)
+}
+
+/// "should I buy rare earth stocks?", "can I still get a US student visa?": the asker's own
+/// case, which no news article answers ("can I ask who led the talks?" is a question about
+/// the talks).
+fn asks_about_me(words: &[String]) -> bool {
+    // ("am I right that…", "would I be wrong…" check something the article says.)
+    let checks = words
+        .iter()
+        .take(4)
+        .any(|w| matches!(w.as_str(), "right" | "correct" | "wrong" | "mistaken"));
+    match words {
+        [modal, i, rest @ ..] if (i == "i" || i == "we") && !checks => match modal.as_str() {
+            "should" | "will" | "am" | "shall" => true,
+            "can" | "could" | "do" | "would" => rest.first().is_some_and(|verb| {
+                !matches!(
+                    verb.as_str(),
+                    "ask"
+                        | "know"
+                        | "see"
+                        | "find"
+                        | "get"
+                        | "have"
+                        | "read"
+                        | "check"
+                        | "learn"
+                        | "hear"
+                        | "please"
+                ) || rest.get(1).is_some_and(|w| w == "still")
+            }),
+            _ => false,
+        },
+        _ => false,
+    }
 }
 
 /// "who else was on the Trump–Xi call?" asks for someone besides those it names: an answer

@@ -299,7 +299,7 @@ fn more_devset_meets_its_bar() {
 #[test]
 fn mixed_devset_meets_its_bar() {
     // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
-    meets_bar("devset-mixed.toml", "mixed devset", 3, 0.94, 0.87);
+    meets_bar("devset-mixed.toml", "mixed devset", 2, 0.95, 0.87);
 }
 
 /// Two more development sets (`tests/devset-fresh.toml`: group members of five kinds; a busy
@@ -308,7 +308,24 @@ fn mixed_devset_meets_its_bar() {
 #[test]
 fn fresh_devset_meets_its_bar() {
     // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
-    meets_bar("devset-fresh.toml", "fresh devset", 9, 0.87, 0.84);
+    meets_bar("devset-fresh.toml", "fresh devset", 7, 0.89, 0.86);
+}
+
+/// Five more development sets (`tests/devset-writers.toml`), by writers who saw only the
+/// article and were told any one cited sentence is enough, used for development after their
+/// first figures were taken: its misses are printed.
+#[test]
+fn writers_devset_meets_its_bar() {
+    let name = "writers' devset";
+    let sc = evaluate_citing(&knowledge(), "devset-writers.toml", Cites::Any);
+    for f in &sc.failures {
+        eprintln!("{f}");
+    }
+    eprintln!("{}", sc.summary(name));
+    // The bar it meets today (the aim, 95% and no out-of-scope answer, is not met yet).
+    assert!(sc.wrong_on_oos() <= 10, "{}", sc.summary(name));
+    assert!(sc.accuracy() >= 0.93, "{}", sc.summary(name));
+    assert!(sc.pair_accuracy() >= 0.89, "{}", sc.summary(name));
 }
 
 /// The held-out set (`tests/heldout.toml`), written without sight of the facts, the lexicon or

@@ -908,6 +908,7 @@ fn a_question_about_the_future_is_answered_only_by_a_fact_that_looks_ahead() {
             // Who started the call is not reported.
             ("who called who, trump or xi?", &[]),
             ("did trump or xi initiate the call?", &[]),
+            ("who started the trade war", &[]),
             ("have the us and china reached a deal", &[]),
             // (Time "to make a deal" is the time to negotiate one, which the article gives.)
             ("how long do they have to make a deal", &["ninety-days"]),

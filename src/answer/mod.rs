@@ -1046,6 +1046,18 @@ fn answer_follow_up(
         };
         return (reply, Some(subject.clone()));
     }
+    // "where?" or "who?" after a question about the talks themselves ("what are they
+    // about?"): where the talks are, who attended them.
+    let about_talks = subject
+        .content
+        .iter()
+        .any(|c| matches!(c.word.as_str(), "talks" | "agenda" | "purpose"));
+    let bare_where_who = follow_up.content.is_empty()
+        && matches!(follow_up.asks.as_slice(), [w] if w == "where" || w == "who");
+    if about_talks && bare_where_who && best.as_ref().is_none_or(|(r, _)| !r.answered()) {
+        let reading = vec![follow_up.asks[0].clone(), "talks".to_string()];
+        best = most_precise(vec![reading]);
+    }
     // A bare "why?" after an answer that gives its own reason ("…revised its forecast
     // downward, citing rising trade barriers"): that answer again, when no reading of the
     // subject says more. (A claim gives no reason for itself: "what did Greer say?" "why?")

@@ -298,6 +298,11 @@ fn it_stands_for_a_thing_the_question_before_named() {
         "hassett-cbs"
     );
     assert_first(&kb, "where are they meeting about it this time?", "venue");
+    // "where?" after what the talks are about: where the talks are.
+    assert_eq!(
+        follow_up(&kb, "what are the talks about", "where?"),
+        "venue"
+    );
     // "says who?", "according to whom?": whose claim the answer before was.
     for then in ["says who?", "according to whom?"] {
         assert_eq!(

@@ -183,11 +183,11 @@ pub(super) const YES_NO_OPENERS: &[&str] = &[
     "did", "does", "do", "is", "are", "was", "were", "has", "have", "will", "can",
 ];
 
-/// Whether words ask yes or no: they open with "did", "is"… or end with a tag ("…, right?",
-/// "…, didn't it?").
 /// Words that end a statement to have it confirmed ("…, right?", "…, yes?"); no subject of it.
 const TAGS: &[&str] = &["right", "correct", "true", "yes", "yeah", "innit", "eh"];
 
+/// Whether words ask yes or no: they open with "did", "is"… or end with a tag ("…, right?",
+/// "…, didn't it?").
 fn is_yes_no(words: &[String]) -> bool {
     let opens = words
         .first()
@@ -726,6 +726,9 @@ fn score_tokens<'a>(
         .flat_map(|w| [&w[0].stem, &w[2].stem])
         .collect();
     let mut speaker_bits = 0u64;
+    // Bits of the terms named somewhere other than right after "with" or "to": who may be
+    // speaking, wherever the claim word is.
+    let mut subject_bits = 0u64;
     // Names after "accuse" are the accused: "who accused China of breaking the deal" is not
     // answered by what Beijing argued; so are names before it in the passive.
     let mut accused_bits = 0u64;
@@ -790,6 +793,12 @@ fn score_tokens<'a>(
                 && (k == 0 || !NOT_SPEAKER_BEFORE.contains(&tokens[k - 1].word.as_ref()))
         }) {
             speaker_bits |= bit;
+        }
+        if tokens.iter().enumerate().any(|(k, s)| {
+            s.stem == t.stem
+                && (k == 0 || !NOT_SPEAKER_BEFORE.contains(&tokens[k - 1].word.as_ref()))
+        }) {
+            subject_bits |= bit;
         }
         if accused.is_some_and(|named| named.iter().any(|s| s.strict && s.stem == t.stem)) {
             accused_bits |= bit;
@@ -922,12 +931,8 @@ fn score_tokens<'a>(
         // (A name after "to" or "with" is no speaker: "why did the US stop selling software
         // to China" does not name Beijing as saying anything.)
         let names_speaker = q.terms.iter().enumerate().any(|(j, t)| {
-            q.strict & (1 << j) != 0
+            q.strict & subject_bits & (1 << j) != 0
                 && t.id.is_some_and(|id| e.speaker.contains(&id))
-                && tokens.iter().enumerate().any(|(k, s)| {
-                    s.term() == t.id
-                        && (k == 0 || !NOT_SPEAKER_BEFORE.contains(&tokens[k - 1].word.as_ref()))
-                })
         });
         let general = which_target.is_some_and(|w| {
             e.specifiers

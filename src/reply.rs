@@ -44,6 +44,14 @@ pub enum Reply {
 }
 
 impl Reply {
+    /// These facts, by id, with no heading.
+    pub fn facts(facts: Vec<String>) -> Reply {
+        Reply::Facts {
+            heading: None,
+            facts,
+        }
+    }
+
     /// Whether the reply states facts.
     pub fn answered(&self) -> bool {
         matches!(self, Reply::Facts { .. })

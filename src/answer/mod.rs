@@ -132,10 +132,7 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
                     }
                 }
             }
-            Reply::Facts {
-                heading: None,
-                facts,
-            }
+            Reply::facts(facts)
         }
     }
 }
@@ -184,10 +181,7 @@ fn either_side_of_and(engine: &Engine, words: &[String]) -> Option<Reply> {
                 .collect::<Vec<_>>(),
         );
     }
-    Some(Reply::Facts {
-        heading: None,
-        facts,
-    })
+    Some(Reply::facts(facts))
 }
 
 /// A question ending in "and" and a second name alone ("US tariff rate and China's?", "what
@@ -230,10 +224,7 @@ fn elliptic_and(engine: &Engine, words: &[String]) -> Option<Reply> {
             }
         }
     }
-    Some(Reply::Facts {
-        heading: None,
-        facts,
-    })
+    Some(Reply::facts(facts))
 }
 
 /// Whether at most two facts use a word (in their own words or their sentences): a word that
@@ -388,18 +379,9 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
         let words = words_of(text);
         words.iter().enumerate().any(|(i, w)| {
             let determiner = matches!(w.as_str(), "this" | "that" | "these" | "those")
-                && words.get(i + 1).is_some_and(|n| {
-                    engine
-                        .index
-                        .weight(
-                            engine
-                                .analyzer
-                                .tokens(n, true)
-                                .first()
-                                .and_then(|t| t.term()),
-                        )
-                        .is_some()
-                });
+                && words
+                    .get(i + 1)
+                    .is_some_and(|n| has_known_word(engine, std::slice::from_ref(n)));
             PRONOUNS.contains(&w.as_str()) && !determiner
         })
     };
@@ -862,66 +844,18 @@ fn answer_follow_up(
             .iter()
             .all(|c| c.class == ContentClass::Claim);
     // …and "to who?", "who did he tell?": whom the claim was made to, which it names.
-    let to_whom = words.iter().any(|w| matches!(w.as_str(), "who" | "whom"))
-        && words
-            .iter()
-            .any(|w| matches!(w.as_str(), "to" | "tell" | "told"))
-        && words.iter().all(|w| {
-            matches!(
-                w.as_str(),
-                "to" | "who"
-                    | "whom"
-                    | "did"
-                    | "was"
-                    | "he"
-                    | "she"
-                    | "they"
-                    | "say"
-                    | "said"
-                    | "tell"
-                    | "told"
-                    | "it"
-                    | "that"
-                    | "this"
-                    | "so"
-            )
-        });
+    let to_whom = has_any(words, &["who", "whom"])
+        && has_any(words, &["to", "tell", "told"])
+        && all_in(words, TO_WHOM);
     // …and "source?", "according to whom?", "says who?": whose claim it is.
-    let source = words
-        .iter()
-        .any(|w| matches!(w.as_str(), "source" | "sources" | "according" | "says"))
-        && words.iter().all(|w| {
-            matches!(
-                w.as_str(),
-                "source"
-                    | "sources"
-                    | "according"
-                    | "to"
-                    | "who"
-                    | "whom"
-                    | "says"
-                    | "what"
-                    | "s"
-                    | "whats"
-                    | "the"
-                    | "your"
-                    | "is"
-                    | "for"
-                    | "that"
-                    | "this"
-                    | "ok"
-                    | "so"
-            )
-        });
+    let source =
+        has_any(words, &["source", "sources", "according", "says"]) && all_in(words, SOURCE);
     if let Some(claim) = subject
         .said
         .as_ref()
         .filter(|_| who_said || to_whom || source)
     {
-        let reply = Reply::Facts {
-            heading: None,
-            facts: vec![claim.clone()],
-        };
+        let reply = Reply::facts(vec![claim.clone()]);
         return (reply, Some(subject.clone()));
     }
     // "and the other side?" after a claim: what the side it names says ("Greer claimed China
@@ -963,10 +897,7 @@ fn answer_follow_up(
             .iter()
             .all(|c| c.word == "true" || c.class == ContentClass::Function);
     if asks_true && subject.said.is_none() && !subject.answered.is_empty() {
-        let reply = Reply::Facts {
-            heading: None,
-            facts: subject.answered.clone(),
-        };
+        let reply = Reply::facts(subject.answered.clone());
         return (reply, Some(subject.clone()));
     }
     if follow_up.content.iter().any(|c| c.word == REVERSE) {
@@ -1029,7 +960,7 @@ fn answer_follow_up(
         && follow_up.asks.is_empty()
         && !follow_up.says_he()
         && follow_up.content.iter().all(|c| rare(engine, &c.word));
-    if rare_alone && best.as_ref().is_none_or(|(r, _)| !r.answered()) {
+    if rare_alone && unanswered(&best) {
         best = most_precise(vec![alone]);
     }
     // "was it last year?": settled by the answer before when no reading says more of it.
@@ -1040,10 +971,7 @@ fn answer_follow_up(
         _ => false,
     });
     if checks && !says_more {
-        let reply = Reply::Facts {
-            heading: None,
-            facts: subject.answered.clone(),
-        };
+        let reply = Reply::facts(subject.answered.clone());
         return (reply, Some(subject.clone()));
     }
     // "where?" or "who?" after a question about the talks themselves ("what are they
@@ -1054,7 +982,7 @@ fn answer_follow_up(
         .any(|c| matches!(c.word.as_str(), "talks" | "agenda" | "purpose"));
     let bare_where_who = follow_up.content.is_empty()
         && matches!(follow_up.asks.as_slice(), [w] if w == "where" || w == "who");
-    if about_talks && bare_where_who && best.as_ref().is_none_or(|(r, _)| !r.answered()) {
+    if about_talks && bare_where_who && unanswered(&best) {
         let reading = vec![follow_up.asks[0].clone(), "talks".to_string()];
         best = most_precise(vec![reading]);
     }
@@ -1067,24 +995,16 @@ fn answer_follow_up(
         .first()
         .and_then(|id| engine.knowledge.fact(id))
         .filter(|f| f.asks.contains(&Ask::Why) && !f.kind.is_claim());
-    let unanswered = best.as_ref().is_none_or(|(r, _)| !r.answered());
-    if let Some(fact) = gives_reason.filter(|_| bare_why && unanswered) {
-        let reply = Reply::Facts {
-            heading: None,
-            facts: vec![fact.id.clone()],
-        };
+    if let Some(fact) = gives_reason.filter(|_| bare_why && unanswered(&best)) {
+        let reply = Reply::facts(vec![fact.id.clone()]);
         return (reply, Some(subject.clone()));
     }
     // "did anyone push back on that?", "is that true?" after a claim no reading answers: the
     // claim with another speaker's word on the same matter, the article's check of it, if it
     // gives one.
-    let unanswered = best.as_ref().is_none_or(|(r, _)| !r.answered());
-    if let Some(claim) = subject.said.as_ref().filter(|_| unanswered) {
+    if let Some(claim) = subject.said.as_ref().filter(|_| unanswered(&best)) {
         let said: Vec<String> = subject.content.iter().map(|c| c.word.clone()).collect();
-        let claim = Reply::Facts {
-            heading: None,
-            facts: vec![claim.clone()],
-        };
+        let claim = Reply::facts(vec![claim.clone()]);
         let checked = with_another_speaker(engine, &said, words, claim);
         if fact_count(&checked) > 1 {
             return (checked, Some(subject.clone()));
@@ -1098,6 +1018,11 @@ fn answer_follow_up(
     (reply, next)
 }
 
+/// Whether no reading of a follow-up was answered.
+fn unanswered(best: &Option<(Reply, Vec<String>)>) -> bool {
+    best.as_ref().is_none_or(|(r, _)| !r.answered())
+}
+
 /// A free-text question in a conversation: see [`respond_in`].
 fn answer_in(
     engine: &Engine,
@@ -1108,14 +1033,11 @@ fn answer_in(
     // "what else?", "who else did he meet?": what the answer before did not quote, if the
     // article says anything more; "what else did they complain about?" may be answered by the
     // same sentence again, having asked more than "else".
-    // (A cheap look for the word first: most questions have no "else".)
-    let asks_else = |words: &[String]| words.iter().any(|w| w == "else");
-    let might_ask_else = question.to_lowercase().contains("else");
-    let words = match (context, might_ask_else) {
-        (Some(_), true) => message_words(engine, question),
-        _ => Vec::new(),
+    let words = match context {
+        Some(_) => message_words(engine, question),
+        None => Vec::new(),
     };
-    if let Some(subject) = context.filter(|_| asks_else(&words)) {
+    if let Some(subject) = context.filter(|_| words.iter().any(|w| w == "else")) {
         let quoted: Vec<Source> = subject
             .answered
             .iter()
@@ -1173,6 +1095,44 @@ fn answer_in_except(
     let reply = with_another_speaker(engine, &words, &words, reply);
     let next = subject_of(engine, remember, &reply, &words);
     (reply, next)
+}
+
+/// The words of "to who?", "who did he tell?".
+const TO_WHOM: &[&str] = &[
+    "to", "who", "whom", "did", "was", "he", "she", "they", "say", "said", "tell", "told", "it",
+    "that", "this", "so",
+];
+
+/// The words of "source?", "according to whom?", "says who?".
+const SOURCE: &[&str] = &[
+    "source",
+    "sources",
+    "according",
+    "to",
+    "who",
+    "whom",
+    "says",
+    "what",
+    "s",
+    "whats",
+    "the",
+    "your",
+    "is",
+    "for",
+    "that",
+    "this",
+    "ok",
+    "so",
+];
+
+/// Whether `words` has one of `any`.
+pub(super) fn has_any(words: &[String], any: &[&str]) -> bool {
+    words.iter().any(|w| any.contains(&w.as_str()))
+}
+
+/// Whether every one of `words` is in `allowed`.
+pub(super) fn all_in(words: &[String], allowed: &[&str]) -> bool {
+    words.iter().all(|w| allowed.contains(&w.as_str()))
 }
 
 /// "should I buy rare earth stocks?", "can I still get a US student visa?": the asker's own

@@ -2,7 +2,7 @@
 //! get wrong, each read as the question it asks ("was it Bessent who accused China?" asks who
 //! accused China). One table, [`REWRITES`], applied in order.
 
-use super::score;
+use super::{all_in, has_any, score};
 use crate::engine::Engine;
 
 /// A rewording: the question it asks, or `None` when its pattern does not match.
@@ -24,33 +24,34 @@ pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
 /// "really?", "are you sure?", "for real?" read as "is that true?": a check of the answer
 /// before.
 fn really(_: &Engine, words: &[String]) -> Option<Vec<String>> {
-    let doubt = |w: &String| {
-        matches!(
-            w.as_str(),
-            "really"
-                | "seriously"
-                | "srsly"
-                | "sure"
-                | "for"
-                | "real"
-                | "fr"
-                | "legit"
-                | "are"
-                | "you"
-                | "u"
-                | "truly"
-                | "honestly"
-                | "no"
-                | "way"
-        )
-    };
-    let says_doubt = words.iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "really" | "seriously" | "srsly" | "sure" | "real" | "fr" | "legit" | "way"
-        )
-    });
-    (says_doubt && words.iter().all(doubt))
+    const DOUBTS: &[&str] = &[
+        "really",
+        "seriously",
+        "srsly",
+        "sure",
+        "real",
+        "fr",
+        "legit",
+        "way",
+    ];
+    const DOUBTING: &[&str] = &[
+        "really",
+        "seriously",
+        "srsly",
+        "sure",
+        "for",
+        "real",
+        "fr",
+        "legit",
+        "are",
+        "you",
+        "u",
+        "truly",
+        "honestly",
+        "no",
+        "way",
+    ];
+    (has_any(words, DOUBTS) && all_in(words, DOUBTING))
         .then(|| ["is", "that", "true"].map(str::to_string).to_vec())
 }
 

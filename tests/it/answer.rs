@@ -285,8 +285,30 @@ fn a_reply_quotes_each_sentence_once_and_latest_follows_the_knowledge() {
     assert!(after.contains("Talks resume"), "{after}");
 }
 
+/// "it" stands for a thing the question before named, "he" for the person it named, without
+/// the rest of what was asked.
 #[test]
-fn it_stands_for_a_thing_the_question_before_named() {
+fn it_and_he_stand_for_what_the_question_before_named() {
+    let kb = kb();
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what tariff rate did the us set in the truce",
+            "how long does it last?"
+        ),
+        "ninety-days"
+    );
+    // "he" is the person named, not the rest of what was asked.
+    assert_eq!(
+        follow_up(&kb, "what's jamieson greer's title", "what did he claim?"),
+        "greer-magnets"
+    );
+}
+
+/// "who says so?", "says who?", "and the other side?", "did anyone push back?" after a claim
+/// ask about the claim just quoted.
+#[test]
+fn a_claim_just_quoted_is_what_its_follow_ups_ask_about() {
     let kb = kb();
     // ("who says so?" asks who made the claim just quoted.)
     assert_eq!(
@@ -297,12 +319,6 @@ fn it_stands_for_a_thing_the_question_before_named() {
         ),
         "hassett-cbs"
     );
-    assert_first(&kb, "where are they meeting about it this time?", "venue");
-    // "where?" after what the talks are about: where the talks are.
-    assert_eq!(
-        follow_up(&kb, "what are the talks about", "where?"),
-        "venue"
-    );
     // "says who?", "according to whom?": whose claim the answer before was.
     for then in ["says who?", "according to whom?"] {
         assert_eq!(
@@ -311,27 +327,6 @@ fn it_stands_for_a_thing_the_question_before_named() {
             "{then}"
         );
     }
-    // "really?", "are you sure?": a check of the answer before, as "is that true?" is.
-    for then in ["really?", "are you sure?", "for real?"] {
-        assert_eq!(
-            follow_up(
-                &kb,
-                "what tariff does the us now charge on chinese goods",
-                then
-            ),
-            "tariff-us-on-china",
-            "{then}"
-        );
-    }
-    // "did anyone push back on that?": another speaker's word on the claim just quoted.
-    assert_eq!(
-        follow_up(
-            &kb,
-            "what did trump say about his call with xi",
-            "did anyone push back on that?"
-        ),
-        "trump-very-good-talk hassett-cbs"
-    );
     // "and the other side?" after a claim: what the side it names says, if the article says.
     assert_eq!(
         follow_up(
@@ -353,24 +348,51 @@ fn it_stands_for_a_thing_the_question_before_named() {
         ),
         ""
     );
-    // "he" is the person named, not the rest of what was asked.
+    // "did anyone push back on that?": another speaker's word on the claim just quoted.
     assert_eq!(
-        follow_up(&kb, "what's jamieson greer's title", "what did he claim?"),
-        "greer-magnets"
+        follow_up(
+            &kb,
+            "what did trump say about his call with xi",
+            "did anyone push back on that?"
+        ),
+        "trump-very-good-talk hassett-cbs"
     );
+}
+
+/// "really?" and a bare "why?" after a fact that states its own reason get that fact again.
+#[test]
+fn a_check_of_the_answer_before_gets_it_again() {
+    let kb = kb();
+    // "really?", "are you sure?": a check of the answer before, as "is that true?" is.
+    for then in ["really?", "are you sure?", "for real?"] {
+        assert_eq!(
+            follow_up(
+                &kb,
+                "what tariff does the us now charge on chinese goods",
+                then
+            ),
+            "tariff-us-on-china",
+            "{then}"
+        );
+    }
     // A bare "why?" after a fact stating its own reason gets it again; a claim states none.
     assert_eq!(
         follow_up(&kb, "what did the oecd do", "why?"),
         "oecd-forecast"
     );
     assert_eq!(follow_up(&kb, "what did greer say", "why?"), "");
+}
+
+/// "where?" after a question about the talks, or "where are they meeting about it?", asks
+/// where the talks are.
+#[test]
+fn a_bare_where_about_the_talks_asks_where_they_are() {
+    let kb = kb();
+    assert_first(&kb, "where are they meeting about it this time?", "venue");
+    // "where?" after what the talks are about: where the talks are.
     assert_eq!(
-        follow_up(
-            &kb,
-            "what tariff rate did the us set in the truce",
-            "how long does it last?"
-        ),
-        "ninety-days"
+        follow_up(&kb, "what are the talks about", "where?"),
+        "venue"
     );
 }
 

@@ -6,7 +6,7 @@ use smallvec::SmallVec;
 
 use crate::analyze::{Stem, Token, Tokens};
 use crate::engine::Engine;
-use crate::index::{K1, Posting, ask_bit, echoes, pairs, terms};
+use crate::index::{Index, K1, Posting, ask_bit, echoes, pairs, terms};
 use crate::knowledge::Ask;
 use crate::text::is_english_word;
 
@@ -377,7 +377,7 @@ pub(super) fn speaks(q: &Question, bits: u64, speaker: &[u32]) -> bool {
 /// The stem of a question's focus: the first content word after its first "what", "which" or
 /// "how" that is not a name ("tariff" in "what's the exact tariff on magnets", "agree" in "what
 /// did the US agree to", "call" in "how long did the call last").
-fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Stem<'a>> {
+fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>], index: &Index) -> Option<&'t Stem<'a>> {
     let start = tokens
         .iter()
         .position(|t| matches!(t.word.as_ref(), "what" | "whats" | "which" | "how" | "hows"))?;
@@ -401,9 +401,22 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Stem<'a>> {
     {
         rest = &rest[1..];
     }
-    rest.iter()
-        .find(|t| !t.stop && !t.claim && !t.strict)
-        .map(|t| &t.stem)
+    let content = |t: &Token| !t.stop && !t.claim && !t.strict;
+    let at = rest.iter().position(content)?;
+    // An English word no fact uses, right before one a fact does, describes it: the focus of
+    // "which historic mansion" is the mansion. (A name is asked about: "which Nvidia chips".)
+    let unused = |t: &Token| index.weight(t.term()).is_none();
+    match rest.get(at + 1) {
+        Some(next)
+            if unused(&rest[at])
+                && is_english_word(&rest[at].word)
+                && !unused(next)
+                && content(next) =>
+        {
+            Some(&next.stem)
+        }
+        _ => Some(&rest[at].stem),
+    }
 }
 
 /// Whether a question asks what will happen: "will", "'ll", "gonna", "going to" before a
@@ -596,7 +609,7 @@ fn score_tokens<'a>(
     q.reciprocal = claim_intent && (pronoun || sides);
     let how_long_when = q.kinds.contains(&Some(Ask::When))
         && words.windows(2).any(|w| w[0] == "how" && w[1] == "long");
-    let focus = focus_stem(&tokens);
+    let focus = focus_stem(&tokens, index);
     // "how much did exports rise": what is measured is the last word as much as the first.
     // So does what a "which" question says of what it asks about ("which rare earths are
     // *restricted*").

@@ -2348,3 +2348,27 @@ fn to_whom_after_a_claim_is_the_claim() {
         );
     }
 }
+
+/// Everyday paraphrases of the article's things are the things: a describing word no fact uses
+/// ("historic") does not stop "which … mansion" asking about the building, while a name does
+/// ("which Nvidia chips" is not asked about chips in general).
+#[test]
+fn paraphrases_and_describing_words() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "Which historic mansion hosted the get-together?",
+                &["venue"],
+            ),
+            ("which nvidia chips are banned for china", &[]),
+        ],
+    );
+    assert_first(
+        &kb,
+        "who runs america's business department at the sit-down?",
+        "lutnick",
+    );
+    assert_first(&kb, "who minds the public purse for washington?", "bessent");
+}

@@ -1542,7 +1542,20 @@ pub fn explain(engine: &Engine, question: &str) -> String {
         ));
     }
     let (q, scored) = score_all(engine, &words, &[]);
-    out.push_str(&format!("\nmulti-part: {}\n", q.multi_part));
+    out.push_str(&format!("\nmulti-part: {}\nstrict:", q.multi_part));
+    // The terms every answer must match, by stem (a stem no fact uses has no text here).
+    for (j, t) in q.terms.iter().enumerate() {
+        if q.strict & (1 << j) != 0 {
+            let stem = t.id.map_or("(no fact's word)".to_string(), |id| {
+                engine
+                    .analyzer
+                    .stem_text(&crate::analyze::Stem::Known(id))
+                    .to_string()
+            });
+            out.push_str(&format!(" {stem}"));
+        }
+    }
+    out.push('\n');
     for s in scored.iter().take(6) {
         out.push_str(&format!(
             "{:<22} score {:>6.2}  coverage {:.2}  own {:.2}  strict {}  claim-ok {}\n",

@@ -658,7 +658,18 @@ fn score_tokens<'a>(
             .iter()
             .position(|t| focus == Some(&t.stem))
             .map_or(0, |i| i + 1);
-        measured.extend(tokens[after..].iter().find(content).map(|t| &t.stem));
+        // (…not what a preposition adds to it: "which month did the war *between the two
+        // nations* start" asks when it started.)
+        let said = (after..tokens.len()).find(|&k| {
+            content(&&tokens[k])
+                && k.checked_sub(1).is_none_or(|p| {
+                    !matches!(
+                        tokens[p].word.as_ref(),
+                        "between" | "among" | "of" | "from" | "in" | "with"
+                    )
+                })
+        });
+        measured.extend(said.map(|k| &tokens[k].stem));
     }
     // What "how much" or "what percentage" measures runs up to the verb: "how much of rare
     // earth processing does".

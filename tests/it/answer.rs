@@ -2371,4 +2371,15 @@ fn paraphrases_and_describing_words() {
         "lutnick",
     );
     assert_first(&kb, "who minds the public purse for washington?", "bessent");
+    // What a preposition adds to the thing asked about is not what is asked of it.
+    assert_first(
+        &kb,
+        "In which month did the economic fight between the two nations kick off?",
+        "trade-war-start",
+    );
+    assert_first(
+        &kb,
+        "Which two presidents rang each other shortly before this?",
+        "trump-xi-call",
+    );
 }

@@ -72,19 +72,40 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
                 "soon" => Ask::When,
                 _ => Ask::How,
             }),
-            "what" | "whats" | "which" => match kind_word(next).flatten() {
-                Some(kind) => Some(kind),
-                None => {
-                    kinds.push(None);
-                    continue;
+            // ("what's the month", "what is the reason": past "is" and "the".)
+            "what" | "whats" | "which" => {
+                let asked = words[i + 1..]
+                    .iter()
+                    .map(String::as_str)
+                    .find(|w| !matches!(*w, "s" | "is" | "was" | "the"))
+                    .unwrap_or("");
+                match kind_word(asked).flatten() {
+                    Some(kind) => Some(kind),
+                    // "what's behind", "what caused": why.
+                    None if CAUSES.contains(&asked) => Some(Ask::Why),
+                    None => {
+                        kinds.push(None);
+                        continue;
+                    }
                 }
-            },
+            }
             _ => continue,
         };
         kinds.push(kind);
     }
     kinds
 }
+
+/// Words after "what" that ask why: "what's behind the complaint", "what caused the concern".
+/// (They are function words in the lexicon.)
+const CAUSES: &[&str] = &[
+    "behind",
+    "caused",
+    "causes",
+    "prompted",
+    "triggered",
+    "sparked",
+];
 
 /// Whether a "why" question's rest asks why something matters or surprised anyone.
 fn asks_significance(rest: &[String]) -> bool {
@@ -507,6 +528,7 @@ fn kind_word(word: &str) -> Option<Option<Ask>> {
         "percent" | "percentage" | "share" | "rate" | "proportion" | "fraction" => {
             Some(Some(Ask::HowMuch))
         }
+        "reason" | "reasons" | "cause" | "motive" => Some(Some(Ask::Why)),
         "date" | "day" | "month" | "year" | "time" => Some(Some(Ask::When)),
         "city" | "town" | "place" | "venue" | "location" => Some(Some(Ask::Where)),
         "country" => Some(None),
@@ -765,8 +787,11 @@ fn score_tokens<'a>(
         if (t.word == "both" && (pronoun || q.reciprocal)) || (how_long_when && t.word == "long") {
             continue;
         }
-        // ("…, true?" asks yes or no, as "…, right?" does.)
-        if checked_number(t) || (yes_no && TAGS.contains(&t.word.as_ref())) {
+        // ("…, true?" asks yes or no, as "…, right?" does; "what's the reason…" asks why.)
+        if checked_number(t)
+            || (yes_no && TAGS.contains(&t.word.as_ref()))
+            || kind_word(&t.word) == Some(Some(Ask::Why))
+        {
             continue;
         }
         let weight = index.weight(t.term());

@@ -2383,3 +2383,32 @@ fn paraphrases_and_describing_words() {
         "trump-xi-call",
     );
 }
+
+/// "What's behind…", "what caused…" and "what's the reason…" ask why, and are answered only by
+/// the fact giving that reason.
+#[test]
+fn what_caused_and_the_reason_ask_why() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "What caused economists to be concerned?",
+        "economists-concerns",
+    );
+    assert_first(
+        &kb,
+        "What's behind Greer's complaint about China?",
+        "greer-magnets",
+    );
+    assert_first(
+        &kb,
+        "what's the reason washington says beijing broke the truce?",
+        "greer-magnets",
+    );
+    assert_answers(
+        &kb,
+        &[
+            ("what's the reason the US cut tariffs?", &[]),
+            ("what's the reason for the rare call?", &[]),
+        ],
+    );
+}

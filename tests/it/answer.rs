@@ -2408,6 +2408,13 @@ fn what_caused_and_the_reason_ask_why() {
         &kb,
         &[
             ("what's the reason the US cut tariffs?", &[]),
+            // Beijing's accusation is about the Geneva agreement; who broke it first, no one
+            // says.
+            (
+                "Why does China say the US broke the Geneva agreement?",
+                &["beijing-accusations"],
+            ),
+            ("who broke the geneva deal first", &[]),
             ("what's the reason for the rare call?", &[]),
         ],
     );

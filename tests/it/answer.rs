@@ -2419,3 +2419,25 @@ fn what_caused_and_the_reason_ask_why() {
         ],
     );
 }
+
+/// "Which companies…" asks for companies, which the article names none of (Huawei aside): no
+/// fact answers it because a pattern once used the word.
+#[test]
+fn which_companies_is_not_the_tariff_on_chinese_goods() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("which companies make them?", &[]),
+            ("which companies pay the tariffs?", &[]),
+        ],
+    );
+    assert_eq!(
+        follow_up(
+            &kb,
+            "What US technology does China want access to?",
+            "which companies make them?"
+        ),
+        ""
+    );
+}

@@ -889,6 +889,37 @@ fn answer_follow_up(
         // (The article quotes no other side: not the same claim again.)
         return (Reply::NotCovered, None);
     }
+    // "and what did Xi say?" after what Trump said of the call: what Xi said of it, which a
+    // claim Trump made does not answer.
+    let speaker = subject
+        .said
+        .as_ref()
+        .and_then(|id| engine.knowledge.fact(id))
+        .and_then(|claim| claim.kind.speaker())
+        .map(|speaker| engine.analyzer.tokens(speaker, true));
+    let asks_claim = follow_up
+        .content
+        .iter()
+        .any(|c| c.class == ContentClass::Claim);
+    let other_speaker = speaker.filter(|_| asks_claim).is_some_and(|speaker| {
+        follow_up
+            .content
+            .iter()
+            .any(|c| c.class == ContentClass::Specific && !speaker.iter().any(|s| s.word == c.word))
+    });
+    if other_speaker && !follow_up.says_he() {
+        let mut reading = alone.clone();
+        reading.extend(
+            subject
+                .content
+                .iter()
+                .filter(|c| c.class == ContentClass::Other)
+                .map(|c| c.word.clone()),
+        );
+        let reply = answer_words(engine, &reading, &[], &[]);
+        let next = subject_of(engine, remember, &reply, &reading);
+        return (reply, next);
+    }
     // "is that true?" (and "really?"): the answer before is what the article states. A claim
     // it does not settle; another speaker's word on it may (below).
     let asks_true = words.iter().any(|w| w == "true")

@@ -2441,3 +2441,22 @@ fn which_companies_is_not_the_tariff_on_chinese_goods() {
         ""
     );
 }
+
+/// "and what did X say?" after someone else's claim asks what X said of the same thing: not the
+/// claim again, and nothing when the article quotes X on nothing.
+#[test]
+fn what_another_person_said_is_not_the_claim_before() {
+    let kb = kb();
+    assert_eq!(
+        follow_up(
+            &kb,
+            "What did Trump say about his call with Xi?",
+            "and what did Xi say?"
+        ),
+        ""
+    );
+    assert_eq!(
+        follow_up(&kb, "what did greer claim?", "and what did china say?"),
+        "beijing-accusations"
+    );
+}

@@ -683,6 +683,7 @@ mod tests {
                 words: vec!["paris".into()],
                 ..Default::default()
             }],
+            women: Vec::new(),
         }
     }
 

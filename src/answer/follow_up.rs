@@ -68,23 +68,7 @@ impl Subject {
     /// The subject of a question, if it has content.
     pub(super) fn of(engine: &Engine, words: &[String]) -> Option<Subject> {
         let asks = question_words(words);
-        let sequence: Vec<Content> = engine
-            .analyzer
-            .tokens(&words.join(" "), true)
-            .into_iter()
-            .map(|t| Content {
-                class: if t.stop {
-                    ContentClass::Function
-                } else if t.strict {
-                    ContentClass::Specific
-                } else if t.claim {
-                    ContentClass::Claim
-                } else {
-                    ContentClass::Other
-                },
-                word: t.word.into_owned(),
-            })
-            .collect();
+        let sequence = sequence(engine, words);
         let content: Vec<Content> = sequence
             .iter()
             .filter(|c| c.class != ContentClass::Function)
@@ -133,7 +117,12 @@ impl Subject {
     /// rise in May?" replaces "exports", not "May").
     /// `people` are the words naming people: a person named after a question about what
     /// someone said is a new speaker, not what was said about.
-    pub(super) fn follow(&self, follow_up: &Subject, people: &[String]) -> Vec<Vec<String>> {
+    pub(super) fn follow(
+        &self,
+        follow_up: &Subject,
+        people: &[String],
+        women: &[String],
+    ) -> Vec<Vec<String>> {
         let asks = if follow_up.asks.is_empty() {
             &self.asks
         } else {
@@ -236,6 +225,14 @@ impl Subject {
                 c.class == ContentClass::Specific && !replaces(c)
             }));
         }
+        // …and "who is she?" asks who the person is, before anything else: one of the people
+        // named.
+        if person && follow_up.content.is_empty() && follow_up.asks == ["who"] {
+            let named = self.content.iter().enumerate();
+            let each = named.filter(|(_, c)| c.class == ContentClass::Specific);
+            let alone: Vec<Vec<String>> = each.map(|(one, _)| reading(&|i, _| i == one)).collect();
+            readings.splice(0..0, alone);
+        }
         if person
             && !names.is_empty()
             && follow_up
@@ -322,6 +319,24 @@ impl Subject {
             // ("which city is that in?" after "where are the talks?").
             readings.push(reading(&|_, _| true));
         }
+        // "his job" after "who met Reeves?" is He Lifeng's, "her job" Reeves's: a reading
+        // naming only people the pronoun fits, when there is one.
+        let says = |words: &[&str]| {
+            follow_up
+                .sequence
+                .iter()
+                .any(|c| words.contains(&c.word.as_str()))
+        };
+        let (he, she) = (says(&["he", "him", "his"]), says(&["she", "her", "hers"]));
+        if he != she {
+            let fits = |r: &Vec<String>| {
+                let mut named = r.iter().filter(|w| people.contains(w)).peekable();
+                named.peek().is_some() && named.all(|w| women.contains(w) == she)
+            };
+            if readings.iter().any(fits) {
+                readings.retain(fits);
+            }
+        }
         readings
     }
 }
@@ -335,6 +350,27 @@ pub(super) const WH_WORDS: &[&str] = &[
 pub(super) const PERSONS: &[&str] = &["he", "she", "him", "her", "his"];
 
 /// Whether words (as a subject's sequence) say "he", "she" or another pronoun for one person.
+/// The words of a question as the analyser reads them, every word kept, each with its class.
+fn sequence(engine: &Engine, words: &[String]) -> Vec<Content> {
+    engine
+        .analyzer
+        .tokens(&words.join(" "), true)
+        .into_iter()
+        .map(|t| Content {
+            class: if t.stop {
+                ContentClass::Function
+            } else if t.strict {
+                ContentClass::Specific
+            } else if t.claim {
+                ContentClass::Claim
+            } else {
+                ContentClass::Other
+            },
+            word: t.word.into_owned(),
+        })
+        .collect()
+}
+
 fn says_he(sequence: &[Content]) -> bool {
     sequence.iter().any(|c| PERSONS.contains(&c.word.as_str()))
 }
@@ -388,9 +424,11 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
         .iter()
         .find(|o| words.len() > o.len() && words.iter().zip(o.iter()).all(|(w, o)| w == o));
     let rest = &words[opening.map_or(0, |o| o.len())..];
-    let (content, sequence) = Subject::of(engine, rest)
-        .map(|s| (s.content, s.sequence))
-        .unwrap_or_default();
+    // (The words of "who is she?" are kept though it names nothing: "she" says whom.)
+    let (content, sequence) = Subject::of(engine, rest).map_or_else(
+        || (Vec::new(), sequence(engine, rest)),
+        |s| (s.content, s.sequence),
+    );
     let asks = question_words(rest);
     // Question words with nothing to ask about but what someone said: "why?", "who said
     // that?", "what did he claim?".

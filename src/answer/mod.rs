@@ -79,7 +79,7 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
                     Some(before) if only_names.is_some() && !refers => {
                         let named = only_names.as_ref().expect("checked above");
                         before
-                            .follow(named, &engine.index.people)
+                            .follow(named, &engine.index.people, &engine.knowledge.lexicon.women)
                             .iter()
                             .map(|reading| answer_words(engine, reading, &[], &[]))
                             .min_by_key(fact_count)
@@ -943,7 +943,11 @@ fn answer_follow_up(
     let opener = words
         .first()
         .filter(|w| YES_NO_OPENERS.contains(&w.as_str()));
-    let readings = subject.follow(follow_up, &engine.index.people);
+    let readings = subject.follow(
+        follow_up,
+        &engine.index.people,
+        &engine.knowledge.lexicon.women,
+    );
     let readings = readings
         .into_iter()
         .map(|r| match opener {

@@ -430,6 +430,9 @@ pub struct LexiconData {
     /// Kinds of detail (a place, a month, a person): a yes/no question naming the wrong one
     /// ("were the talks in Paris?") is settled by the fact naming the right one.
     pub kinds: Vec<Kind>,
+    /// The people who are women, by their canonical word: a follow-up's "she" stands for one
+    /// of them, "he" for someone else.
+    pub women: Vec<String>,
 }
 
 /// A kind of detail in the lexicon's `[kinds]`: `place = [...]`, or with traits

@@ -86,6 +86,7 @@ struct RawLexicon {
     stopwords: Option<WordList>,
     claim_words: Option<WordList>,
     strict: Option<WordList>,
+    women: Option<WordList>,
     #[serde(default)]
     shorthand: toml::Table,
     #[serde(default)]
@@ -396,6 +397,7 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
     data.stopwords = raw.stopwords.map(|w| w.words).unwrap_or_default();
     data.claim_words = raw.claim_words.map(|w| w.words).unwrap_or_default();
     data.strict_words = strict;
+    data.women = raw.women.map(|w| w.words).unwrap_or_default();
     data
 }
 

@@ -2460,3 +2460,32 @@ fn what_another_person_said_is_not_the_claim_before() {
         "beijing-accusations"
     );
 }
+
+/// "he" and "she" stand for the people they fit (the lexicon's `[women]`): after "who met
+/// Reeves?", "his job" is He Lifeng's and "her job" Reeves's; "who is she?" asks who she is.
+#[test]
+fn he_and_she_stand_for_the_people_they_fit() {
+    let kb = kb();
+    for (first, then, want) in [
+        ("who met rachel reeves?", "what is his role?", "he-lifeng"),
+        (
+            "who met rachel reeves?",
+            "and what's her role?",
+            "reeves-role",
+        ),
+        (
+            "what did he lifeng discuss with reeves?",
+            "who is she?",
+            "reeves-role",
+        ),
+        (
+            "what did he lifeng discuss with reeves?",
+            "who is he?",
+            "he-lifeng",
+        ),
+        ("what did hassett say?", "who is he?", "hassett-role"),
+    ] {
+        let got = follow_up(&kb, first, then);
+        assert_eq!(got.split(' ').next(), Some(want), "{first} / {then}: {got}");
+    }
+}

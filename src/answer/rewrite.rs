@@ -9,7 +9,14 @@ use crate::engine::Engine;
 type Rewrite = fn(&Engine, &[String]) -> Option<Vec<String>>;
 
 /// The rewordings, in order: each sees the words the ones before it left.
-pub(super) const REWRITES: &[Rewrite] = &[really, how_it_went, what_about, uncleft, as_who_is];
+pub(super) const REWRITES: &[Rewrite] = &[
+    really,
+    how_it_went,
+    what_about,
+    untagged,
+    uncleft,
+    as_who_is,
+];
 
 /// `words` after every rewording in [`REWRITES`] that matches.
 pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
@@ -19,6 +26,35 @@ pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
         }
     }
     words
+}
+
+/// A statement with a question tag ("He Lifeng is China's foreign minister, isn't he?", "the
+/// OECD cut its forecast, didn't it?") read as the question the tag asks: "is He Lifeng China's
+/// foreign minister", "did the OECD cut its forecast".
+fn untagged(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let [rest @ .., tag, pronoun] = words else {
+        return None;
+    };
+    let asked = match tag.as_str() {
+        "isnt" | "wasnt" | "arent" | "werent" | "didnt" | "doesnt" | "dont" | "hasnt"
+        | "havent" | "hadnt" => tag.trim_end_matches("nt"),
+        _ => return None,
+    };
+    if rest.is_empty() || !matches!(pronoun.as_str(), "he" | "she" | "it" | "they") {
+        return None;
+    }
+    // The verb the tag stands for is in the statement ("… *is* China's…"): dropped there.
+    let verb = rest.iter().position(|w| w == asked);
+    let statement = rest
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != verb)
+        .map(|(_, w)| w.clone());
+    Some(
+        std::iter::once(asked.to_string())
+            .chain(statement)
+            .collect(),
+    )
 }
 
 /// "really?", "are you sure?", "for real?" read as "is that true?": a check of the answer

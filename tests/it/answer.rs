@@ -2489,3 +2489,20 @@ fn he_and_she_stand_for_the_people_they_fit() {
         assert_eq!(got.split(' ').next(), Some(want), "{first} / {then}: {got}");
     }
 }
+
+/// A statement with a question tag asks what the tag asks: "…, isn't he?" whether he is.
+#[test]
+fn a_question_tag_asks_yes_or_no() {
+    let kb = kb();
+    for (q, want) in [
+        (
+            "He Lifeng is China's foreign minister isn't he",
+            "he-lifeng",
+        ),
+        ("bessent is the treasury secretary, isn't he?", "bessent"),
+        ("the talks are in geneva, aren't they?", "venue"),
+        ("the OECD cut its forecast, didn't it?", "oecd-forecast"),
+    ] {
+        assert_first(&kb, q, want);
+    }
+}

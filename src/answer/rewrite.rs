@@ -14,6 +14,7 @@ pub(super) const REWRITES: &[Rewrite] = &[
     how_it_went,
     what_about,
     untagged,
+    involvement,
     uncleft,
     as_who_is,
 ];
@@ -55,6 +56,38 @@ fn untagged(_: &Engine, words: &[String]) -> Option<Vec<String>> {
             .chain(statement)
             .collect(),
     )
+}
+
+/// A question about someone's part in the story ("what's the OECD's role in this story?",
+/// "where does Xi come into this?", "Trump's part in all this?") read as their name alone,
+/// which asks who they are and what the article says of them.
+fn involvement(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    const PART: &[&str] = &[
+        "role",
+        "part",
+        "come",
+        "comes",
+        "fit",
+        "fits",
+        "play",
+        "plays",
+        "played",
+        "involvement",
+    ];
+    const AROUND: &[&str] = &[
+        "what", "whats", "where", "how", "s", "is", "was", "does", "do", "did", "the", "his",
+        "her", "their", "its", "in", "into", "this", "that", "all", "story", "article", "here",
+    ];
+    if !has_any(words, PART) {
+        return None;
+    }
+    let named: Vec<String> = words
+        .iter()
+        .filter(|w| !PART.contains(&w.as_str()) && !AROUND.contains(&w.as_str()))
+        .cloned()
+        .collect();
+    let tokens = engine.analyzer.tokens(&named.join(" "), true);
+    (!tokens.is_empty() && tokens.iter().all(|t| t.strict)).then_some(named)
 }
 
 /// "really?", "are you sure?", "for real?" read as "is that true?": a check of the answer

@@ -2506,3 +2506,17 @@ fn a_question_tag_asks_yes_or_no() {
         assert_first(&kb, q, want);
     }
 }
+
+/// Someone's part in the story ("what's the OECD's role in this story?", "where does Xi come
+/// into this?") is asked of their name alone.
+#[test]
+fn someones_part_in_the_story_is_what_the_article_says_of_them() {
+    let kb = kb();
+    for (q, want) in [
+        ("what's the OECD's role in this story", "oecd-forecast"),
+        ("where does xi jinping come into this", "trump-xi-call"),
+        ("what role does hassett play", "hassett-role"),
+    ] {
+        assert_first(&kb, q, want);
+    }
+}

@@ -818,7 +818,13 @@ fn answer_follow_up(
     // The reading the article answers most precisely (fewest facts) is the one meant. A
     // follow-up that points back ("what's his job?") is about the subject or declined; one
     // opening with "and" may also be a whole question ("and china's tariffs?").
-    let own: Vec<String> = follow_up.content.iter().map(|c| c.word.clone()).collect();
+    // (A kind of answer, "which *country*?", is what the answer names, not a word it says.)
+    let own: Vec<String> = follow_up
+        .content
+        .iter()
+        .filter(|c| score::kind_word(&c.word).is_none())
+        .map(|c| c.word.clone())
+        .collect();
     let most_precise = |readings: Vec<Vec<String>>| {
         let mut best: Option<(Reply, Vec<String>)> = None;
         for words in readings {
@@ -1102,6 +1108,11 @@ fn answer_in_except(
     except: &[Source],
 ) -> (Reply, Option<Subject>) {
     let words = message_words(engine, question);
+    // "source?" right after what someone said asks whose word it is, which the claim says.
+    let said = context.and_then(|c| c.said.as_ref());
+    if let (Some("/source"), Some(claim)) = (asks_for_command(&words), said) {
+        return (Reply::facts(vec![claim.clone()]), context.cloned());
+    }
     if let Some(command) = asks_for_command(&words) {
         return (respond(engine, command, None), None);
     }
@@ -1126,10 +1137,38 @@ fn answer_in_except(
             except,
         );
     }
+    // A fragment naming nothing ("which country?", "up or down?") right after a question asks
+    // it of that question's subject, when that is answered.
+    // ("up or down?": the question before, with its answer to choose.)
+    if let (Some(subject), [_, or, _]) = (context, words.as_slice()) {
+        let reading: Vec<String> = subject.sequence.iter().map(|c| c.word.clone()).collect();
+        let reply = answer_words(engine, &[reading, words.clone()].concat(), &[], except);
+        if or == "or" && reply.answered() {
+            return (reply, context.cloned());
+        }
+    }
+    if let Some(fragment) = context.and_then(|_| fragment(engine, &words)) {
+        let (reply, next) =
+            answer_follow_up(engine, &words, &fragment, true, context, remember, except);
+        if reply.answered() {
+            return (reply, next);
+        }
+    }
     let reply = someone_else(engine, &words, answer_question(engine, question));
     let reply = with_another_speaker(engine, &words, &words, reply);
     let next = subject_of(engine, remember, &reply, &words);
     (reply, next)
+}
+
+/// A message of at most three words naming nobody and nothing specific ("which country?",
+/// "up or down?"), as a follow-up's subject.
+fn fragment(engine: &Engine, words: &[String]) -> Option<Subject> {
+    let subject = Subject::of(engine, words).filter(|_| words.len() <= 3)?;
+    let specific = subject
+        .content
+        .iter()
+        .any(|c| c.class == ContentClass::Specific);
+    (!specific).then_some(subject)
 }
 
 /// The words of "to who?", "who did he tell?".

@@ -422,7 +422,10 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>], index: &Index) -> Option<&'t Stem
     {
         rest = &rest[1..];
     }
-    let content = |t: &Token| !t.stop && !t.claim && !t.strict;
+    // (…nor the kind of answer wherever it is: "which Reeves country".)
+    let content = |t: &Token| {
+        !t.stop && !t.claim && !t.strict && kind_word(&t.word).is_none_or(|_| t.word == "year")
+    };
     let at = rest.iter().position(content)?;
     // An English word no fact uses, right before one a fact does, describes it: the focus of
     // "which historic mansion" is the mansion. (A name is asked about: "which Nvidia chips".)
@@ -523,7 +526,7 @@ fn which_target<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Token<'a>> {
 /// Whether a word after "what" or "which" says what kind of answer is wanted ("what percent",
 /// "which city"), and the kind of question it makes, if it restricts the answer: "which
 /// country mines the most" asks for a country, not a place.
-fn kind_word(word: &str) -> Option<Option<Ask>> {
+pub(super) fn kind_word(word: &str) -> Option<Option<Ask>> {
     match word {
         "percent" | "percentage" | "share" | "rate" | "proportion" | "fraction" => {
             Some(Some(Ask::HowMuch))
@@ -684,6 +687,7 @@ fn score_tokens<'a>(
         // nations* start" asks when it started.)
         let said = (after..tokens.len()).find(|&k| {
             content(&&tokens[k])
+                && kind_word(&tokens[k].word).is_none()
                 && k.checked_sub(1).is_none_or(|p| {
                     !matches!(
                         tokens[p].word.as_ref(),

@@ -2520,3 +2520,18 @@ fn someones_part_in_the_story_is_what_the_article_says_of_them() {
         assert_first(&kb, q, want);
     }
 }
+
+/// Right after a question: "source?" after what someone said is whose word it is, and a
+/// fragment naming nothing ("up or down?") is asked of the question before.
+#[test]
+fn source_and_fragments_after_a_question() {
+    let kb = kb();
+    assert_eq!(
+        follow_up(&kb, "so rare earth exports resumed?", "source?"),
+        "hassett-cbs"
+    );
+    assert_eq!(
+        follow_up(&kb, "oecd forecast now?", "up or down?"),
+        "oecd-forecast"
+    );
+}

@@ -976,7 +976,13 @@ fn answer_follow_up(
         || each_other
         || both_sides)
         && (follow_up.content.len() >= 2 || !follow_up.asks.is_empty())
-        && !follow_up.says_he();
+        && !follow_up.says_he()
+        // ("and what was *it* before?" is about what came before; "who said it wasn't
+        // enough?" may be about what it says someone said.)
+        && (asks_claim
+            || !words
+                .iter()
+                .any(|w| matches!(w.as_str(), "it" | "its" | "this" | "that" | "them")));
     // "who said it wasn't enough?" after "what did Trump say about the call?": when no
     // reading with the subject is answered, "it" may be what the follow-up itself says
     // someone said.

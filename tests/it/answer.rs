@@ -2535,3 +2535,14 @@ fn source_and_fragments_after_a_question() {
         "oecd-forecast"
     );
 }
+
+/// A follow-up pointing back with "it" is no question of its own: "and what was it before?"
+/// after the OECD's forecast asks the earlier forecast, which the article does not give.
+#[test]
+fn a_follow_up_saying_it_is_about_what_came_before() {
+    let kb = kb();
+    assert_eq!(
+        follow_up(&kb, "OECD forecast is 2.9%?", "and what was it before?"),
+        ""
+    );
+}

@@ -1046,6 +1046,23 @@ fn answer_follow_up(
         let reply = Reply::facts(vec![fact.id.clone()]);
         return (reply, Some(subject.clone()));
     }
+    // …and a bare "how?" after one that says by what means ("Beijing argued the US violated
+    // the agreement by halting sales…"), claim or not.
+    let bare_how = follow_up.asks == ["how"] && follow_up.content.is_empty();
+    let says_how = subject
+        .answered
+        .first()
+        .and_then(|id| engine.knowledge.fact(id))
+        .filter(|f| {
+            let words: Vec<&str> = f.answer.split_whitespace().collect();
+            words
+                .windows(2)
+                .any(|w| w[0] == "by" && w[1].ends_with("ing"))
+        });
+    if let Some(fact) = says_how.filter(|_| bare_how && unanswered(&best)) {
+        let reply = Reply::facts(vec![fact.id.clone()]);
+        return (reply, Some(subject.clone()));
+    }
     // "did anyone push back on that?", "is that true?" after a claim no reading answers: the
     // claim with another speaker's word on the same matter, the article's check of it, if it
     // gives one.

@@ -2546,3 +2546,13 @@ fn a_follow_up_saying_it_is_about_what_came_before() {
         ""
     );
 }
+
+/// A bare "how?" after an answer saying by what means is that answer again.
+#[test]
+fn a_bare_how_after_an_answer_saying_by_what_means() {
+    let kb = kb();
+    assert_eq!(
+        follow_up(&kb, "beijing says the US broke the deal", "how?"),
+        "beijing-accusations"
+    );
+}

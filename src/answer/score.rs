@@ -950,6 +950,25 @@ fn score_tokens<'a>(
         matches!(w[0].as_str(), "what" | "whats" | "which")
             && matches!(w[1].as_str(), "year" | "yr")
     });
+    // "How many" asks for a count, which a share ("69% of the world's rare earth elements") is
+    // not: only a fact stating a number that is no percentage answers it.
+    // ("fell how many in May?" asks how much: a count is of the thing named next.)
+    let count = words.windows(3).any(|w| {
+        w[0] == "how"
+            && w[1] == "many"
+            && !matches!(
+                w[2].as_str(),
+                "percent" | "per" | "pct" | "percentage" | "in" | "on" | "at" | "by" | "of"
+            )
+    });
+    let counts = |i: usize| {
+        let answer = &engine.knowledge.facts[i].answer;
+        answer.split_whitespace().any(|w| {
+            let w = w.trim_end_matches(['.', ',']);
+            (w.starts_with(|c: char| c.is_ascii_digit()) && !w.ends_with('%'))
+                || matches!(w, "two" | "three" | "four" | "five" | "six" | "ten")
+        })
+    };
     // A yes/no question asking whether something is in a place asks where ("is the meeting in
     // London?": the venue, not who met), as the lexicon's kind says. ("did He Lifeng meet
     // anyone in London" asks whom, and "is Bessent part of the delegation in London" whether
@@ -999,6 +1018,7 @@ fn score_tokens<'a>(
             // before.)
             || (future && !e.future && !(after_talks && q.yes_no && e.timed))
             || (year && !e.year)
+            || (count && !counts(i))
         {
             continue;
         }

@@ -2556,3 +2556,20 @@ fn a_bare_how_after_an_answer_saying_by_what_means() {
         "beijing-accusations"
     );
 }
+
+/// "How many" asks for a count, which a share is not.
+#[test]
+fn how_many_asks_for_a_count() {
+    let kb = kb();
+    assert_answers(&kb, &[("how many rare earth elements are there?", &[])]);
+    assert_first(
+        &kb,
+        "how many days do they have to negotiate?",
+        "ninety-days",
+    );
+    assert_first(
+        &kb,
+        "import of china is fall how many in may?",
+        "may-imports",
+    );
+}

@@ -668,12 +668,14 @@ fn score_tokens<'a>(
         .rposition(|t| content(&t) && !general(&t) && kind_word(&t.word).is_none());
     // (…of a "what" question, when it ends on what a preposition names: "put on *magnets*"
     // ("put on" reads as "impose"), not "what restrictions did the US *put on* China".)
+    // (…past names before it: "the tariff on *Chinese* EVs".)
     let named = last.is_some_and(|i| {
-        i > 0
-            && matches!(
-                main[i - 1].word.as_ref(),
+        main[..i].iter().rev().find(|t| !t.strict).is_some_and(|t| {
+            matches!(
+                t.word.as_ref(),
                 "on" | "in" | "for" | "about" | "to" | "from" | "with" | "of" | "at" | "impose"
             )
+        })
     });
     if which || (what && named) || q.kinds.as_slice() == [Some(Ask::HowMuch)] {
         measured.extend(last.map(|i| &main[i].stem));

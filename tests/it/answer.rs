@@ -2573,3 +2573,22 @@ fn how_many_asks_for_a_count() {
         "may-imports",
     );
 }
+
+/// What a "what" question names after a preposition must be answered, names before it or not:
+/// "the tariff on Chinese EVs" is not the tariff on Chinese goods.
+#[test]
+fn what_is_named_after_a_preposition_past_names() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[(
+            "whats the current us tariff on chinese EVs specifically",
+            &[],
+        )],
+    );
+    assert_first(
+        &kb,
+        "what's the us tariff on chinese goods?",
+        "tariff-us-on-china",
+    );
+}

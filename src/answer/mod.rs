@@ -506,6 +506,13 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String], except: &[So
     if (why || q.future) && required & !q.names == 0 && (!why || q.accuse == 0) {
         return Reply::NotCovered;
     }
+    // "when" or "how long" of names alone ("how long has He Lifeng been vice premier", read as
+    // him twice) asks of nothing the article dates.
+    let asks_when = words.first().is_some_and(|w| w == "when")
+        || words.starts_with(&["how".to_string(), "long".to_string()]);
+    if asks_when && required != 0 && required & !q.names == 0 {
+        return Reply::NotCovered;
+    }
     // A number answers only for exactly what is measured: "how much of rare earth processing
     // does China control" is not answered by China's share of mining.
     if q.unknown_measure && !q.multi_part {

@@ -2592,3 +2592,21 @@ fn what_is_named_after_a_preposition_past_names() {
         "tariff-us-on-china",
     );
 }
+
+/// "When" or "how long" of names alone asks of nothing the article dates; "per the article"
+/// and "though" are fillers.
+#[test]
+fn when_of_names_alone_and_fillers() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("how long has he lifeng been vice premier?", &[]),
+            (
+                "Why are economists concerned, per the article?",
+                &["economists-concerns"],
+            ),
+        ],
+    );
+    assert_first(&kb, "when did he lifeng meet reeves?", "reeves-meeting");
+}

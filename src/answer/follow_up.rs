@@ -404,6 +404,29 @@ const TIMES: &[&str] = &[
 pub(super) const REVERSE: &str = "reverse";
 
 /// Openings that make a message a follow-up ("and china?", "what about imports?").
+/// Words acknowledging the answer before, which may open a follow-up ("ok and China?").
+const ACKNOWLEDGEMENTS: &[&str] = &[
+    "ok",
+    "okay",
+    "k",
+    "kk",
+    "right",
+    "alright",
+    "cool",
+    "thanks",
+    "thx",
+    "ty",
+    "hmm",
+    "oh",
+    "ah",
+    "well",
+    "nice",
+    "great",
+    "interesting",
+    "wow",
+    "gotcha",
+];
+
 const FOLLOW_UP_OPENINGS: &[&[&str]] = &[
     &["and", "what", "about"],
     &["and", "how", "about"],
@@ -420,6 +443,12 @@ const FOLLOW_UP_OPENINGS: &[&[&str]] = &[
 /// The second value tells a follow-up only by its "he" or "it", which is a whole question when
 /// nothing came before it ("why are they meeting?").
 pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject, bool)> {
+    // ("ok and the other side?": an acknowledgement first.)
+    let acknowledged = words
+        .iter()
+        .take_while(|w| ACKNOWLEDGEMENTS.contains(&w.as_str()))
+        .count();
+    let words = &words[acknowledged.min(words.len().saturating_sub(1))..];
     let opening = FOLLOW_UP_OPENINGS
         .iter()
         .find(|o| words.len() > o.len() && words.iter().zip(o.iter()).all(|(w, o)| w == o));

@@ -1030,10 +1030,12 @@ fn answer_follow_up(
     }
     // "where?" or "who?" after a question about the talks themselves ("what are they
     // about?"): where the talks are, who attended them.
-    let about_talks = subject
-        .content
-        .iter()
-        .any(|c| matches!(c.word.as_str(), "talks" | "agenda" | "purpose"));
+    let about_talks = subject.content.iter().any(|c| {
+        matches!(
+            c.word.as_str(),
+            "talks" | "agenda" | "purpose" | "attend" | "delegation"
+        )
+    });
     let bare_where_who = follow_up.content.is_empty()
         && matches!(follow_up.asks.as_slice(), [w] if w == "where" || w == "who");
     if about_talks && bare_where_who && unanswered(&best) {

@@ -2610,3 +2610,22 @@ fn when_of_names_alone_and_fillers() {
     );
     assert_first(&kb, "when did he lifeng meet reeves?", "reeves-meeting");
 }
+
+/// An acknowledgement may open a follow-up ("ok and the other side?"), and a bare "where?"
+/// after who attended asks where the talks are.
+#[test]
+fn acknowledged_follow_ups_and_where_after_who_attended() {
+    let kb = kb();
+    assert_eq!(
+        follow_up(
+            &kb,
+            "What did Jamieson Greer claim about China?",
+            "ok and the other side?"
+        ),
+        "beijing-accusations"
+    );
+    assert_eq!(
+        follow_up(&kb, "who attended?", "thanks, and where?"),
+        "venue"
+    );
+}

@@ -1000,10 +1000,15 @@ fn answer_follow_up(
     if only_refers && !answered && asks_who_said && stands_alone {
         best = most_precise(vec![alone.clone()]);
     }
+    // (On a tie a follow-up with a question word of its own wins as asked: "and who did they
+    // meet from the Chinese side?"; "and Greer on China?" asks what the question before did.)
     if !only_refers && stands_alone {
         let mut readings = vec![alone.clone()];
         if let Some((_, words)) = best.take().filter(|_| answered) {
-            readings.insert(0, words);
+            match follow_up.asks.is_empty() {
+                true => readings.insert(0, words),
+                false => readings.push(words),
+            }
         }
         best = most_precise(readings);
     }

@@ -2629,3 +2629,18 @@ fn acknowledged_follow_ups_and_where_after_who_attended() {
         "venue"
     );
 }
+
+/// A follow-up opening with "and" that is a question of its own wins a tie with the reading
+/// that keeps the question before.
+#[test]
+fn a_whole_question_after_and_wins_a_tie() {
+    let kb = kb();
+    assert_eq!(
+        follow_up(
+            &kb,
+            "Who were the US officials at the London trade talks?",
+            "and who did they meet from the chinese side?"
+        ),
+        "he-lifeng"
+    );
+}

@@ -933,6 +933,37 @@ fn answer_follow_up(
         let next = subject_of(engine, remember, &reply, &reading);
         return (reply, next);
     }
+    // "from what?", "compared to what?" after a figure: the figure it changed from, which the
+    // answer before gives only if it says "from" a number.
+    let rest: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .skip_while(|w| *w == "and")
+        .collect();
+    let from_what = matches!(
+        rest.as_slice(),
+        ["from", "what"]
+            | ["from", "how", "much"]
+            | ["compared", "to" | "with", "what"]
+            | ["up" | "down", "from", "what"]
+    );
+    if from_what {
+        let says_from = subject.answered.iter().any(|id| {
+            engine.knowledge.fact(id).is_some_and(|f| {
+                let words: Vec<&str> = f.answer.split_whitespace().collect();
+                words
+                    .windows(2)
+                    .any(|w| w[0] == "from" && w[1].starts_with(|c: char| c.is_ascii_digit()))
+            })
+        });
+        return match says_from {
+            true => (
+                Reply::facts(subject.answered.clone()),
+                Some(subject.clone()),
+            ),
+            false => (Reply::NotCovered, None),
+        };
+    }
     // "is that true?" (and "really?"): the answer before is what the article states. A claim
     // it does not settle; another speaker's word on it may (below).
     let asks_true = words.iter().any(|w| w == "true")

@@ -2644,3 +2644,15 @@ fn a_whole_question_after_and_wins_a_tie() {
         "he-lifeng"
     );
 }
+
+/// "from what?" after a figure asks what it changed from, which the article does not give.
+#[test]
+fn from_what_after_a_figure_is_what_it_changed_from() {
+    let kb = kb();
+    for first in [
+        "The OECD cut its growth forecast to 2.9%.",
+        "what did the us lower its tariffs on chinese goods to?",
+    ] {
+        assert_eq!(follow_up(&kb, first, "from what?"), "", "{first}");
+    }
+}

@@ -2371,6 +2371,12 @@ fn paraphrases_and_describing_words() {
         "lutnick",
     );
     assert_first(&kb, "who minds the public purse for washington?", "bessent");
+    assert_first(&kb, "who's the commerce guy?", "lutnick");
+    assert_first(
+        &kb,
+        "what did the chinese side say about chip design software?",
+        "beijing-accusations",
+    );
     // What a preposition adds to the thing asked about is not what is asked of it.
     assert_first(
         &kb,

@@ -328,7 +328,7 @@ fn fresh_devset_meets_its_bar() {
         Cites::All,
         7,
         0.89,
-        0.86,
+        0.88,
     );
 }
 
@@ -342,9 +342,9 @@ fn writers_devset_meets_its_bar() {
         "devset-writers.toml",
         "writers' devset",
         Cites::Any,
-        10,
+        6,
         0.93,
-        0.89,
+        0.92,
     );
 }
 

@@ -1231,11 +1231,29 @@ fn answer_in_except(
 /// A message of at most three words naming nobody and nothing specific ("which country?",
 /// "up or down?"), as a follow-up's subject.
 fn fragment(engine: &Engine, words: &[String]) -> Option<Subject> {
-    let subject = Subject::of(engine, words).filter(|_| words.len() <= 3)?;
+    let mut subject = Subject::of(engine, words).filter(|_| words.len() <= 3)?;
     let specific = subject
         .content
         .iter()
         .any(|c| c.class == ContentClass::Specific);
+    // "which country?" names only the kind of answer, which the subject's answer names; "which
+    // city?" asks where.
+    let kinds: Vec<Option<Ask>> = subject
+        .content
+        .iter()
+        .filter_map(|c| score::kind_word(&c.word))
+        .collect();
+    if kinds.len() == subject.content.len() {
+        subject.content.clear();
+        let asked = match kinds.first() {
+            Some(Some(Ask::Where)) => Some("where"),
+            Some(Some(Ask::When)) => Some("when"),
+            _ => None,
+        };
+        if let Some(asked) = asked {
+            subject.asks = vec![asked.to_string()];
+        }
+    }
     (!specific).then_some(subject)
 }
 

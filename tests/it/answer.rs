@@ -2540,6 +2540,20 @@ fn source_and_fragments_after_a_question() {
         follow_up(&kb, "oecd forecast now?", "up or down?"),
         "oecd-forecast"
     );
+    // A fragment naming only the kind of answer asks it of the subject: "which city?" asks
+    // where.
+    for (first, then, want) in [
+        ("who is reeves", "which country?", "reeves-role"),
+        ("where are the talks?", "which city?", "venue"),
+        (
+            "when did the trade war start?",
+            "which month?",
+            "trade-war-start",
+        ),
+    ] {
+        let got = follow_up(&kb, first, then);
+        assert_eq!(got.split(' ').next(), Some(want), "{first} / {then}: {got}");
+    }
 }
 
 /// A follow-up pointing back with "it" is no question of its own: "and what was it before?"

@@ -1208,10 +1208,12 @@ fn answer_in_except(
     // A fragment naming nothing ("which country?", "up or down?") right after a question asks
     // it of that question's subject, when that is answered.
     // ("up or down?": the question before, with its answer to choose.)
-    if let (Some(subject), [_, or, _]) = (context, words.as_slice()) {
+    if let (Some(subject), [_, or, _]) = (context, words.as_slice())
+        && or == "or"
+    {
         let reading: Vec<String> = subject.sequence.iter().map(|c| c.word.clone()).collect();
         let reply = answer_words(engine, &[reading, words.clone()].concat(), &[], except);
-        if or == "or" && reply.answered() {
+        if reply.answered() {
             return (reply, context.cloned());
         }
     }

@@ -950,10 +950,9 @@ fn answer_follow_up(
     if from_what {
         let says_from = subject.answered.iter().any(|id| {
             engine.knowledge.fact(id).is_some_and(|f| {
-                let words: Vec<&str> = f.answer.split_whitespace().collect();
-                words
-                    .windows(2)
-                    .any(|w| w[0] == "from" && w[1].starts_with(|c: char| c.is_ascii_digit()))
+                says_before(&f.answer, "from", |w| {
+                    w.starts_with(|c: char| c.is_ascii_digit())
+                })
             })
         });
         return match says_from {
@@ -1081,30 +1080,18 @@ fn answer_follow_up(
     // A bare "why?" after an answer that gives its own reason ("…revised its forecast
     // downward, citing rising trade barriers"): that answer again, when no reading of the
     // subject says more. (A claim gives no reason for itself: "what did Greer say?" "why?")
-    let bare_why = follow_up.asks == ["why"] && follow_up.content.is_empty();
-    let gives_reason = subject
-        .answered
-        .first()
-        .and_then(|id| engine.knowledge.fact(id))
-        .filter(|f| f.asks.contains(&Ask::Why) && !f.kind.is_claim());
-    if let Some(fact) = gives_reason.filter(|_| bare_why && unanswered(&best)) {
-        let reply = Reply::facts(vec![fact.id.clone()]);
-        return (reply, Some(subject.clone()));
-    }
     // …and a bare "how?" after one that says by what means ("Beijing argued the US violated
     // the agreement by halting sales…"), claim or not.
-    let bare_how = follow_up.asks == ["how"] && follow_up.content.is_empty();
-    let says_how = subject
+    let bare = |ask: &str| follow_up.asks == [ask] && follow_up.content.is_empty();
+    let again = subject
         .answered
         .first()
         .and_then(|id| engine.knowledge.fact(id))
         .filter(|f| {
-            let words: Vec<&str> = f.answer.split_whitespace().collect();
-            words
-                .windows(2)
-                .any(|w| w[0] == "by" && w[1].ends_with("ing"))
+            (bare("why") && f.asks.contains(&Ask::Why) && !f.kind.is_claim())
+                || (bare("how") && says_before(&f.answer, "by", |w| w.ends_with("ing")))
         });
-    if let Some(fact) = says_how.filter(|_| bare_how && unanswered(&best)) {
+    if let Some(fact) = again.filter(|_| unanswered(&best)) {
         let reply = Reply::facts(vec![fact.id.clone()]);
         return (reply, Some(subject.clone()));
     }
@@ -1228,6 +1215,12 @@ fn answer_in_except(
     let reply = with_another_speaker(engine, &words, &words, reply);
     let next = subject_of(engine, remember, &reply, &words);
     (reply, next)
+}
+
+/// Whether `text` has `word` right before a word `next` accepts ("by *halting*", "from *20%*").
+fn says_before(text: &str, word: &str, next: impl Fn(&str) -> bool) -> bool {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    words.windows(2).any(|w| w[0] == word && next(w[1]))
 }
 
 /// A message of at most three words naming nobody and nothing specific ("which country?",

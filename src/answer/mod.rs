@@ -876,14 +876,16 @@ fn answer_follow_up(
     let other_side = words.windows(2).any(|w| {
         w[0] == "other" && matches!(w[1].as_str(), "side" | "sides" | "party" | "camp" | "one")
     });
-    if let Some(claim) = subject
+    // (The claim the answer before was, and its speaker as the analyser reads them.)
+    let claim = subject
         .said
         .as_ref()
-        .and_then(|id| engine.knowledge.fact(id))
-        .filter(|_| other_side)
-    {
-        let speaker = claim.kind.speaker().unwrap_or_default();
-        let speaker = engine.analyzer.tokens(speaker, true);
+        .and_then(|id| engine.knowledge.fact(id));
+    let speaker = claim
+        .and_then(|claim| claim.kind.speaker())
+        .map(|speaker| engine.analyzer.tokens(speaker, true));
+    if let Some(claim) = claim.filter(|_| other_side) {
+        let speaker = speaker.as_deref().unwrap_or_default();
         let named = engine
             .analyzer
             .tokens(&claim.answer, true)
@@ -904,12 +906,6 @@ fn answer_follow_up(
     }
     // "and what did Xi say?" after what Trump said of the call: what Xi said of it, which a
     // claim Trump made does not answer.
-    let speaker = subject
-        .said
-        .as_ref()
-        .and_then(|id| engine.knowledge.fact(id))
-        .and_then(|claim| claim.kind.speaker())
-        .map(|speaker| engine.analyzer.tokens(speaker, true));
     let asks_claim = follow_up
         .content
         .iter()

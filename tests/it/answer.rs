@@ -30,6 +30,12 @@ fn follow_up(kb: &Engine, first: &str, then: &str) -> String {
     render::fact_ids(&kb.knowledge, &reply).join(" ")
 }
 
+/// Asserts which fact the answer to `then`, asked right after `first`, states first.
+fn assert_follow_up_first(kb: &Engine, first: &str, then: &str, want: &str) {
+    let got = follow_up(kb, first, then);
+    assert_eq!(got.split(' ').next(), Some(want), "{first} / {then}: {got}");
+}
+
 /// Asserts the facts answering each question, in order (none: the bot declines).
 fn assert_answers(kb: &Engine, cases: &[(&str, &[&str])]) {
     for (q, want) in cases {
@@ -2491,8 +2497,7 @@ fn he_and_she_stand_for_the_people_they_fit() {
         ),
         ("what did hassett say?", "who is he?", "hassett-role"),
     ] {
-        let got = follow_up(&kb, first, then);
-        assert_eq!(got.split(' ').next(), Some(want), "{first} / {then}: {got}");
+        assert_follow_up_first(&kb, first, then, want);
     }
 }
 
@@ -2551,8 +2556,7 @@ fn source_and_fragments_after_a_question() {
             "trade-war-start",
         ),
     ] {
-        let got = follow_up(&kb, first, then);
-        assert_eq!(got.split(' ').next(), Some(want), "{first} / {then}: {got}");
+        assert_follow_up_first(&kb, first, then, want);
     }
 }
 

@@ -1161,10 +1161,11 @@ fn answer_in_except(
     let words = message_words(engine, question);
     // "source?" right after what someone said asks whose word it is, which the claim says.
     let said = context.and_then(|c| c.said.as_ref());
-    if let (Some("/source"), Some(claim)) = (asks_for_command(&words), said) {
+    let command = asks_for_command(&words);
+    if let (Some("/source"), Some(claim)) = (command, said) {
         return (Reply::facts(vec![claim.clone()]), context.cloned());
     }
-    if let Some(command) = asks_for_command(&words) {
+    if let Some(command) = command {
         return (respond(engine, command, None), None);
     }
     if let Some(summary) = asks_for_summary(engine, &words) {

@@ -508,8 +508,11 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String], except: &[So
     }
     // "when" or "how long" of names alone ("how long has He Lifeng been vice premier", read as
     // him twice) asks of nothing the article dates.
-    let asks_when = words.first().is_some_and(|w| w == "when")
-        || words.starts_with(&["how".to_string(), "long".to_string()]);
+    let asks_when = match words {
+        [first, ..] if first == "when" => true,
+        [how, long, ..] => how == "how" && long == "long",
+        _ => false,
+    };
     if asks_when && required != 0 && required & !q.names == 0 {
         return Reply::NotCovered;
     }

@@ -10,6 +10,7 @@ type Rewrite = fn(&Engine, &[String]) -> Option<Vec<String>>;
 
 /// The rewordings, in order: each sees the words the ones before it left.
 pub(super) const REWRITES: &[Rewrite] = &[
+    embedded,
     really,
     how_it_went,
     what_about,
@@ -27,6 +28,51 @@ pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
         }
     }
     words
+}
+
+/// A question asked inside a sentence about asking ("my dad keeps asking me who was on the US
+/// team", "I need to know how Trump described the call") read from its question word: the
+/// words before it say who wants to know, not what. Only when they name no one ("Greer asked
+/// what…" keeps Greer) and the question after them asks of something the article has.
+fn embedded(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    const ASKING: &[&str] = &[
+        "ask",
+        "asks",
+        "asked",
+        "asking",
+        "know",
+        "wondering",
+        "wonder",
+        "wondered",
+        "tell",
+        "remind",
+        "explain",
+        "curious",
+        "idea",
+        "clue",
+        "understand",
+        "figure",
+        "learn",
+        "find",
+    ];
+    let at = words
+        .iter()
+        .position(|w| super::WH_WORDS.contains(&w.as_str()))?;
+    let before = &words[..at];
+    if at == 0 || !has_any(before, ASKING) {
+        return None;
+    }
+    let known = |words: &[String]| {
+        let tokens = engine.analyzer.tokens(&words.join(" "), true);
+        (
+            tokens.iter().any(|t| t.strict),
+            tokens
+                .iter()
+                .any(|t| engine.index.weight(t.term()).is_some()),
+        )
+    };
+    let ((names, _), (_, asks)) = (known(before), known(&words[at..]));
+    (!names && asks).then(|| words[at..].to_vec())
 }
 
 /// A statement with a question tag ("He Lifeng is China's foreign minister, isn't he?", "the

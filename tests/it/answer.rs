@@ -1087,6 +1087,20 @@ fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
                 "I read that the British Chancellor met someone from China. Who did she meet?",
                 &["reeves-meeting"],
             ),
+            // Words about asking, before the question word, say who wants to know…
+            (
+                "my dad keeps asking me who was on the american team in these talks, could you remind me?",
+                &["lutnick", "bessent", "greer", "delegation"],
+            ),
+            (
+                "I'm writing a school report and need to know how trump described his talk with xi",
+                &["trump-very-good-talk"],
+            ),
+            // …unless they name someone, who is then part of the question.
+            (
+                "Greer asked what China did about magnets",
+                &["greer-magnets"],
+            ),
         ],
     );
 }

@@ -375,14 +375,20 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     // A clause the question points back to ("I read Xi agreed something. What did *he*
     // agree?", "Rare earth trade will start again, who said *that*?") is part of it.
     // ("this" before a noun, "how long has this trade tension…", points at the noun.)
+    // (A pronoun after a name points to the name: "…, but I saw something about the OECD,
+    // what did *they* say?")
     let refers_back = |text: &str| {
         let words = words_of(text);
-        words.iter().enumerate().any(|(i, w)| {
+        let pronoun = words.iter().enumerate().position(|(i, w)| {
             let determiner = matches!(w.as_str(), "this" | "that" | "these" | "those")
                 && words
                     .get(i + 1)
                     .is_some_and(|n| has_known_word(engine, std::slice::from_ref(n)));
             PRONOUNS.contains(&w.as_str()) && !determiner
+        });
+        pronoun.is_some_and(|p| {
+            let before = engine.analyzer.tokens(&words[..p].join(" "), true);
+            !before.iter().any(|t| t.strict)
         })
     };
     let kept =

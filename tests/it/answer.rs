@@ -1087,6 +1087,20 @@ fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
                 "I read that the British Chancellor met someone from China. Who did she meet?",
                 &["reeves-meeting"],
             ),
+            // A pronoun after a name points to the name, not to the clause before it.
+            (
+                "sorry if this is off topic, but I saw something about the OECD and growth numbers, what did they say?",
+                &["oecd-forecast"],
+            ),
+            // (The article's headline is no subject; "keeping" restrictions is having them.)
+            (
+                "hey, so I read the headline about the tariff truce being at risk, why is it at risk exactly?",
+                &["non-compliance"],
+            ),
+            (
+                "is china accused of keeping the magnet export restrictions?",
+                &["greer-magnets"],
+            ),
             // Words about asking, before the question word, say who wants to know…
             (
                 "my dad keeps asking me who was on the american team in these talks, could you remind me?",

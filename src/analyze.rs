@@ -604,18 +604,29 @@ impl Analyzer {
                 i += 1;
                 continue;
             };
-            let phrase = self
-                .phrases
-                .get(info.phrases as usize)
-                .into_iter()
-                .flatten()
-                .find(|p| {
-                    seen.len() - i >= p.words.len()
-                        && seen[i..i + p.words.len()]
-                            .iter()
-                            .zip(&p.words)
-                            .all(|((_, w), v)| w.is_some_and(|w| w.id == *v))
-                });
+            // The longest phrase starting at `at`, if any.
+            let phrase_at = |at: usize| {
+                let first = seen[at].1?;
+                self.phrases
+                    .get(first.phrases as usize)
+                    .into_iter()
+                    .flatten()
+                    .find(|p| {
+                        seen.len() - at >= p.words.len()
+                            && seen[at..at + p.words.len()]
+                                .iter()
+                                .zip(&p.words)
+                                .all(|((_, w), v)| w.is_some_and(|w| w.id == *v))
+                    })
+            };
+            // A phrase opening with an article gives way to a longer one starting inside it:
+            // "the chinese phone maker" is "the" and "chinese phone maker", not "the chinese"
+            // and "phone maker".
+            let phrase = phrase_at(i).filter(|p| {
+                let end = i + p.words.len();
+                !matches!(written, "the" | "a" | "an")
+                    || !(i + 1..end).any(|k| phrase_at(k).is_some_and(|q| k + q.words.len() > end))
+            });
             let (word, f, stop, used) = match phrase {
                 // A phrase reading as a function word ("the deal with" as "about") is one too.
                 Some(p) => (Some(p.canonical), p.flags, p.flags.stop, p.words.len()),
@@ -698,6 +709,27 @@ mod tests {
         );
         assert!(t[0].stop && !t[1].stop && t[2].claim);
         assert_eq!(a.stem_text(&t[3].stem), "tariff");
+    }
+
+    #[test]
+    fn a_phrase_opening_with_an_article_gives_way_to_a_longer_one_inside_it() {
+        let mut lexicon = lex();
+        lexicon.synonyms.push((
+            "huawei".into(),
+            vec!["chinese phone maker".into(), "the phone maker".into()],
+        ));
+        lexicon.synonyms[1].1.push("the chinese".into());
+        let a = Analyzer::new(&lexicon, ["huawei"]);
+        let words = |text: &str| -> Vec<String> {
+            a.tokens(text, false)
+                .iter()
+                .map(|t| t.word.to_string())
+                .collect()
+        };
+        assert_eq!(words("the chinese phone maker"), ["the", "huawei"]);
+        // (Only a longer one: "the chinese" alone, or before another word, is China.)
+        assert_eq!(words("the chinese said"), ["china", "said"]);
+        assert_eq!(words("the phone maker"), ["huawei"]);
     }
 
     #[test]

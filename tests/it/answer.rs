@@ -2708,3 +2708,28 @@ fn from_what_after_a_figure_is_what_it_changed_from() {
         assert_eq!(follow_up(&kb, first, "from what?"), "", "{first}");
     }
 }
+
+#[test]
+fn what_is_left_now_is_not_reported_and_paraphrases_find_their_fact() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // The article gives the window's length, not what remains of it today.
+            ("how many days are left in the 90-day window?", &[][..]),
+            ("how long is the 90-day window?", &["ninety-days"]),
+            (
+                "what about the kids who want to study in the states",
+                &["beijing-accusations"],
+            ),
+            (
+                "how much of the planet's rare stuff does china dig out of the ground",
+                &["china-69-percent"],
+            ),
+            (
+                "why are the number crunchers nervous",
+                &["economists-concerns"],
+            ),
+        ],
+    );
+}

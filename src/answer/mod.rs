@@ -1245,14 +1245,17 @@ fn fragment(engine: &Engine, words: &[String]) -> Option<Subject> {
         .filter_map(|c| score::kind_word(&c.word))
         .collect();
     if kinds.len() == subject.content.len() {
+        // ("which year?" asks for a year, which "recently" is not.)
+        let year = words.iter().any(|w| w == "year");
         subject.content.clear();
-        let asked = match kinds.first() {
-            Some(Some(Ask::Where)) => Some("where"),
-            Some(Some(Ask::When)) => Some("when"),
-            _ => None,
+        let asked: &[&str] = match kinds.first() {
+            Some(Some(Ask::When)) if year => &["what", "year"],
+            Some(Some(Ask::Where)) => &["where"],
+            Some(Some(Ask::When)) => &["when"],
+            _ => &[],
         };
-        if let Some(asked) = asked {
-            subject.asks = vec![asked.to_string()];
+        if !asked.is_empty() {
+            subject.asks = asked.iter().map(|w| w.to_string()).collect();
         }
     }
     (!specific).then_some(subject)

@@ -136,8 +136,8 @@ fn involvement(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     (!tokens.is_empty() && tokens.iter().all(|t| t.strict)).then_some(named)
 }
 
-/// "really?", "are you sure?", "for real?" read as "is that true?": a check of the answer
-/// before.
+/// "really?", "are you sure?", "for real?", "is that confirmed?" read as "is that true?": a
+/// check of the answer before.
 fn really(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     const DOUBTS: &[&str] = &[
         "really",
@@ -148,6 +148,11 @@ fn really(_: &Engine, words: &[String]) -> Option<Vec<String>> {
         "fr",
         "legit",
         "way",
+        "confirmed",
+        "accurate",
+        "correct",
+        "right",
+        "verified",
     ];
     const DOUBTING: &[&str] = &[
         "really",
@@ -165,6 +170,15 @@ fn really(_: &Engine, words: &[String]) -> Option<Vec<String>> {
         "honestly",
         "no",
         "way",
+        "is",
+        "it",
+        "that",
+        "this",
+        "confirmed",
+        "accurate",
+        "correct",
+        "right",
+        "verified",
     ];
     (has_any(words, DOUBTS) && all_in(words, DOUBTING))
         .then(|| ["is", "that", "true"].map(str::to_string).to_vec())

@@ -370,7 +370,13 @@ fn a_claim_just_quoted_is_what_its_follow_ups_ask_about() {
 fn a_check_of_the_answer_before_gets_it_again() {
     let kb = kb();
     // "really?", "are you sure?": a check of the answer before, as "is that true?" is.
-    for then in ["really?", "are you sure?", "for real?"] {
+    for then in [
+        "really?",
+        "are you sure?",
+        "for real?",
+        "is that confirmed?",
+        "is that right?",
+    ] {
         assert_eq!(
             follow_up(
                 &kb,
@@ -387,6 +393,23 @@ fn a_check_of_the_answer_before_gets_it_again() {
         "oecd-forecast"
     );
     assert_eq!(follow_up(&kb, "what did greer say", "why?"), "");
+    // "which year?" asks for a year, which "recently" and "in February" are not.
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what did the OECD cut its forecast to?",
+            "for which year?"
+        ),
+        ""
+    );
+    assert_eq!(
+        follow_up(&kb, "when did the trade war start?", "which year?"),
+        ""
+    );
+    assert_eq!(
+        follow_up(&kb, "when did the trade war start?", "which month?"),
+        "trade-war-start trump-xi-call"
+    );
 }
 
 /// "where?" after a question about the talks, or "where are they meeting about it?", asks

@@ -427,6 +427,11 @@ const ACKNOWLEDGEMENTS: &[&str] = &[
     "gotcha",
 ];
 
+/// Prepositions that open a phrase adding to the question before ("to the US?").
+const PREPOSITIONS: &[&str] = &[
+    "to", "in", "on", "for", "from", "with", "at", "by", "during", "since", "against", "about",
+];
+
 const FOLLOW_UP_OPENINGS: &[&[&str]] = &[
     &["and", "what", "about"],
     &["and", "how", "about"],
@@ -476,6 +481,13 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
             .any(|c| c.class == ContentClass::Specific && !TIMES.contains(&c.word.as_str())))
         || (says_he(&sequence) && person_before);
 
+    // "to the US?", "in May?": a short phrase opening with a preposition and asking nothing
+    // of its own adds to the question before.
+    let prepositional = words.len() <= 4
+        && asks.is_empty()
+        && words
+            .first()
+            .is_some_and(|w| PREPOSITIONS.contains(&w.as_str()));
     let subject = Subject {
         asks,
         content,
@@ -484,6 +496,7 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
         answered: Vec::new(),
     };
     let turns_around = subject.content.iter().any(|c| c.word == REVERSE);
-    let only_refers = opening.is_none() && !bare && !turns_around;
-    (opening.is_some() || bare || refers || turns_around).then_some((subject, only_refers))
+    let opens = opening.is_some() || prepositional;
+    let only_refers = !opens && !bare && !turns_around;
+    (opens || bare || refers || turns_around).then_some((subject, only_refers))
 }

@@ -490,6 +490,15 @@ fn follow_ups_use_the_last_subject_or_ask_what_the_user_means() {
     let (_, exports) = respond_in(&kb, "how much did exports rise in may", None, None);
     let (then, _) = respond_in(&kb, "what about imports?", None, exports.as_ref());
     assert_eq!(facts(&then), ["may-imports"]);
+    // A phrase opening with a preposition adds to the question before: the article gives
+    // China's exports, not those to the US (never who the US sent); "on china?" after the US
+    // tariff is China's tariff. Alone, it asks what the user means.
+    let (then, _) = respond_in(&kb, "to the us?", None, exports.as_ref());
+    assert!(facts(&then).is_empty(), "{then:?}");
+    let (then, _) = respond_in(&kb, "on china?", None, Some(&subject));
+    assert_eq!(facts(&then), ["tariff-china"]);
+    let (alone, _) = respond_in(&kb, "to the us?", None, None);
+    assert!(matches!(alone, Reply::WhatDoYouMean), "{alone:?}");
     // Two names keep their direction, and the first one speaks; a new name or word after a
     // question about what someone said is what it was said about.
     for (question, follow_up, want) in [

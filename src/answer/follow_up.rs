@@ -197,12 +197,27 @@ impl Subject {
                     w[0].word == a && matches!(w[1].word.as_str(), "and" | "or") && w[2].word == b
                 })
             };
+            // A claim word follows the first name (and those joined to it), the speaker: "what
+            // about chips?" after "what did Beijing accuse the US of?" asks what Beijing
+            // accused the US of, not what both said.
+            let (claims, other): (Vec<&Content>, Vec<&Content>) = other
+                .into_iter()
+                .partition(|c| c.class == ContentClass::Claim);
+            let speakers = (1..specific.len())
+                .find(|&k| !joined(&specific[k - 1].word, &specific[k].word))
+                .unwrap_or(specific.len());
             let mut out = asks.clone();
             for (k, c) in specific.iter().enumerate() {
+                if k == speakers {
+                    out.extend(claims.iter().map(|c| c.word.clone()));
+                }
                 if k > 0 && joined(&specific[k - 1].word, &c.word) {
                     out.push("and".into());
                 }
                 out.push(c.word.clone());
+            }
+            if speakers == specific.len() {
+                out.extend(claims.iter().map(|c| c.word.clone()));
             }
             out.extend(other.iter().map(|c| c.word.clone()));
             out

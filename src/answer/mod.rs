@@ -1100,6 +1100,18 @@ fn answer_follow_up(
         let reply = Reply::facts(vec![fact.id.clone()]);
         return (reply, Some(subject.clone()));
     }
+    // The claim itself does not settle whether it is true ("what did Greer say China failed
+    // to do?" "is that true?").
+    let only_the_claim = best.as_ref().is_some_and(|(r, _)| match r {
+        Reply::Facts { facts, .. } => subject
+            .said
+            .as_ref()
+            .is_some_and(|c| facts == std::slice::from_ref(c)),
+        _ => false,
+    });
+    if only_the_claim && words.iter().any(|w| checks_truth(w)) {
+        best = None;
+    }
     // "did anyone push back on that?", "is that true?" after a claim no reading answers: the
     // claim with another speaker's word on the same matter, the article's check of it, if it
     // gives one.
@@ -1388,14 +1400,22 @@ fn with_another_speaker(
         let (q, scored) = score_all(engine, reading, &[]);
         let fact = |s: &Scored| &engine.knowledge.facts[s.fact as usize];
         let best = scored.iter().find(|s| fact(s).id == claim.id);
-        // Another speaker's claim, matching all the claim matches but its names (it need not
-        // name Xi), or most of the question.
+        // Another speaker's claim, matching all the claim matches but its names and claim
+        // words (it need not name Xi), or most of the question. ("what did Greer say?" names
+        // no matter: another's word is on something else.)
+        let said = q
+            .terms
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.optional)
+            .fold(0u64, |bits, (i, _)| bits | 1 << i);
         let other = best.and_then(|best| {
-            let matter = best.matched & !q.strict;
+            let matter = best.matched & !q.strict & !said;
             scored.iter().find(|s| {
                 s.claim
                     && fact(s).kind.speaker() != claim.kind.speaker()
-                    && (s.coverage >= score::MIN_COVERAGE || s.matched & matter == matter)
+                    && (s.coverage >= score::MIN_COVERAGE
+                        || (matter != 0 && s.matched & matter == matter))
                     && !facts.contains(&fact(s).id)
             })
         });

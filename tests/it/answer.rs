@@ -363,6 +363,25 @@ fn a_claim_just_quoted_is_what_its_follow_ups_ask_about() {
         ),
         "trump-very-good-talk hassett-cbs"
     );
+    // A claim does not settle whether it is true, and a claim on something else does not
+    // either ("what did Greer say?" names no matter another speaker speaks to).
+    for (first, then) in [
+        ("what did greer say", "is that true?"),
+        ("what did greer say china failed to do?", "is that true?"),
+        ("what did hassett say", "really?"),
+    ] {
+        assert_eq!(follow_up(&kb, first, then), "", "{first} / {then}");
+    }
+    // "what about chips?" after Beijing's accusation of the US asks what Beijing accused the
+    // US of over chips: Beijing speaks, the US is accused.
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what did beijing accuse the US of?",
+            "what about chips?"
+        ),
+        "beijing-accusations"
+    );
 }
 
 /// "really?" and a bare "why?" after a fact that states its own reason get that fact again.

@@ -396,7 +396,11 @@ fn question_words(words: &[String]) -> Vec<String> {
     for (i, w) in words.iter().enumerate() {
         let after_how = i > 0 && words[i - 1] == "how";
         let asks = WH_WORDS.contains(&w.as_str())
-            || (after_how && matches!(w.as_str(), "much" | "many" | "long" | "come" | "high"));
+            || (after_how
+                && matches!(
+                    w.as_str(),
+                    "much" | "many" | "long" | "come" | "high" | "far"
+                ));
         if asks {
             out.push(w.clone());
         }

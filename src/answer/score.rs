@@ -66,7 +66,7 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
                 Some(Ask::When)
             }
             "how" | "hows" => Some(match next {
-                "much" | "many" | "high" | "big" | "large" | "low" | "steep" | "long" => {
+                "much" | "many" | "high" | "big" | "large" | "low" | "steep" | "long" | "far" => {
                     Ask::HowMuch
                 }
                 "soon" => Ask::When,

@@ -412,6 +412,15 @@ fn a_check_of_the_answer_before_gets_it_again() {
         "oecd-forecast"
     );
     assert_eq!(follow_up(&kb, "what did greer say", "why?"), "");
+    // "how far short?" asks how much, which Hassett's word does not measure.
+    assert_eq!(
+        follow_up(&kb, "what did hassett say?", "how far short?"),
+        ""
+    );
+    assert_eq!(
+        ids(&kb, "how far short did exports fall"),
+        Vec::<String>::new()
+    );
     // "which year?" asks for a year, which "recently" and "in February" are not.
     assert_eq!(
         follow_up(

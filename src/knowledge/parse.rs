@@ -393,11 +393,23 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
             }
         }
     }
+    // A woman is a person the lexicon knows: a misspelt name would silently stand for nobody.
+    // (A malformed "person" kind is reported above, once.)
+    let women = raw.women.map(|w| w.words).unwrap_or_default();
+    let people = kinds.iter().any(|k| k.name == "person");
+    for w in &women {
+        if people && kind_of.get(w.as_str()) != Some(&"person") {
+            r.line(
+                find_line(text, "\n[women]") + 1,
+                format!("[women] lists \"{w}\", which is no word of the kind \"person\": list a person's canonical word"),
+            );
+        }
+    }
     data.kinds = kinds;
     data.stopwords = raw.stopwords.map(|w| w.words).unwrap_or_default();
     data.claim_words = raw.claim_words.map(|w| w.words).unwrap_or_default();
     data.strict_words = strict;
-    data.women = raw.women.map(|w| w.words).unwrap_or_default();
+    data.women = women;
     data
 }
 

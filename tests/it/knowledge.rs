@@ -1119,6 +1119,26 @@ fn details_must_name_facts_of_facts_toml_and_stay_out_of_updates() {
     );
 }
 
+/// A word under [women] is a person the lexicon knows: a misspelt name is reported, not
+/// silently ignored.
+#[test]
+fn a_woman_the_lexicon_does_not_know_as_a_person_is_reported() {
+    let mut files = KnowledgeFiles::builtin();
+    let text = &mut files.lexicon.1;
+    let women = text.find("\n[women]").expect("a [women] section") + 1;
+    let list = women + text[women..].find("words = [").expect("a word list") + "words = [".len();
+    text.insert_str(list, "\"reevs\", ");
+    let p = problems(&files);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].file, "lexicon.toml");
+    assert!(p[0].message.contains("\"reevs\""), "{p:?}");
+    assert_eq!(
+        p[0].line,
+        Some(files.lexicon.1[..women].lines().count() + 1),
+        "{p:?}"
+    );
+}
+
 /// A lexicon kind must be one word with a list of single words; a bad one is reported with its
 /// file and line.
 #[test]

@@ -11,6 +11,8 @@ type Rewrite = fn(&Engine, &[String]) -> Option<Vec<String>>;
 /// The rewordings, in order: each sees the words the ones before it left.
 pub(super) const REWRITES: &[Rewrite] = &[
     embedded,
+    imperative,
+    significance,
     really,
     how_it_went,
     what_about,
@@ -73,6 +75,51 @@ fn embedded(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     };
     let ((names, _), (_, asks)) = (known(before), known(&words[at..]));
     (!names && asks).then(|| words[at..].to_vec())
+}
+
+/// A request opening with a verb that says how to answer ("Describe the allegations Beijing
+/// made", "Discuss the concerns raised") read without it: "describe" is not what someone
+/// described, "discuss" not the talks' discussion.
+fn imperative(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    const HOW: &[&str] = &[
+        "describe",
+        "discuss",
+        "outline",
+        "identify",
+        "characterise",
+        "characterize",
+        "analyse",
+        "analyze",
+    ];
+    match words {
+        [verb, rest @ ..] if HOW.contains(&verb.as_str()) && !rest.is_empty() => {
+            Some(rest.to_vec())
+        }
+        _ => None,
+    }
+}
+
+/// "what is the significance of the 90-day period?", "explain the importance of the call": what
+/// the article says of it, read as "what about the 90-day period".
+fn significance(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    const OPENING: &[&str] = &[
+        "what", "whats", "is", "s", "was", "the", "explain", "describe", "discuss", "tell", "me",
+        "about", "please", "pls", "could", "can", "you",
+    ];
+    let at = words.iter().position(|w| {
+        matches!(
+            w.as_str(),
+            "significance" | "importance" | "relevance" | "meaning"
+        )
+    })?;
+    let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
+    (!rest.is_empty() && all_in(&words[..at], OPENING)).then(|| {
+        ["what", "about"]
+            .into_iter()
+            .map(str::to_string)
+            .chain(rest.iter().cloned())
+            .collect()
+    })
 }
 
 /// A statement with a question tag ("He Lifeng is China's foreign minister, isn't he?", "the

@@ -784,10 +784,24 @@ fn score_tokens<'a>(
     // Names after "accuse" are the accused: "who accused China of breaking the deal" is not
     // answered by what Beijing argued; so are names before it in the passive.
     let mut accused_bits = 0u64;
-    let accused = tokens
-        .iter()
-        .position(accuses)
-        .map(|a| if passive { &tokens[..a] } else { &tokens[a..] });
+    // (…unless "against" says who: "the allegations Beijing made against the US" are
+    // Beijing's, about the US.)
+    let accusation = tokens.iter().position(accuses);
+    let against = accusation.and_then(|a| {
+        tokens[a..]
+            .iter()
+            .position(|t| t.word == "against")
+            .map(|g| (a, a + g))
+    });
+    let accused = accusation.map(|a| match against {
+        Some((_, g)) if !passive => &tokens[g..],
+        _ if passive => &tokens[..a],
+        _ => &tokens[a..],
+    });
+    let accusers = match against {
+        Some((a, g)) if !passive => &tokens[a..g],
+        _ => &[],
+    };
     for t in terms(&tokens) {
         // "how long has it been going on" asks when: "long" is part of the question word.
         if (t.word == "both" && (pronoun || q.reciprocal)) || (how_long_when && t.word == "long") {
@@ -846,7 +860,8 @@ fn score_tokens<'a>(
             s.strict
                 && s.stem == t.stem
                 && (k == 0 || !NOT_SPEAKER_BEFORE.contains(&tokens[k - 1].word.as_ref()))
-        }) {
+        }) || accusers.iter().any(|s| s.strict && s.stem == t.stem)
+        {
             speaker_bits |= bit;
         }
         if tokens.iter().enumerate().any(|(k, s)| {

@@ -2793,3 +2793,34 @@ fn what_is_left_now_is_not_reported_and_paraphrases_find_their_fact() {
         ],
     );
 }
+
+#[test]
+fn textbook_requests_ask_what_the_article_says() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // "Describe" says how to answer, not what someone described; "against" says who is
+            // accused, the name before it who accuses.
+            (
+                "Describe the allegations Beijing made against the United States.",
+                &["beijing-accusations"][..],
+            ),
+            (
+                "what accusations did the US make against China",
+                &["greer-magnets"],
+            ),
+            (
+                "Discuss the macroeconomic concerns raised in the article.",
+                &["economists-concerns"],
+            ),
+            // "the significance of X" asks what the article says of X.
+            (
+                "What is the significance of the 90-day period mentioned in the article?",
+                &["ninety-days"],
+            ),
+            // (…and a significance the article gives no thing for is still declined.)
+            ("what is the significance of the weather", &[]),
+        ],
+    );
+}

@@ -153,7 +153,8 @@ fn untagged(_: &Engine, words: &[String]) -> Option<Vec<String>> {
 
 /// A question about someone's part in the story ("what's the OECD's role in this story?",
 /// "where does Xi come into this?", "Trump's part in all this?") read as their name alone,
-/// which asks who they are and what the article says of them.
+/// which asks who they are and what the article says of them; "what role did Greer play in
+/// the dispute?" as their name and what they played a part in.
 fn involvement(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     const PART: &[&str] = &[
         "role",
@@ -171,7 +172,8 @@ fn involvement(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         "what", "whats", "where", "how", "s", "is", "was", "does", "do", "did", "the", "his",
         "her", "their", "its", "in", "into", "this", "that", "all", "story", "article", "here",
     ];
-    if !has_any(words, PART) {
+    // ("how come…" asks why.)
+    if !has_any(words, PART) || words.starts_with(&["how".to_string(), "come".to_string()]) {
         return None;
     }
     let named: Vec<String> = words
@@ -180,7 +182,14 @@ fn involvement(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         .cloned()
         .collect();
     let tokens = engine.analyzer.tokens(&named.join(" "), true);
-    (!tokens.is_empty() && tokens.iter().all(|t| t.strict)).then_some(named)
+    // "what role did Greer play in the dispute over the truce?" asks what the article says of
+    // him there; "is the UK taking part in the talks?" asks yes or no.
+    let asks_what = matches!(
+        words.first().map(String::as_str),
+        Some("what" | "whats" | "how" | "hows")
+    );
+    let names_only = !tokens.is_empty() && tokens.iter().all(|t| t.strict);
+    (names_only || (asks_what && tokens.iter().any(|t| t.strict))).then_some(named)
 }
 
 /// "really?", "are you sure?", "for real?", "is that confirmed?" read as "is that true?": a

@@ -837,7 +837,7 @@ fn score_tokens<'a>(
             !multi_part && !claim_intent && (focus == Some(&t.stem) || measured.contains(&&t.stem));
         // A yes/no question is settled only by a fact stating all it asks: "did the US stop
         // selling *airplane* parts" is not settled by the chip software it did stop.
-        let unsettled = yes_no && !multi_part && weight.is_none();
+        let unsettled = yes_no && !multi_part && weight.is_none() && !t.claim;
         if strict || focus || unsettled {
             q.strict |= bit;
         }

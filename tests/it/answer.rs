@@ -2832,3 +2832,24 @@ fn textbook_requests_ask_what_the_article_says() {
         ],
     );
 }
+
+#[test]
+fn a_claim_word_or_a_plain_verb_leaves_a_yes_no_question_to_its_details() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // "comments" asks what was said, no detail to settle: the outlet is, by the fact
+            // naming the right one.
+            (
+                "Is it true Kevin Hassett made his comments to CNN?",
+                &["hassett-cbs"][..],
+            ),
+            // "gave" is as plain as "give": the number is what is checked.
+            (
+                "Is it true the truce gave both sides 60 days to reach a deal?",
+                &["ninety-days"],
+            ),
+        ],
+    );
+}

@@ -66,9 +66,8 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
                 Some(Ask::When)
             }
             "how" | "hows" => Some(match next {
-                "much" | "many" | "high" | "big" | "large" | "low" | "steep" | "long" | "far" => {
-                    Ask::HowMuch
-                }
+                "much" | "many" | "high" | "big" | "large" | "low" | "steep" | "long" | "far"
+                | "strong" | "weak" | "sharp" | "fast" => Ask::HowMuch,
                 "soon" => Ask::When,
                 _ => Ask::How,
             }),
@@ -130,6 +129,7 @@ fn asks_significance(rest: &[String]) -> bool {
                 | "shocked"
                 | "unusual"
                 | "special"
+                | "attention"
         ) || (w == "deal" && i > 0 && matches!(rest[i - 1].as_str(), "big" | "huge"))
             // ("caught people off guard")
             || (w == "guard" && i > 0 && rest[i - 1] == "off")
@@ -408,7 +408,19 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>], index: &Index) -> Option<&'t Stem
         && rest.first().is_some_and(|t| {
             matches!(
                 t.word.as_ref(),
-                "long" | "much" | "many" | "big" | "high" | "soon" | "often" | "far" | "come"
+                "long"
+                    | "much"
+                    | "many"
+                    | "big"
+                    | "high"
+                    | "soon"
+                    | "often"
+                    | "far"
+                    | "come"
+                    | "strong"
+                    | "weak"
+                    | "sharp"
+                    | "fast"
             )
         })
     {

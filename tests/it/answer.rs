@@ -2853,3 +2853,36 @@ fn a_claim_word_or_a_plain_verb_leaves_a_yes_no_question_to_its_details() {
         ],
     );
 }
+
+#[test]
+fn investors_wording_finds_the_figures() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // "how strong", "how fast" ask how much, as "how big" does.
+            (
+                "How strong was China's export growth in May?",
+                &["may-exports"][..],
+            ),
+            ("how fast did exports grow", &["may-exports"]),
+            // What caught attention is what the article says of it.
+            (
+                "How come China's import figure caught people's attention?",
+                &["may-imports"],
+            ),
+            (
+                "Was the fall in imports in line with forecasts?",
+                &["may-imports"],
+            ),
+            (
+                "Why does the US say China isn't keeping its side of the bargain?",
+                &["greer-magnets"],
+            ),
+            (
+                "Why does Hassett say the rare earth issue isn't sorted yet?",
+                &["hassett-cbs"],
+            ),
+        ],
+    );
+}

@@ -352,6 +352,17 @@ impl Subject {
                 readings.retain(fits);
             }
         }
+        // A choice stays one: "is that up or down?" offers "up" or "down", not both.
+        for choice in follow_up.sequence.windows(3).filter(|w| w[1].word == "or") {
+            for reading in &mut readings {
+                let at = reading
+                    .windows(2)
+                    .position(|w| w[0] == choice[0].word && w[1] == choice[2].word);
+                if let Some(at) = at {
+                    reading.insert(at + 1, "or".to_string());
+                }
+            }
+        }
         readings
     }
 }
@@ -364,7 +375,6 @@ pub(super) const WH_WORDS: &[&str] = &[
 /// Pronouns for one person: "he" after a question naming two people is one of them.
 pub(super) const PERSONS: &[&str] = &["he", "she", "him", "her", "his"];
 
-/// Whether words (as a subject's sequence) say "he", "she" or another pronoun for one person.
 /// The words of a question as the analyser reads them, every word kept, each with its class.
 fn sequence(engine: &Engine, words: &[String]) -> Vec<Content> {
     engine
@@ -386,6 +396,7 @@ fn sequence(engine: &Engine, words: &[String]) -> Vec<Content> {
         .collect()
 }
 
+/// Whether words (as a subject's sequence) say "he", "she" or another pronoun for one person.
 fn says_he(sequence: &[Content]) -> bool {
     sequence.iter().any(|c| PERSONS.contains(&c.word.as_str()))
 }

@@ -834,11 +834,18 @@ fn answer_follow_up(
     // The reading the article answers most precisely (fewest facts) is the one meant. A
     // follow-up that points back ("what's his job?") is about the subject or declined; one
     // opening with "and" may also be a whole question ("and china's tariffs?").
-    // (A kind of answer, "which *country*?", is what the answer names, not a word it says.)
+    // (A kind of answer, "which *country*?", is what the answer names, not a word it says;
+    // nor is each of a choice, "up or down?", which the answer states one of.)
+    let choice = |word: &str| {
+        follow_up
+            .sequence
+            .windows(3)
+            .any(|w| w[1].word == "or" && (w[0].word == word || w[2].word == word))
+    };
     let own: Vec<String> = follow_up
         .content
         .iter()
-        .filter(|c| score::kind_word(&c.word).is_none())
+        .filter(|c| score::kind_word(&c.word).is_none() && !choice(&c.word))
         .map(|c| c.word.clone())
         .collect();
     let most_precise = |readings: Vec<Vec<String>>| {

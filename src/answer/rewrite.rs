@@ -11,6 +11,7 @@ type Rewrite = fn(&Engine, &[String]) -> Option<Vec<String>>;
 /// The rewordings, in order: each sees the words the ones before it left.
 pub(super) const REWRITES: &[Rewrite] = &[
     embedded,
+    excluding,
     imperative,
     significance,
     really,
@@ -75,6 +76,38 @@ fn embedded(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     };
     let ((names, _), (_, asks)) = (known(before), known(&words[at..]));
     (!names && asks).then(|| words[at..].to_vec())
+}
+
+/// "who did he meet besides the Americans?": the people or things after "besides", "except",
+/// "apart from" or "other than" are what the question leaves out, not what it asks about.
+/// ("who else … besides He Lifeng" keeps them: an answer naming no one else is no answer, see
+/// `someone_else`.)
+fn excluding(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    if words.iter().any(|w| w == "else") {
+        return None;
+    }
+    let (at, len) = words.iter().enumerate().find_map(|(i, w)| {
+        let next = words.get(i + 1).map(String::as_str);
+        match (w.as_str(), next) {
+            ("besides" | "except" | "excluding", _) => Some((i, 1)),
+            ("apart" | "aside", Some("from")) | ("other", Some("than")) => Some((i, 2)),
+            _ => None,
+        }
+    })?;
+    // What is left out: the names and function words right after it.
+    let left_out = |w: &String| {
+        engine
+            .analyzer
+            .tokens(w, true)
+            .iter()
+            .all(|t| t.stop || t.strict)
+    };
+    let end = words[at + len..]
+        .iter()
+        .position(|w| !left_out(w))
+        .map_or(words.len(), |k| at + len + k);
+    let kept: Vec<String> = words[..at].iter().chain(&words[end..]).cloned().collect();
+    (end > at + len && !kept.is_empty()).then_some(kept)
 }
 
 /// A request opening with a verb that says how to answer ("Describe the allegations Beijing

@@ -845,8 +845,12 @@ fn score_tokens<'a>(
         // The word a question asks about must be answered, as a name must: "what's the exact
         // tariff on magnets" is not answered by what was said of magnets.
         // (An unknown word asked about, "what did CBS *ask* Hassett", no fact can answer.)
-        let focus =
-            !multi_part && !claim_intent && (focus == Some(&t.stem) || measured.contains(&&t.stem));
+        // (Words offered as a choice are optional, below: "up or down" is no focus.)
+        let choice = alternatives.contains(&&t.stem);
+        let focus = !multi_part
+            && !claim_intent
+            && !choice
+            && (focus == Some(&t.stem) || measured.contains(&&t.stem));
         // A yes/no question is settled only by a fact stating all it asks: "did the US stop
         // selling *airplane* parts" is not settled by the chip software it did stop.
         let unsettled = yes_no && !multi_part && weight.is_none() && !t.claim;
@@ -888,7 +892,6 @@ fn score_tokens<'a>(
         let weight_or_unknown = weight.unwrap_or(index.unknown_weight);
         // Words offered as a choice ("up or down", "before or after") are optional: the fact
         // settling the question states one of them.
-        let choice = alternatives.contains(&&t.stem);
         if !t.claim && !choice {
             q.required_weight += weight_or_unknown;
         }

@@ -412,6 +412,15 @@ fn a_check_of_the_answer_before_gets_it_again() {
         "oecd-forecast"
     );
     assert_eq!(follow_up(&kb, "what did greer say", "why?"), "");
+    // "is that up or down?" offers a choice the answer before settles.
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what number did the oecd forecast?",
+            "is that up or down?"
+        ),
+        "oecd-forecast"
+    );
     // "how far short?" asks how much, which Hassett's word does not measure.
     assert_eq!(
         follow_up(&kb, "what did hassett say?", "how far short?"),
@@ -2882,6 +2891,29 @@ fn investors_wording_finds_the_figures() {
             (
                 "Why does Hassett say the rare earth issue isn't sorted yet?",
                 &["hassett-cbs"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn what_a_question_leaves_out_is_not_what_it_asks_about() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "who did he lifeng meet besides the americans?",
+                &["reeves-meeting"][..],
+            ),
+            (
+                "who did he lifeng meet apart from greer",
+                &["reeves-meeting"],
+            ),
+            // ("who else … besides He Lifeng": nobody else is named.)
+            (
+                "who else was in the chinese delegation besides he lifeng",
+                &[],
             ),
         ],
     );

@@ -111,8 +111,8 @@ fn excluding(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
 }
 
 /// A request opening with a verb that says how to answer ("Describe the allegations Beijing
-/// made", "Discuss the concerns raised") read without it: "describe" is not what someone
-/// described, "discuss" not the talks' discussion.
+/// made", "Discuss the concerns raised") read as "what" the rest is: "describe" is not what
+/// someone described, "discuss" not the talks' discussion.
 fn imperative(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     const HOW: &[&str] = &[
         "describe",
@@ -125,9 +125,11 @@ fn imperative(_: &Engine, words: &[String]) -> Option<Vec<String>> {
         "analyze",
     ];
     match words {
-        [verb, rest @ ..] if HOW.contains(&verb.as_str()) && !rest.is_empty() => {
-            Some(rest.to_vec())
-        }
+        [verb, rest @ ..] if HOW.contains(&verb.as_str()) && !rest.is_empty() => Some(
+            std::iter::once("what".to_string())
+                .chain(rest.iter().cloned())
+                .collect(),
+        ),
         _ => None,
     }
 }
@@ -202,8 +204,32 @@ fn involvement(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         "involvement",
     ];
     const AROUND: &[&str] = &[
-        "what", "whats", "where", "how", "s", "is", "was", "does", "do", "did", "the", "his",
-        "her", "their", "its", "in", "into", "this", "that", "all", "story", "article", "here",
+        "what",
+        "whats",
+        "where",
+        "how",
+        "s",
+        "is",
+        "was",
+        "does",
+        "do",
+        "did",
+        "the",
+        "his",
+        "her",
+        "their",
+        "its",
+        "in",
+        "into",
+        "this",
+        "that",
+        "all",
+        "story",
+        "article",
+        "here",
+        "described",
+        "mentioned",
+        "reported",
     ];
     // ("how come…" asks why.)
     if !has_any(words, PART) || words.starts_with(&["how".to_string(), "come".to_string()]) {

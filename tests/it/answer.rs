@@ -1234,6 +1234,16 @@ fn taking_part_is_attending_not_being_the_venue() {
             ("who is taking part in the talks", &["delegation"][..]),
             // The talks are in the UK; the article does not say the UK takes part.
             ("is the uk taking part in the negotiations", &[]),
+            (
+                "What role did He Lifeng play in the diplomatic meetings described?",
+                &["delegation", "reeves-meeting"],
+            ),
+            (
+                "Summarise the main points of contention between Washington and Beijing.",
+                &["agenda"],
+            ),
+            // The article says nothing of how things stand now.
+            ("is the trade war over now", &[]),
         ],
     );
 }
@@ -2837,6 +2847,16 @@ fn textbook_requests_ask_what_the_article_says() {
                 &["greer-magnets", "backtracking"],
             ),
             ("is the uk taking part in the negotiations", &[]),
+            (
+                "What role did He Lifeng play in the diplomatic meetings described?",
+                &["delegation", "reeves-meeting"],
+            ),
+            (
+                "Summarise the main points of contention between Washington and Beijing.",
+                &["agenda"],
+            ),
+            // The article says nothing of how things stand now.
+            ("is the trade war over now", &[]),
             ("how come china's imports dropped so much in may?", &[]),
         ],
     );

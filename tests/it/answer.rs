@@ -2905,6 +2905,14 @@ fn investors_wording_finds_the_figures() {
                 &["may-imports"],
             ),
             (
+                "Were China's imports weaker than analysts anticipated?",
+                &["may-imports"],
+            ),
+            (
+                "Has China fully delivered the rare earth exports agreed in Geneva?",
+                &["hassett-cbs"],
+            ),
+            (
                 "Why does the US say China isn't keeping its side of the bargain?",
                 &["greer-magnets"],
             ),

@@ -2946,3 +2946,21 @@ fn what_a_question_leaves_out_is_not_what_it_asks_about() {
         ],
     );
 }
+
+#[test]
+fn particles_after_verbs_are_not_directions() {
+    let kb = kb();
+    // "going down" is happening.
+    assert_first(&kb, "what city is all this going down in", "venue");
+    assert_answers(
+        &kb,
+        &[
+            // "cut … down to" is cut to; "up or down" still asks.
+            (
+                "what did washington cut its import taxes on china down to",
+                &["tariff-us-on-china"][..],
+            ),
+            ("is the oecd forecast up or down", &["oecd-forecast"]),
+        ],
+    );
+}

@@ -244,7 +244,9 @@ const JOINERS: &[&str] = &["and", "or", "but", "plus", "also", "versus", "vs"];
 
 /// Words before a claim word ("say", "describe") that make it a question about the article
 /// rather than about what someone said.
-const NOT_SPEAKERS: &[&str] = &["you", "article", "it", "story", "report", "piece", "text"];
+const NOT_SPEAKERS: &[&str] = &[
+    "you", "article", "it", "story", "report", "piece", "text", "deal", "truce", "data",
+];
 
 /// Whether a question has a reciprocal pronoun ("each other", "one another"), and whether it
 /// names all sides ("both sides", "each side", "whom" after "who").
@@ -607,7 +609,20 @@ fn score_tokens<'a>(
                     // Hearsay to be checked: "my friend says…, is that right?", "I heard…".
                     let hearsay = matches!(before, "i" | "someone" | "somebody" | "everyone")
                         || (i >= 2 && tokens[i - 2].word == "my");
-                    let nobody = NOT_SPEAKERS.contains(&before) || (why && before == "people");
+                    // (…past an adverb: "what did the deal *actually* say".)
+                    let subject = tokens[..i]
+                        .iter()
+                        .rev()
+                        .find(|b| {
+                            !matches!(
+                                b.word.as_ref(),
+                                "actual" | "actually" | "really" | "exactly"
+                            )
+                        })
+                        .map_or(before, |b| b.word.as_ref());
+                    let nobody = NOT_SPEAKERS.contains(&before)
+                        || NOT_SPEAKERS.contains(&subject)
+                        || (why && before == "people");
                     !nobody && !passive && !hearsay
                 }
             }

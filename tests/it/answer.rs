@@ -2952,6 +2952,17 @@ fn particles_after_verbs_are_not_directions() {
     let kb = kb();
     // "going down" is happening.
     assert_first(&kb, "what city is all this going down in", "venue");
+    // What a deal "says" is its terms, not anyone's claim.
+    assert_first(
+        &kb,
+        "what did the previous deal actually say",
+        "geneva-truce",
+    );
+    assert_first(
+        &kb,
+        "the metals china controls, that's the big sticking point right?",
+        "agenda",
+    );
     assert_answers(
         &kb,
         &[

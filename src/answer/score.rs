@@ -704,7 +704,11 @@ fn score_tokens<'a>(
             )
         })
     });
-    if which || (what && named) || q.kinds.as_slice() == [Some(Ask::HowMuch)] {
+    // (…and of a yes/no question: "did the US put tariffs on *rare earths*?" is not settled
+    // by its tariff on Chinese goods. A detail of a kind, "in *London*?", is settled as such.)
+    let detail = last.is_some_and(|i| engine.analyzer.kind(&main[i].word).is_some());
+    let checked = q.yes_no && !detail;
+    if which || ((what || checked) && named) || q.kinds.as_slice() == [Some(Ask::HowMuch)] {
         measured.extend(last.map(|i| &main[i].stem));
     }
     if which {

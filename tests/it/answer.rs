@@ -2972,6 +2972,32 @@ fn particles_after_verbs_are_not_directions() {
                 &["tariff-us-on-china"][..],
             ),
             ("is the oecd forecast up or down", &["oecd-forecast"]),
+            // Everyday words for the story's things.
+            ("what are the americans moaning about", &["greer-magnets"]),
+            (
+                "what do the latest numbers out of china show",
+                &["may-exports", "may-imports"],
+            ),
+            (
+                "what did he lifeng and reeves chat about",
+                &["reeves-meeting"],
+            ),
+        ],
+    );
+}
+
+#[test]
+fn a_yes_no_question_ending_on_what_a_preposition_names_must_have_it_settled() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("did the us put tariffs on rare earths?", &[][..]),
+            ("did the us put tariffs on the minerals?", &[]),
+            (
+                "did the us put tariffs on chinese goods?",
+                &["tariff-us-on-china"],
+            ),
         ],
     );
 }

@@ -276,7 +276,7 @@ const PARTICIPLES: &[&str] = &[
 ];
 
 /// Words before a name that make it no speaker ("the call *with* Xi").
-const NOT_SPEAKER_BEFORE: &[&str] = &["with", "to", "against", "on", "about", "of"];
+const NOT_SPEAKER_BEFORE: &[&str] = &["with", "to", "against", "on", "about", "of", "which"];
 
 /// A fact scored against a question.
 #[derive(Debug, Clone, PartialEq)]
@@ -620,8 +620,10 @@ fn score_tokens<'a>(
                             )
                         })
                         .map_or(before, |b| b.word.as_ref());
+                    // ("the truce *as described* in the article": no one's words asked for.)
                     let nobody = NOT_SPEAKERS.contains(&before)
                         || NOT_SPEAKERS.contains(&subject)
+                        || before == "as"
                         || (why && before == "people");
                     !nobody && !passive && !hearsay
                 }

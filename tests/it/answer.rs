@@ -2838,6 +2838,29 @@ fn textbook_requests_ask_what_the_article_says() {
                 "What is the significance of the 90-day period mentioned in the article?",
                 &["ninety-days"],
             ),
+            // "as described in the article" asks for no one's words.
+            (
+                "Explain the terms of the temporary tariff truce as described in the article.",
+                &[
+                    "geneva-truce",
+                    "tariff-us-on-china",
+                    "tariff-china",
+                    "ninety-days",
+                ],
+            ),
+            // "which outlet" asks for the outlet, who is no speaker.
+            (
+                "Through which media outlet did Hassett make his remarks?",
+                &["hassett-cbs"],
+            ),
+            (
+                "What office does Scott Bessent hold?",
+                &["bessent", "delegation"],
+            ),
+            (
+                "Give two examples of products that use rare earth elements mentioned in the text.",
+                &["rare-earth-uses"],
+            ),
             // (…and a significance the article gives no thing for is still declined.)
             ("what is the significance of the weather", &[]),
             // "what role did X play in Y" asks what the article says of X there; a yes/no

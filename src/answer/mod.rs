@@ -975,6 +975,14 @@ fn answer_follow_up(
             false => (Reply::NotCovered, None),
         };
     }
+    // "why there?", "why then though?" after where or when something is: why that place or
+    // time, which the article never says.
+    let why_that = follow_up.asks == ["why"]
+        && follow_up.content.is_empty()
+        && words.iter().any(|w| matches!(w.as_str(), "there" | "then"));
+    if why_that {
+        return (Reply::NotCovered, None);
+    }
     // "is that true?" (and "really?"): the answer before is what the article states. A claim
     // it does not settle; another speaker's word on it may (below).
     let asks_true = words.iter().any(|w| w == "true")

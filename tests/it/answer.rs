@@ -412,6 +412,16 @@ fn a_check_of_the_answer_before_gets_it_again() {
         "oecd-forecast"
     );
     assert_eq!(follow_up(&kb, "what did greer say", "why?"), "");
+    // "why there?" after where the talks are asks why that place, which the article never
+    // says (why they met is another question).
+    assert_eq!(
+        follow_up(&kb, "where were the talks", "why there though"),
+        ""
+    );
+    assert_eq!(
+        follow_up(&kb, "when did the trade war start?", "why then?"),
+        ""
+    );
     // "is that up or down?" offers a choice the answer before settles.
     assert_eq!(
         follow_up(

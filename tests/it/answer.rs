@@ -3015,6 +3015,10 @@ fn particles_after_verbs_are_not_directions() {
                 "what did he lifeng and reeves chat about",
                 &["reeves-meeting"],
             ),
+            (
+                "what do economists reckon about trump's trade moves",
+                &["economists-concerns"],
+            ),
         ],
     );
 }

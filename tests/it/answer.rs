@@ -3019,6 +3019,12 @@ fn particles_after_verbs_are_not_directions() {
                 "what do economists reckon about trump's trade moves",
                 &["economists-concerns"],
             ),
+            (
+                "which chinese company is mentioned",
+                &["beijing-accusations"],
+            ),
+            ("do chinese companies pay tariffs", &[]),
+            ("how often do trump and xi talk", &["trump-xi-call"]),
         ],
     );
 }

@@ -2,6 +2,7 @@
 //! follow-up ("and china?", "why?", "what's his job?", "the other way around?"), and the
 //! readings of a follow-up with the subject it follows. Answering them is the parent module's.
 
+use super::score;
 use crate::engine::Engine;
 
 /// Words that point back to what was just asked about.
@@ -407,11 +408,7 @@ fn question_words(words: &[String]) -> Vec<String> {
     for (i, w) in words.iter().enumerate() {
         let after_how = i > 0 && words[i - 1] == "how";
         let asks = WH_WORDS.contains(&w.as_str())
-            || (after_how
-                && matches!(
-                    w.as_str(),
-                    "much" | "many" | "long" | "come" | "high" | "far"
-                ));
+            || (after_how && (score::MEASURES.contains(&w.as_str()) || w == "come"));
         if asks {
             out.push(w.clone());
         }

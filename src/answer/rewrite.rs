@@ -65,17 +65,13 @@ fn embedded(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     if at == 0 || !has_any(before, ASKING) {
         return None;
     }
-    let known = |words: &[String]| {
-        let tokens = engine.analyzer.tokens(&words.join(" "), true);
-        (
-            tokens.iter().any(|t| t.strict),
-            tokens
-                .iter()
-                .any(|t| engine.index.weight(t.term()).is_some()),
-        )
-    };
-    let ((names, _), (_, asks)) = (known(before), known(&words[at..]));
-    (!names && asks).then(|| words[at..].to_vec())
+    let tokens = |words: &[String]| engine.analyzer.tokens(&words.join(" "), true);
+    let names = tokens(before).iter().any(|t| t.strict);
+    let asked = &words[at..];
+    let asks = tokens(asked)
+        .iter()
+        .any(|t| engine.index.weight(t.term()).is_some());
+    (!names && asks).then(|| asked.to_vec())
 }
 
 /// "who did he meet besides the Americans?": the people or things after "besides", "except",

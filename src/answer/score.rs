@@ -66,8 +66,7 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
                 Some(Ask::When)
             }
             "how" | "hows" => Some(match next {
-                "much" | "many" | "high" | "big" | "large" | "low" | "steep" | "long" | "far"
-                | "strong" | "weak" | "sharp" | "fast" => Ask::HowMuch,
+                measure if MEASURES.contains(&measure) => Ask::HowMuch,
                 "soon" => Ask::When,
                 _ => Ask::How,
             }),
@@ -94,6 +93,12 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
     }
     kinds
 }
+
+/// Words after "how" that ask how much ("how big", "how far", "how strong").
+pub(super) const MEASURES: &[&str] = &[
+    "much", "many", "high", "big", "large", "low", "steep", "long", "far", "strong", "weak",
+    "sharp", "fast",
+];
 
 /// Words after "what" that ask why: "what's behind the complaint", "what caused the concern".
 /// (They are function words in the lexicon.)
@@ -408,22 +413,8 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>], index: &Index) -> Option<&'t Stem
     // "how long", "how much": the measure, not the thing measured.
     if tokens[start].word.starts_with("how")
         && rest.first().is_some_and(|t| {
-            matches!(
-                t.word.as_ref(),
-                "long"
-                    | "much"
-                    | "many"
-                    | "big"
-                    | "high"
-                    | "soon"
-                    | "often"
-                    | "far"
-                    | "come"
-                    | "strong"
-                    | "weak"
-                    | "sharp"
-                    | "fast"
-            )
+            MEASURES.contains(&t.word.as_ref())
+                || matches!(t.word.as_ref(), "soon" | "often" | "come")
         })
     {
         rest = &rest[1..];

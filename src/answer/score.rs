@@ -349,6 +349,9 @@ pub(super) struct Question {
     pub(super) reciprocal: bool,
     /// Bits of "accuse": a reciprocal question's answers are accusations.
     pub(super) accuse: u64,
+    /// Bits of names in a clause placing the question in time ("… before *the Americans*"):
+    /// a fact saying what came before or after settles them without naming them.
+    pub(super) anchors: u64,
 }
 
 impl Question {
@@ -365,8 +368,9 @@ impl Question {
     /// or two content words ("agreed in London") has no word to spare.
     pub(super) fn answered_by(&self, mask: u64) -> bool {
         let required = self.required();
+        let strict = self.strict & !self.anchors;
         self.covered(mask) >= MIN_COVERAGE
-            && mask & self.strict == self.strict
+            && mask & strict == strict
             && (required.count_ones() > 2 || mask & required == required)
     }
 }
@@ -645,6 +649,7 @@ fn score_tokens<'a>(
         names: 0,
         reciprocal: false,
         accuse: 0,
+        anchors: 0,
         unknown_measure: false,
     };
     // "each other", "both sides", "who … whom": the words say whose claims are asked for, all
@@ -808,6 +813,11 @@ fn score_tokens<'a>(
     // Names after "accuse" are the accused: "who accused China of breaking the deal" is not
     // answered by what Beijing argued; so are names before it in the passive.
     let mut accused_bits = 0u64;
+    // Where a clause placing the question in time begins ("… *after* his talks with the
+    // Americans").
+    let time_clause = tokens
+        .iter()
+        .position(|t| matches!(t.word.as_ref(), "before" | "after" | "follow"));
     // (…unless "against" says who: "the allegations Beijing made against the US" are
     // Beijing's, about the US.)
     let accusation = tokens.iter().position(accuses);
@@ -874,6 +884,16 @@ fn score_tokens<'a>(
         }
         if name {
             q.names |= bit;
+        }
+        if name
+            && time_clause.is_some_and(|at| {
+                tokens
+                    .iter()
+                    .enumerate()
+                    .all(|(k, s)| s.stem != t.stem || k > at)
+            })
+        {
+            q.anchors |= bit;
         }
         if t.claim {
             claim_bits |= bit;
@@ -1111,8 +1131,11 @@ fn score_tokens<'a>(
             coverage: q.covered(matched),
             matched,
             own,
-            all_strict: matched & q.strict & !q.either == q.strict & !q.either
-                && (q.either == 0 || matched & q.either != 0),
+            all_strict: {
+                let settled = matched | if e.timed { q.anchors } else { 0 };
+                settled & q.strict & !q.either == q.strict & !q.either
+                    && (q.either == 0 || matched & q.either != 0)
+            },
             claim_ok: !claim_intent
                 || (any_description && !e.claim)
                 || (e.claim

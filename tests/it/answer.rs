@@ -3044,3 +3044,25 @@ fn a_yes_no_question_ending_on_what_a_preposition_names_must_have_it_settled() {
         ],
     );
 }
+
+#[test]
+fn names_placing_a_question_in_time_are_settled_by_what_came_before() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // "before the Americans" places the meeting in time: the fact saying it came
+            // before the talks settles it without naming them.
+            (
+                "Who did the Chinese vice premier see before the Americans?",
+                &["reeves-meeting"][..],
+            ),
+            (
+                "Did He Lifeng meet Rachel Reeves after his talks with the Americans?",
+                &["reeves-meeting"],
+            ),
+            // (A name the question is about is still needed.)
+            ("did greer say anything after meeting he lifeng", &[]),
+        ],
+    );
+}

@@ -206,11 +206,19 @@ pub(super) fn is_multi_part(words: &[String], kinds: &[Option<Ask>]) -> bool {
 
 /// Words that open a yes/no question ("did Trump talk to Xi").
 pub(super) const YES_NO_OPENERS: &[&str] = &[
-    "did", "does", "do", "is", "are", "was", "were", "has", "have", "will", "can",
+    "did", "does", "do", "is", "are", "was", "were", "has", "have", "will", "can", "didnt",
+    "doesnt", "dont", "isnt", "arent", "wasnt", "werent", "hasnt", "havent",
+];
+
+/// Forms of "be", which ask whether something is a detail of a kind ("was it in Paris?").
+const BE: &[&str] = &[
+    "is", "are", "was", "were", "isnt", "arent", "wasnt", "werent", "s", "re",
 ];
 
 /// Words that end a statement to have it confirmed ("…, right?", "…, yes?"); no subject of it.
-const TAGS: &[&str] = &["right", "correct", "true", "yes", "yeah", "innit", "eh"];
+const TAGS: &[&str] = &[
+    "right", "correct", "true", "yes", "yeah", "yea", "yep", "innit", "eh", "no",
+];
 
 /// Whether words ask yes or no: they open with "did", "is"… or end with a tag ("…, right?",
 /// "…, didn't it?").
@@ -1045,14 +1053,17 @@ fn score_tokens<'a>(
         .iter()
         .filter(|t| !t.stop && asks_of(t).is_none())
         .count();
-    let kind_asked = (yes_no
-        && q.kinds.is_empty()
-        && subject_words <= 2
-        && words
-            .first()
-            .is_some_and(|w| matches!(w.as_str(), "is" | "are" | "was" | "were")))
-    .then(|| tokens.iter().find_map(asks_of))
-    .flatten();
+    // ("was it in Paris?", and as a statement to confirm: "the talks are in London, yeah?")
+    let tagged = !words
+        .first()
+        .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
+    let be = match tagged {
+        true => words.iter().any(|w| BE.contains(&w.as_str())),
+        false => words.first().is_some_and(|w| BE.contains(&w.as_str())),
+    };
+    let kind_asked = (yes_no && q.kinds.is_empty() && subject_words <= 2 && be)
+        .then(|| tokens.iter().find_map(asks_of))
+        .flatten();
     let want = match kind_asked {
         Some(asked) => wanted(&[Some(asked)]),
         None => wanted(&q.kinds),

@@ -1361,7 +1361,7 @@ fn a_yes_no_question_with_a_wrong_number_gets_the_fact_that_settles_it() {
             // Other tags: "…, wasn't it Paris?", "…, yes?", "…, according to this piece?"
             (
                 "the talks were in paris this time, wasn't it paris?",
-                &["venue", "largest-economies"],
+                &["venue"],
             ),
             (
                 "the trade war started in march, according to this piece?",
@@ -3065,4 +3065,23 @@ fn names_placing_a_question_in_time_are_settled_by_what_came_before() {
             ("did greer say anything after meeting he lifeng", &[]),
         ],
     );
+}
+
+#[test]
+fn a_statement_to_confirm_is_settled_as_a_yes_no_question_is() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // A tag ("yeah?", "no?") or a negative opening ("wasn't…") asks yes or no, and a
+            // place asked about is settled by the fact naming the right place.
+            ("the talks are in london yeah?", &["venue"][..]),
+            (
+                "the talks were at buckingham palace no?",
+                &["venue", "largest-economies"],
+            ),
+            ("is the truce at risk?", &["non-compliance"]),
+        ],
+    );
+    assert_first(&kb, "wasnt this meeting in geneva", "venue");
 }

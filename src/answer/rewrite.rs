@@ -433,7 +433,8 @@ fn as_who_is(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
 }
 
 /// A question checking who did something ("was it Bessent who accused China?", "so Greer was
-/// the one complaining about visas?", "was Lutnick the one who met Reeves?") read as asking who
+/// the one complaining about visas?", "was Lutnick the one who met Reeves?", "it was Greer who
+/// accused China, right?") read as asking who
 /// did it, which settles it: "who accused China?". The one named is a guess, and may be wrong.
 fn uncleft(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     let w: Vec<&str> = words.iter().map(String::as_str).collect();
@@ -449,6 +450,14 @@ fn uncleft(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
                 .iter()
                 .position(|x| matches!(*x, "who" | "that"))?;
             (&w[start + 2..start + 2 + at], start + 3 + at)
+        }
+        // …or as a statement to confirm: "it was the Commerce Secretary who accused China,
+        // yeah?"
+        [be, ..] if is_be(be) && start >= 1 && w[start - 1] == "it" && filler => {
+            let at = w[start + 1..]
+                .iter()
+                .position(|x| matches!(*x, "who" | "that"))?;
+            (&w[start + 1..start + 1 + at], start + 2 + at)
         }
         _ => match w.windows(2).position(|p| p == ["the", "one"]) {
             Some(one) if one > start + 1 && filler => (&w[start + 1..one], one + 2),

@@ -3081,6 +3081,11 @@ fn a_statement_to_confirm_is_settled_as_a_yes_no_question_is() {
                 &["venue", "largest-economies"],
             ),
             ("is the truce at risk?", &["non-compliance"]),
+            // "it was X who…, yeah?" checks who did it, as "was it X who…?" does.
+            (
+                "it was the commerce secretary who accused china, yeah?",
+                &["greer-magnets"],
+            ),
         ],
     );
     assert_first(&kb, "wasnt this meeting in geneva", "venue");

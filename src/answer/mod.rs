@@ -1237,6 +1237,11 @@ fn answer_in_except(
             return (reply, context.cloned());
         }
     }
+    // "january, right?", "not in paris then?", "fox right?": a detail to confirm, which the
+    // answer before settles.
+    if let Some(subject) = context.filter(|s| checks_detail(engine, s, &words)) {
+        return (Reply::facts(subject.answered.clone()), context.cloned());
+    }
     if let Some(fragment) = context.and_then(|_| fragment(engine, &words)) {
         let (reply, next) =
             answer_follow_up(engine, &words, &fragment, true, context, remember, except);
@@ -1248,6 +1253,36 @@ fn answer_in_except(
     let reply = with_another_speaker(engine, &words, &words, reply);
     let next = subject_of(engine, remember, &reply, &words);
     (reply, next)
+}
+
+/// Whether a short message checks a detail of the answer before ("january, right?", "fox
+/// right?"): a tag or "not", and nothing but details (a number, a kind of detail the lexicon
+/// knows, a word of the answer).
+fn checks_detail(engine: &Engine, subject: &Subject, words: &[String]) -> bool {
+    let tagged = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "right" | "correct" | "yeah" | "yes" | "yep" | "no" | "not" | "true" | "innit" | "eh"
+        )
+    });
+    if subject.answered.is_empty() || words.len() > 5 || !tagged {
+        return false;
+    }
+    let answer: Vec<String> = subject
+        .answered
+        .iter()
+        .filter_map(|id| engine.knowledge.fact(id))
+        .flat_map(|f| engine.analyzer.tokens(&f.answer, true))
+        .map(|t| t.word.into_owned())
+        .collect();
+    let tokens = engine.analyzer.tokens(&words.join(" "), true);
+    let mut details = tokens.iter().filter(|t| !t.stop).peekable();
+    details.peek().is_some()
+        && details.all(|t| {
+            t.word.starts_with(|c: char| c.is_ascii_digit())
+                || engine.analyzer.kind(&t.word).is_some()
+                || answer.iter().any(|a| *a == t.word)
+        })
 }
 
 /// Whether `text` has `word` right before a word `next` accepts ("by *halting*", "from *20%*").

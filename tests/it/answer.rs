@@ -422,6 +422,19 @@ fn a_check_of_the_answer_before_gets_it_again() {
         follow_up(&kb, "when did the trade war start?", "why then?"),
         ""
     );
+    // "january, right?", "fox right?", "not in paris then?": a detail to confirm, which the
+    // answer before settles.
+    for (first, then, want) in [
+        (
+            "when did the trade war begin",
+            "january, right?",
+            "trade-war-start",
+        ),
+        ("who did hassett talk to", "fox right?", "hassett-cbs"),
+        ("where are the talks", "not in paris then?", "venue"),
+    ] {
+        assert_follow_up_first(&kb, first, then, want);
+    }
     // "is that up or down?" offers a choice the answer before settles.
     assert_eq!(
         follow_up(

@@ -612,6 +612,21 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String], except: &[So
         if let Some(s) = stating.filter(|_| !asked.is_empty() && !states(best)) {
             chosen.push(s);
         }
+        // …and a number only a figure settles: "was China at 125% before Geneva?" is not
+        // settled by a fact stating none. ("3 months ago", "6 months" are times, which "last
+        // month", "for over a year" settle.)
+        let figure =
+            |s: &&Scored| !numbers(&engine.knowledge.facts[s.fact as usize].answer).is_empty();
+        let time = words.windows(2).any(|w| {
+            w[0].starts_with(|c: char| c.is_ascii_digit())
+                && matches!(
+                    w[1].as_str(),
+                    "day" | "days" | "week" | "weeks" | "month" | "months" | "year" | "years"
+                )
+        });
+        if !asked.is_empty() && !time && !chosen.iter().any(figure) {
+            return Reply::NotCovered;
+        }
     }
     // Names joined by "and": the best fact for each ("the US and China tariffs": each side's).
     for j in (0..q.terms.len()).filter(|j| q.either & (1 << j) != 0) {
@@ -1072,11 +1087,12 @@ fn answer_follow_up(
     if rare_alone && unanswered(&best) {
         best = most_precise(vec![alone]);
     }
-    // "was it last year?": settled by the answer before when no reading says more of it.
+    // "was it last year?": settled by the answer before, unless a reading answers with part of
+    // it (a reading adding other facts to it only pads it).
     let checks =
         opener.is_some() && except.is_empty() && checks_answer(engine, subject, follow_up, words);
     let says_more = best.as_ref().is_some_and(|(r, _)| match r {
-        Reply::Facts { facts, .. } => facts.iter().any(|f| subject.answered.contains(f)),
+        Reply::Facts { facts, .. } => facts.iter().all(|f| subject.answered.contains(f)),
         _ => false,
     });
     if checks && !says_more {

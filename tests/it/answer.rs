@@ -3103,3 +3103,23 @@ fn a_statement_to_confirm_is_settled_as_a_yes_no_question_is() {
     );
     assert_first(&kb, "wasnt this meeting in geneva", "venue");
 }
+
+#[test]
+fn a_number_checked_is_settled_only_by_a_figure() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // No fact states a figure for this: not the Geneva truce.
+            ("china was at 125% before geneva, correct?", &[][..]),
+            ("the us revoked like 1000 student visas right?", &[]),
+            // A figure settles a number, right or wrong…
+            (
+                "did china lower its tariffs to 30%?",
+                &["tariff-china", "tariff-us-on-china"],
+            ),
+            // …and a time phrase settles a time.
+            ("was the geneva truce like 3 months ago?", &["geneva-truce"]),
+        ],
+    );
+}

@@ -3038,6 +3038,11 @@ fn particles_after_verbs_are_not_directions() {
             ),
             ("do chinese companies pay tariffs", &[]),
             ("how often do trump and xi talk", &["trump-xi-call"]),
+            (
+                "who did the US trade guy point the finger at",
+                &["greer-magnets"],
+            ),
+            ("what's washington after in these negotiations", &["agenda"]),
         ],
     );
 }

@@ -42,6 +42,17 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
                 continue;
             }
             "where" | "wheres" => Some(Ask::Where),
+            // ("did Xi promise anything *when* they spoke": after a question's opening, a "when"
+            // not joined by "and" is a conjunction.)
+            "when"
+                if i > 0
+                    && words.first().is_some_and(|f| {
+                        YES_NO_OPENERS.contains(&f.as_str()) || QUESTION_WORDS.contains(&f.as_str())
+                    })
+                    && !JOINERS.contains(&words[i - 1].as_str()) =>
+            {
+                continue;
+            }
             "when" => Some(Ask::When),
             // "why is the call a big deal", "how come the import figure surprised people": what
             // makes something notable is what the article says of it, so any fact about it

@@ -3038,6 +3038,11 @@ fn particles_after_verbs_are_not_directions() {
             ),
             ("do chinese companies pay tariffs", &[]),
             ("how often do trump and xi talk", &["trump-xi-call"]),
+            // "when they spoke" places the question; it does not ask when.
+            (
+                "did xi promise anything when they spoke",
+                &["xi-rare-earths"],
+            ),
             (
                 "who did the US trade guy point the finger at",
                 &["greer-magnets"],

@@ -435,6 +435,11 @@ fn a_check_of_the_answer_before_gets_it_again() {
     ] {
         assert_follow_up_first(&kb, first, then, want);
     }
+    // "since when?" asks when, which Hassett's word does not say.
+    assert_eq!(
+        follow_up(&kb, "are rare earth exports moving again?", "since when?"),
+        ""
+    );
     // "is that up or down?" offers a choice the answer before settles.
     assert_eq!(
         follow_up(

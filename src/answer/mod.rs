@@ -1284,21 +1284,10 @@ fn checks_detail(engine: &Engine, subject: &Subject, words: &[String]) -> bool {
     if subject.answered.is_empty() || words.len() > 5 || !tagged {
         return false;
     }
-    let answer: Vec<String> = subject
-        .answered
-        .iter()
-        .filter_map(|id| engine.knowledge.fact(id))
-        .flat_map(|f| engine.analyzer.tokens(&f.answer, true))
-        .map(|t| t.word.into_owned())
-        .collect();
+    let answer = words_of_answer(engine, subject);
     let tokens = engine.analyzer.tokens(&words.join(" "), true);
     let mut details = tokens.iter().filter(|t| !t.stop).peekable();
-    details.peek().is_some()
-        && details.all(|t| {
-            t.word.starts_with(|c: char| c.is_ascii_digit())
-                || engine.analyzer.kind(&t.word).is_some()
-                || answer.iter().any(|a| *a == t.word)
-        })
+    details.peek().is_some() && details.all(|t| is_detail(engine, &answer, &t.word))
 }
 
 /// Whether `text` has `word` right before a word `next` accepts ("by *halting*", "from *20%*").
@@ -1570,33 +1559,39 @@ fn checks_answer(
     follow_up: &Subject,
     words: &[String],
 ) -> bool {
-    let in_answer = |word: &str| {
-        subject.answered.iter().any(|id| {
-            engine.knowledge.fact(id).is_some_and(|f| {
-                engine
-                    .analyzer
-                    .tokens(&f.answer, true)
-                    .iter()
-                    .any(|t| t.word == word)
-            })
-        })
-    };
-    // A detail: a number, a kind of detail the lexicon knows, or a word of the answer ("is he
-    // running for Fed chair?" checks nothing the answer says); and nobody the answer does not
-    // name ("is he China's premier?" names China, as the answer does).
-    let detail = |w: &str| {
-        w.chars().next().is_some_and(|c| c.is_ascii_digit())
-            || engine.analyzer.kind(w).is_some()
-            || in_answer(w)
-    };
+    let answer = words_of_answer(engine, subject);
+    // A detail ("is he running for Fed chair?" checks nothing the answer says); and nobody the
+    // answer does not name ("is he China's premier?" names China, as the answer does).
     words.iter().any(|w| PRONOUNS.contains(&w.as_str()))
         && subject.said.is_none()
         && !subject.answered.is_empty()
-        && follow_up.content.iter().any(|c| detail(&c.word))
+        && follow_up
+            .content
+            .iter()
+            .any(|c| is_detail(engine, &answer, &c.word))
         && !follow_up
             .content
             .iter()
-            .any(|c| c.class == ContentClass::Specific && !in_answer(&c.word))
+            .any(|c| c.class == ContentClass::Specific && !answer.contains(&c.word))
+}
+
+/// The words of the answer before, as the analyser reads them.
+fn words_of_answer(engine: &Engine, subject: &Subject) -> Vec<String> {
+    subject
+        .answered
+        .iter()
+        .filter_map(|id| engine.knowledge.fact(id))
+        .flat_map(|f| engine.analyzer.tokens(&f.answer, true))
+        .map(|t| t.word.into_owned())
+        .collect()
+}
+
+/// Whether a word (as the analyser reads it) is a detail a check of the answer before may
+/// name: a number, a kind of detail the lexicon knows, or a word of that answer.
+fn is_detail(engine: &Engine, answer: &[String], word: &str) -> bool {
+    word.starts_with(|c: char| c.is_ascii_digit())
+        || engine.analyzer.kind(word).is_some()
+        || answer.iter().any(|a| a == word)
 }
 
 /// The command of the knowledge's topic "summary" when a question asks for the story in brief

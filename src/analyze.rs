@@ -698,6 +698,14 @@ mod tests {
         }
     }
 
+    /// The words of `text` as the analyser reads them.
+    fn read(a: &Analyzer, text: &str, correct_typos: bool) -> Vec<String> {
+        a.tokens(text, correct_typos)
+            .iter()
+            .map(|t| t.word.to_string())
+            .collect()
+    }
+
     #[test]
     fn multiword_synonyms_become_one_canonical_token() {
         let a = Analyzer::new(&lex(), ["tariffs goods"]);
@@ -720,12 +728,7 @@ mod tests {
         ));
         lexicon.synonyms[1].1.push("the chinese".into());
         let a = Analyzer::new(&lexicon, ["huawei"]);
-        let words = |text: &str| -> Vec<String> {
-            a.tokens(text, false)
-                .iter()
-                .map(|t| t.word.to_string())
-                .collect()
-        };
+        let words = |text: &str| read(&a, text, false);
         assert_eq!(words("the chinese phone maker"), ["the", "huawei"]);
         // (Only a longer one: "the chinese" alone, or before another word, is China.)
         assert_eq!(words("the chinese said"), ["china", "said"]);
@@ -798,23 +801,16 @@ mod tests {
         lexicon.synonyms[0].1.push("the states".into());
         lexicon.strict_words.push("us".into());
         let a = Analyzer::new(&lexicon, ["truce"]);
-        let words: Vec<String> = a
-            .tokens("the status of the truce", true)
-            .iter()
-            .map(|t| t.word.to_string())
-            .collect();
-        assert_eq!(words, ["the", "status", "of", "the", "truce"]);
+        assert_eq!(
+            read(&a, "the status of the truce", true),
+            ["the", "status", "of", "the", "truce"]
+        );
     }
 
     #[test]
     fn an_unknown_inflection_of_a_known_word_reads_as_that_word() {
         let a = Analyzer::new(&lex(), ["tariffs"]);
-        let words: Vec<String> = a
-            .tokens("americans chineses", false)
-            .iter()
-            .map(|t| t.word.to_string())
-            .collect();
-        assert_eq!(words, ["us", "china"]);
+        assert_eq!(read(&a, "americans chineses", false), ["us", "china"]);
         // …and a dropped g is the word with it.
         let a = Analyzer::new(&lex(), ["talking"]);
         assert_eq!(a.tokens("talkin", false)[0].word, "talking");
@@ -823,12 +819,7 @@ mod tests {
     #[test]
     fn an_english_word_beside_its_pair_partner_is_a_typo() {
         let a = Analyzer::new(&lex(), ["the trade war began", "tariffs"]);
-        let words = |q: &str| -> Vec<String> {
-            a.tokens(q, true)
-                .iter()
-                .map(|t| t.word.to_string())
-                .collect()
-        };
+        let words = |q: &str| read(&a, q, true);
         // "trad" is an English word, so alone it stays; beside "war" it is "trade".
         assert_eq!(words("trad war"), ["trade", "war"]);
         assert_eq!(words("trad music"), ["trad", "music"]);

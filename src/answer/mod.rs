@@ -1275,12 +1275,9 @@ fn answer_in_except(
 /// right?"): a tag or "not", and nothing but details (a number, a kind of detail the lexicon
 /// knows, a word of the answer).
 fn checks_detail(engine: &Engine, subject: &Subject, words: &[String]) -> bool {
-    let tagged = words.iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "right" | "correct" | "yeah" | "yes" | "yep" | "no" | "not" | "true" | "innit" | "eh"
-        )
-    });
+    let tagged = words
+        .iter()
+        .any(|w| score::TAGS.contains(&w.as_str()) || w == "not");
     if subject.answered.is_empty() || words.len() > 5 || !tagged {
         return false;
     }

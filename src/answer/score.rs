@@ -227,7 +227,7 @@ const BE: &[&str] = &[
 ];
 
 /// Words that end a statement to have it confirmed ("…, right?", "…, yes?"); no subject of it.
-const TAGS: &[&str] = &[
+pub(super) const TAGS: &[&str] = &[
     "right", "correct", "true", "yes", "yeah", "yea", "yep", "innit", "eh", "no",
 ];
 

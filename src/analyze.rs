@@ -434,14 +434,18 @@ impl Analyzer {
 
     /// For a word the analyser does not know: the closest known word within one edit (two for
     /// words of seven letters or more that keep their last letter), if exactly one candidate is
-    /// closest; numbers and short words are never corrected.
+    /// closest; a three-letter word only by [`Analyzer::swapped`]; numbers and shorter words are
+    /// never corrected.
     fn nearest(&self, word: &str) -> Option<&str> {
         let len = word.chars().count();
         let first = word.chars().next()?;
         // A correctly spelled English word is never turned into another word ("greet" is not
         // "greer"): only words that are in no English word list are typos.
-        if len < 4 || first.is_ascii_digit() || is_english_word(word) {
+        if len < 3 || first.is_ascii_digit() || is_english_word(word) {
             return None;
+        }
+        if len == 3 {
+            return self.swapped(word);
         }
         let limit = if len >= 7 { 2 } else { 1 };
         let mut best: Option<(usize, &str)> = None;
@@ -491,9 +495,26 @@ impl Analyzer {
         }
     }
 
+    /// The one known word a three-letter word is with two neighbouring letters swapped back
+    /// ("teh" is "the", "hwo" is "who"): the one slip common enough in words this short to
+    /// correct; any other edit of three letters reaches too many words.
+    fn swapped(&self, word: &str) -> Option<&str> {
+        let letters: Vec<char> = word.chars().collect();
+        let mut found = (1..letters.len()).filter_map(|i| {
+            let mut swapped = letters.clone();
+            swapped.swap(i - 1, i);
+            let swapped: String = swapped.into_iter().collect();
+            self.words.get_key_value(&swapped).map(|(w, _)| w.as_str())
+        });
+        match (found.next(), found.next()) {
+            (Some(w), None) if w != word => Some(w),
+            _ => None,
+        }
+    }
+
     /// Analyses text into tokens. With `correct_typos`, unknown words are first replaced by their
     /// closest known word, when exactly one is within one edit (two for longer words); numbers
-    /// and words under four letters are kept.
+    /// and words under three letters are kept (three-letter ones unless two letters are swapped).
     pub fn tokens(&self, text: &str, correct_typos: bool) -> Vec<Token<'static>> {
         let words = split_words(text);
         let mut tokens = Tokens::new();
@@ -754,11 +775,16 @@ mod tests {
 
     #[test]
     fn corrects_one_typo_but_never_short_words_or_numbers() {
-        let a = Analyzer::new(&lex(), ["tariffs semiconductor lutnick"]);
+        let a = Analyzer::new(&lex(), ["tariffs semiconductor lutnick who"]);
         assert_eq!(a.correct("tarrifs").as_deref(), Some("tariffs"));
         assert_eq!(a.correct("semiconducter").as_deref(), Some("semiconductor"));
         assert_eq!(a.correct("lutnik").as_deref(), Some("lutnick"));
         assert_eq!(a.correct("age"), None);
+        // Three letters: only two neighbours swapped, and only into a known word.
+        assert_eq!(a.correct("teh").as_deref(), Some("the"));
+        assert_eq!(a.correct("hwo").as_deref(), Some("who"));
+        assert_eq!(a.correct("tge"), None);
+        assert_eq!(a.correct("eht"), None);
         assert_eq!(a.correct("japan"), None);
         assert_eq!(a.correct("tariffs"), None);
     }

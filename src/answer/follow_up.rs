@@ -11,6 +11,32 @@ pub(super) const PRONOUNS: &[&str] = &[
     "those", "these", "there",
 ];
 
+/// Nouns for the story itself: "this" before one points at the article, not back at what was
+/// asked ("who is blaming who in this story?" is a whole question).
+const THE_STORY: &[&str] = &[
+    "story",
+    "article",
+    "news",
+    "report",
+    "piece",
+    "stuff",
+    "situation",
+    "saga",
+    "thing",
+];
+
+/// Whether a message points back to what was asked before with a pronoun ("what's *his*
+/// job?", "is *that* true?"), not counting "this story" and the like.
+pub(super) fn points_back(words: &[String]) -> bool {
+    words.iter().enumerate().any(|(i, w)| {
+        let the_story = matches!(w.as_str(), "this" | "that" | "these" | "those")
+            && words
+                .get(i + 1)
+                .is_some_and(|n| THE_STORY.contains(&n.as_str()));
+        PRONOUNS.contains(&w.as_str()) && !the_story
+    })
+}
+
 /// What a conversation last asked about, for a follow-up: the question's words ("what", "how
 /// much") and its content, as the analyser reads it ("tariff", "us").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -502,7 +528,7 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
         .iter()
         .take_while(|c| !PERSONS.contains(&c.word.as_str()))
         .all(|c| c.class != ContentClass::Specific);
-    let refers = (rest.iter().any(|w| PRONOUNS.contains(&w.as_str()))
+    let refers = (points_back(rest)
         && !content
             .iter()
             .any(|c| c.class == ContentClass::Specific && !TIMES.contains(&c.word.as_str())))

@@ -813,7 +813,7 @@ fn answer_follow_up(
     let Some(subject) = context else {
         // Without context, only a follow-up that says enough is answered on its own.
         // ("who accuses whom" says enough; "who said that?" does not).
-        let points_back = words.iter().any(|w| PRONOUNS.contains(&w.as_str()));
+        let points_back = follow_up::points_back(words);
         let says = follow_up
             .content
             .iter()

@@ -13,6 +13,7 @@ pub(super) const REWRITES: &[Rewrite] = &[
     embedded,
     excluding,
     imperative,
+    as_described,
     significance,
     really,
     how_it_went,
@@ -126,6 +127,86 @@ fn imperative(_: &Engine, words: &[String]) -> Option<Vec<String>> {
                 .chain(rest.iter().cloned())
                 .collect(),
         ),
+        _ => None,
+    }
+}
+
+/// "How does the article describe the economists' reaction?", "how is Trump's policy portrayed
+/// in the article?": what the article says of it, read as "tell me about the economists' reaction".
+/// The asking is of the article's words, not of someone describing something.
+fn as_described(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    const THE_ARTICLE: &[&str] = &[
+        "article",
+        "author",
+        "writer",
+        "text",
+        "report",
+        "piece",
+        "story",
+        "journalist",
+        "passage",
+        "reporter",
+    ];
+    const DESCRIBE: &[&str] = &[
+        "describe",
+        "described",
+        "characterise",
+        "characterised",
+        "characterize",
+        "characterized",
+        "portray",
+        "portrayed",
+        "present",
+        "presented",
+        "depict",
+        "depicted",
+        "frame",
+        "framed",
+        "explain",
+        "explained",
+        "summarise",
+        "summarised",
+        "summarize",
+        "summarized",
+        "report",
+        "reported",
+    ];
+    let what_about = |rest: &[String]| {
+        ["tell", "me", "about"]
+            .into_iter()
+            .map(str::to_string)
+            .chain(rest.iter().cloned())
+            .collect()
+    };
+    match words {
+        // "how does the article describe X"
+        [how, does, the, article, verb, rest @ ..]
+            if how == "how"
+                && matches!(does.as_str(), "does" | "did" | "do")
+                && the == "the"
+                && THE_ARTICLE.contains(&article.as_str())
+                && DESCRIBE.contains(&verb.as_str())
+                && !rest.is_empty() =>
+        {
+            Some(what_about(rest))
+        }
+        // "how is X described in the article"
+        [how, is, rest @ ..]
+            if how == "how" && matches!(is.as_str(), "is" | "are" | "was" | "were") =>
+        {
+            let verb = rest.iter().position(|w| DESCRIBE.contains(&w.as_str()))?;
+            let after = &rest[verb + 1..];
+            // ("how was the call described?" asks how someone in the article described it.)
+            let in_article = match after {
+                [by_in, the, article] => {
+                    matches!(by_in.as_str(), "in" | "by")
+                        && the == "the"
+                        && THE_ARTICLE.contains(&article.as_str())
+                }
+                _ => false,
+            };
+            (verb > 0 && in_article).then(|| what_about(&rest[..verb]))
+        }
         _ => None,
     }
 }

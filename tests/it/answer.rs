@@ -3138,3 +3138,45 @@ fn a_number_checked_is_settled_only_by_a_figure() {
         ],
     );
 }
+
+#[test]
+fn how_the_article_describes_something_asks_what_it_says_of_it() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // The article describes; nobody in it does.
+            (
+                "How does the article describe the reaction of economists to Trump's trade policy?",
+                &["economists-concerns"][..],
+            ),
+            (
+                "how is trump's trade policy described in the article?",
+                &["economists-concerns"],
+            ),
+            (
+                "How does the author describe the atmosphere in London?",
+                &["largest-economies"],
+            ),
+            // …and what someone described is still theirs.
+            ("how did trump describe the call", &["trump-very-good-talk"]),
+            // Nothing in the article describes the weather.
+            ("how does the article describe the weather in london", &[]),
+        ],
+    );
+}
+
+#[test]
+fn short_typos_and_this_story_read_as_meant() {
+    let kb = kb();
+    // Two swapped letters in a three-letter word ("teh") and a dropped one in a longer word.
+    assert_answers(
+        &kb,
+        &[(
+            "who's in teh us delegaton",
+            &["lutnick", "bessent", "greer"][..],
+        )],
+    );
+    // "this story" is the article, not something asked before: a whole question.
+    assert_first(&kb, "who is blaming who in this story?", "backtracking");
+}

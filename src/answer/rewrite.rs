@@ -212,21 +212,22 @@ fn as_described(_: &Engine, words: &[String]) -> Option<Vec<String>> {
 }
 
 /// "what is the significance of the 90-day period?", "explain the importance of the call": what
-/// the article says of it, read as "what about the 90-day period".
+/// the article says of it, read as "tell me about the 90-day period" ("what about…" would ask
+/// what it follows).
 fn significance(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     const OPENING: &[&str] = &[
-        "what", "whats", "is", "s", "was", "the", "explain", "describe", "discuss", "tell", "me",
-        "about", "please", "pls", "could", "can", "you",
+        "what", "whats", "is", "s", "was", "are", "were", "the", "explain", "describe", "discuss",
+        "tell", "me", "about", "please", "pls", "could", "can", "you",
     ];
     let at = words.iter().position(|w| {
         matches!(
             w.as_str(),
-            "significance" | "importance" | "relevance" | "meaning"
+            "significance" | "importance" | "relevance" | "meaning" | "implications"
         )
     })?;
     let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
     (!rest.is_empty() && all_in(&words[..at], OPENING)).then(|| {
-        ["what", "about"]
+        ["tell", "me", "about"]
             .into_iter()
             .map(str::to_string)
             .chain(rest.iter().cloned())

@@ -3162,6 +3162,25 @@ fn how_the_article_describes_something_asks_what_it_says_of_it() {
             ("how did trump describe the call", &["trump-very-good-talk"]),
             // Nothing in the article describes the weather.
             ("how does the article describe the weather in london", &[]),
+            // "the significance of X" is asked with nothing before it: no follow-up.
+            (
+                "what is the significance of the phone call",
+                &["trump-xi-call", "trump-very-good-talk", "xi-rare-earths"],
+            ),
+            // Words that frame a question ("the status of", "to what extent", "justify")
+            // ask nothing of their own.
+            (
+                "According to Hassett, what is the status of rare earth exports?",
+                &["hassett-cbs"],
+            ),
+            (
+                "To what extent have rare earth exports resumed, according to the article?",
+                &["hassett-cbs"],
+            ),
+            (
+                "How did the OECD justify its revised forecast?",
+                &["oecd-forecast"],
+            ),
         ],
     );
 }

@@ -92,6 +92,12 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
                     Some(kind) => Some(kind),
                     // "what's behind", "what caused": why.
                     None if CAUSES.contains(&asked) => Some(Ask::Why),
+                    // "which person…", "what people…" (not "what the people hoped"): who.
+                    None if next == asked
+                        && matches!(asked, "person" | "people" | "individual") =>
+                    {
+                        Some(Ask::Who)
+                    }
                     None => {
                         kinds.push(None);
                         continue;

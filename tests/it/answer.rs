@@ -3199,3 +3199,16 @@ fn short_typos_and_this_story_read_as_meant() {
     // "this story" is the article, not something asked before: a whole question.
     assert_first(&kb, "who is blaming who in this story?", "backtracking");
 }
+
+#[test]
+fn which_person_asks_who() {
+    let kb = kb();
+    // "which person" asks who, as "which city" asks where: not any fact naming China.
+    assert_first(&kb, "which person from china is coming", "he-lifeng");
+    // "what the officials hoped" asks what, of the officials.
+    assert_first(
+        &kb,
+        "Could you kindly tell me what the officials were hoping to achieve by sitting down together this time?",
+        "purpose",
+    );
+}

@@ -901,7 +901,14 @@ fn score_tokens<'a>(
         // A yes/no question is settled only by a fact stating all it asks: "did the US stop
         // selling *airplane* parts" is not settled by the chip software it did stop.
         let unsettled = yes_no && !multi_part && weight.is_none() && !t.claim;
-        if strict || focus || unsettled {
+        // A name no fact has right before the claim word is its speaker, whom the article never
+        // quotes: "what did Nvidia say about the chip restrictions".
+        let unknown_speaker = weight.is_none()
+            && first_claim > 0
+            && tokens[first_claim - 1].stem == t.stem
+            && !t.stop
+            && !is_english_word(&t.word);
+        if strict || focus || unsettled || unknown_speaker {
             q.strict |= bit;
         }
         if must.iter().any(|m| *m == t.word) {

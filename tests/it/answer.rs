@@ -3212,3 +3212,17 @@ fn which_person_asks_who() {
         "purpose",
     );
 }
+
+#[test]
+fn a_speaker_the_article_never_names_is_not_quoted() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // Nvidia says nothing in the article: not Beijing's words about chips.
+            ("what did nvidia say about the chip restrictions", &[][..]),
+            // A misspelt speaker is still the speaker.
+            ("what did hasset say", &["hassett-cbs"]),
+        ],
+    );
+}

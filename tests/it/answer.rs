@@ -3226,3 +3226,16 @@ fn a_speaker_the_article_never_names_is_not_quoted() {
         ],
     );
 }
+
+#[test]
+fn when_exactly_asks_for_a_date_the_article_never_gives() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("when exactly was the trump xi call", &[][..]),
+            // Without "exactly", what came before the talks is when.
+            ("when was the trump xi call", &["trump-xi-call"]),
+        ],
+    );
+}

@@ -3239,3 +3239,13 @@ fn when_exactly_asks_for_a_date_the_article_never_gives() {
         ],
     );
 }
+
+#[test]
+fn is_it_accurate_that_asks_yes_or_no() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "is it accurate that china mines most of the world's rare earths?",
+        "china-69-percent",
+    );
+}

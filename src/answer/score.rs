@@ -1005,8 +1005,17 @@ fn score_tokens<'a>(
             }
         }
     }
+    // The details a yes/no question checks, by term bit: they choose no fact (below).
+    let checked = slots.iter().fold(0u64, |bits, &(bit, _)| bits | bit);
+    let is_checked = |t: &Token| {
+        checked_number(t)
+            || q.terms
+                .iter()
+                .enumerate()
+                .any(|(j, qt)| checked & (1 << j) != 0 && qt.id.is_some() && qt.id == t.term())
+    };
     let question_pairs: Vec<&Posting> = pairs(&tokens)
-        .filter(|(a, b)| !checked_number(a) && !checked_number(b))
+        .filter(|(a, b)| !is_checked(a) && !is_checked(b))
         .filter_map(|(a, b)| index.pairs.get(&(a.term()?, b.term()?)))
         .collect();
     if q.terms.is_empty() {
@@ -1147,8 +1156,20 @@ fn score_tokens<'a>(
         }
         // A fact naming a detail of the kind a yes/no question names settles it: "were the
         // talks in Paris?" is answered by where they are.
+        // It settles it as well as a fact naming that detail does, so the detail does not
+        // choose between them: what it is said of does ("did exports *fall*?" is settled by
+        // the exports that rose, not the imports that fell).
+        // (A fact whose sentence has the detail, not its own words, has had part of its
+        // weight already.)
         for &(bit, kind) in &slots {
-            if matched & bit == 0 && e.kinds.contains(&kind) {
+            if own & bit == 0 && e.kinds.contains(&kind) {
+                let had = if matched & bit != 0 {
+                    SOURCE_WEIGHT
+                } else {
+                    0.0
+                };
+                let weight = q.terms[bit.trailing_zeros() as usize].weight;
+                s += (1.0 - had) * weight * (K1 + 1.0) / e.denom;
                 matched |= bit;
                 own |= bit;
             }

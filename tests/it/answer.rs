@@ -1385,10 +1385,8 @@ fn a_yes_no_question_with_a_wrong_number_gets_the_fact_that_settles_it() {
                 "the trade war started in march, according to this piece?",
                 &["trade-war-start", "trump-xi-call"],
             ),
-            (
-                "chinese exports fell in may, yes?",
-                &["may-imports", "may-exports"],
-            ),
+            // (The exports, which rose, settle it: not the imports, which fell.)
+            ("chinese exports fell in may, yes?", &["may-exports"]),
             // A wrong place or frequency is settled by the fact stating the right one.
             (
                 "bet they met at the US embassy right",
@@ -3248,4 +3246,19 @@ fn is_it_accurate_that_asks_yes_or_no() {
         "is it accurate that china mines most of the world's rare earths?",
         "china-69-percent",
     );
+}
+
+#[test]
+fn a_checked_direction_is_settled_by_what_it_is_said_of() {
+    let kb = kb();
+    // Exports rose and imports fell: "did exports fall?" is settled by the exports, not by
+    // the imports that fell; a mood or a place checked is settled as before.
+    for q in [
+        "is it true that exports fell in may?",
+        "exports dropped in may right?",
+    ] {
+        assert_first(&kb, q, "may-exports");
+    }
+    assert_first(&kb, "did imports rise in may", "may-imports");
+    assert_first(&kb, "were the talks in paris", "venue");
 }

@@ -14,6 +14,7 @@ pub(super) const REWRITES: &[Rewrite] = &[
     excluding,
     imperative,
     as_described,
+    the_articles_verb,
     significance,
     really,
     how_it_went,
@@ -209,6 +210,34 @@ fn as_described(_: &Engine, words: &[String]) -> Option<Vec<String>> {
         }
         _ => None,
     }
+}
+
+/// "What evidence does the article provide that rare earths matter?", "which reasons does the
+/// text give for the decline?": the article's own verb says how it answers, not what is asked,
+/// read as "what evidence that rare earths matter". Only after a noun the question asks for:
+/// "what does the article say about X" is left as it is.
+fn the_articles_verb(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    const THE_ARTICLE: &[&str] = &[
+        "article",
+        "author",
+        "writer",
+        "text",
+        "report",
+        "piece",
+        "story",
+        "journalist",
+        "passage",
+        "reporter",
+    ];
+    let at = words.windows(4).position(|w| {
+        matches!(w[0].as_str(), "does" | "did" | "do")
+            && w[1] == "the"
+            && THE_ARTICLE.contains(&w[2].as_str())
+    })?;
+    let asked = &words[..at];
+    let noun_asked = matches!(asked, [wh, _, ..] if matches!(wh.as_str(), "what" | "which"));
+    (noun_asked && at + 4 < words.len())
+        .then(|| asked.iter().chain(&words[at + 4..]).cloned().collect())
 }
 
 /// "what is the significance of the 90-day period?", "explain the importance of the call": what

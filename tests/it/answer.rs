@@ -3262,3 +3262,29 @@ fn a_checked_direction_is_settled_by_what_it_is_said_of() {
     assert_first(&kb, "did imports rise in may", "may-imports");
     assert_first(&kb, "were the talks in paris", "venue");
 }
+
+#[test]
+fn an_essay_question_about_the_article_asks_what_it_says() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // The article's own verb ("provide", "give") is not what is asked.
+            (
+                "What evidence does the article provide that rare earth supply matters for global markets?",
+                &["supply-ripple"][..],
+            ),
+            // "according to the article", "as reported in the article" say where, not what.
+            (
+                "Summarise the main issues at the centre of the US-China talks in London, according to the article.",
+                &["agenda"],
+            ),
+            (
+                "Identify the members of the US delegation and state their respective roles.",
+                &["delegation"],
+            ),
+        ],
+    );
+    // The purpose of "the meeting" is the talks'.
+    assert_first(&kb, "what is the purpose of the meeting", "purpose");
+}

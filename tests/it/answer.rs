@@ -3288,3 +3288,22 @@ fn an_essay_question_about_the_article_asks_what_it_says() {
     // The purpose of "the meeting" is the talks'.
     assert_first(&kb, "what is the purpose of the meeting", "purpose");
 }
+
+#[test]
+fn half_remembered_details_find_their_fact() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "what was the name of the place in london, some kind of house?",
+                &["venue"][..],
+            ),
+            (
+                "what was that bit about smartphones and electric cars?",
+                &["rare-earth-uses"],
+            ),
+        ],
+    );
+    assert_first(&kb, "about what they are speaking on the talks?", "agenda");
+}

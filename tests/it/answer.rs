@@ -3307,3 +3307,23 @@ fn half_remembered_details_find_their_fact() {
     );
     assert_first(&kb, "about what they are speaking on the talks?", "agenda");
 }
+
+#[test]
+fn a_fact_check_with_filler_words_gets_the_fact_that_settles_it() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            // "back in" says nothing: March is settled by February.
+            (
+                "The trade war started back in March, correct?",
+                &["trade-war-start", "trump-xi-call"][..],
+            ),
+            // "attribute to" asks for the reason the OECD gave.
+            (
+                "Did the OECD attribute its downgrade to rising trade barriers?",
+                &["oecd-forecast"],
+            ),
+        ],
+    );
+}

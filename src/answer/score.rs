@@ -41,6 +41,18 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
                 kinds.push(None);
                 continue;
             }
+            // "where do the tariffs stand now", "where's the rate sitting": what it is.
+            "where" | "wheres"
+                if words[i + 1..].iter().any(|w| {
+                    matches!(
+                        w.as_str(),
+                        "stand" | "stands" | "standing" | "sit" | "sits" | "sitting"
+                    )
+                }) =>
+            {
+                kinds.push(None);
+                continue;
+            }
             "where" | "wheres" => Some(Ask::Where),
             // ("did Xi promise anything *when* they spoke": after a question's opening, a "when"
             // not joined by "and" is a conjunction.)

@@ -3327,3 +3327,20 @@ fn a_fact_check_with_filler_words_gets_the_fact_that_settles_it() {
         ],
     );
 }
+
+#[test]
+fn where_something_stands_asks_what_it_is() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "where's china's counter-tariff on US goods sitting now?",
+        "tariff-china",
+    );
+    assert_first(
+        &kb,
+        "where do the us tariffs stand now",
+        "tariff-us-on-china",
+    );
+    // Where the talks are is still a place.
+    assert_first(&kb, "where are the talks", "venue");
+}

@@ -478,6 +478,7 @@ const ACKNOWLEDGEMENTS: &[&str] = &[
     "interesting",
     "wow",
     "gotcha",
+    "sorry",
 ];
 
 /// Prepositions that open a phrase adding to the question before ("to the US?").
@@ -492,6 +493,11 @@ const FOLLOW_UP_OPENINGS: &[&[&str]] = &[
     &["how", "about"],
     &["what", "of"],
     &["same", "for"],
+    // A correction: "no i meant the chinese guy" asks the question before of someone else.
+    &["no", "i", "meant"],
+    &["no", "i", "mean"],
+    &["i", "meant"],
+    &["i", "mean"],
     &["and"],
 ];
 

@@ -3344,3 +3344,22 @@ fn where_something_stands_asks_what_it_is() {
     // Where the talks are is still a place.
     assert_first(&kb, "where are the talks", "venue");
 }
+
+#[test]
+fn a_correction_asks_the_question_before_of_someone_else() {
+    let kb = kb();
+    assert_follow_up_first(
+        &kb,
+        "what's lutnick's job",
+        "no i meant the chinese guy",
+        "he-lifeng",
+    );
+    assert_follow_up_first(
+        &kb,
+        "what tariffs did the us set",
+        "sorry i meant china",
+        "tariff-china",
+    );
+    // Without a question before, there is nothing to correct.
+    assert_eq!(ids(&kb, "i meant the chinese guy"), Vec::<String>::new());
+}

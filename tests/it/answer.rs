@@ -3363,3 +3363,9 @@ fn a_correction_asks_the_question_before_of_someone_else() {
     // Without a question before, there is nothing to correct.
     assert_eq!(ids(&kb, "i meant the chinese guy"), Vec::<String>::new());
 }
+
+#[test]
+fn while_is_a_conjunction() {
+    let kb = kb();
+    assert_first(&kb, "who did he lifeng meet while in london", "delegation");
+}

@@ -132,22 +132,24 @@ fn imperative(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     }
 }
 
+/// Words for the article or whoever wrote it: "how does *the article* describe…".
+const THE_ARTICLE: &[&str] = &[
+    "article",
+    "author",
+    "writer",
+    "text",
+    "report",
+    "piece",
+    "story",
+    "journalist",
+    "passage",
+    "reporter",
+];
+
 /// "How does the article describe the economists' reaction?", "how is Trump's policy portrayed
 /// in the article?": what the article says of it, read as "tell me about the economists' reaction".
 /// The asking is of the article's words, not of someone describing something.
 fn as_described(_: &Engine, words: &[String]) -> Option<Vec<String>> {
-    const THE_ARTICLE: &[&str] = &[
-        "article",
-        "author",
-        "writer",
-        "text",
-        "report",
-        "piece",
-        "story",
-        "journalist",
-        "passage",
-        "reporter",
-    ];
     const DESCRIBE: &[&str] = &[
         "describe",
         "described",
@@ -217,18 +219,6 @@ fn as_described(_: &Engine, words: &[String]) -> Option<Vec<String>> {
 /// read as "what evidence that rare earths matter". Only after a noun the question asks for:
 /// "what does the article say about X" is left as it is.
 fn the_articles_verb(_: &Engine, words: &[String]) -> Option<Vec<String>> {
-    const THE_ARTICLE: &[&str] = &[
-        "article",
-        "author",
-        "writer",
-        "text",
-        "report",
-        "piece",
-        "story",
-        "journalist",
-        "passage",
-        "reporter",
-    ];
     let at = words.windows(4).position(|w| {
         matches!(w[0].as_str(), "does" | "did" | "do")
             && w[1] == "the"

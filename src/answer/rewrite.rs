@@ -121,6 +121,9 @@ fn imperative(_: &Engine, words: &[String]) -> Option<Vec<String>> {
         "characterize",
         "analyse",
         "analyze",
+        "evaluate",
+        "assess",
+        "examine",
     ];
     match words {
         [verb, rest @ ..] if HOW.contains(&verb.as_str()) && !rest.is_empty() => Some(

@@ -3369,3 +3369,13 @@ fn while_is_a_conjunction() {
     let kb = kb();
     assert_first(&kb, "who did he lifeng meet while in london", "delegation");
 }
+
+#[test]
+fn evaluate_asks_what_the_article_says() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "Evaluate the significance of the phone call between Donald Trump and Xi Jinping as presented in the article.",
+        "trump-xi-call",
+    );
+}

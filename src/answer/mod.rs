@@ -1065,6 +1065,24 @@ fn answer_follow_up(
     if only_refers && !answered && asks_who_said && stands_alone {
         best = most_precise(vec![alone.clone()]);
     }
+    // "how long have *these tensions* been hitting markets?": a pronoun only as a determiner
+    // before a word the article has names its thing; when no reading with the subject is
+    // answered, it is a question of its own.
+    let determiners_only = words.iter().enumerate().all(|(i, w)| {
+        !PRONOUNS.contains(&w.as_str())
+            || (matches!(w.as_str(), "this" | "that" | "these" | "those")
+                && words
+                    .get(i + 1)
+                    .is_some_and(|n| has_known_word(engine, std::slice::from_ref(n))))
+    });
+    if only_refers
+        && !answered
+        && determiners_only
+        && follow_up.content.len() >= 2
+        && !follow_up.asks.is_empty()
+    {
+        best = most_precise(vec![alone.clone()]);
+    }
     // (On a tie a follow-up with a question word of its own wins as asked: "and who did they
     // meet from the Chinese side?"; "and Greer on China?" asks what the question before did.)
     if !only_refers && stands_alone {

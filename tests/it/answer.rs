@@ -3379,3 +3379,24 @@ fn evaluate_asks_what_the_article_says() {
         "trump-xi-call",
     );
 }
+
+#[test]
+fn a_follow_up_naming_its_own_thing_is_a_question_of_its_own() {
+    let kb = kb();
+    // "these tensions" names what it asks about: when nothing said of the venue answers it,
+    // it is asked by itself.
+    assert_follow_up_first(
+        &kb,
+        "where exactly were the talks held?",
+        "how long have these tensions been hitting markets?",
+        "market-tensions",
+    );
+    // "meant to", "supposed to" say nothing of their own.
+    assert_follow_up_first(
+        &kb,
+        "when was the geneva truce?",
+        "how long was it meant to give them?",
+        "ninety-days",
+    );
+    assert_first(&kb, "how long is the truce supposed to last", "ninety-days");
+}

@@ -716,6 +716,7 @@ mod tests {
                 ..Default::default()
             }],
             women: Vec::new(),
+            phrasing: Default::default(),
         }
     }
 

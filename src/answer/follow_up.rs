@@ -11,28 +11,13 @@ pub(super) const PRONOUNS: &[&str] = &[
     "those", "these", "there",
 ];
 
-/// Nouns for the story itself: "this" before one points at the article, not back at what was
-/// asked ("who is blaming who in this story?" is a whole question).
-const THE_STORY: &[&str] = &[
-    "story",
-    "article",
-    "news",
-    "report",
-    "piece",
-    "stuff",
-    "situation",
-    "saga",
-    "thing",
-];
-
 /// Whether a message points back to what was asked before with a pronoun ("what's *his*
 /// job?", "is *that* true?"), not counting "this story" and the like.
-pub(super) fn points_back(words: &[String]) -> bool {
+pub(super) fn points_back(engine: &Engine, words: &[String]) -> bool {
+    let story = &engine.knowledge.lexicon.phrasing.story_nouns;
     words.iter().enumerate().any(|(i, w)| {
         let the_story = matches!(w.as_str(), "this" | "that" | "these" | "those")
-            && words
-                .get(i + 1)
-                .is_some_and(|n| THE_STORY.contains(&n.as_str()));
+            && words.get(i + 1).is_some_and(|n| super::listed(story, n));
         PRONOUNS.contains(&w.as_str()) && !the_story
     })
 }
@@ -456,31 +441,6 @@ const TIMES: &[&str] = &[
 /// The lexicon's word for "the other way around", "vice versa".
 pub(super) const REVERSE: &str = "reverse";
 
-/// Openings that make a message a follow-up ("and china?", "what about imports?").
-/// Words acknowledging the answer before, which may open a follow-up ("ok and China?").
-const ACKNOWLEDGEMENTS: &[&str] = &[
-    "ok",
-    "okay",
-    "k",
-    "kk",
-    "right",
-    "alright",
-    "cool",
-    "thanks",
-    "thx",
-    "ty",
-    "hmm",
-    "oh",
-    "ah",
-    "well",
-    "nice",
-    "great",
-    "interesting",
-    "wow",
-    "gotcha",
-    "sorry",
-];
-
 /// Prepositions that open a phrase adding to the question before ("to the US?").
 const PREPOSITIONS: &[&str] = &[
     "to", "in", "on", "for", "from", "with", "at", "by", "during", "since", "against", "about",
@@ -510,7 +470,7 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
     // ("ok and the other side?": an acknowledgement first.)
     let acknowledged = words
         .iter()
-        .take_while(|w| ACKNOWLEDGEMENTS.contains(&w.as_str()))
+        .take_while(|w| super::listed(&engine.knowledge.lexicon.phrasing.acknowledgements, w))
         .count();
     let words = &words[acknowledged.min(words.len().saturating_sub(1))..];
     let opening = FOLLOW_UP_OPENINGS
@@ -534,7 +494,7 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
         .iter()
         .take_while(|c| !PERSONS.contains(&c.word.as_str()))
         .all(|c| c.class != ContentClass::Specific);
-    let refers = (points_back(rest)
+    let refers = (points_back(engine, rest)
         && !content
             .iter()
             .any(|c| c.class == ContentClass::Specific && !TIMES.contains(&c.word.as_str())))

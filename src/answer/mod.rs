@@ -278,25 +278,6 @@ fn opens_question(word: &str) -> bool {
     WH_WORDS.contains(&word) || YES_NO_OPENERS.contains(&word)
 }
 
-/// Words opening a sentence that asks for something ("Could you…", "Tell me…").
-const REQUESTS: &[&str] = &[
-    "could",
-    "would",
-    "may",
-    "might",
-    "please",
-    "pls",
-    "tell",
-    "explain",
-    "describe",
-    "give",
-    "list",
-    "show",
-    "remind",
-    "summarize",
-    "summarise",
-];
-
 /// The questions in one message, as analysable words: split at `?` and `;`, and at "and",
 /// "also" or "plus" followed by a question word. Chat shorthand is written out first.
 fn question_parts(engine: &Engine, question: &str) -> Vec<Vec<String>> {
@@ -396,13 +377,12 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     // A whole sentence asks when it opens as a question, has a request ("I would like to
     // know…"), or asks of something the article has ("I was wondering where the truce was
     // arranged."; "My memory is not what it was." does not).
+    let requests = &engine.knowledge.lexicon.phrasing.requests;
     let sentence_asks = |words: &[String]| {
         words
             .first()
-            .is_some_and(|w| opens_question(w) || REQUESTS.contains(&w.as_str()))
-            || words
-                .iter()
-                .any(|w| w == "know" || REQUESTS.contains(&w.as_str()))
+            .is_some_and(|w| opens_question(w) || listed(requests, w))
+            || words.iter().any(|w| w == "know" || listed(requests, w))
             || (words.iter().any(|w| WH_WORDS.contains(&w.as_str()))
                 && has_known_word(engine, words))
     };
@@ -813,7 +793,7 @@ fn answer_follow_up(
     let Some(subject) = context else {
         // Without context, only a follow-up that says enough is answered on its own.
         // ("who accuses whom" says enough; "who said that?" does not).
-        let points_back = follow_up::points_back(words);
+        let points_back = follow_up::points_back(engine, words);
         let says = follow_up
             .content
             .iter()
@@ -1374,6 +1354,11 @@ const SOURCE: &[&str] = &[
 /// Whether `words` has one of `any`.
 pub(super) fn has_any(words: &[String], any: &[&str]) -> bool {
     words.iter().any(|w| any.contains(&w.as_str()))
+}
+
+/// Whether `word` is one of a lexicon list (see [`crate::knowledge::Phrasing`]).
+pub(super) fn listed(list: &[String], word: &str) -> bool {
+    list.iter().any(|w| w == word)
 }
 
 /// Whether every one of `words` is in `allowed`.

@@ -2,7 +2,7 @@
 //! get wrong, each read as the question it asks ("was it Bessent who accused China?" asks who
 //! accused China). One table, [`REWRITES`], applied in order.
 
-use super::{all_in, has_any, score};
+use super::{all_in, has_any, listed, score};
 use crate::engine::Engine;
 
 /// A rewording: the question it asks, or `None` when its pattern does not match.
@@ -40,31 +40,12 @@ pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
 /// words before it say who wants to know, not what. Only when they name no one ("Greer asked
 /// what…" keeps Greer) and the question after them asks of something the article has.
 fn embedded(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
-    const ASKING: &[&str] = &[
-        "ask",
-        "asks",
-        "asked",
-        "asking",
-        "know",
-        "wondering",
-        "wonder",
-        "wondered",
-        "tell",
-        "remind",
-        "explain",
-        "curious",
-        "idea",
-        "clue",
-        "understand",
-        "figure",
-        "learn",
-        "find",
-    ];
     let at = words
         .iter()
         .position(|w| super::WH_WORDS.contains(&w.as_str()))?;
     let before = &words[..at];
-    if at == 0 || !has_any(before, ASKING) {
+    let asking = &engine.knowledge.lexicon.phrasing.asking;
+    if at == 0 || !before.iter().any(|w| listed(asking, w)) {
         return None;
     }
     let tokens = |words: &[String]| engine.analyzer.tokens(&words.join(" "), true);
@@ -111,22 +92,10 @@ fn excluding(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
 /// A request opening with a verb that says how to answer ("Describe the allegations Beijing
 /// made", "Discuss the concerns raised") read as "what" the rest is: "describe" is not what
 /// someone described, "discuss" not the talks' discussion.
-fn imperative(_: &Engine, words: &[String]) -> Option<Vec<String>> {
-    const HOW: &[&str] = &[
-        "describe",
-        "discuss",
-        "outline",
-        "identify",
-        "characterise",
-        "characterize",
-        "analyse",
-        "analyze",
-        "evaluate",
-        "assess",
-        "examine",
-    ];
+fn imperative(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let how = &engine.knowledge.lexicon.phrasing.imperatives;
     match words {
-        [verb, rest @ ..] if HOW.contains(&verb.as_str()) && !rest.is_empty() => Some(
+        [verb, rest @ ..] if listed(how, verb) && !rest.is_empty() => Some(
             std::iter::once("what".to_string())
                 .chain(rest.iter().cloned())
                 .collect(),
@@ -135,48 +104,12 @@ fn imperative(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     }
 }
 
-/// Words for the article or whoever wrote it: "how does *the article* describe…".
-const THE_ARTICLE: &[&str] = &[
-    "article",
-    "author",
-    "writer",
-    "text",
-    "report",
-    "piece",
-    "story",
-    "journalist",
-    "passage",
-    "reporter",
-];
-
 /// "How does the article describe the economists' reaction?", "how is Trump's policy portrayed
 /// in the article?": what the article says of it, read as "tell me about the economists' reaction".
 /// The asking is of the article's words, not of someone describing something.
-fn as_described(_: &Engine, words: &[String]) -> Option<Vec<String>> {
-    const DESCRIBE: &[&str] = &[
-        "describe",
-        "described",
-        "characterise",
-        "characterised",
-        "characterize",
-        "characterized",
-        "portray",
-        "portrayed",
-        "present",
-        "presented",
-        "depict",
-        "depicted",
-        "frame",
-        "framed",
-        "explain",
-        "explained",
-        "summarise",
-        "summarised",
-        "summarize",
-        "summarized",
-        "report",
-        "reported",
-    ];
+fn as_described(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let phrasing = &engine.knowledge.lexicon.phrasing;
+    let (the_article, describing) = (&phrasing.the_article, &phrasing.describing);
     let what_about = |rest: &[String]| {
         ["tell", "me", "about"]
             .into_iter()
@@ -190,8 +123,8 @@ fn as_described(_: &Engine, words: &[String]) -> Option<Vec<String>> {
             if how == "how"
                 && matches!(does.as_str(), "does" | "did" | "do")
                 && the == "the"
-                && THE_ARTICLE.contains(&article.as_str())
-                && DESCRIBE.contains(&verb.as_str())
+                && listed(the_article, article)
+                && listed(describing, verb)
                 && !rest.is_empty() =>
         {
             Some(what_about(rest))
@@ -200,14 +133,14 @@ fn as_described(_: &Engine, words: &[String]) -> Option<Vec<String>> {
         [how, is, rest @ ..]
             if how == "how" && matches!(is.as_str(), "is" | "are" | "was" | "were") =>
         {
-            let verb = rest.iter().position(|w| DESCRIBE.contains(&w.as_str()))?;
+            let verb = rest.iter().position(|w| listed(describing, w))?;
             let after = &rest[verb + 1..];
             // ("how was the call described?" asks how someone in the article described it.)
             let in_article = match after {
                 [by_in, the, article] => {
                     matches!(by_in.as_str(), "in" | "by")
                         && the == "the"
-                        && THE_ARTICLE.contains(&article.as_str())
+                        && listed(the_article, article)
                 }
                 _ => false,
             };
@@ -221,11 +154,12 @@ fn as_described(_: &Engine, words: &[String]) -> Option<Vec<String>> {
 /// text give for the decline?": the article's own verb says how it answers, not what is asked,
 /// read as "what evidence that rare earths matter". Only after a noun the question asks for:
 /// "what does the article say about X" is left as it is.
-fn the_articles_verb(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+fn the_articles_verb(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let the_article = &engine.knowledge.lexicon.phrasing.the_article;
     let at = words.windows(4).position(|w| {
         matches!(w[0].as_str(), "does" | "did" | "do")
             && w[1] == "the"
-            && THE_ARTICLE.contains(&w[2].as_str())
+            && listed(the_article, &w[2])
     })?;
     let asked = &words[..at];
     let noun_asked = matches!(asked, [wh, _, ..] if matches!(wh.as_str(), "what" | "which"));

@@ -433,6 +433,49 @@ pub struct LexiconData {
     /// The people who are women, by their canonical word: a follow-up's "she" stands for one
     /// of them, "he" for someone else.
     pub women: Vec<String>,
+    /// Words the answerer reads by the part they play in a question, not by what they mean.
+    pub phrasing: Phrasing,
+}
+
+/// The lexicon's `[phrasing]`: words that say how a question is asked rather than what about,
+/// each list read by one rule of the answerer. They are plain words as people type them (not
+/// synonyms: the answerer reads them before the analyser).
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Phrasing {
+    /// Words opening a sentence that asks for something ("Could you…", "Tell me…"): that
+    /// sentence is the question, not a preamble to drop.
+    pub requests: Vec<String>,
+    /// Words of a sentence about asking ("my dad keeps *asking* me who…"): the question is read
+    /// from its question word on.
+    pub asking: Vec<String>,
+    /// Verbs opening a request that say how to answer ("*Describe* the allegations…"): read as
+    /// "what".
+    pub imperatives: Vec<String>,
+    /// Verbs with which the article describes something ("how does the article *portray*…").
+    pub describing: Vec<String>,
+    /// Words for the article or whoever wrote it ("how does *the author* describe…").
+    pub the_article: Vec<String>,
+    /// Nouns for the story itself: "this *story*" points at the article, not back at the
+    /// question before.
+    pub story_nouns: Vec<String>,
+    /// Acknowledgements opening a follow-up ("*ok* and the other side?").
+    pub acknowledgements: Vec<String>,
+}
+
+impl Phrasing {
+    /// Every list with its name in the lexicon, for checking.
+    pub fn lists(&self) -> [(&'static str, &[String]); 7] {
+        [
+            ("requests", &self.requests),
+            ("asking", &self.asking),
+            ("imperatives", &self.imperatives),
+            ("describing", &self.describing),
+            ("the_article", &self.the_article),
+            ("story_nouns", &self.story_nouns),
+            ("acknowledgements", &self.acknowledgements),
+        ]
+    }
 }
 
 /// A kind of detail in the lexicon's `[kinds]`: `place = [...]`, or with traits

@@ -91,6 +91,8 @@ struct RawLexicon {
     shorthand: toml::Table,
     #[serde(default)]
     kinds: toml::Table,
+    #[serde(default)]
+    phrasing: super::Phrasing,
 }
 
 #[derive(Deserialize)]
@@ -410,6 +412,19 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
     data.claim_words = raw.claim_words.map(|w| w.words).unwrap_or_default();
     data.strict_words = strict;
     data.women = women;
+    // The answerer compares these with a question's words one by one: a phrase, or a word with
+    // capitals or punctuation, would never match.
+    for (name, list) in raw.phrasing.lists() {
+        for w in list {
+            if split_words(w) != [w.clone()] {
+                r.line(
+                    key_line(text, name),
+                    format!("[phrasing] {name} lists \"{w}\", which is not one lowercase word"),
+                );
+            }
+        }
+    }
+    data.phrasing = raw.phrasing;
     data
 }
 

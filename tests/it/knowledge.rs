@@ -1274,3 +1274,64 @@ fn a_synonym_read_two_ways_is_reported() {
         "{p:?}"
     );
 }
+
+/// The lexicon's [phrasing] lists are read by name: an unknown list, or an entry that is not
+/// one lowercase word (which no question word could ever equal), is reported at its line.
+#[test]
+fn a_malformed_phrasing_list_is_reported_with_its_line() {
+    let mut files = KnowledgeFiles::builtin();
+    let text = &mut files.lexicon.1;
+    let at = text
+        .find("\nacknowledgements = [")
+        .expect("an acknowledgements list")
+        + 1;
+    let list = at + "acknowledgements = [".len();
+    text.insert_str(list, "\"Got It\", ");
+    let p = problems(&files);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].file, "lexicon.toml");
+    assert!(p[0].message.contains("\"Got It\""), "{p:?}");
+    assert_eq!(p[0].line, Some(files.lexicon.1[..at].lines().count() + 1));
+
+    let mut files = KnowledgeFiles::builtin();
+    let text = &mut files.lexicon.1;
+    let at = text.find("\n[phrasing]").expect("a [phrasing] section") + "\n[phrasing]\n".len();
+    text.insert_str(at, "greetings = [\"hi\"]\n");
+    let p = problems(&files);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].message.contains("greetings"), "{p:?}");
+    assert_eq!(p[0].line, Some(files.lexicon.1[..at].lines().count() + 1));
+}
+
+/// The answerer reads the lists from the knowledge: a word added to `acknowledgements` opens a
+/// follow-up.
+#[test]
+fn phrasing_lists_are_read_from_the_lexicon() {
+    let ask = |files: &KnowledgeFiles| {
+        let engine = Engine::new(load(files));
+        let (_, subject) =
+            trade_talks_bot::answer::respond_in(&engine, "what tariffs did the us set", None, None);
+        let (reply, _) =
+            trade_talks_bot::answer::respond_in(&engine, "yo and china?", None, subject.as_ref());
+        render::fact_ids(&engine.knowledge, &reply)
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    // (Without it, "yo and china?" is no follow-up: not China's tariff.)
+    let mut files = KnowledgeFiles::builtin();
+    assert_ne!(
+        ask(&files).first().map(String::as_str),
+        Some("tariff-china")
+    );
+    let text = &mut files.lexicon.1;
+    let at = text
+        .find("\nacknowledgements = [")
+        .expect("an acknowledgements list")
+        + "\nacknowledgements = [".len();
+    text.insert_str(at, "\"yo\", ");
+    assert_eq!(
+        ask(&files).first().map(String::as_str),
+        Some("tariff-china")
+    );
+}

@@ -3400,3 +3400,25 @@ fn a_follow_up_naming_its_own_thing_is_a_question_of_its_own() {
     );
     assert_first(&kb, "how long is the truce supposed to last", "ninety-days");
 }
+
+#[test]
+fn an_economists_and_an_importers_wording_find_their_facts() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "what is the effective tariff rate the us applies to chinese goods after geneva",
+                &["tariff-us-on-china"][..],
+            ),
+            (
+                "which downstream industries rely on rare earth elements according to the piece",
+                &["rare-earth-uses"],
+            ),
+            (
+                "what non-tariff measures did beijing say the us imposed",
+                &["beijing-accusations"],
+            ),
+        ],
+    );
+}

@@ -25,8 +25,13 @@ pub(super) const YES_NO_CLAIM_DISCOUNT: f32 = 0.5;
 pub(super) const SOURCE_WEIGHT: f32 = 0.3;
 
 /// The question kinds the wording reveals, one per question word; `None` stands for a word
-/// such as "what" that any fact may answer.
-pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
+/// such as "what" that any fact may answer. `person_nouns` are the lexicon's words for a person
+/// ("which *person*", "the name of the Chinese *gentleman*" ask who).
+pub(super) fn question_kinds(
+    words: &[String],
+    person_nouns: &[String],
+) -> SmallVec<[Option<Ask>; 4]> {
+    let person = |w: &str| person_nouns.iter().any(|p| p == w);
     let mut kinds = SmallVec::new();
     for (i, w) in words.iter().enumerate() {
         let next = words.get(i + 1).map(String::as_str).unwrap_or("");
@@ -105,8 +110,14 @@ pub(super) fn question_kinds(words: &[String]) -> SmallVec<[Option<Ask>; 4]> {
                     // "what's behind", "what caused": why.
                     None if CAUSES.contains(&asked) => Some(Ask::Why),
                     // "which person…", "what people…" (not "what the people hoped"): who.
-                    None if next == asked
-                        && matches!(asked, "person" | "people" | "individual") =>
+                    // So does "what's the name of the Chinese gentleman" (not "…of the place").
+                    None if (next == asked && person(asked))
+                        || (asked == "name"
+                            && words[i + 1..]
+                                .iter()
+                                .skip_while(|w| *w != "of")
+                                .take(4)
+                                .any(|w| person(w))) =>
                     {
                         Some(Ask::Who)
                     }
@@ -622,7 +633,7 @@ fn score_tokens<'a>(
     must: &[String],
 ) -> (Question, Vec<Scored>) {
     let index = &engine.index;
-    let kinds = question_kinds(words);
+    let kinds = question_kinds(words, &engine.knowledge.lexicon.phrasing.person_nouns);
     let multi_part = is_multi_part(words, &kinds);
     // "how would you describe…" asks the bot, and "what does the article say about…" asks
     // what the article reports, not what somebody claimed.

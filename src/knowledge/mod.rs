@@ -461,11 +461,13 @@ pub struct Phrasing {
     pub story_nouns: Vec<String>,
     /// Acknowledgements opening a follow-up ("*ok* and the other side?").
     pub acknowledgements: Vec<String>,
+    /// Words for a person: "which *person*", "the name of the *guy*" ask who.
+    pub person_nouns: Vec<String>,
 }
 
 impl Phrasing {
     /// Every list with its name in the lexicon, for checking.
-    pub fn lists(&self) -> [(&'static str, &[String]); 7] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 8] {
         [
             ("requests", &self.requests),
             ("asking", &self.asking),
@@ -474,6 +476,7 @@ impl Phrasing {
             ("the_article", &self.the_article),
             ("story_nouns", &self.story_nouns),
             ("acknowledgements", &self.acknowledgements),
+            ("person_nouns", &self.person_nouns),
         ]
     }
 }

@@ -3422,3 +3422,19 @@ fn an_economists_and_an_importers_wording_find_their_facts() {
         ],
     );
 }
+
+#[test]
+fn the_name_of_a_person_asks_who() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "What is the name of the Chinese gentleman at the talks?",
+        "he-lifeng",
+    );
+    // The name of a place is the place.
+    assert_first(
+        &kb,
+        "what was the name of the place in london, some kind of house?",
+        "venue",
+    );
+}

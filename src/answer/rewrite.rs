@@ -10,6 +10,7 @@ type Rewrite = fn(&Engine, &[String]) -> Option<Vec<String>>;
 
 /// The rewordings, in order: each sees the words the ones before it left.
 pub(super) const REWRITES: &[Rewrite] = &[
+    hearsay,
     embedded,
     excluding,
     imperative,
@@ -33,6 +34,36 @@ pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
         }
     }
     words
+}
+
+/// Hearsay passed on to be checked ("my son says China mines most rare earths, how much is
+/// it?", "I heard the truce is over, true?") read without who said it: it asks about what was
+/// said, not for anyone's words.
+fn hearsay(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    const SAYING: &[&str] = &[
+        "says", "said", "thinks", "reckons", "claims", "heard", "read",
+    ];
+    const SOMEONE: &[&str] = &["i", "someone", "somebody", "everyone", "people"];
+    // Where the words saying who said it begin ("*I* heard", "*my* son says"), and its verb.
+    let (start, at) = words.iter().enumerate().skip(1).find_map(|(i, w)| {
+        if !SAYING.contains(&w.as_str()) {
+            None
+        } else if SOMEONE.contains(&words[i - 1].as_str()) {
+            Some((i - 1, i))
+        } else if i >= 2 && words[i - 2] == "my" {
+            Some((i - 2, i))
+        } else {
+            None
+        }
+    })?;
+    let end = at + 1 + usize::from(words.get(at + 1).is_some_and(|w| w == "that"));
+    (end < words.len()).then(|| {
+        words[..start]
+            .iter()
+            .chain(&words[end..])
+            .cloned()
+            .collect()
+    })
 }
 
 /// A question asked inside a sentence about asking ("my dad keeps asking me who was on the US

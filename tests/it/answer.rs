@@ -3438,3 +3438,16 @@ fn the_name_of_a_person_asks_who() {
         "venue",
     );
 }
+
+#[test]
+fn hearsay_to_check_asks_about_what_was_said() {
+    let kb = kb();
+    // Not what the son said (the article does not quote him): how much China mines.
+    assert_first(
+        &kb,
+        "Dear bot, my son says China makes most of the rare earth stuff, how much is it exactly?",
+        "china-69-percent",
+    );
+    // What someone in the article said is still theirs.
+    assert_first(&kb, "what did greer say", "greer-magnets");
+}

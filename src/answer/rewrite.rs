@@ -38,7 +38,8 @@ pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
 
 /// Hearsay passed on to be checked ("my son says China mines most rare earths, how much is
 /// it?", "I heard the truce is over, true?") read without who said it: it asks about what was
-/// said, not for anyone's words.
+/// said, not for anyone's words. (The scorer also reads a claim word after "my friend" or "I"
+/// as no one's words asked for, where the words of the hearsay stay: "I heard Greer said…".)
 fn hearsay(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     const SAYING: &[&str] = &[
         "says", "said", "thinks", "reckons", "claims", "heard", "read",

@@ -268,6 +268,7 @@ fn involvement(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         "plays",
         "played",
         "involvement",
+        "involved",
     ];
     const AROUND: &[&str] = &[
         "what",
@@ -296,6 +297,10 @@ fn involvement(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         "described",
         "mentioned",
         "reported",
+        "at",
+        "or",
+        "not",
+        "nah",
     ];
     // ("how come…" asks why.)
     if !has_any(words, PART) || words.starts_with(&["how".to_string(), "come".to_string()]) {

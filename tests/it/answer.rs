@@ -3451,3 +3451,14 @@ fn hearsay_to_check_asks_about_what_was_said() {
     // What someone in the article said is still theirs.
     assert_first(&kb, "what did greer say", "greer-magnets");
 }
+
+#[test]
+fn whether_something_is_involved_asks_what_the_article_says_of_it() {
+    let kb = kb();
+    assert_first(&kb, "is huawei involved or nah", "beijing-accusations");
+    // Nobody the article does not name is involved.
+    assert_eq!(
+        ids(&kb, "is keir starmer involved or not"),
+        Vec::<String>::new()
+    );
+}

@@ -218,6 +218,10 @@ impl Index {
                 let mut own: Vec<&str> = vec![f.answer.as_str()];
                 own.extend(f.keys.iter().map(String::as_str));
                 own.extend(f.patterns.iter().map(String::as_str));
+                // "2.9%" is a percentage, which "what percentage…" asks for.
+                if f.answer.contains('%') {
+                    own.push("percent");
+                }
                 if let FactKind::Claim { speaker, verb } = &f.kind {
                     own.push(speaker);
                     own.push(verb);

@@ -3462,3 +3462,13 @@ fn whether_something_is_involved_asks_what_the_article_says_of_it() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn a_percentage_asked_for_is_any_figure_with_a_percent_sign() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "what was the percentage the oecd gave",
+        "oecd-forecast",
+    );
+}

@@ -3306,6 +3306,8 @@ fn half_remembered_details_find_their_fact() {
         ],
     );
     assert_first(&kb, "about what they are speaking on the talks?", "agenda");
+    // "I forget" says nothing of what is asked.
+    assert_first(&kb, "who was on the chinese side, i forget", "he-lifeng");
 }
 
 #[test]

@@ -807,10 +807,13 @@ fn score_tokens<'a>(
     let mut slots: SmallVec<[(u64, usize); 4]> = SmallVec::new();
     // …a word the lexicon does not know and no English word list has, beside one, being part of it
     // ("*Janet* Yellen"; "visit" in "will Trump visit Beijing" is no name).
+    let how_much = q.kinds.as_slice() == [Some(Ask::HowMuch)];
     let slot_kind = |t: &Token| {
         let kind = |s: &Token| engine.analyzer.kind(&s.word);
+        // (A how-much question's measure of a kind is checked as such too: "how much did
+        // exports fall?" is settled by how much they rose.)
         if !yes_no {
-            return None;
+            return kind(t).filter(|_| how_much && measured.contains(&&t.stem));
         }
         kind(t).or_else(|| {
             let at = tokens.iter().position(|s| s.stem == t.stem)?;

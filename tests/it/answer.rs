@@ -3474,3 +3474,21 @@ fn a_percentage_asked_for_is_any_figure_with_a_percent_sign() {
         "oecd-forecast",
     );
 }
+
+#[test]
+fn how_much_something_moved_the_wrong_way_is_settled_by_how_much_it_moved() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("how much did exports fall", &["may-exports"][..]),
+            ("how much did imports rise", &["may-imports"]),
+        ],
+    );
+    assert_follow_up_first(
+        &kb,
+        "how much did imports fall",
+        "and exports?",
+        "may-exports",
+    );
+}

@@ -3492,3 +3492,20 @@ fn how_much_something_moved_the_wrong_way_is_settled_by_how_much_it_moved() {
         "may-exports",
     );
 }
+
+#[test]
+fn a_time_check_after_the_meeting_with_reeves_is_settled_by_it() {
+    let kb = kb();
+    // "Prior to" reads as "before", as the article words it.
+    assert_first(
+        &kb,
+        "he lifeng met reeves after the talks, right?",
+        "reeves-meeting",
+    );
+    assert_follow_up_first(
+        &kb,
+        "what did he lifeng discuss with reeves",
+        "was that before or after the talks?",
+        "reeves-meeting",
+    );
+}

@@ -277,7 +277,12 @@ fn is_yes_no(words: &[String]) -> bool {
         // "…, correct me if I'm wrong", "…, according to this piece?"
         || words.windows(3).any(|w| w == ["correct", "me", "if"])
         || words[n.saturating_sub(4)..].starts_with(&["according".into(), "to".into()]);
-    opens || (n > 2 && tag)
+    // "so the US cut its tariffs to 10%?": a conclusion to check.
+    let concludes = n > 2
+        && words[0] == "so"
+        && !QUESTION_WORDS.contains(&words[1].as_str())
+        && !matches!(words[1].as_str(), "and" | "far" | "much" | "many");
+    opens || (n > 2 && tag) || concludes
 }
 
 /// The words that open a question.

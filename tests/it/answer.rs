@@ -2017,8 +2017,8 @@ fn a_second_question_mark_asks_and_market_words_are_understood() {
                 &[
                     "non-compliance",
                     "backtracking",
-                    "greer-magnets",
                     "beijing-accusations",
+                    "greer-magnets",
                 ],
             ),
             (
@@ -3508,4 +3508,15 @@ fn a_time_check_after_the_meeting_with_reeves_is_settled_by_it() {
         "was that before or after the talks?",
         "reeves-meeting",
     );
+}
+
+#[test]
+fn a_conclusion_opening_with_so_is_checked_as_a_yes_no_question() {
+    let kb = kb();
+    // The rate checked is settled by both rates, the US's among them.
+    let got = ids(&kb, "so the us cut its tariffs to 10%?");
+    assert!(got.contains(&"tariff-us-on-china".to_string()), "{got:?}");
+    assert_first(&kb, "so the talks are in paris?", "venue");
+    // "so what…" still asks what.
+    assert_first(&kb, "so what did greer say", "greer-magnets");
 }

@@ -3520,3 +3520,22 @@ fn a_conclusion_opening_with_so_is_checked_as_a_yes_no_question() {
     // "so what…" still asks what.
     assert_first(&kb, "so what did greer say", "greer-magnets");
 }
+
+#[test]
+fn a_learners_wording_and_a_relative_which() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "is true that trump and xi are speaking by phone",
+        "trump-xi-call",
+    );
+    // "in which" is no question inside a request: the request is not read from "which".
+    assert_eq!(
+        ids(
+            &kb,
+            "Explain the economic context in which the talks are taking place."
+        ),
+        Vec::<String>::new()
+    );
+    assert_first(&kb, "i want to know in which city the talks are", "venue");
+}

@@ -77,13 +77,7 @@ fn embedded(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         .position(|w| super::WH_WORDS.contains(&w.as_str()))?;
     let before = &words[..at];
     let asking = &engine.knowledge.lexicon.phrasing.asking;
-    // (After a preposition the word is relative: "explain the context *in which* the talks
-    // take place" asks for the context.)
-    let relative = matches!(
-        before.last().map(String::as_str),
-        Some("in" | "of" | "by" | "for" | "to" | "from" | "with" | "on" | "at" | "during")
-    );
-    if at == 0 || relative || !before.iter().any(|w| listed(asking, w)) {
+    if at == 0 || !before.iter().any(|w| listed(asking, w)) {
         return None;
     }
     let tokens = |words: &[String]| engine.analyzer.tokens(&words.join(" "), true);

@@ -319,7 +319,11 @@ fn involvement(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         Some("what" | "whats" | "how" | "hows")
     );
     let names_only = !tokens.is_empty() && tokens.iter().all(|t| t.strict);
-    (names_only || (asks_what && tokens.iter().any(|t| t.strict))).then_some(named)
+    // (…and "what role do rare earths play in the global economy?" what it says of them.)
+    let known = tokens
+        .iter()
+        .any(|t| t.strict || (!t.stop && engine.index.weight(t.term()).is_some()));
+    (names_only || (asks_what && known)).then_some(named)
 }
 
 /// "really?", "are you sure?", "for real?", "is that confirmed?" read as "is that true?": a

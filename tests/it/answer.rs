@@ -3531,3 +3531,14 @@ fn a_learners_wording_is_understood() {
     );
     assert_first(&kb, "i want to know in which city the talks are", "venue");
 }
+
+#[test]
+fn the_role_of_a_thing_asks_what_the_article_says_of_it() {
+    let kb = kb();
+    let got = ids(
+        &kb,
+        "Describe the role of rare earth elements in the global economy as presented in the article.",
+    );
+    assert!(got.contains(&"supply-ripple".to_string()), "{got:?}");
+    assert_first(&kb, "what part do chips play in the talks", "agenda");
+}

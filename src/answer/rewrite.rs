@@ -444,7 +444,7 @@ fn what_about(_: &Engine, words: &[String]) -> Option<Vec<String>> {
 }
 
 /// Words naming a role in government ("the Treasury *Secretary*", "a foreign *minister*").
-const ROLES: &[&str] = &[
+pub(super) const ROLES: &[&str] = &[
     "secretary",
     "minister",
     "president",

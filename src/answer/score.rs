@@ -84,12 +84,18 @@ pub(super) fn question_kinds(
             "why" => Some(Ask::Why),
             "how" | "hows" if next == "come" => Some(Ask::Why),
             // "how long ago", "how long since" and "how long has it been going on" ask when.
+            // (Not "how long has Reeves been chancellor": how long someone has held a role.)
             "how" | "hows"
                 if next == "long"
                     && (words
                         .get(i + 2)
                         .is_some_and(|w| matches!(w.as_str(), "ago" | "since"))
-                        || words[i + 2..].iter().any(|w| w == "been")) =>
+                        || words[i + 2..].iter().any(|w| w == "been"))
+                    && !words
+                        .iter()
+                        .skip_while(|w| *w != "been")
+                        .take(4)
+                        .any(|w| super::rewrite::ROLES.contains(&w.as_str())) =>
             {
                 Some(Ask::When)
             }

@@ -3542,3 +3542,20 @@ fn the_role_of_a_thing_asks_what_the_article_says_of_it() {
     assert!(got.contains(&"supply-ripple".to_string()), "{got:?}");
     assert_first(&kb, "what part do chips play in the talks", "agenda");
 }
+
+#[test]
+fn how_long_someone_has_held_a_role_is_not_reported() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("how long has rachel reeves been chancellor?", &[][..]),
+            ("how long has xi been president", &[]),
+            // How long something has been going on is when it began.
+            (
+                "how long has the trade war been going on",
+                &["trade-war-start", "trump-xi-call"],
+            ),
+        ],
+    );
+}

@@ -1074,6 +1074,17 @@ fn score_tokens<'a>(
         .filter_map(|t| index.posting(t.id?))
         .flat_map(|p| p.own.iter().copied())
         .collect();
+    // "wasn't it in Paris?": a yes/no question naming only a detail of a kind is settled by
+    // the facts naming one of that kind.
+    if candidates.is_empty() && yes_no {
+        candidates = (0..index.facts.len())
+            .filter(|&i| {
+                slots
+                    .iter()
+                    .any(|(_, kind)| index.facts[i].kinds.contains(kind))
+            })
+            .collect();
+    }
     candidates.sort_unstable();
     candidates.dedup();
     // "which economists", "what kind of components": what a fact's answer says only in general

@@ -1601,7 +1601,7 @@ fn is_detail(engine: &Engine, answer: &[String], word: &str) -> bool {
 fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
     let tokens = engine.analyzer.tokens(&words.join(" "), true);
     // ("what's this story about?" asks for the story too.)
-    let about_story = words.iter().any(|w| w == "about")
+    let about_story = tokens.iter().any(|t| t.word == "about")
         && tokens
             .iter()
             .any(|t| matches!(t.word.as_ref(), "article" | "story" | "piece" | "news"));
@@ -1633,6 +1633,10 @@ fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
                         | "points"
                         | "lines"
                         | "sentences"
+                        // "a short summary please"
+                        | "short"
+                        | "brief"
+                        | "quick"
                     )
                     || t.word.chars().all(|c| c.is_ascii_digit())
             });

@@ -3559,3 +3559,18 @@ fn how_long_someone_has_held_a_role_is_not_reported() {
         ],
     );
 }
+
+#[test]
+fn a_short_summary_of_the_article_is_the_story_in_brief() {
+    let kb = kb();
+    for q in [
+        "give me a short summary of the article",
+        "a short summary please",
+    ] {
+        let reply = respond(&kb, q, None);
+        let text = render::plain(&kb.knowledge, &reply);
+        assert!(text.starts_with("The story in brief"), "{q}: {text}");
+    }
+    // …and of something in it, what the article says of that.
+    assert_first(&kb, "a short summary of the truce", "geneva-truce");
+}

@@ -1114,13 +1114,22 @@ fn score_tokens<'a>(
                 "percent" | "per" | "pct" | "percentage" | "in" | "on" | "at" | "by" | "of"
             )
     });
+    // (…or names the people counted: "how many officials did the US send" is answered by the
+    // delegation's three names.)
     let counts = |i: usize| {
         let answer = &engine.knowledge.facts[i].answer;
-        answer.split_whitespace().any(|w| {
-            let w = w.trim_end_matches(['.', ',']);
-            (w.starts_with(|c: char| c.is_ascii_digit()) && !w.ends_with('%'))
-                || matches!(w, "two" | "three" | "four" | "five" | "six" | "ten")
-        })
+        let people = engine
+            .analyzer
+            .tokens(answer, false)
+            .iter()
+            .filter(|t| engine.index.people.iter().any(|p| *p == t.word))
+            .count();
+        people >= 2
+            || answer.split_whitespace().any(|w| {
+                let w = w.trim_end_matches(['.', ',']);
+                (w.starts_with(|c: char| c.is_ascii_digit()) && !w.ends_with('%'))
+                    || matches!(w, "two" | "three" | "four" | "five" | "six" | "ten")
+            })
     };
     // A yes/no question asking whether something is in a place asks where ("is the meeting in
     // London?": the venue, not who met), as the lexicon's kind says. ("did He Lifeng meet

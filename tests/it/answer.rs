@@ -3574,3 +3574,13 @@ fn a_short_summary_of_the_article_is_the_story_in_brief() {
     // …and of something in it, what the article says of that.
     assert_first(&kb, "a short summary of the truce", "geneva-truce");
 }
+
+#[test]
+fn a_count_of_people_is_answered_by_the_names() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "how many top US people went, and who are they",
+        "delegation",
+    );
+}

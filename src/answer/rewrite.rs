@@ -16,6 +16,7 @@ pub(super) const REWRITES: &[Rewrite] = &[
     imperative,
     as_described,
     the_articles_verb,
+    talks_somewhere_about,
     significance,
     really,
     how_it_went,
@@ -197,6 +198,44 @@ fn the_articles_verb(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     let noun_asked = matches!(asked, [wh, _, ..] if matches!(wh.as_str(), "what" | "which"));
     (noun_asked && at + 4 < words.len())
         .then(|| asked.iter().chain(&words[at + 4..]).cloned().collect())
+}
+
+/// "what are the talks in London about?", "what's the meeting at Lancaster House about": the
+/// place says which talks, not what is asked; read as "what are the talks about". Only a place
+/// the article puts the talks in ("the talks in Geneva" were other talks).
+fn talks_somewhere_about(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let end = words
+        .iter()
+        .rposition(|w| !matches!(w.as_str(), "please" | "pls" | "again"))?;
+    let [what, middle @ .., about] = &words[..=end] else {
+        return None;
+    };
+    if !matches!(what.as_str(), "what" | "whats") || about != "about" {
+        return None;
+    }
+    let tokens = engine.analyzer.tokens(&middle.join(" "), true);
+    let talks_there = |word: &str| {
+        engine.knowledge.facts.iter().any(|f| {
+            let answer = engine.analyzer.tokens(&f.answer, false);
+            answer.iter().any(|t| t.word == "talks") && answer.iter().any(|t| t.word == word)
+        })
+    };
+    let place = |word: &str| {
+        let kind = engine.analyzer.kind(word);
+        let a_place = kind.and_then(|k| engine.analyzer.kind_asks(k))
+            == Some(crate::knowledge::Ask::Where)
+            || word == "lancasterhouse";
+        a_place && talks_there(word)
+    };
+    let talks = tokens.iter().any(|t| t.word == "talks");
+    let only_place = tokens
+        .iter()
+        .all(|t| t.stop || t.word == "talks" || place(&t.word));
+    (talks && only_place && tokens.iter().any(|t| place(&t.word))).then(|| {
+        ["what", "are", "the", "talks", "about"]
+            .map(str::to_string)
+            .to_vec()
+    })
 }
 
 /// "what is the significance of the 90-day period?", "explain the importance of the call": what

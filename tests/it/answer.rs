@@ -3584,3 +3584,21 @@ fn a_count_of_people_is_answered_by_the_names() {
         "delegation",
     );
 }
+
+#[test]
+fn what_the_talks_in_london_are_about_is_the_agenda() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            ("what are the talks in london about", &["agenda"][..]),
+            (
+                "Hello, I am not very good with computers. What are these talks in London about please?",
+                &["agenda"],
+            ),
+            ("what is the meeting at lancaster house about", &["agenda"]),
+            // The talks in Geneva were others, which the article does not describe.
+            ("what are the talks in geneva about", &[]),
+        ],
+    );
+}

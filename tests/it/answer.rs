@@ -3602,3 +3602,11 @@ fn what_the_talks_in_london_are_about_is_the_agenda() {
         ],
     );
 }
+
+#[test]
+fn what_happened_to_something_asks_about_it() {
+    let kb = kb();
+    assert_first(&kb, "what happened to china's imports", "may-imports");
+    assert_first(&kb, "chinese imports?", "may-imports");
+    assert_first(&kb, "what happened in february", "trade-war-start");
+}

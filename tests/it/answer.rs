@@ -3610,3 +3610,14 @@ fn what_happened_to_something_asks_about_it() {
     assert_first(&kb, "chinese imports?", "may-imports");
     assert_first(&kb, "what happened in february", "trade-war-start");
 }
+
+#[test]
+fn whom_someone_gave_comments_to_is_where_they_said_it() {
+    let kb = kb();
+    assert_follow_up_first(
+        &kb,
+        "who is kevin hassett?",
+        "who did he give his comments to?",
+        "hassett-cbs",
+    );
+}

@@ -482,33 +482,6 @@ fn what_about(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     }
 }
 
-/// Words naming a role in government ("the Treasury *Secretary*", "a foreign *minister*").
-pub(super) const ROLES: &[&str] = &[
-    "secretary",
-    "minister",
-    "president",
-    "premier",
-    "chancellor",
-    "senator",
-    "representative",
-    "director",
-    "adviser",
-    "advisor",
-    "official",
-    "leader",
-    "negotiator",
-    "ambassador",
-    "envoy",
-    "governor",
-    "chief",
-    "head",
-    "spokesman",
-    "spokesperson",
-    "diplomat",
-    "rep",
-    "sec",
-];
-
 /// A question checking someone's role ("is Hassett the Treasury Secretary?", "was He Lifeng
 /// China's foreign minister?") read as asking who they are, which settles it: "who is Hassett".
 fn as_who_is(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
@@ -531,7 +504,8 @@ fn as_who_is(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     // [`uncleft`]) or place ("was Yellen there as Treasury Secretary" asks whether she was
     // there); "is Bessent a Republican" asks no role.
     let rest = &words[end..];
-    let role = rest.iter().any(|w| ROLES.contains(&w.as_str()))
+    let roles = &engine.knowledge.lexicon.phrasing.roles;
+    let role = rest.iter().any(|w| listed(roles, w))
         && rest.iter().all(|w| {
             !matches!(
                 w.as_str(),

@@ -7,7 +7,7 @@ use smallvec::SmallVec;
 use crate::analyze::{Stem, Token, Tokens};
 use crate::engine::Engine;
 use crate::index::{Index, K1, Posting, ask_bit, echoes, pairs, terms};
-use crate::knowledge::Ask;
+use crate::knowledge::{Ask, Phrasing};
 use crate::text::is_english_word;
 
 /// Share of a question's weight that the answering facts must cover.
@@ -25,13 +25,10 @@ pub(super) const YES_NO_CLAIM_DISCOUNT: f32 = 0.5;
 pub(super) const SOURCE_WEIGHT: f32 = 0.3;
 
 /// The question kinds the wording reveals, one per question word; `None` stands for a word
-/// such as "what" that any fact may answer. `person_nouns` are the lexicon's words for a person
-/// ("which *person*", "the name of the Chinese *gentleman*" ask who).
-pub(super) fn question_kinds(
-    words: &[String],
-    person_nouns: &[String],
-) -> SmallVec<[Option<Ask>; 4]> {
-    let person = |w: &str| person_nouns.iter().any(|p| p == w);
+/// such as "what" that any fact may answer. `phrasing` gives the lexicon's words for a person
+/// ("which *person*", "the name of the Chinese *gentleman*" ask who) and for a role.
+pub(super) fn question_kinds(words: &[String], phrasing: &Phrasing) -> SmallVec<[Option<Ask>; 4]> {
+    let person = |w: &str| super::listed(&phrasing.person_nouns, w);
     let mut kinds = SmallVec::new();
     for (i, w) in words.iter().enumerate() {
         let next = words.get(i + 1).map(String::as_str).unwrap_or("");
@@ -95,7 +92,7 @@ pub(super) fn question_kinds(
                         .iter()
                         .skip_while(|w| *w != "been")
                         .take(4)
-                        .any(|w| super::rewrite::ROLES.contains(&w.as_str())) =>
+                        .any(|w| super::listed(&phrasing.roles, w)) =>
             {
                 Some(Ask::When)
             }
@@ -644,7 +641,7 @@ fn score_tokens<'a>(
     must: &[String],
 ) -> (Question, Vec<Scored>) {
     let index = &engine.index;
-    let kinds = question_kinds(words, &engine.knowledge.lexicon.phrasing.person_nouns);
+    let kinds = question_kinds(words, &engine.knowledge.lexicon.phrasing);
     let multi_part = is_multi_part(words, &kinds);
     // "how would you describe…" asks the bot, and "what does the article say about…" asks
     // what the article reports, not what somebody claimed.

@@ -463,11 +463,14 @@ pub struct Phrasing {
     pub acknowledgements: Vec<String>,
     /// Words for a person: "which *person*", "the name of the *guy*" ask who.
     pub person_nouns: Vec<String>,
+    /// Words naming a role in government ("the Treasury *Secretary*"): "is X the foreign
+    /// minister?" asks who X is; "how long has X been chancellor?" is no question of when.
+    pub roles: Vec<String>,
 }
 
 impl Phrasing {
     /// Every list with its name in the lexicon, for checking.
-    pub fn lists(&self) -> [(&'static str, &[String]); 8] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 9] {
         [
             ("requests", &self.requests),
             ("asking", &self.asking),
@@ -477,6 +480,7 @@ impl Phrasing {
             ("story_nouns", &self.story_nouns),
             ("acknowledgements", &self.acknowledgements),
             ("person_nouns", &self.person_nouns),
+            ("roles", &self.roles),
         ]
     }
 }

@@ -41,16 +41,13 @@ pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
 /// it?", "I heard the truce is over, true?") read without who said it: it asks about what was
 /// said, not for anyone's words. (The scorer also reads a claim word after "my friend" or "I"
 /// as no one's words asked for, where the words of the hearsay stay: "I heard Greer said…".)
-fn hearsay(_: &Engine, words: &[String]) -> Option<Vec<String>> {
-    const SAYING: &[&str] = &[
-        "says", "said", "thinks", "reckons", "claims", "heard", "read",
-    ];
-    const SOMEONE: &[&str] = &["i", "someone", "somebody", "everyone", "people"];
+fn hearsay(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let phrasing = &engine.knowledge.lexicon.phrasing;
     // Where the words saying who said it begin ("*I* heard", "*my* son says"), and its verb.
     let (start, at) = words.iter().enumerate().skip(1).find_map(|(i, w)| {
-        if !SAYING.contains(&w.as_str()) {
+        if !listed(&phrasing.hearsay_verbs, w) {
             None
-        } else if SOMEONE.contains(&words[i - 1].as_str()) {
+        } else if listed(&phrasing.hearsay_people, &words[i - 1]) {
             Some((i - 1, i))
         } else if i >= 2 && words[i - 2] == "my" {
             Some((i - 2, i))

@@ -26,7 +26,8 @@ pub(super) const SOURCE_WEIGHT: f32 = 0.3;
 
 /// The question kinds the wording reveals, one per question word; `None` stands for a word
 /// such as "what" that any fact may answer. `phrasing` gives the lexicon's words for a person
-/// ("which *person*", "the name of the Chinese *gentleman*" ask who) and for a role.
+/// ("which *person*", "the name of the Chinese *gentleman*" ask who), for a role, and for a
+/// cause ("what's *behind*…" asks why).
 pub(super) fn question_kinds(words: &[String], phrasing: &Phrasing) -> SmallVec<[Option<Ask>; 4]> {
     let person = |w: &str| super::listed(&phrasing.person_nouns, w);
     let mut kinds = SmallVec::new();
@@ -111,7 +112,7 @@ pub(super) fn question_kinds(words: &[String], phrasing: &Phrasing) -> SmallVec<
                 match kind_word(asked).flatten() {
                     Some(kind) => Some(kind),
                     // "what's behind", "what caused": why.
-                    None if CAUSES.contains(&asked) => Some(Ask::Why),
+                    None if super::listed(&phrasing.causes, asked) => Some(Ask::Why),
                     // "which person…", "what people…" (not "what the people hoped"): who.
                     // So does "what's the name of the Chinese gentleman" (not "…of the place").
                     None if (next == asked && person(asked))
@@ -141,17 +142,6 @@ pub(super) fn question_kinds(words: &[String], phrasing: &Phrasing) -> SmallVec<
 pub(super) const MEASURES: &[&str] = &[
     "much", "many", "high", "big", "large", "low", "steep", "long", "far", "strong", "weak",
     "sharp", "fast",
-];
-
-/// Words after "what" that ask why: "what's behind the complaint", "what caused the concern".
-/// (They are function words in the lexicon.)
-const CAUSES: &[&str] = &[
-    "behind",
-    "caused",
-    "causes",
-    "prompted",
-    "triggered",
-    "sparked",
 ];
 
 /// Whether a "why" question's rest asks why something matters or surprised anyone.
@@ -658,6 +648,7 @@ fn score_tokens<'a>(
                     let passive = matches!(before, "is" | "are" | "was" | "were" | "be")
                         && tokens.get(i + 1).is_some_and(|n| n.word == "to");
                     // Hearsay to be checked: "my friend says…, is that right?", "I heard…".
+                    // (Not "people": "what do people say about the talks" asks for words quoted.)
                     let hearsay = matches!(before, "i" | "someone" | "somebody" | "everyone")
                         || (i >= 2 && tokens[i - 2].word == "my");
                     // (…past an adverb: "what did the deal *actually* say".)

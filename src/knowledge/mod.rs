@@ -466,11 +466,17 @@ pub struct Phrasing {
     /// Words naming a role in government ("the Treasury *Secretary*"): "is X the foreign
     /// minister?" asks who X is; "how long has X been chancellor?" is no question of when.
     pub roles: Vec<String>,
+    /// Words asking for a cause after "what" ("what's *behind*…", "what *caused*…"): why.
+    pub causes: Vec<String>,
+    /// Verbs passing on hearsay to be checked ("my son *says*…", "I *heard*…"), and who passes
+    /// it on before one ("*someone* said…"; "my friend" is read by the word "my").
+    pub hearsay_verbs: Vec<String>,
+    pub hearsay_people: Vec<String>,
 }
 
 impl Phrasing {
     /// Every list with its name in the lexicon, for checking.
-    pub fn lists(&self) -> [(&'static str, &[String]); 9] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 12] {
         [
             ("requests", &self.requests),
             ("asking", &self.asking),
@@ -481,6 +487,9 @@ impl Phrasing {
             ("acknowledgements", &self.acknowledgements),
             ("person_nouns", &self.person_nouns),
             ("roles", &self.roles),
+            ("causes", &self.causes),
+            ("hearsay_verbs", &self.hearsay_verbs),
+            ("hearsay_people", &self.hearsay_people),
         ]
     }
 }

@@ -37,6 +37,17 @@ pub(super) fn apply(engine: &Engine, mut words: Vec<String>) -> Vec<String> {
     words
 }
 
+/// A question of `opening` followed by `rest`: "describe the allegations" read as "what" +
+/// "the allegations".
+fn reworded<S: AsRef<str>>(opening: &[&str], rest: &[S]) -> Vec<String> {
+    opening
+        .iter()
+        .copied()
+        .chain(rest.iter().map(AsRef::as_ref))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Hearsay passed on to be checked ("my son says China mines most rare earths, how much is
 /// it?", "I heard the truce is over, true?") read without who said it: it asks about what was
 /// said, not for anyone's words. (The scorer also reads a claim word after "my friend" or "I"
@@ -125,11 +136,9 @@ fn excluding(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
 fn imperative(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     let how = &engine.knowledge.lexicon.phrasing.imperatives;
     match words {
-        [verb, rest @ ..] if listed(how, verb) && !rest.is_empty() => Some(
-            std::iter::once("what".to_string())
-                .chain(rest.iter().cloned())
-                .collect(),
-        ),
+        [verb, rest @ ..] if listed(how, verb) && !rest.is_empty() => {
+            Some(reworded(&["what"], rest))
+        }
         _ => None,
     }
 }
@@ -140,13 +149,7 @@ fn imperative(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
 fn as_described(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     let phrasing = &engine.knowledge.lexicon.phrasing;
     let (the_article, describing) = (&phrasing.the_article, &phrasing.describing);
-    let what_about = |rest: &[String]| {
-        ["tell", "me", "about"]
-            .into_iter()
-            .map(str::to_string)
-            .chain(rest.iter().cloned())
-            .collect()
-    };
+    let what_about = |rest: &[String]| reworded(&["tell", "me", "about"], rest);
     match words {
         // "how does the article describe X"
         [how, does, the, article, verb, rest @ ..]
@@ -228,11 +231,8 @@ fn talks_somewhere_about(engine: &Engine, words: &[String]) -> Option<Vec<String
     let only_place = tokens
         .iter()
         .all(|t| t.stop || t.word == "talks" || place(&t.word));
-    (talks && only_place && tokens.iter().any(|t| place(&t.word))).then(|| {
-        ["what", "are", "the", "talks", "about"]
-            .map(str::to_string)
-            .to_vec()
-    })
+    (talks && only_place && tokens.iter().any(|t| place(&t.word)))
+        .then(|| reworded::<&str>(&["what", "are", "the", "talks", "about"], &[]))
 }
 
 /// "what is the significance of the 90-day period?", "explain the importance of the call": what
@@ -250,13 +250,8 @@ fn significance(_: &Engine, words: &[String]) -> Option<Vec<String>> {
         )
     })?;
     let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
-    (!rest.is_empty() && all_in(&words[..at], OPENING)).then(|| {
-        ["tell", "me", "about"]
-            .into_iter()
-            .map(str::to_string)
-            .chain(rest.iter().cloned())
-            .collect()
-    })
+    (!rest.is_empty() && all_in(&words[..at], OPENING))
+        .then(|| reworded(&["tell", "me", "about"], rest))
 }
 
 /// A statement with a question tag ("He Lifeng is China's foreign minister, isn't he?", "the
@@ -276,16 +271,13 @@ fn untagged(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     }
     // The verb the tag stands for is in the statement ("… *is* China's…"): dropped there.
     let verb = rest.iter().position(|w| w == asked);
-    let statement = rest
+    let statement: Vec<&String> = rest
         .iter()
         .enumerate()
         .filter(|(i, _)| Some(*i) != verb)
-        .map(|(_, w)| w.clone());
-    Some(
-        std::iter::once(asked.to_string())
-            .chain(statement)
-            .collect(),
-    )
+        .map(|(_, w)| w)
+        .collect();
+    Some(reworded(&[asked], &statement))
 }
 
 /// A question about someone's part in the story ("what's the OECD's role in this story?",
@@ -442,13 +434,7 @@ fn what_about(_: &Engine, words: &[String]) -> Option<Vec<String>> {
             "about",
             rest @ ..,
         ] if !rest.is_empty() => {
-            return Some(
-                ["what", "about"]
-                    .into_iter()
-                    .chain(rest.iter().copied())
-                    .map(str::to_string)
-                    .collect(),
-            );
+            return Some(reworded(&["what", "about"], rest));
         }
         ["why" | "how", rest @ ..] => rest,
         _ => return None,
@@ -467,13 +453,7 @@ fn what_about(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     let mentions = rest.iter().any(|x| mention(x)) || rest.iter().any(|x| place(x));
     match end {
         Some(end) if end > 0 && mentions && matches!(*be, "is" | "was" | "are" | "were" | "s") => {
-            Some(
-                ["what", "about"]
-                    .into_iter()
-                    .chain(rest[..end].iter().copied())
-                    .map(str::to_string)
-                    .collect(),
-            )
+            Some(reworded(&["what", "about"], &rest[..end]))
         }
         _ => None,
     }
@@ -581,10 +561,5 @@ fn uncleft(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     if !named || rest.is_empty() {
         return None;
     }
-    Some(
-        std::iter::once("who")
-            .chain(rest.iter().copied())
-            .map(str::to_string)
-            .collect(),
-    )
+    Some(reworded(&["who"], rest))
 }

@@ -11,15 +11,21 @@ pub(super) const PRONOUNS: &[&str] = &[
     "those", "these", "there",
 ];
 
+/// Whether the word at `i` is a pronoun pointing back ("what's *his* job?", "is *that*
+/// true?"): "this", "that", "these" or "those" before a noun `noun` accepts is a determiner
+/// pointing at that noun instead ("this *story*", "these *tensions*").
+pub(super) fn pronoun_at(words: &[String], i: usize, noun: impl Fn(&str) -> bool) -> bool {
+    let w = words[i].as_str();
+    let determiner = matches!(w, "this" | "that" | "these" | "those")
+        && words.get(i + 1).is_some_and(|n| noun(n));
+    PRONOUNS.contains(&w) && !determiner
+}
+
 /// Whether a message points back to what was asked before with a pronoun ("what's *his*
 /// job?", "is *that* true?"), not counting "this story" and the like.
 pub(super) fn points_back(engine: &Engine, words: &[String]) -> bool {
     let story = &engine.knowledge.lexicon.phrasing.story_nouns;
-    words.iter().enumerate().any(|(i, w)| {
-        let the_story = matches!(w.as_str(), "this" | "that" | "these" | "those")
-            && words.get(i + 1).is_some_and(|n| super::listed(story, n));
-        PRONOUNS.contains(&w.as_str()) && !the_story
-    })
+    (0..words.len()).any(|i| pronoun_at(words, i, |n| super::listed(story, n)))
 }
 
 /// What a conversation last asked about, for a follow-up: the question's words ("what", "how

@@ -23,7 +23,7 @@ mod rewrite;
 mod score;
 
 pub use follow_up::Subject;
-use follow_up::{ContentClass, PERSONS, PRONOUNS, REVERSE, WH_WORDS, as_follow_up};
+use follow_up::{ContentClass, PERSONS, PRONOUNS, REVERSE, WH_WORDS, as_follow_up, pronoun_at};
 use score::{Scored, YES_NO_OPENERS, accepts, score_all, wanted};
 
 /// Share of a question's weight the best fact must cover in its own words (not only through
@@ -320,6 +320,12 @@ fn has_known_word(engine: &Engine, words: &[String]) -> bool {
         .any(|t| !t.stop && engine.index.weight(t.term()).is_some())
 }
 
+/// Whether one word is a word the article has, as a noun after "this" may be ("this *trade*
+/// tension").
+fn known_noun(engine: &Engine, word: &str) -> bool {
+    has_known_word(engine, &[word.to_string()])
+}
+
 /// Whether words after a question are a remark rather than another question: "Thank you
 /// kindly", "I believe it was somewhere in Switzerland". A question word, an opening that asks
 /// ("is", "and"), or a few words the article uses ("and bessent?", "tariffs rn?") ask.
@@ -360,13 +366,8 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     // what did *they* say?")
     let refers_back = |text: &str| {
         let words = words_of(text);
-        let pronoun = words.iter().enumerate().position(|(i, w)| {
-            let determiner = matches!(w.as_str(), "this" | "that" | "these" | "those")
-                && words
-                    .get(i + 1)
-                    .is_some_and(|n| has_known_word(engine, std::slice::from_ref(n)));
-            PRONOUNS.contains(&w.as_str()) && !determiner
-        });
+        let pronoun =
+            (0..words.len()).position(|i| pronoun_at(&words, i, |n| known_noun(engine, n)));
         pronoun.is_some_and(|p| {
             let before = engine.analyzer.tokens(&words[..p].join(" "), true);
             !before.iter().any(|t| t.strict)
@@ -1048,13 +1049,8 @@ fn answer_follow_up(
     // "how long have *these tensions* been hitting markets?": a pronoun only as a determiner
     // before a word the article has names its thing; when no reading with the subject is
     // answered, it is a question of its own.
-    let determiners_only = words.iter().enumerate().all(|(i, w)| {
-        !PRONOUNS.contains(&w.as_str())
-            || (matches!(w.as_str(), "this" | "that" | "these" | "those")
-                && words
-                    .get(i + 1)
-                    .is_some_and(|n| has_known_word(engine, std::slice::from_ref(n))))
-    });
+    let determiners_only =
+        (0..words.len()).all(|i| !pronoun_at(words, i, |n| known_noun(engine, n)));
     if only_refers
         && !answered
         && determiners_only

@@ -214,25 +214,34 @@ fn talks_somewhere_about(engine: &Engine, words: &[String]) -> Option<Vec<String
         return None;
     }
     let tokens = engine.analyzer.tokens(&middle.join(" "), true);
-    let talks_there = |word: &str| {
-        engine.knowledge.facts.iter().any(|f| {
-            let answer = engine.analyzer.tokens(&f.answer, false);
-            answer.iter().any(|t| t.word == "talks") && answer.iter().any(|t| t.word == word)
-        })
-    };
+    // The words of the answers that speak of the talks ("The talks are taking place at
+    // Lancaster House in central London").
+    let of_the_talks: Vec<String> = engine
+        .knowledge
+        .facts
+        .iter()
+        .map(|f| engine.analyzer.tokens(&f.answer, false))
+        .filter(|answer| answer.iter().any(|t| t.word == "talks"))
+        .flat_map(|answer| answer.into_iter().map(|t| t.word.into_owned()))
+        .collect();
     let place = |word: &str| {
         let kind = engine.analyzer.kind(word);
         let a_place = kind.and_then(|k| engine.analyzer.kind_asks(k))
             == Some(crate::knowledge::Ask::Where)
             || word == "lancasterhouse";
-        a_place && talks_there(word)
+        a_place && of_the_talks.iter().any(|w| w == word)
     };
+    let mut places = 0;
+    for t in &tokens {
+        match t.word.as_ref() {
+            _ if t.stop => {}
+            "talks" => {}
+            w if place(w) => places += 1,
+            _ => return None,
+        }
+    }
     let talks = tokens.iter().any(|t| t.word == "talks");
-    let only_place = tokens
-        .iter()
-        .all(|t| t.stop || t.word == "talks" || place(&t.word));
-    (talks && only_place && tokens.iter().any(|t| place(&t.word)))
-        .then(|| reworded::<&str>(&["what", "are", "the", "talks", "about"], &[]))
+    (talks && places > 0).then(|| reworded::<&str>(&["what", "are", "the", "talks", "about"], &[]))
 }
 
 /// "what is the significance of the 90-day period?", "explain the importance of the call": what

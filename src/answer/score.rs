@@ -1030,15 +1030,13 @@ fn score_tokens<'a>(
             }
         }
     }
-    // The details a yes/no question checks, by term bit: they choose no fact (below).
-    let checked = slots.iter().fold(0u64, |bits, &(bit, _)| bits | bit);
-    let is_checked = |t: &Token| {
-        checked_number(t)
-            || q.terms
-                .iter()
-                .enumerate()
-                .any(|(j, qt)| checked & (1 << j) != 0 && qt.id.is_some() && qt.id == t.term())
-    };
+    // The details a yes/no question checks, by term: they choose no fact (below).
+    let checked: SmallVec<[u32; 4]> = slots
+        .iter()
+        .filter_map(|&(bit, _)| q.terms[bit.trailing_zeros() as usize].id)
+        .collect();
+    let is_checked =
+        |t: &Token| checked_number(t) || t.term().is_some_and(|id| checked.contains(&id));
     let question_pairs: Vec<&Posting> = pairs(&tokens)
         .filter(|(a, b)| !is_checked(a) && !is_checked(b))
         .filter_map(|(a, b)| index.pairs.get(&(a.term()?, b.term()?)))

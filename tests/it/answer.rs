@@ -3370,6 +3370,13 @@ fn a_correction_asks_the_question_before_of_someone_else() {
 fn while_is_a_conjunction() {
     let kb = kb();
     assert_first(&kb, "who did he lifeng meet while in london", "delegation");
+    // After "who is he lifeng", "while" no longer asks something of its own.
+    assert_follow_up_first(
+        &kb,
+        "who is he lifeng",
+        "who did he meet while in london?",
+        "delegation",
+    );
 }
 
 #[test]

@@ -201,6 +201,11 @@ pub struct Index {
 }
 
 impl Index {
+    /// Whether a claim's speaker has this stem ("both" of "Both sides").
+    pub(crate) fn quotes(&self, term: u32) -> bool {
+        self.facts.iter().any(|f| f.speaker.contains(&term))
+    }
+
     /// Indexes the facts; the stems of every text indexed are numbered in `analyzer` first.
     pub(crate) fn build(
         facts: &[Fact],

@@ -1261,8 +1261,38 @@ fn answer_in_except(
     }
     let reply = someone_else(engine, &words, answer_question(engine, question));
     let reply = with_another_speaker(engine, &words, &words, reply);
+    // "My grandson says America and China are fighting again. Where are they meeting?": the
+    // sentences before the last question are what it follows up, as a message before it is.
+    if !reply.answered()
+        && context.is_none()
+        && let Some((before, last)) = last_question(question)
+        && let Some(subject) = Subject::of(engine, &message_words(engine, before))
+    {
+        let (alone, next) = answer_in_except(engine, last, Some(&subject), remember, except);
+        if alone.answered() {
+            return (alone, next);
+        }
+    }
     let next = subject_of(engine, remember, &reply, &words);
     (reply, next)
+}
+
+/// A message's last sentence, when it asks and sentences come before it: (those sentences,
+/// the question).
+fn last_question(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim_end();
+    let body = text.trim_end_matches(['?', '!', '.', ' ']);
+    let end = body
+        .char_indices()
+        .filter(|&(i, c)| matches!(c, '?' | '!') || (c == '.' && ends_sentence(body, i)))
+        .map(|(i, c)| i + c.len_utf8())
+        .next_back()?;
+    let (before, last) = text.split_at(end);
+    let asks = last.trim_end().ends_with('?')
+        || split_words(last).first().is_some_and(|w| opens_question(w));
+    // (Not a last word alone: in "which companies, cadence? synopsys?" it is an option.)
+    (asks && !split_words(before).is_empty() && split_words(last).len() >= 2)
+        .then_some((before, last.trim()))
 }
 
 /// Whether a short message checks a detail of the answer before ("january, right?", "fox

@@ -2,7 +2,7 @@
 //! get wrong, each read as the question it asks ("was it Bessent who accused China?" asks who
 //! accused China). One table, [`REWRITES`], applied in order.
 
-use super::{all_in, has_any, listed, score};
+use super::{all_in, has_any, listed, opens_question, score};
 use crate::engine::Engine;
 
 /// A rewording: the question it asks, or `None` when its pattern does not match.
@@ -62,10 +62,17 @@ fn hearsay(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
             Some((i - 1, i))
         } else if i >= 2 && words[i - 2] == "my" {
             Some((i - 2, i))
+        } else if says_nobody(engine, &words[..i]) {
+            // ("A friend insists…", "someone in here said…", "people keep saying…")
+            Some((0, i))
         } else {
             None
         }
     })?;
+    // ("what do people say about the talks" asks for words the article quotes.)
+    if words[..start].iter().any(|w| opens_question(w)) {
+        return None;
+    }
     let end = at + 1 + usize::from(words.get(at + 1).is_some_and(|w| w == "that"));
     (end < words.len()).then(|| {
         words[..start]
@@ -74,6 +81,24 @@ fn hearsay(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
             .cloned()
             .collect()
     })
+}
+
+/// Whether the words opening a message before a verb of saying name nobody the article has:
+/// a few words, no question ("what do people say…", "did Greer say…"), no pronoun that may
+/// stand for someone named before ("he said…"), no one a fact names or quotes ("Beijing
+/// says…", "both sides say…").
+fn says_nobody(engine: &Engine, opening: &[String]) -> bool {
+    let pronoun = |w: &String| matches!(w.as_str(), "he" | "she" | "they" | "it" | "we" | "you");
+    opening.len() <= 4
+        && !opening.iter().any(|w| opens_question(w) || pronoun(w))
+        && !engine
+            .analyzer
+            .tokens(&opening.join(" "), false)
+            .iter()
+            .any(|t| {
+                (t.strict && engine.index.weight(t.term()).is_some())
+                    || t.term().is_some_and(|id| engine.index.quotes(id))
+            })
 }
 
 /// A question asked inside a sentence about asking ("my dad keeps asking me who was on the US

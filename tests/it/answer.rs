@@ -3628,3 +3628,42 @@ fn whom_someone_gave_comments_to_is_where_they_said_it() {
         "hassett-cbs",
     );
 }
+
+#[test]
+fn sentences_before_the_last_question_are_what_it_follows_up() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "my grandson says america and china are fighting again. where are they meeting?",
+        "venue",
+    );
+    // (Not a last word alone: "synopsys?" is an option, not a question of its own.)
+    assert_answers(
+        &kb,
+        &[(
+            "which companies stopped selling chip design software to china, synopsys? cadence?",
+            &[][..],
+        )],
+    );
+}
+
+#[test]
+fn hearsay_from_anyone_the_article_does_not_name_is_checked() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "someone in here said the truce was signed in london, that right?",
+        "geneva-truce",
+    );
+    assert_first(
+        &kb,
+        "A friend insists the OECD just raised its world growth forecast. True or not?",
+        "oecd-forecast",
+    );
+    // Whoever the article names is asked about as a speaker still.
+    assert_first(
+        &kb,
+        "beijing says the us broke the deal, true?",
+        "beijing-accusations",
+    );
+}

@@ -18,6 +18,7 @@ pub(super) const REWRITES: &[Rewrite] = &[
     the_articles_verb,
     talks_somewhere_about,
     significance,
+    why_mentioned,
     really,
     how_it_went,
     what_about,
@@ -286,6 +287,52 @@ fn significance(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
     (!rest.is_empty() && all_in(&words[..at], OPENING))
         .then(|| reworded(&["tell", "me", "about"], rest))
+}
+
+/// "why is Huawei even in this?", "why are student visas coming up?": why something is part of
+/// the story, which is what the article says of it ("tell me about Huawei"), not a cause.
+fn why_mentioned(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    const ENDINGS: &[&[&str]] = &[
+        &["in", "this"],
+        &["in", "all", "this"],
+        &["in", "the", "story"],
+        &["in", "the", "news"],
+        &["in", "the", "article"],
+        &["part", "of", "this"],
+        &["involved"],
+        &["mentioned"],
+        &["relevant"],
+        &["coming", "up"],
+        &["come", "up"],
+        &["brought", "up"],
+    ];
+    let why = words.iter().take(3).position(|w| w == "why")?;
+    let rest = &words[why + 1..];
+    let [be, rest @ ..] = rest else {
+        return None;
+    };
+    if !matches!(be.as_str(), "is" | "are" | "was" | "were" | "s") {
+        return None;
+    }
+    let without = |rest: &'_ [String]| {
+        ENDINGS
+            .iter()
+            .find(|e| rest.len() > e.len() && rest[rest.len() - e.len()..].iter().eq(e.iter()))
+            .map(|e| rest.len() - e.len())
+    };
+    // (…with one ending or two: "coming up in all this".)
+    let mut end = without(rest)?;
+    end = without(&rest[..end]).unwrap_or(end);
+    let what: Vec<&String> = rest[..end]
+        .iter()
+        .filter(|w| {
+            !matches!(
+                w.as_str(),
+                "even" | "all" | "so" | "always" | "being" | "getting"
+            )
+        })
+        .collect();
+    (!what.is_empty() && what.len() <= 5).then(|| reworded(&["tell", "me", "about"], &what))
 }
 
 /// A statement with a question tag ("He Lifeng is China's foreign minister, isn't he?", "the

@@ -3667,3 +3667,20 @@ fn hearsay_from_anyone_the_article_does_not_name_is_checked() {
         "beijing-accusations",
     );
 }
+
+#[test]
+fn why_something_is_in_the_story_asks_what_the_article_says_of_it() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "bruh why is huawei even in this",
+        "beijing-accusations",
+    );
+    assert_first(
+        &kb,
+        "Why are student visas coming up in all this?",
+        "beijing-accusations",
+    );
+    // A cause the article does not give is still declined.
+    assert_answers(&kb, &[("why did the us restrict student visas", &[][..])]);
+}

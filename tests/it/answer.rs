@@ -3684,3 +3684,33 @@ fn why_something_is_in_the_story_asks_what_the_article_says_of_it() {
     // A cause the article does not give is still declined.
     assert_answers(&kb, &[("why did the us restrict student visas", &[][..])]);
 }
+
+#[test]
+fn a_first_or_full_name_asks_who_someone_is() {
+    let kb = kb();
+    assert_first(&kb, "what's the trade rep's first name", "greer");
+    assert_first(&kb, "hassett's first name?", "hassett-role");
+    // (Not "names": the names of students the article does not give.)
+    assert_answers(
+        &kb,
+        &[(
+            "names of the chinese students who got visas denied",
+            &[][..],
+        )],
+    );
+}
+
+#[test]
+fn more_everyday_words_for_the_facts_are_understood() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "What level are American duties on Chinese merchandise set at now?",
+        "tariff-us-on-china",
+    );
+    assert_first(
+        &kb,
+        "which international body just trimmed its outlook for the world economy",
+        "oecd-forecast",
+    );
+}

@@ -1070,8 +1070,10 @@ fn lexicon_canonical_words_have_distinct_stems_and_are_not_stopwords() {
         // with"), and "when" phrases asking when ("how long ago"): stopwords on purpose. So is
         // "student", since "I'm a student researching…" is asked more than about students,
         // whose visas are still found by "visas". "is" gathers "is it true (that)", which asks
-        // yes or no as "is" does.
-        let meant = ["please", "about", "when", "student", "is"].contains(&canonical.as_str());
+        // yes or no as "is" does; "name" gathers "first name", "full name", which ask for the
+        // name as "name" does.
+        let meant =
+            ["please", "about", "when", "student", "is", "name"].contains(&canonical.as_str());
         if kb.knowledge.lexicon.stopwords.contains(canonical) && !meant {
             clashes.push(format!("{canonical} is a stopword"));
         }

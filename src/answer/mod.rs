@@ -1627,7 +1627,10 @@ fn is_detail(engine: &Engine, answer: &[String], word: &str) -> bool {
 fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
     let tokens = engine.analyzer.tokens(&words.join(" "), true);
     // ("what's this story about?" asks for the story too.)
-    let about_story = tokens.iter().any(|t| t.word == "about")
+    // ("explain this article to me like I'm 10" too.)
+    let about_story = tokens
+        .iter()
+        .any(|t| matches!(t.word.as_ref(), "about" | "explain"))
         && tokens
             .iter()
             .any(|t| matches!(t.word.as_ref(), "article" | "story" | "piece" | "news"));
@@ -1659,17 +1662,54 @@ fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
                         | "points"
                         | "lines"
                         | "sentences"
-                        // "a short summary please"
+                        // "a short summary please", "a one-line gist"
                         | "short"
                         | "brief"
                         | "quick"
+                        | "line"
+                        | "paragraph"
+                        | "sentence"
+                        // "like I'm 10"
+                        | "m"
                     )
                     || t.word.chars().all(|c| c.is_ascii_digit())
             });
     let topic = engine.knowledge.topics.iter().find(|t| t.name == "summary");
-    topic
-        .filter(|_| only_summary)
-        .map(|t| format!("/{}", t.command))
+    if only_summary {
+        return topic.map(|t| format!("/{}", t.command));
+    }
+    // A summary of one part of the story ("recap the economic stakes section", "quick rundown
+    // of the trump-xi call part"): that topic, when the words besides the request all name it.
+    let asks = summarize || tokens.iter().any(|t| t.word == "summary");
+    let rest: Vec<_> = tokens
+        .iter()
+        .filter(|t| {
+            !t.stop
+                && !matches!(
+                    t.word.as_ref(),
+                    "summary" | "section" | "part" | "bit" | "short" | "brief" | "quick"
+                )
+        })
+        .collect();
+    let named = |topic: &crate::knowledge::Topic| {
+        let title = engine
+            .analyzer
+            .tokens(&format!("{} {}", topic.name, topic.title), true);
+        rest.iter().all(|t| title.iter().any(|n| n.stem == t.stem))
+    };
+    let mut named_topics = engine
+        .knowledge
+        .topics
+        .iter()
+        .filter(|t| t.name != "summary" && named(t));
+    match (
+        asks && !rest.is_empty(),
+        named_topics.next(),
+        named_topics.next(),
+    ) {
+        (true, Some(topic), None) => Some(format!("/{}", topic.command)),
+        _ => None,
+    }
 }
 
 /// Answers one message: a `/command` (optionally `/command@bot`) or free text.

@@ -3714,3 +3714,23 @@ fn more_everyday_words_for_the_facts_are_understood() {
         "oecd-forecast",
     );
 }
+
+#[test]
+fn a_summary_of_one_part_of_the_story_is_its_topic() {
+    let kb = kb();
+    for (q, command) in [
+        ("recap the economic stakes section for me", "/economy"),
+        ("quick rundown of the trump-xi call part?", "/call"),
+        ("summarise the geneva truce", "/truce"),
+        ("one-line gist of this article pls", "/summary"),
+        ("explain this article to me like i'm 10", "/summary"),
+    ] {
+        assert_eq!(ids(&kb, q), ids(&kb, command), "{q}");
+    }
+    // A summary of something no topic is named for is about that thing.
+    assert_first(
+        &kb,
+        "summarise the blame game between the two sides",
+        "backtracking",
+    );
+}

@@ -1568,6 +1568,7 @@ fn asks_for_command(words: &[String]) -> Option<&'static str> {
         | "what can i ask you"
         | "what do you cover" => "/topics",
         "help" => "/help",
+        _ if text.starts_with("whos who") || text.starts_with("who s who") => "/who",
         "hi" | "hello" | "hey" | "hiya" | "yo" | "hi there" | "hello there" | "hey there"
         | "good morning" | "good afternoon" | "good evening" | "how are you" | "hi how are you"
         | "hello how are you" | "hey how are you" | "who are you" | "what are you"

@@ -411,8 +411,14 @@ fn involvement(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         "not",
         "nah",
     ];
-    // ("how come…" asks why.)
-    if !has_any(words, PART) || words.starts_with(&["how".to_string(), "come".to_string()]) {
+    // ("how come…" asks why, and "when it comes to Huawei" says what about.)
+    let comes_to = words
+        .windows(3)
+        .any(|w| w[0] == "it" && matches!(w[1].as_str(), "comes" | "come") && w[2] == "to");
+    if !has_any(words, PART)
+        || comes_to
+        || words.starts_with(&["how".to_string(), "come".to_string()])
+    {
         return None;
     }
     let named: Vec<String> = words

@@ -3734,3 +3734,14 @@ fn a_summary_of_one_part_of_the_story_is_its_topic() {
         "backtracking",
     );
 }
+
+#[test]
+fn when_it_comes_to_something_says_what_about() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "what precisely did the US discourage when it comes to huawei",
+        "beijing-accusations",
+    );
+    assert_first(&kb, "who's who in this story, briefly", "delegation");
+}

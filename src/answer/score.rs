@@ -851,9 +851,20 @@ fn score_tokens<'a>(
     } else {
         tokens.iter().position(|t| t.claim).unwrap_or(0)
     };
+    // (…as are two details of one kind, one of them a fact's, "in January or February", which
+    // the fact naming its own settles.)
+    let same_kind = |a: &Token, b: &Token| {
+        let kind = engine.analyzer.kind(&a.word);
+        kind.is_some()
+            && kind == engine.analyzer.kind(&b.word)
+            && [a, b].iter().any(|t| index.weight(t.term()).is_some())
+    };
     let alternatives: Vec<&Stem> = tokens
         .windows(3)
-        .filter(|w| w[1].word == "or" && [&w[0], &w[2]].iter().all(|t| !t.stop && !t.strict))
+        .filter(|w| {
+            w[1].word == "or"
+                && ([&w[0], &w[2]].iter().all(|t| !t.stop && !t.strict) || same_kind(&w[0], &w[2]))
+        })
         .flat_map(|w| [&w[0].stem, &w[2].stem])
         .collect();
     let mut speaker_bits = 0u64;
@@ -933,7 +944,7 @@ fn score_tokens<'a>(
             && tokens[first_claim - 1].stem == t.stem
             && !t.stop
             && !is_english_word(&t.word);
-        if strict || focus || unsettled || unknown_speaker {
+        if (strict && !choice) || focus || unsettled || unknown_speaker {
             q.strict |= bit;
         }
         if must.iter().any(|m| *m == t.word) {

@@ -3745,3 +3745,35 @@ fn when_it_comes_to_something_says_what_about() {
     );
     assert_first(&kb, "who's who in this story, briefly", "delegation");
 }
+
+#[test]
+fn two_details_of_one_kind_offered_as_a_choice_are_settled_by_the_facts() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "the trade war kicked off in january or february, can't remember which",
+        "trade-war-start",
+    );
+    assert_first(&kb, "was the truce in paris or geneva?", "geneva-truce");
+    // Neither one right: the fact settles it still.
+    assert_first(
+        &kb,
+        "did the trade war start in january or march?",
+        "trade-war-start",
+    );
+}
+
+#[test]
+fn words_saying_why_someone_asks_are_no_subject() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "Identify the three US officials in the delegation (homework q3)",
+        "delegation",
+    );
+    assert_first(
+        &kb,
+        "Which category of US technology is Beijing seeking access to in these negotiations?",
+        "agenda",
+    );
+}

@@ -3777,3 +3777,20 @@ fn words_saying_why_someone_asks_are_no_subject() {
         "agenda",
     );
 }
+
+#[test]
+fn an_opening_and_or_a_closing_in_turn_asks_one_thing() {
+    let kb = kb();
+    assert_follow_up_first(
+        &kb,
+        "What did Beijing accuse the US of doing?",
+        "And what did the US accuse China of, in turn?",
+        "greer-magnets",
+    );
+    assert_follow_up_first(
+        &kb,
+        "what did beijing accuse the us of",
+        "what sort of software are we talking",
+        "beijing-accusations",
+    );
+}

@@ -19,6 +19,7 @@ pub(super) const REWRITES: &[Rewrite] = &[
     talks_somewhere_about,
     significance,
     why_mentioned,
+    their_point,
     really,
     how_it_went,
     what_about,
@@ -333,6 +334,37 @@ fn why_mentioned(_: &Engine, words: &[String]) -> Option<Vec<String>> {
         })
         .collect();
     (!what.is_empty() && what.len() <= 5).then(|| reworded(&["tell", "me", "about"], &what))
+}
+
+/// "what was his point again?", "what's her take?": what someone said, "what did he say".
+fn their_point(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let at = words.iter().position(|w| {
+        matches!(
+            w.as_str(),
+            "point" | "take" | "argument" | "view" | "views" | "message" | "opinion" | "stance"
+        )
+    })?;
+    let pronoun = match words[..at].last()?.as_str() {
+        "his" => "he",
+        "her" => "she",
+        "their" => "they",
+        _ => return None,
+    };
+    let opening = &words[..at - 1];
+    let asks = opening
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "what" | "whats"))
+        && all_in(
+            opening,
+            &[
+                "what", "whats", "was", "is", "s", "again", "exactly", "then",
+            ],
+        );
+    let rest_says_nothing = all_in(
+        &words[at + 1..],
+        &["again", "exactly", "then", "there", "here", "on", "that"],
+    );
+    (asks && rest_says_nothing).then(|| reworded(&["what", "did", pronoun, "say"], &[] as &[&str]))
 }
 
 /// A statement with a question tag ("He Lifeng is China's foreign minister, isn't he?", "the

@@ -3794,3 +3794,16 @@ fn an_opening_and_or_a_closing_in_turn_asks_one_thing() {
         "beijing-accusations",
     );
 }
+
+#[test]
+fn someones_point_is_what_they_said() {
+    let kb = kb();
+    assert_follow_up_first(
+        &kb,
+        "there was a white house guy on CBS, who was it",
+        "what was his point again",
+        "hassett-cbs",
+    );
+    // Without anyone before, "his" is nobody.
+    assert_answers(&kb, &[("what was his point again", &[][..])]);
+}

@@ -18,6 +18,7 @@ pub(super) const REWRITES: &[Rewrite] = &[
     the_articles_verb,
     talks_somewhere_about,
     significance,
+    which_side,
     why_mentioned,
     their_point,
     really,
@@ -288,6 +289,24 @@ fn significance(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
     (!rest.is_empty() && all_in(&words[..at], OPENING))
         .then(|| reworded(&["tell", "me", "about"], rest))
+}
+
+/// "who cut tariffs further, Washington or Beijing?": "who" asks which of the two sides, as
+/// "which side" does (a side, not a person).
+fn which_side(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let (first, rest) = words.split_first()?;
+    if !matches!(first.as_str(), "who" | "whose" | "whos") {
+        return None;
+    }
+    let tokens = engine.analyzer.tokens(&rest.join(" "), true);
+    let side = |t: &crate::analyze::Token| matches!(t.word.as_ref(), "us" | "china");
+    let offered = tokens
+        .windows(3)
+        .any(|w| side(&w[0]) && w[1].word == "or" && side(&w[2]))
+        || tokens
+            .windows(4)
+            .any(|w| side(&w[0]) && w[1].word == "or" && w[2].word == "the" && side(&w[3]));
+    offered.then(|| reworded(&["which", "side"], rest))
 }
 
 /// "why is Huawei even in this?", "why are student visas coming up?": why something is part of

@@ -561,7 +561,9 @@ fn which_target<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Token<'a>> {
         }
         _ => return None,
     };
-    let at = rest.iter().position(|t| !t.stop)?;
+    // (A word of no subject right after "which" is what is asked: "which *side* cut tariffs"
+    // asks for a side, not which cut.)
+    let at = rest.iter().position(|t| !t.stop).filter(|&at| at == 0)?;
     let (first, next) = (&rest[at], rest.get(at + 1));
     // Of a name before a noun ("which Huawei components did…"), the noun: a word that ends
     // the question or comes before its verb ("which OECD *revised*…" is no noun).

@@ -3807,3 +3807,20 @@ fn someones_point_is_what_they_said() {
     // Without anyone before, "his" is nobody.
     assert_answers(&kb, &[("what was his point again", &[][..])]);
 }
+
+#[test]
+fn which_of_the_two_sides_is_asked_by_who_or_which_side() {
+    let kb = kb();
+    for q in [
+        "who cut tariffs further, washington or beijing?",
+        "which side cut tariffs, washington or beijing?",
+        "whose tariff is higher, the us or china's?",
+    ] {
+        let got = ids(&kb, q);
+        assert!(
+            got.contains(&"tariff-us-on-china".to_string())
+                && got.contains(&"tariff-china".to_string()),
+            "{q}: {got:?}"
+        );
+    }
+}

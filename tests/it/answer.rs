@@ -3824,3 +3824,18 @@ fn which_of_the_two_sides_is_asked_by_who_or_which_side() {
         );
     }
 }
+
+#[test]
+fn more_everyday_phrases_for_what_is_asked() {
+    let kb = kb();
+    assert_first(&kb, "hassett said that to which news org?", "hassett-cbs");
+    assert_first(&kb, "what's hassett's official position", "hassett-role");
+    assert_first(&kb, "bottom line on china's may trade data", "may-exports");
+    let grip = ids(&kb, "why does china's grip on rare earths matter so much");
+    assert!(grip.contains(&"china-69-percent".to_string()), "{grip:?}");
+    // (Why a venue was chosen the article does not say.)
+    assert_answers(
+        &kb,
+        &[("why was lancaster house picked for the talks?", &[][..])],
+    );
+}

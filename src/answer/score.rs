@@ -501,16 +501,29 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>], index: &Index) -> Option<&'t Stem
 /// Whether a question asks what will happen: "will", "'ll", "gonna", "going to" before a
 /// verb, or "next" ("the next round").
 fn asks_future(words: &[String]) -> bool {
-    words.iter().enumerate().any(|(i, w)| match w.as_str() {
-        "will" | "ll" | "gonna" | "next" => true,
-        "going" => {
-            words.get(i + 1).is_some_and(|n| n == "to")
-                && words
-                    .get(i + 2)
-                    .is_some_and(|v| !matches!(v.as_str(), "the" | "a" | "an"))
-        }
-        _ => false,
-    })
+    // (…or what would have been, had something not happened: "would China have lifted the
+    // curbs if the US hadn't…", which the article no more reports.)
+    let counterfactual = words.iter().any(|w| w == "if")
+        && words.windows(2).any(|w| {
+            matches!(
+                w[0].as_str(),
+                "would" | "could" | "might" | "wouldve" | "couldve"
+            ) && matches!(w[1].as_str(), "have" | "ve" | "china" | "the" | "they")
+        })
+        && words
+            .iter()
+            .any(|w| matches!(w.as_str(), "have" | "ve" | "wouldve" | "couldve"));
+    counterfactual
+        || words.iter().enumerate().any(|(i, w)| match w.as_str() {
+            "will" | "ll" | "gonna" | "next" => true,
+            "going" => {
+                words.get(i + 1).is_some_and(|n| n == "to")
+                    && words
+                        .get(i + 2)
+                        .is_some_and(|v| !matches!(v.as_str(), "the" | "a" | "an"))
+            }
+            _ => false,
+        })
 }
 
 /// Whether a question asks what came after the London talks ("did the US cut tariffs after the

@@ -3839,3 +3839,20 @@ fn more_everyday_phrases_for_what_is_asked() {
         &[("why was lancaster house picked for the talks?", &[][..])],
     );
 }
+
+#[test]
+fn what_would_have_happened_is_not_reported() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "would china have lifted the magnet curbs if the us hadn't restricted student visas?",
+                &[][..],
+            ),
+            ("what would have happened if the truce failed", &[]),
+        ],
+    );
+    // (What happened is.)
+    assert_first(&kb, "did china lift the magnet curbs?", "greer-magnets");
+}

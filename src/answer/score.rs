@@ -1124,6 +1124,8 @@ fn score_tokens<'a>(
             && !matches!(
                 w[2].as_str(),
                 "percent" | "per" | "pct" | "percentage" | "in" | "on" | "at" | "by" | "of"
+                // (…nor is "how many is the tax", a learner's "how much".)
+                | "is" | "are" | "was" | "were"
             )
     });
     // (…or names the people counted: "how many officials did the US send" is answered by the

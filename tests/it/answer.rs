@@ -3856,3 +3856,33 @@ fn what_would_have_happened_is_not_reported() {
     // (What happened is.)
     assert_first(&kb, "did china lift the magnet curbs?", "greer-magnets");
 }
+
+#[test]
+fn a_learners_how_many_and_more_everyday_verbs_are_understood() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "how many is the tax america put now for chinese goods",
+        "tariff-us-on-china",
+    );
+    assert_first(
+        &kb,
+        "The OECD bumped its global growth forecast up recently, correct?",
+        "oecd-forecast",
+    );
+    assert_first(
+        &kb,
+        "did he lifeng link up w anyone else in the uk b4 the talks",
+        "reeves-meeting",
+    );
+    assert_first(
+        &kb,
+        "there was some grand building in london where they met, what was it called again?",
+        "venue",
+    );
+    // A count is still a count.
+    assert_answers(
+        &kb,
+        &[("how many rare earth magnets did china ship", &[][..])],
+    );
+}

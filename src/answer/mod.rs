@@ -346,6 +346,10 @@ fn message_words(engine: &Engine, text: &str) -> Vec<String> {
         .filter(|w| !(w.starts_with('@') && w.len() > 1))
         .collect::<Vec<_>>()
         .join(" ");
+    // ("export growth y/y?": year over year, not "why why".)
+    let text = text
+        .replace("y/y", "year over year")
+        .replace("Y/Y", "year over year");
     let words = engine
         .analyzer
         .expand_shorthand(split_words(without_preamble(engine, &text)));

@@ -44,14 +44,22 @@ pub(super) fn question_kinds(words: &[String], phrasing: &Phrasing) -> SmallVec<
                 kinds.push(None);
                 continue;
             }
-            // "where do the tariffs stand now", "where's the rate sitting": what it is.
+            // "where do the tariffs stand now", "where's the rate sitting", "where did they cut
+            // it to", "where'd it land": what it is.
             "where" | "wheres"
                 if words[i + 1..].iter().any(|w| {
                     matches!(
                         w.as_str(),
-                        "stand" | "stands" | "standing" | "sit" | "sits" | "sitting"
+                        "stand"
+                            | "stands"
+                            | "standing"
+                            | "sit"
+                            | "sits"
+                            | "sitting"
+                            | "land"
+                            | "landed"
                     )
-                }) =>
+                }) || words.last().is_some_and(|l| l == "to") =>
             {
                 kinds.push(None);
                 continue;

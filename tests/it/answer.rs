@@ -3886,3 +3886,24 @@ fn a_learners_how_many_and_more_everyday_verbs_are_understood() {
         &[("how many rare earth magnets did china ship", &[][..])],
     );
 }
+
+#[test]
+fn where_a_rate_landed_asks_what_it_is() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "China's retaliatory rate — where did they cut it to?",
+        "tariff-china",
+    );
+    assert_first(
+        &kb,
+        "OECD global growth revision, where'd it land",
+        "oecd-forecast",
+    );
+    assert_first(
+        &kb,
+        "May trade print out of Beijing: export growth y/y?",
+        "may-exports",
+    );
+    assert_first(&kb, "where did they meet", "venue");
+}

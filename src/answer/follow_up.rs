@@ -108,7 +108,7 @@ impl Subject {
 
     /// The question turned around ("the other way around", "vice versa"): its first two
     /// names or countries swapped, "the US tariffs on China" read as "the China tariffs on
-    /// the US".
+    /// the US"; one of the two sides alone is the other ("the US tariffs": China's).
     pub(super) fn reversed(&self) -> Option<Vec<String>> {
         let mut specific = self
             .sequence
@@ -116,7 +116,12 @@ impl Subject {
             .filter(|c| c.class == ContentClass::Specific)
             .map(|c| c.word.as_str());
         let a = specific.next()?;
-        let b = specific.find(|w| *w != a)?;
+        let other = match a {
+            "us" => Some("china"),
+            "china" => Some("us"),
+            _ => None,
+        };
+        let b = specific.find(|w| *w != a).or(other)?;
         Some(
             self.sequence
                 .iter()
@@ -521,7 +526,12 @@ pub(super) fn as_follow_up(engine: &Engine, words: &[String]) -> Option<(Subject
         answered: Vec::new(),
     };
     let turns_around = subject.content.iter().any(|c| c.word == REVERSE);
-    let opens = opening.is_some() || prepositional;
+    // ("the other side?": what the other party says, after a claim.)
+    let other_side = words.len() <= 5
+        && words.windows(2).any(|w| {
+            w[0] == "other" && matches!(w[1].as_str(), "side" | "sides" | "party" | "camp")
+        });
+    let opens = opening.is_some() || prepositional || other_side;
     let only_refers = !opens && !bare && !turns_around;
     (opens || bare || refers || turns_around).then_some((subject, only_refers))
 }

@@ -887,6 +887,18 @@ fn answer_follow_up(
         let reply = Reply::facts(vec![claim.clone()]);
         return (reply, Some(subject.clone()));
     }
+    // (After a plain fact, its answer says where it comes from: "New data from Beijing…";
+    // "who did he say it to?" asks something else of a person.)
+    let of_the_answer = !has_any(words, &["he", "she", "they", "him", "her", "them", "to"]);
+    if (source || (who_said && of_the_answer))
+        && subject.said.is_none()
+        && !subject.answered.is_empty()
+    {
+        return (
+            Reply::facts(subject.answered.clone()),
+            Some(subject.clone()),
+        );
+    }
     // "and the other side?" after a claim: what the side it names says ("Greer claimed China
     // failed…": what China says).
     let other_side = words.windows(2).any(|w| {
@@ -994,7 +1006,9 @@ fn answer_follow_up(
         let reply = Reply::facts(subject.answered.clone());
         return (reply, Some(subject.clone()));
     }
-    if follow_up.content.iter().any(|c| c.word == REVERSE) {
+    // (…as "the other side?" does after what is no claim: "what are the US tariffs?", "the
+    // other side?")
+    if follow_up.content.iter().any(|c| c.word == REVERSE) || other_side {
         let reply = subject.reversed().map_or(Reply::NotCovered, |words| {
             answer_words(engine, &words, &[], &[])
         });

@@ -3907,3 +3907,35 @@ fn where_a_rate_landed_asks_what_it_is() {
     );
     assert_first(&kb, "where did they meet", "venue");
 }
+
+#[test]
+fn the_other_side_and_says_who_follow_any_answer() {
+    let kb = kb();
+    for then in [
+        "the other side?",
+        "the other way round?",
+        "and the other side?",
+    ] {
+        assert_follow_up_first(&kb, "what are the us tariffs", then, "tariff-china");
+    }
+    assert_follow_up_first(
+        &kb,
+        "what did greer say china did",
+        "the other side?",
+        "beijing-accusations",
+    );
+    // "says who?" after a plain fact: the fact again, which says where it comes from.
+    assert_follow_up_first(
+        &kb,
+        "how much did china's imports fall",
+        "says who?",
+        "may-imports",
+    );
+    // (…but "who did he say it to?" asks something of a person.)
+    assert_follow_up_first(
+        &kb,
+        "who is kevin hassett",
+        "who did he say it to?",
+        "hassett-cbs",
+    );
+}

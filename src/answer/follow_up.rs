@@ -439,7 +439,7 @@ fn question_words(words: &[String]) -> Vec<String> {
 }
 
 /// Specific words that place a question in time rather than name what it is about.
-const TIMES: &[&str] = &[
+pub(super) const TIMES: &[&str] = &[
     "before",
     "previous",
     "previously",

@@ -23,7 +23,9 @@ mod rewrite;
 mod score;
 
 pub use follow_up::Subject;
-use follow_up::{ContentClass, PERSONS, PRONOUNS, REVERSE, WH_WORDS, as_follow_up, pronoun_at};
+use follow_up::{
+    ContentClass, PERSONS, PRONOUNS, REVERSE, TIMES, WH_WORDS, as_follow_up, pronoun_at,
+};
 use score::{Scored, YES_NO_OPENERS, accepts, score_all, wanted};
 
 /// Share of a question's weight the best fact must cover in its own words (not only through
@@ -1033,6 +1035,34 @@ fn answer_follow_up(
         })
         .collect();
     let mut best = most_precise(readings);
+    // "where was it agreed?" after "how long is the truce period?": when no reading with all
+    // the subject is answered, "it" may be one thing of it (where the truce was agreed).
+    let it = words
+        .iter()
+        .any(|w| matches!(w.as_str(), "it" | "that" | "this"));
+    // ("what was it before?" asks of all of it, at another time.)
+    let asks_of_it = follow_up
+        .content
+        .iter()
+        .any(|c| c.class == ContentClass::Other && !TIMES.contains(&c.word.as_str()))
+        && !follow_up
+            .content
+            .iter()
+            .any(|c| TIMES.contains(&c.word.as_str()));
+    if it
+        && asks_of_it
+        && unanswered(&best)
+        && subject.content.len() > 1
+        && !follow_up.asks.is_empty()
+    {
+        let each = subject.content.iter().map(|c| {
+            let mut reading = follow_up.asks.clone();
+            reading.extend(follow_up.content.iter().map(|f| f.word.clone()));
+            reading.push(c.word.clone());
+            reading
+        });
+        best = most_precise(each.collect());
+    }
     let answered = best.as_ref().is_some_and(|(r, _)| r.answered());
     // The follow-up as a question of its own: only when it says something beyond what
     // someone said ("what did she say?" is not asking what anybody said) and enough to

@@ -3939,3 +3939,23 @@ fn the_other_side_and_says_who_follow_any_answer() {
         "hassett-cbs",
     );
 }
+
+#[test]
+fn it_may_stand_for_one_thing_the_question_before_named() {
+    let kb = kb();
+    assert_follow_up_first(
+        &kb,
+        "how long is the truce period",
+        "where was it agreed?",
+        "geneva-truce",
+    );
+    // "what was it before?" asks of all of it, which the article does not give.
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what's the us tariff on chinese goods",
+            "what was it before?"
+        ),
+        ""
+    );
+}

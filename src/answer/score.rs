@@ -1138,7 +1138,27 @@ fn score_tokens<'a>(
     });
     // (…or names the people counted: "how many officials did the US send" is answered by the
     // delegation's three names.)
-    let counts = |i: usize| {
+    // A count of people ("how many officials…") is answered by a fact naming them, of the US
+    // side: the article names one Chinese official, no Chinese delegation to count (nor
+    // each side's).
+    let phrasing = &engine.knowledge.lexicon.phrasing;
+    let person = |w: &String| {
+        super::listed(&phrasing.person_nouns, w)
+            || super::listed(&phrasing.roles, w)
+            || matches!(
+                w.as_str(),
+                "officials" | "ppl" | "delegates" | "members" | "negotiators"
+            )
+    };
+    // ("how many US officials…": a side may come first.)
+    let counts_people = words.windows(4).any(|w| {
+        w[0] == "how"
+            && w[1] == "many"
+            && (person(&w[2]) || (matches!(w[2].as_str(), "us" | "american") && person(&w[3])))
+    }) && !tokens
+        .iter()
+        .any(|t| matches!(t.word.as_ref(), "china" | "each" | "both" | "either"));
+    let names_people = |i: usize| {
         let answer = &engine.knowledge.facts[i].answer;
         let people = engine
             .analyzer
@@ -1147,6 +1167,10 @@ fn score_tokens<'a>(
             .filter(|t| engine.index.people.iter().any(|p| *p == t.word))
             .count();
         people >= 2
+    };
+    let counts = |i: usize| {
+        let answer = &engine.knowledge.facts[i].answer;
+        names_people(i)
             || answer.split_whitespace().any(|w| {
                 let w = w.trim_end_matches(['.', ',']);
                 (w.starts_with(|c: char| c.is_ascii_digit()) && !w.ends_with('%'))
@@ -1198,7 +1222,8 @@ fn score_tokens<'a>(
                 .iter()
                 .any(|(t, which)| *t == w && which.iter().all(|s| asked_ids.contains(s)))
         });
-        if !accepts(e.asks, want)
+        // (The names a count of people is answered by answer "who", not "how many".)
+        if !(accepts(e.asks, want) || (counts_people && names_people(i)))
             || (why && e.claim && !claim_intent && !names_speaker)
             || general
             // (Whether something came after the talks is settled by a fact saying it came

@@ -3959,3 +3959,24 @@ fn it_may_stand_for_one_thing_the_question_before_named() {
         ""
     );
 }
+
+#[test]
+fn a_count_of_the_us_officials_is_answered_by_their_names() {
+    let kb = kb();
+    for q in [
+        "how many people were in the delegation",
+        "how many us officials were in the delegation",
+        "how many officials did the us send",
+    ] {
+        assert_first(&kb, q, "delegation");
+    }
+    // The article names one Chinese official: no Chinese delegation, nor each side's, to count.
+    assert_answers(
+        &kb,
+        &[
+            ("how many people were in the chinese delegation", &[][..]),
+            ("how many people were in each delegation", &[]),
+            ("how many rare earth magnets did china ship", &[]),
+        ],
+    );
+}

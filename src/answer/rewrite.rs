@@ -355,35 +355,47 @@ fn why_mentioned(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     (!what.is_empty() && what.len() <= 5).then(|| reworded(&["tell", "me", "about"], &what))
 }
 
-/// "what was his point again?", "what's her take?": what someone said, "what did he say".
-fn their_point(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+/// "what was his point again?", "what's her take?", "Hassett's take?": what someone said, "what
+/// did he say".
+fn their_point(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     let at = words.iter().position(|w| {
         matches!(
             w.as_str(),
             "point" | "take" | "argument" | "view" | "views" | "message" | "opinion" | "stance"
         )
     })?;
-    let pronoun = match words[..at].last()?.as_str() {
-        "his" => "he",
-        "her" => "she",
-        "their" => "they",
+    // (…or a name's, someone the article quotes: "Hassett's take?")
+    let (whose, opening): (String, &[String]) = match words[..at].last()?.as_str() {
+        "his" => ("he".into(), &words[..at - 1]),
+        "her" => ("she".into(), &words[..at - 1]),
+        "their" => ("they".into(), &words[..at - 1]),
+        "s" if at >= 2 => {
+            let named = engine.analyzer.tokens(&words[at - 2], true);
+            let quoted = named
+                .iter()
+                .any(|t| t.strict && t.term().is_some_and(|id| engine.index.quotes(id)));
+            if !quoted {
+                return None;
+            }
+            (words[at - 2].clone(), &words[..at - 2])
+        }
         _ => return None,
     };
-    let opening = &words[..at - 1];
-    let asks = opening
-        .first()
-        .is_some_and(|w| matches!(w.as_str(), "what" | "whats"))
-        && all_in(
-            opening,
-            &[
-                "what", "whats", "was", "is", "s", "again", "exactly", "then",
-            ],
-        );
+    let asks = opening.is_empty()
+        || (opening
+            .first()
+            .is_some_and(|w| matches!(w.as_str(), "what" | "whats"))
+            && all_in(
+                opening,
+                &[
+                    "what", "whats", "was", "is", "s", "again", "exactly", "then",
+                ],
+            ));
     let rest_says_nothing = all_in(
         &words[at + 1..],
         &["again", "exactly", "then", "there", "here", "on", "that"],
     );
-    (asks && rest_says_nothing).then(|| reworded(&["what", "did", pronoun, "say"], &[] as &[&str]))
+    (asks && rest_says_nothing).then(|| reworded(&["what", "did", &whose, "say"], &[] as &[&str]))
 }
 
 /// A statement with a question tag ("He Lifeng is China's foreign minister, isn't he?", "the

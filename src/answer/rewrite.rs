@@ -361,15 +361,25 @@ fn their_point(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     let at = words.iter().position(|w| {
         matches!(
             w.as_str(),
-            "point" | "take" | "argument" | "view" | "views" | "message" | "opinion" | "stance"
+            "point"
+                | "take"
+                | "argument"
+                | "view"
+                | "views"
+                | "message"
+                | "opinion"
+                | "stance"
+                | "position"
         )
     })?;
+    // (A person's position is their job; a side's, what it says: "Beijing's position".)
+    let position = words[at] == "position";
     // (…or a name's, someone the article quotes: "Hassett's take?")
     let (whose, opening): (String, &[String]) = match words[..at].last()?.as_str() {
-        "his" => ("he".into(), &words[..at - 1]),
-        "her" => ("she".into(), &words[..at - 1]),
-        "their" => ("they".into(), &words[..at - 1]),
-        "s" if at >= 2 => {
+        "his" if !position => ("he".into(), &words[..at - 1]),
+        "her" if !position => ("she".into(), &words[..at - 1]),
+        "their" if !position => ("they".into(), &words[..at - 1]),
+        "s" if at >= 2 && !(position && engine.index.people.contains(&words[at - 2])) => {
             let named = engine.analyzer.tokens(&words[at - 2], true);
             let quoted = named
                 .iter()
@@ -383,17 +393,21 @@ fn their_point(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     };
     let asks = opening.is_empty()
         || (opening
-            .first()
+            .iter()
+            .find(|w| !matches!(w.as_str(), "and" | "so"))
             .is_some_and(|w| matches!(w.as_str(), "what" | "whats"))
             && all_in(
                 opening,
                 &[
-                    "what", "whats", "was", "is", "s", "again", "exactly", "then",
+                    "and", "so", "what", "whats", "was", "is", "s", "again", "exactly", "then",
                 ],
             ));
     let rest_says_nothing = all_in(
         &words[at + 1..],
-        &["again", "exactly", "then", "there", "here", "on", "that"],
+        &[
+            "again", "exactly", "then", "there", "here", "on", "that", "this", "it", "in",
+            "return", "turn",
+        ],
     );
     (asks && rest_says_nothing).then(|| reworded(&["what", "did", &whose, "say"], &[] as &[&str]))
 }

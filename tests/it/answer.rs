@@ -3980,3 +3980,21 @@ fn a_count_of_the_us_officials_is_answered_by_their_names() {
         ],
     );
 }
+
+#[test]
+fn a_sides_position_is_what_it_says_and_a_persons_is_their_job() {
+    let kb = kb();
+    assert_follow_up_first(
+        &kb,
+        "What did Greer claim about China's compliance?",
+        "And what was Beijing's position in return?",
+        "beijing-accusations",
+    );
+    assert_first(&kb, "what's hassett's position", "hassett-role");
+    assert_first(
+        &kb,
+        "ngl tariffs r confusing whats the us one rn",
+        "tariff-us-on-china",
+    );
+    assert_first(&kb, "who was vice something from china", "he-lifeng");
+}

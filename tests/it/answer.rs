@@ -3998,3 +3998,18 @@ fn a_sides_position_is_what_it_says_and_a_persons_is_their_job() {
     );
     assert_first(&kb, "who was vice something from china", "he-lifeng");
 }
+
+#[test]
+fn rare_earths_shipped_again_is_whether_exports_resumed() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "Is China actually sending rare earths again?",
+        "hassett-cbs",
+    );
+    assert_first(
+        &kb,
+        "lol so is china actually shipping rare earths again or nah",
+        "hassett-cbs",
+    );
+}

@@ -1131,8 +1131,11 @@ fn answer_follow_up(
     }
     // "was it last year?": settled by the answer before, unless a reading answers with part of
     // it (a reading adding other facts to it only pads it).
-    let checks =
-        opener.is_some() && except.is_empty() && checks_answer(engine, subject, follow_up, words);
+    // ("will it rise after 90 days?" asks what comes next, which no answer before settles.)
+    let checks = opener.is_some()
+        && except.is_empty()
+        && !score::asks_future(words)
+        && checks_answer(engine, subject, follow_up, words);
     let says_more = best.as_ref().is_some_and(|(r, _)| match r {
         Reply::Facts { facts, .. } => facts.iter().all(|f| subject.answered.contains(f)),
         _ => false,

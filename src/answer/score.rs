@@ -508,7 +508,7 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>], index: &Index) -> Option<&'t Stem
 
 /// Whether a question asks what will happen: "will", "'ll", "gonna", "going to" before a
 /// verb, or "next" ("the next round").
-fn asks_future(words: &[String]) -> bool {
+pub(super) fn asks_future(words: &[String]) -> bool {
     // (…or what would have been, had something not happened: "would China have lifted the
     // curbs if the US hadn't…", which the article no more reports.)
     let counterfactual = words.iter().any(|w| w == "if")

@@ -4013,3 +4013,18 @@ fn rare_earths_shipped_again_is_whether_exports_resumed() {
         "hassett-cbs",
     );
 }
+
+#[test]
+fn what_comes_next_is_not_settled_by_the_answer_before() {
+    let kb = kb();
+    for then in [
+        "Will it jump back up when the 90 days run out?",
+        "will it rise after 90 days?",
+    ] {
+        assert_eq!(
+            follow_up(&kb, "What's the US tariff on Chinese goods now?", then),
+            "",
+            "{then}"
+        );
+    }
+}

@@ -1312,6 +1312,10 @@ fn answer_in_except(
     }
     let reply = someone_else(engine, &words, answer_question(engine, question));
     let reply = with_another_speaker(engine, &words, &words, reply);
+    let reply = match reply {
+        Reply::NotCovered => wrong_speaker(engine, &words).unwrap_or(Reply::NotCovered),
+        reply => reply,
+    };
     // "My grandson says America and China are fighting again. Where are they meeting?": the
     // sentences before the last question are what it follows up, as a message before it is.
     if !reply.answered()
@@ -1326,6 +1330,51 @@ fn answer_in_except(
     }
     let next = subject_of(engine, remember, &reply, &words);
     (reply, next)
+}
+
+/// "Bessent said China kept the magnet curbs, yes?": a check of what someone said, naming as
+/// its speaker someone the article never quotes, is settled by the claim of whoever said it
+/// (Greer), if one says what the check says.
+fn wrong_speaker(engine: &Engine, words: &[String]) -> Option<Reply> {
+    if !score::is_yes_no(words) {
+        return None;
+    }
+    let unquoted = |w: &String| {
+        engine.analyzer.tokens(w, true).iter().any(|t| {
+            t.strict
+                && engine.index.people.iter().any(|p| *p == t.word)
+                && !t.term().is_some_and(|id| engine.index.quotes(id))
+        })
+    };
+    let claims = engine
+        .analyzer
+        .tokens(&words.join(" "), true)
+        .iter()
+        .any(|t| t.claim);
+    if !claims || !words.iter().any(unquoted) {
+        return None;
+    }
+    let without: Vec<String> = words.iter().filter(|w| !unquoted(w)).cloned().collect();
+    // (…a check saying what was said, not "did Lutnick say anything to reporters?".)
+    let said = engine.analyzer.tokens(&without.join(" "), true);
+    let matter = said
+        .iter()
+        .filter(|t| !t.stop && !t.claim && engine.index.weight(t.term()).is_some())
+        .count();
+    if matter < 2 {
+        return None;
+    }
+    match answer_words(engine, &without, &[], &[]) {
+        Reply::Facts { heading, facts }
+            if facts
+                .first()
+                .and_then(|id| engine.knowledge.fact(id))
+                .is_some_and(|f| f.kind.is_claim()) =>
+        {
+            Some(Reply::Facts { heading, facts })
+        }
+        _ => None,
+    }
 }
 
 /// A message's last sentence, when it asks and sentences come before it: (those sentences,

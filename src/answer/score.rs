@@ -263,7 +263,7 @@ pub(super) const TAGS: &[&str] = &[
 
 /// Whether words ask yes or no: they open with "did", "is"… or end with a tag ("…, right?",
 /// "…, didn't it?").
-fn is_yes_no(words: &[String]) -> bool {
+pub(super) fn is_yes_no(words: &[String]) -> bool {
     let opens = words
         .first()
         .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));

@@ -4028,3 +4028,26 @@ fn what_comes_next_is_not_settled_by_the_answer_before() {
         );
     }
 }
+
+#[test]
+fn a_check_naming_the_wrong_speaker_is_settled_by_who_said_it() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "bessent said china kept the magnet export curbs in place, yes?",
+        "greer-magnets",
+    );
+    assert_first(
+        &kb,
+        "Wasn't it Bessent who accused China of not lifting the rare earth magnet restrictions?",
+        "greer-magnets",
+    );
+    // Whether someone the article never quotes said anything, it does not report.
+    assert_answers(
+        &kb,
+        &[
+            ("did lutnick say anything to reporters?", &[][..]),
+            ("did bessent say anything about magnets?", &[]),
+        ],
+    );
+}

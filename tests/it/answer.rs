@@ -4051,3 +4051,9 @@ fn a_check_naming_the_wrong_speaker_is_settled_by_who_said_it() {
         ],
     );
 }
+
+#[test]
+fn which_part_of_london_is_central_london() {
+    let kb = kb();
+    assert_first(&kb, "which part of london is it in", "venue");
+}

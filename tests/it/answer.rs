@@ -4057,3 +4057,13 @@ fn which_part_of_london_is_central_london() {
     let kb = kb();
     assert_first(&kb, "which part of london is it in", "venue");
 }
+
+#[test]
+fn the_american_group_is_the_delegation() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "which commerce secretary was in the american group",
+        "lutnick",
+    );
+}

@@ -18,6 +18,7 @@ pub(super) const REWRITES: &[Rewrite] = &[
     the_articles_verb,
     talks_somewhere_about,
     significance,
+    both_of_two,
     which_side,
     why_mentioned,
     their_point,
@@ -289,6 +290,22 @@ fn significance(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
     (!rest.is_empty() && all_in(&words[..at], OPENING))
         .then(|| reworded(&["tell", "me", "about"], rest))
+}
+
+/// "did exports and imports both go up?", "both exports and imports": "both" says of the two
+/// things named what the question asks of each, not the two sides ("both sides").
+fn both_of_two(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let at = words.iter().position(|w| w == "both")?;
+    let after = words.get(at + 2).is_some_and(|w| w == "and");
+    let before = at >= 2 && words[at - 2] == "and";
+    let sides = words
+        .get(at + 1)
+        .is_some_and(|w| matches!(w.as_str(), "side" | "sides" | "countries" | "parties"));
+    ((after || before) && !sides).then(|| {
+        let mut rest = words.to_vec();
+        rest.remove(at);
+        rest
+    })
 }
 
 /// "who cut tariffs further, Washington or Beijing?": "who" asks which of the two sides, as

@@ -4067,3 +4067,15 @@ fn the_american_group_is_the_delegation() {
         "lutnick",
     );
 }
+
+#[test]
+fn both_of_two_things_asks_of_each_and_who_put_out_data_is_its_source() {
+    let kb = kb();
+    let both = ids(&kb, "did exports and imports both go up?");
+    assert!(
+        both.contains(&"may-exports".to_string()) && both.contains(&"may-imports".to_string()),
+        "{both:?}"
+    );
+    assert_first(&kb, "what did both sides agree", "ninety-days");
+    assert_first(&kb, "who put out the may trade data", "may-exports");
+}

@@ -674,14 +674,22 @@ fn score_tokens<'a>(
                     // (Not "people": "what do people say about the talks" asks for words quoted.)
                     let hearsay = matches!(before, "i" | "someone" | "somebody" | "everyone")
                         || (i >= 2 && tokens[i - 2].word == "my");
-                    // (…past an adverb: "what did the deal *actually* say".)
+                    // (…past an adverb: "what did the deal *actually* say"; or a verb of
+                    // being: "how come people *are* saying…".)
                     let subject = tokens[..i]
                         .iter()
                         .rev()
                         .find(|b| {
                             !matches!(
                                 b.word.as_ref(),
-                                "actual" | "actually" | "really" | "exactly"
+                                "actual"
+                                    | "actually"
+                                    | "really"
+                                    | "exactly"
+                                    | "are"
+                                    | "keep"
+                                    | "kept"
+                                    | "still"
                             )
                         })
                         .map_or(before, |b| b.word.as_ref());
@@ -689,7 +697,7 @@ fn score_tokens<'a>(
                     let nobody = NOT_SPEAKERS.contains(&before)
                         || NOT_SPEAKERS.contains(&subject)
                         || before == "as"
-                        || (why && before == "people");
+                        || (why && (before == "people" || subject == "people"));
                     !nobody && !passive && !hearsay
                 }
             }

@@ -4079,3 +4079,13 @@ fn both_of_two_things_asks_of_each_and_who_put_out_data_is_its_source() {
     assert_first(&kb, "what did both sides agree", "ninety-days");
     assert_first(&kb, "who put out the may trade data", "may-exports");
 }
+
+#[test]
+fn why_people_are_saying_something_asks_why_it_is_so() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "how come ppl are saying the truce is at risk",
+        "non-compliance",
+    );
+}

@@ -4089,3 +4089,15 @@ fn why_people_are_saying_something_asks_why_it_is_so() {
         "non-compliance",
     );
 }
+
+#[test]
+fn what_they_hope_to_get_out_of_the_talks_is_their_purpose() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "what are they hoping to get out of the meeting",
+        "purpose",
+    );
+    // (What came out of them the article does not report.)
+    assert_answers(&kb, &[("what came out of the london talks", &[][..])]);
+}

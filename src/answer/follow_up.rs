@@ -145,6 +145,7 @@ impl Subject {
         follow_up: &Subject,
         people: &[String],
         women: &[String],
+        quoted: &dyn Fn(&str) -> bool,
     ) -> Vec<Vec<String>> {
         let asks = if follow_up.asks.is_empty() {
             &self.asks
@@ -226,9 +227,16 @@ impl Subject {
             let (claims, other): (Vec<&Content>, Vec<&Content>) = other
                 .into_iter()
                 .partition(|c| c.class == ContentClass::Claim);
-            let speakers = (1..specific.len())
-                .find(|&k| !joined(&specific[k - 1].word, &specific[k].word))
-                .unwrap_or(specific.len());
+            // (A name of no one, whom nobody quotes, is what was said of: "what's the issue
+            // with it?" after "which company comes up?" asks what was said of Huawei. A
+            // person is a speaker still: "and Xi?" asks what Xi said.)
+            let speaks = |c: &&Content| quoted(&c.word) || people.contains(&c.word);
+            let speakers = match specific.iter().any(speaks) {
+                true => (1..specific.len())
+                    .find(|&k| !joined(&specific[k - 1].word, &specific[k].word))
+                    .unwrap_or(specific.len()),
+                false => 0,
+            };
             let mut out = asks.clone();
             for (k, c) in specific.iter().enumerate() {
                 if k == speakers {

@@ -81,7 +81,12 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
                     Some(before) if only_names.is_some() && !refers => {
                         let named = only_names.as_ref().expect("checked above");
                         before
-                            .follow(named, &engine.index.people, &engine.knowledge.lexicon.women)
+                            .follow(
+                                named,
+                                &engine.index.people,
+                                &engine.knowledge.lexicon.women,
+                                &|w| quoted(engine, w),
+                            )
                             .iter()
                             .map(|reading| answer_words(engine, reading, &[], &[]))
                             .min_by_key(fact_count)
@@ -1026,6 +1031,7 @@ fn answer_follow_up(
         follow_up,
         &engine.index.people,
         &engine.knowledge.lexicon.women,
+        &|w| quoted(engine, w),
     );
     let readings = readings
         .into_iter()
@@ -1377,6 +1383,15 @@ fn wrong_speaker(engine: &Engine, words: &[String]) -> Option<Reply> {
     }
 }
 
+/// Whether a word names someone a claim quotes ("Beijing", "Greer", "both").
+fn quoted(engine: &Engine, word: &str) -> bool {
+    engine
+        .analyzer
+        .tokens(word, true)
+        .iter()
+        .any(|t| t.term().is_some_and(|id| engine.index.quotes(id)))
+}
+
 /// A message's last sentence, when it asks and sentences come before it: (those sentences,
 /// the question).
 fn last_question(text: &str) -> Option<(&str, &str)> {
@@ -1617,20 +1632,30 @@ fn with_who_answered(engine: &Engine, reply: &Reply, words: &[String]) -> Vec<St
         return words.to_vec();
     };
     let asked = engine.analyzer.tokens(&words.join(" "), true);
-    let mut named: Vec<String> = Vec::new();
+    // (…and "which company…" is about the one the answer names: "which Chinese company comes
+    // up?", "what's the issue with it?" asks about Huawei.)
+    let asks_which = words.iter().any(|w| w == "which");
+    let (mut named, mut things): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     let answer = facts.first().and_then(|id| engine.knowledge.fact(id));
     for t in answer
         .map(|f| engine.analyzer.tokens(&f.answer, false))
         .unwrap_or_default()
     {
         let person = engine.index.people.iter().any(|p| *p == t.word);
-        if person && !asked.iter().any(|a| a.word == t.word) && !named.iter().any(|n| *n == t.word)
-        {
-            named.push(t.word.into_owned());
+        let new = !asked.iter().any(|a| a.word == t.word);
+        let side = matches!(t.word.as_ref(), "us" | "china");
+        let list = match (person, t.strict && !side) {
+            (true, _) => &mut named,
+            (false, true) => &mut things,
+            (false, false) => continue,
+        };
+        if new && !list.iter().any(|n| *n == t.word) {
+            list.push(t.word.into_owned());
         }
     }
-    match named.as_slice() {
-        [one] if asks_who => words.iter().cloned().chain([one.clone()]).collect(),
+    match (named.as_slice(), things.as_slice()) {
+        ([one], _) if asks_who => words.iter().cloned().chain([one.clone()]).collect(),
+        (_, [one]) if asks_which => words.iter().cloned().chain([one.clone()]).collect(),
         _ => words.to_vec(),
     }
 }

@@ -4101,3 +4101,22 @@ fn what_they_hope_to_get_out_of_the_talks_is_their_purpose() {
     // (What came out of them the article does not report.)
     assert_answers(&kb, &[("what came out of the london talks", &[][..])]);
 }
+
+#[test]
+fn it_after_which_company_is_the_company_named() {
+    let kb = kb();
+    assert_follow_up_first(
+        &kb,
+        "which chinese company comes up in the article",
+        "what's the issue with it?",
+        "beijing-accusations",
+    );
+    // A speaker still speaks: "what about huawei?" after Beijing's words asks what Beijing
+    // said of Huawei.
+    assert_follow_up_first(
+        &kb,
+        "what did beijing accuse the us of?",
+        "what about huawei?",
+        "beijing-accusations",
+    );
+}

@@ -1346,11 +1346,12 @@ fn wrong_speaker(engine: &Engine, words: &[String]) -> Option<Reply> {
         return None;
     }
     let unquoted = |w: &String| {
-        engine.analyzer.tokens(w, true).iter().any(|t| {
-            t.strict
-                && engine.index.people.iter().any(|p| *p == t.word)
-                && !t.term().is_some_and(|id| engine.index.quotes(id))
-        })
+        let person = engine
+            .analyzer
+            .tokens(w, true)
+            .iter()
+            .any(|t| t.strict && engine.index.people.iter().any(|p| *p == t.word));
+        person && !quoted(engine, w)
     };
     let claims = engine
         .analyzer
@@ -1384,7 +1385,7 @@ fn wrong_speaker(engine: &Engine, words: &[String]) -> Option<Reply> {
 }
 
 /// Whether a word names someone a claim quotes ("Beijing", "Greer", "both").
-fn quoted(engine: &Engine, word: &str) -> bool {
+pub(super) fn quoted(engine: &Engine, word: &str) -> bool {
     engine
         .analyzer
         .tokens(word, true)

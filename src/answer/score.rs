@@ -787,6 +787,17 @@ fn score_tokens<'a>(
     if which || ((what || checked) && named) || q.kinds.as_slice() == [Some(Ask::HowMuch)] {
         measured.extend(last.map(|i| &main[i].stem));
     }
+    // …and every word of what a share is of: "what percentage of US *rare earth imports*
+    // come from China" is not answered by the tariff on imports from China.
+    let share_of = tokens
+        .windows(2)
+        .position(|w| kind_word(&w[0].word) == Some(Some(Ask::HowMuch)) && w[1].word == "of");
+    if let Some(at) = share_of {
+        let of = tokens[at + 2..]
+            .iter()
+            .take_while(|t| !AUXILIARIES.contains(&t.word.as_ref()) && t.word != "from");
+        measured.extend(of.filter(|t| content(t)).map(|t| &t.stem));
+    }
     if which {
         let after = tokens
             .iter()

@@ -4120,3 +4120,20 @@ fn it_after_which_company_is_the_company_named() {
         "beijing-accusations",
     );
 }
+
+#[test]
+fn a_share_is_of_all_its_words_name() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[(
+            "What percentage of US rare earth imports come from China?",
+            &[][..],
+        )],
+    );
+    assert_first(
+        &kb,
+        "what share of the world's rare earth elements does china mine",
+        "china-69-percent",
+    );
+}

@@ -337,6 +337,16 @@ const PARTICIPLES: &[&str] = &[
 /// Words before a name that make it no speaker ("the call *with* Xi").
 const NOT_SPEAKER_BEFORE: &[&str] = &["with", "to", "against", "on", "about", "of", "which"];
 
+/// Whether the token at `k` comes right after one of [`NOT_SPEAKER_BEFORE`], past an article
+/// ("went on *a* TV network and said…").
+fn after_not_speaker(tokens: &[Token], k: usize) -> bool {
+    tokens[..k]
+        .iter()
+        .rev()
+        .find(|t| !matches!(t.word.as_ref(), "a" | "an" | "the"))
+        .is_some_and(|t| NOT_SPEAKER_BEFORE.contains(&t.word.as_ref()))
+}
+
 /// A fact scored against a question.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Scored {
@@ -1014,18 +1024,19 @@ fn score_tokens<'a>(
         // (A follow-up's own word is no speaker: "magnets" in "what about magnets?"; nor is a
         // name after "with" or "to": "Trump's call with Xi, how did it go?" asks what Trump
         // said.)
-        if tokens[..first_claim].iter().enumerate().any(|(k, s)| {
-            s.strict
-                && s.stem == t.stem
-                && (k == 0 || !NOT_SPEAKER_BEFORE.contains(&tokens[k - 1].word.as_ref()))
-        }) || accusers.iter().any(|s| s.strict && s.stem == t.stem)
+        if tokens[..first_claim]
+            .iter()
+            .enumerate()
+            .any(|(k, s)| s.strict && s.stem == t.stem && !after_not_speaker(&tokens, k))
+            || accusers.iter().any(|s| s.strict && s.stem == t.stem)
         {
             speaker_bits |= bit;
         }
-        if tokens.iter().enumerate().any(|(k, s)| {
-            s.stem == t.stem
-                && (k == 0 || !NOT_SPEAKER_BEFORE.contains(&tokens[k - 1].word.as_ref()))
-        }) {
+        if tokens
+            .iter()
+            .enumerate()
+            .any(|(k, s)| s.stem == t.stem && !after_not_speaker(&tokens, k))
+        {
             subject_bits |= bit;
         }
         if accused.is_some_and(|named| named.iter().any(|s| s.strict && s.stem == t.stem)) {

@@ -4137,3 +4137,13 @@ fn a_share_is_of_all_its_words_name() {
         "china-69-percent",
     );
 }
+
+#[test]
+fn an_outlet_someone_went_on_is_no_speaker() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "the guy who went on a tv network and said shipments are still below what was promised, who's that",
+        "hassett-cbs",
+    );
+}

@@ -4147,3 +4147,15 @@ fn an_outlet_someone_went_on_is_no_speaker() {
         "hassett-cbs",
     );
 }
+
+#[test]
+fn signing_off_on_something_is_agreeing_to_it() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "What did Trump say Xi signed off on?",
+        "xi-rare-earths",
+    );
+    // (Signing a deal in London the article does not report.)
+    assert_answers(&kb, &[("did they sign a deal in london?", &[][..])]);
+}

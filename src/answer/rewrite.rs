@@ -18,6 +18,7 @@ pub(super) const REWRITES: &[Rewrite] = &[
     the_articles_verb,
     talks_somewhere_about,
     significance,
+    called,
     both_of_two,
     which_side,
     why_mentioned,
@@ -290,6 +291,19 @@ fn significance(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
     (!rest.is_empty() && all_in(&words[..at], OPENING))
         .then(|| reworded(&["tell", "me", "about"], rest))
+}
+
+/// "what's the building called (again)?": its name, not a phone call.
+fn called(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let end = words.len() - usize::from(words.last().is_some_and(|w| w == "again"));
+    let asks = words
+        .first()
+        .is_some_and(|w| matches!(w.as_str(), "what" | "whats"));
+    (asks && end >= 3 && words[end - 1] == "called").then(|| {
+        let mut named = words[..end - 1].to_vec();
+        named.push("name".into());
+        named
+    })
 }
 
 /// "did exports and imports both go up?", "both exports and imports": "both" says of the two

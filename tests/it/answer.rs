@@ -4159,3 +4159,17 @@ fn signing_off_on_something_is_agreeing_to_it() {
     // (Signing a deal in London the article does not report.)
     assert_answers(&kb, &[("did they sign a deal in london?", &[][..])]);
 }
+
+#[test]
+fn what_something_is_called_is_its_name() {
+    let kb = kb();
+    assert_first(&kb, "whats the building called", "venue");
+    assert_follow_up_first(
+        &kb,
+        "what's the oecd forecast",
+        "and economists in general?",
+        "economists-concerns",
+    );
+    // (A call is a call still.)
+    assert_first(&kb, "did trump call xi", "trump-xi-call");
+}

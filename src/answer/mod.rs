@@ -1824,17 +1824,16 @@ fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
             .tokens(&format!("{} {}", topic.name, topic.title), true);
         rest.iter().all(|t| title.iter().any(|n| n.stem == t.stem))
     };
+    if !asks || rest.is_empty() {
+        return None;
+    }
     let mut named_topics = engine
         .knowledge
         .topics
         .iter()
         .filter(|t| t.name != "summary" && named(t));
-    match (
-        asks && !rest.is_empty(),
-        named_topics.next(),
-        named_topics.next(),
-    ) {
-        (true, Some(topic), None) => Some(format!("/{}", topic.command)),
+    match (named_topics.next(), named_topics.next()) {
+        (Some(topic), None) => Some(format!("/{}", topic.command)),
         _ => None,
     }
 }

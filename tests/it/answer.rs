@@ -4173,3 +4173,17 @@ fn what_something_is_called_is_its_name() {
     // (A call is a call still.)
     assert_first(&kb, "did trump call xi", "trump-xi-call");
 }
+
+#[test]
+fn whether_a_claim_is_right_is_settled_only_by_another_speaker() {
+    let kb = kb();
+    // The article does not settle Greer's claim.
+    assert_eq!(follow_up(&kb, "what does greer claim", "is he right?"), "");
+    // Hassett's word is the article's check of Trump's.
+    let checked = follow_up(
+        &kb,
+        "what did trump say xi agreed to",
+        "has anyone in his administration backed that up?",
+    );
+    assert!(checked.contains("hassett-cbs"), "{checked}");
+}

@@ -1024,11 +1024,18 @@ fn score_tokens<'a>(
         // (A follow-up's own word is no speaker: "magnets" in "what about magnets?"; nor is a
         // name after "with" or "to": "Trump's call with Xi, how did it go?" asks what Trump
         // said.)
-        if tokens[..first_claim]
-            .iter()
-            .enumerate()
-            .any(|(k, s)| s.strict && s.stem == t.stem && !after_not_speaker(&tokens, k))
-            || accusers.iter().any(|s| s.strict && s.stem == t.stem)
+        // (…nor a name said to be mentioned: "is Huawei *mentioned* in the accusations?")
+        let mentioned = |k: usize| {
+            tokens.get(k + 1).is_some_and(|n| {
+                matches!(
+                    n.word.as_ref(),
+                    "mentioned" | "mention" | "named" | "listed" | "cited" | "included"
+                )
+            })
+        };
+        if tokens[..first_claim].iter().enumerate().any(|(k, s)| {
+            s.strict && s.stem == t.stem && !after_not_speaker(&tokens, k) && !mentioned(k)
+        }) || accusers.iter().any(|s| s.strict && s.stem == t.stem)
         {
             speaker_bits |= bit;
         }

@@ -4187,3 +4187,13 @@ fn whether_a_claim_is_right_is_settled_only_by_another_speaker() {
     );
     assert!(checked.contains("hassett-cbs"), "{checked}");
 }
+
+#[test]
+fn a_name_said_to_be_mentioned_is_no_speaker() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "is huawei mentioned in the accusations",
+        "beijing-accusations",
+    );
+}

@@ -275,6 +275,11 @@ pub(super) fn is_yes_no(words: &[String]) -> bool {
             crate::text::is_negation(&w[0])
                 && matches!(w[1].as_str(), "it" | "they" | "he" | "she")
         })
+        // (…or inside, past a subject: "the window, wasn't it actually 60 days, not longer?")
+        || (words.windows(2).skip(1).any(|w| {
+            crate::text::is_negation(&w[0])
+                && matches!(w[1].as_str(), "it" | "they" | "he" | "she")
+        }) && !words.iter().any(|w| QUESTION_WORDS.contains(&w.as_str())))
         // "…, correct me if I'm wrong", "…, according to this piece?"
         || words.windows(3).any(|w| w == ["correct", "me", "if"])
         || words[n.saturating_sub(4)..].starts_with(&["according".into(), "to".into()]);

@@ -4197,3 +4197,13 @@ fn a_name_said_to_be_mentioned_is_no_speaker() {
         "beijing-accusations",
     );
 }
+
+#[test]
+fn a_question_tag_inside_a_statement_checks_it() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "The negotiating window — wasn't it actually 60 days, not longer?",
+        "ninety-days",
+    );
+}

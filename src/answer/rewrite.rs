@@ -18,6 +18,7 @@ pub(super) const REWRITES: &[Rewrite] = &[
     the_articles_verb,
     talks_somewhere_about,
     significance,
+    size_of,
     called,
     both_of_two,
     which_side,
@@ -291,6 +292,16 @@ fn significance(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
     (!rest.is_empty() && all_in(&words[..at], OPENING))
         .then(|| reworded(&["tell", "me", "about"], rest))
+}
+
+/// "size of the drop?", "what was the scale of the decline": how much it was.
+fn size_of(_: &Engine, words: &[String]) -> Option<Vec<String>> {
+    let at = words
+        .iter()
+        .position(|w| matches!(w.as_str(), "size" | "magnitude" | "scale"))?;
+    let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
+    (!rest.is_empty() && all_in(&words[..at], &["what", "whats", "s", "is", "was", "the"]))
+        .then(|| reworded(&["how", "much"], rest))
 }
 
 /// "what's the building called (again)?": its name, not a phone call.

@@ -4207,3 +4207,14 @@ fn a_question_tag_inside_a_statement_checks_it() {
         "ninety-days",
     );
 }
+
+#[test]
+fn the_size_of_something_is_how_much_it_was() {
+    let kb = kb();
+    assert_first(&kb, "size of the drop in imports?", "may-imports");
+    assert_first(
+        &kb,
+        "imports missed consensus I heard. size of the drop?",
+        "may-imports",
+    );
+}

@@ -4218,3 +4218,13 @@ fn the_size_of_something_is_how_much_it_was() {
         "may-imports",
     );
 }
+
+#[test]
+fn the_things_we_buy_from_china_are_its_goods() {
+    let kb = kb();
+    let got = ids(
+        &kb,
+        "Has the tax on things we buy from China come down? My son says prices will go up",
+    );
+    assert!(got.contains(&"tariff-us-on-china".to_string()), "{got:?}");
+}

@@ -4228,3 +4228,14 @@ fn the_things_we_buy_from_china_are_its_goods() {
     );
     assert!(got.contains(&"tariff-us-on-china".to_string()), "{got:?}");
 }
+
+#[test]
+fn senior_officials_are_the_top_ones() {
+    let kb = kb();
+    assert_first(
+        &kb,
+        "was it just junior officials or actual top people",
+        "delegation",
+    );
+    assert_first(&kb, "who were the senior officials", "delegation");
+}

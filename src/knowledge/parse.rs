@@ -409,6 +409,15 @@ fn parse_lexicon(file: &str, text: &str, problems: &mut Vec<Problem>) -> Lexicon
     }
     data.kinds = kinds;
     data.stopwords = raw.stopwords.map(|w| w.words).unwrap_or_default();
+    // A synonym is read before a stopword: a word listed as both is never a stopword.
+    for w in &data.stopwords {
+        if let Some(canonical) = read_as.get(w.as_str()) {
+            r.line(
+                key_line(text, canonical),
+                format!("\"{w}\" is a synonym of \"{canonical}\" and a stopword: list it once"),
+            );
+        }
+    }
     data.claim_words = raw.claim_words.map(|w| w.words).unwrap_or_default();
     data.strict_words = strict;
     data.women = women;

@@ -1277,6 +1277,29 @@ fn a_synonym_read_two_ways_is_reported() {
     );
 }
 
+/// A word listed both as a synonym and as a stopword is never a stopword (synonyms are read
+/// first): it is reported at its canonical word's line.
+#[test]
+fn a_stopword_that_is_also_a_synonym_is_reported() {
+    let mut files = KnowledgeFiles::builtin();
+    let at = files
+        .lexicon
+        .1
+        .find("\n[synonyms]\n")
+        .expect("the lexicon has a [synonyms] section")
+        + "\n[synonyms]\n".len();
+    files.lexicon.1.insert_str(at, "zzpolite = [\"kindly\"]\n");
+    let p = problems(&files);
+    let line = files.lexicon.1[..at].lines().count() + 1;
+    assert!(
+        p.iter().any(|p| p
+            .message
+            .contains("\"kindly\" is a synonym of \"zzpolite\" and a stopword")
+            && p.line == Some(line)),
+        "{p:?}"
+    );
+}
+
 /// The lexicon's [phrasing] lists are read by name: an unknown list, or an entry that is not
 /// one lowercase word (which no question word could ever equal), is reported at its line.
 #[test]

@@ -149,6 +149,24 @@ fn answer_question(engine: &Engine, question: &str) -> Reply {
 /// shows the other is not it); the options joined by "or" inside a question are scored as
 /// such already.
 fn first_option(engine: &Engine, words: &[String]) -> Option<Reply> {
+    // (Not a comparison: "who is bigger, the US or Japan?" is not answered by the US alone.)
+    let compares = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "bigger"
+                | "larger"
+                | "smaller"
+                | "stronger"
+                | "weaker"
+                | "richer"
+                | "poorer"
+                | "better"
+                | "worse"
+        )
+    });
+    if compares {
+        return None;
+    }
     let or = words.iter().rposition(|w| w == "or")?;
     let reply = (or >= 3).then(|| answer_words(engine, &words[..or], &[], &[]))?;
     reply.answered().then_some(reply)

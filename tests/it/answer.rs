@@ -4239,3 +4239,15 @@ fn senior_officials_are_the_top_ones() {
     );
     assert_first(&kb, "who were the senior officials", "delegation");
 }
+
+#[test]
+fn a_comparison_is_not_settled_by_its_first_option() {
+    let kb = kb();
+    assert_answers(&kb, &[("who is bigger, the us or japan?", &[][..])]);
+    // A choice whose first option the article states still is.
+    assert_first(
+        &kb,
+        "did the OECD cut it to 2.9%, or the IMF?",
+        "oecd-forecast",
+    );
+}

@@ -1368,7 +1368,7 @@ fn answer_in_except(
 /// its speaker someone the article never quotes, is settled by the claim of whoever said it
 /// (Greer), if one says what the check says.
 fn wrong_speaker(engine: &Engine, words: &[String]) -> Option<Reply> {
-    if !score::is_yes_no(words) {
+    if !score::is_yes_no(words, &engine.knowledge.lexicon.phrasing) {
         return None;
     }
     let unquoted = |w: &String| {
@@ -1443,7 +1443,7 @@ fn last_question(text: &str) -> Option<(&str, &str)> {
 fn checks_detail(engine: &Engine, subject: &Subject, words: &[String]) -> bool {
     let tagged = words
         .iter()
-        .any(|w| score::TAGS.contains(&w.as_str()) || w == "not");
+        .any(|w| listed(&engine.knowledge.lexicon.phrasing.tags, w) || w == "not");
     if subject.answered.is_empty() || words.len() > 5 || !tagged {
         return false;
     }

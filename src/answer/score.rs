@@ -256,20 +256,15 @@ const BE: &[&str] = &[
     "is", "are", "was", "were", "isnt", "arent", "wasnt", "werent", "s", "re",
 ];
 
-/// Words that end a statement to have it confirmed ("…, right?", "…, yes?"); no subject of it.
-pub(super) const TAGS: &[&str] = &[
-    "right", "correct", "true", "yes", "yeah", "yea", "yep", "innit", "eh", "no",
-];
-
-/// Whether words ask yes or no: they open with "did", "is"… or end with a tag ("…, right?",
-/// "…, didn't it?").
-pub(super) fn is_yes_no(words: &[String]) -> bool {
+/// Whether words ask yes or no: they open with "did", "is"… or end with a tag (the lexicon's
+/// `tags`: "…, right?"; or "…, didn't it?").
+pub(super) fn is_yes_no(words: &[String], phrasing: &Phrasing) -> bool {
     let opens = words
         .first()
         .is_some_and(|w| YES_NO_OPENERS.contains(&w.as_str()));
     let n = words.len();
     let last = words.last().map_or("", String::as_str);
-    let tag = TAGS.contains(&last)
+    let tag = super::listed(&phrasing.tags, last)
         // "…, wasn't it?", "…, wasn't it Paris?"
         || words[n.saturating_sub(3)..].windows(2).any(|w| {
             crate::text::is_negation(&w[0])
@@ -732,7 +727,7 @@ fn score_tokens<'a>(
         required_weight: 0.0,
         strict: 0,
         multi_part,
-        yes_no: is_yes_no(words),
+        yes_no: is_yes_no(words, &engine.knowledge.lexicon.phrasing),
         future: asks_future(words) || after_talks,
         kinds,
         claim_intent,
@@ -961,7 +956,7 @@ fn score_tokens<'a>(
         }
         // ("…, true?" asks yes or no, as "…, right?" does; "what's the reason…" asks why.)
         if checked_number(t)
-            || (yes_no && TAGS.contains(&t.word.as_ref()))
+            || (yes_no && super::listed(&engine.knowledge.lexicon.phrasing.tags, &t.word))
             || kind_word(&t.word) == Some(Some(Ask::Why))
         {
             continue;

@@ -472,11 +472,14 @@ pub struct Phrasing {
     /// it on before one ("*someone* said…"; "my friend" is read by the word "my").
     pub hearsay_verbs: Vec<String>,
     pub hearsay_people: Vec<String>,
+    /// Words ending a statement to have it confirmed ("…, *right*?", "…, *true*?"): it is asked
+    /// yes or no, and they are no subject of it.
+    pub tags: Vec<String>,
 }
 
 impl Phrasing {
     /// Every list with its name in the lexicon, for checking.
-    pub fn lists(&self) -> [(&'static str, &[String]); 12] {
+    pub fn lists(&self) -> [(&'static str, &[String]); 13] {
         [
             ("requests", &self.requests),
             ("asking", &self.asking),
@@ -490,6 +493,7 @@ impl Phrasing {
             ("causes", &self.causes),
             ("hearsay_verbs", &self.hearsay_verbs),
             ("hearsay_people", &self.hearsay_people),
+            ("tags", &self.tags),
         ]
     }
 }

@@ -1360,3 +1360,24 @@ fn phrasing_lists_are_read_from_the_lexicon() {
         Some("tariff-china")
     );
 }
+
+/// The tags that end a statement asked yes or no are the lexicon's: one added there is read.
+#[test]
+fn a_tag_added_to_the_lexicon_asks_yes_or_no() {
+    let mut files = KnowledgeFiles::builtin();
+    let tagged = "the truce was brokered in paris, innit";
+    let with = |files: &KnowledgeFiles| {
+        let engine = Engine::from_files(files).expect("loads");
+        let reply = trade_talks_bot::answer::respond(&engine, tagged, None);
+        trade_talks_bot::render::fact_ids(&engine.knowledge, &reply)
+            .iter()
+            .map(|id| id.to_string())
+            .collect::<Vec<String>>()
+    };
+    assert_eq!(with(&files), ["geneva-truce"]);
+    let text = &mut files.lexicon.1;
+    let at = text.find("\ntags = [").expect("the lexicon lists tags") + 1;
+    let end = at + text[at..].find('\n').expect("one line");
+    text.replace_range(at..end, "tags = [\"right\"]");
+    assert_eq!(with(&files), Vec::<String>::new());
+}

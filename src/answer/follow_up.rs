@@ -116,12 +116,7 @@ impl Subject {
             .filter(|c| c.class == ContentClass::Specific)
             .map(|c| c.word.as_str());
         let a = specific.next()?;
-        let other = match a {
-            "us" => Some("china"),
-            "china" => Some("us"),
-            _ => None,
-        };
-        let b = specific.find(|w| *w != a).or(other)?;
+        let b = specific.find(|w| *w != a).or(other_side(a))?;
         Some(
             self.sequence
                 .iter()
@@ -395,6 +390,16 @@ impl Subject {
             }
         }
         readings
+    }
+}
+
+/// The other of the two sides the talks are between, by the lexicon's canonical words ("us",
+/// "china"); `None` for a word naming neither.
+pub(super) fn other_side(word: &str) -> Option<&'static str> {
+    match word {
+        "us" => Some("china"),
+        "china" => Some("us"),
+        _ => None,
     }
 }
 

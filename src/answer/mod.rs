@@ -24,7 +24,7 @@ mod score;
 
 pub use follow_up::Subject;
 use follow_up::{
-    ContentClass, PERSONS, PRONOUNS, REVERSE, TIMES, WH_WORDS, as_follow_up, pronoun_at,
+    ContentClass, PERSONS, PRONOUNS, REVERSE, TIMES, WH_WORDS, as_follow_up, other_side, pronoun_at,
 };
 use score::{Scored, YES_NO_OPENERS, accepts, score_all, wanted};
 
@@ -1670,7 +1670,7 @@ fn with_who_answered(engine: &Engine, reply: &Reply, words: &[String]) -> Vec<St
     {
         let person = engine.index.people.iter().any(|p| *p == t.word);
         let new = !asked.iter().any(|a| a.word == t.word);
-        let side = matches!(t.word.as_ref(), "us" | "china");
+        let side = other_side(&t.word).is_some();
         let list = match (person, t.strict && !side) {
             (true, _) => &mut named,
             (false, true) => &mut things,

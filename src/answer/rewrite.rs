@@ -341,7 +341,7 @@ fn which_side(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         return None;
     }
     let tokens = engine.analyzer.tokens(&rest.join(" "), true);
-    let side = |t: &crate::analyze::Token| matches!(t.word.as_ref(), "us" | "china");
+    let side = |t: &crate::analyze::Token| super::other_side(&t.word).is_some();
     let offered = tokens
         .windows(3)
         .any(|w| side(&w[0]) && w[1].word == "or" && side(&w[2]))

@@ -521,16 +521,16 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>], index: &Index) -> Option<&'t Stem
 pub(super) fn asks_future(words: &[String]) -> bool {
     // (…or what would have been, had something not happened: "would China have lifted the
     // curbs if the US hadn't…", which the article no more reports.)
-    let counterfactual = words.iter().any(|w| w == "if")
-        && words.windows(2).any(|w| {
-            matches!(
-                w[0].as_str(),
-                "would" | "could" | "might" | "wouldve" | "couldve"
-            ) && matches!(w[1].as_str(), "have" | "ve" | "china" | "the" | "they")
-        })
-        && words
+    // ("would have", or "would" and its subject, up to two words, then "have".)
+    let would_have = words.iter().enumerate().any(|(i, w)| match w.as_str() {
+        "wouldve" | "couldve" => true,
+        "would" | "could" | "might" => words[i + 1..]
             .iter()
-            .any(|w| matches!(w.as_str(), "have" | "ve" | "wouldve" | "couldve"));
+            .take(3)
+            .any(|n| matches!(n.as_str(), "have" | "ve")),
+        _ => false,
+    });
+    let counterfactual = would_have && words.iter().any(|w| w == "if");
     counterfactual
         || words.iter().enumerate().any(|(i, w)| match w.as_str() {
             "will" | "ll" | "gonna" | "next" => true,

@@ -1244,10 +1244,9 @@ fn a_strict_word_that_is_a_synonym_variant_is_reported() {
     assert_eq!(p[0].line, Some(line), "{p:?}");
 }
 
-/// A variant listed under two canonical words, or a canonical word listed as another's variant,
-/// is reported at the second canonical word's line: one reading of it would be lost silently.
-#[test]
-fn a_synonym_read_two_ways_is_reported() {
+/// The built-in knowledge with `lines` first in the lexicon's [synonyms], and the line they
+/// start at.
+fn with_synonyms(lines: &str) -> (KnowledgeFiles, usize) {
     let mut files = KnowledgeFiles::builtin();
     let at = files
         .lexicon
@@ -1255,13 +1254,18 @@ fn a_synonym_read_two_ways_is_reported() {
         .find("\n[synonyms]\n")
         .expect("the lexicon has a [synonyms] section")
         + "\n[synonyms]\n".len();
-    files
-        .lexicon
-        .1
-        .insert_str(at, "zzsupply = [\"tariffs\"]\nzzother = [\"zzsupply\"]\n");
+    files.lexicon.1.insert_str(at, lines);
+    let line = files.lexicon.1[..at].lines().count() + 1;
+    (files, line)
+}
+
+/// A variant listed under two canonical words, or a canonical word listed as another's variant,
+/// is reported at the second canonical word's line: one reading of it would be lost silently.
+#[test]
+fn a_synonym_read_two_ways_is_reported() {
+    let (files, line) = with_synonyms("zzsupply = [\"tariffs\"]\nzzother = [\"zzsupply\"]\n");
     let p = problems(&files);
     assert_eq!(p.len(), 2, "{p:?}");
-    let line = files.lexicon.1[..at].lines().count() + 1;
     assert!(
         p.iter().any(|p| p
             .message
@@ -1281,16 +1285,8 @@ fn a_synonym_read_two_ways_is_reported() {
 /// first): it is reported at its canonical word's line.
 #[test]
 fn a_stopword_that_is_also_a_synonym_is_reported() {
-    let mut files = KnowledgeFiles::builtin();
-    let at = files
-        .lexicon
-        .1
-        .find("\n[synonyms]\n")
-        .expect("the lexicon has a [synonyms] section")
-        + "\n[synonyms]\n".len();
-    files.lexicon.1.insert_str(at, "zzpolite = [\"kindly\"]\n");
+    let (files, line) = with_synonyms("zzpolite = [\"kindly\"]\n");
     let p = problems(&files);
-    let line = files.lexicon.1[..at].lines().count() + 1;
     assert!(
         p.iter().any(|p| p
             .message

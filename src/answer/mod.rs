@@ -1795,13 +1795,16 @@ fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
         && words.iter().enumerate().any(|(i, w)| {
             w == "happening" || (w == "going" && words.get(i + 1).is_some_and(|n| n == "on"))
         });
-    let only_summary =
-        (about_story || summarize || happening || tokens.iter().any(|t| t.word == "summary"))
-            && tokens.iter().all(|t| {
-                t.stop
-                    || matches!(
-                        t.word.as_ref(),
-                        "summary"
+    // (…and "a summary of the trade data" asks for one of a part, below.)
+    let asks = summarize || tokens.iter().any(|t| t.word == "summary");
+    // ("a short summary please", "a quick rundown of the call part")
+    let brief = |t: &crate::analyze::Token| matches!(t.word.as_ref(), "short" | "brief" | "quick");
+    let only_summary = (asks || about_story || happening)
+        && tokens.iter().all(|t| {
+            t.stop
+                || matches!(
+                    t.word.as_ref(),
+                    "summary"
                         | "article"
                         | "story"
                         | "talks"
@@ -1815,33 +1818,28 @@ fn asks_for_summary(engine: &Engine, words: &[String]) -> Option<String> {
                         | "points"
                         | "lines"
                         | "sentences"
-                        // "a short summary please", "a one-line gist"
-                        | "short"
-                        | "brief"
-                        | "quick"
+                        // "a one-line gist"
                         | "line"
                         | "paragraph"
                         | "sentence"
                         // "like I'm 10"
                         | "m"
-                    )
-                    || t.word.chars().all(|c| c.is_ascii_digit())
-            });
+                )
+                || brief(t)
+                || t.word.chars().all(|c| c.is_ascii_digit())
+        });
     let topic = engine.knowledge.topics.iter().find(|t| t.name == "summary");
     if only_summary {
         return topic.map(|t| format!("/{}", t.command));
     }
     // A summary of one part of the story ("recap the economic stakes section", "quick rundown
     // of the trump-xi call part"): that topic, when the words besides the request all name it.
-    let asks = summarize || tokens.iter().any(|t| t.word == "summary");
     let rest: Vec<_> = tokens
         .iter()
         .filter(|t| {
             !t.stop
-                && !matches!(
-                    t.word.as_ref(),
-                    "summary" | "section" | "part" | "bit" | "short" | "brief" | "quick"
-                )
+                && !brief(t)
+                && !matches!(t.word.as_ref(), "summary" | "section" | "part" | "bit")
         })
         .collect();
     let named = |topic: &crate::knowledge::Topic| {

@@ -283,25 +283,29 @@ fn significance(_: &Engine, words: &[String]) -> Option<Vec<String>> {
         "what", "whats", "is", "s", "was", "are", "were", "the", "explain", "describe", "discuss",
         "tell", "me", "about", "please", "pls", "could", "can", "you",
     ];
-    let at = words.iter().position(|w| {
-        matches!(
-            w.as_str(),
-            "significance" | "importance" | "relevance" | "meaning" | "implications"
-        )
-    })?;
+    const NOUNS: &[&str] = &[
+        "significance",
+        "importance",
+        "relevance",
+        "meaning",
+        "implications",
+    ];
+    of_what(words, NOUNS, OPENING).map(|rest| reworded(&["tell", "me", "about"], rest))
+}
+
+/// What a question opening with `opening` words and one of `nouns` asks it of: "the drop" of
+/// "what was the *size* of the drop".
+fn of_what<'w>(words: &'w [String], nouns: &[&str], opening: &[&str]) -> Option<&'w [String]> {
+    let at = words.iter().position(|w| nouns.contains(&w.as_str()))?;
     let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
-    (!rest.is_empty() && all_in(&words[..at], OPENING))
-        .then(|| reworded(&["tell", "me", "about"], rest))
+    (!rest.is_empty() && all_in(&words[..at], opening)).then_some(rest)
 }
 
 /// "size of the drop?", "what was the scale of the decline": how much it was.
 fn size_of(_: &Engine, words: &[String]) -> Option<Vec<String>> {
-    let at = words
-        .iter()
-        .position(|w| matches!(w.as_str(), "size" | "magnitude" | "scale"))?;
-    let rest = words[at + 1..].strip_prefix(&["of".to_string()])?;
-    (!rest.is_empty() && all_in(&words[..at], &["what", "whats", "s", "is", "was", "the"]))
-        .then(|| reworded(&["how", "much"], rest))
+    let nouns = ["size", "magnitude", "scale"];
+    let opening = ["what", "whats", "s", "is", "was", "the"];
+    of_what(words, &nouns, &opening).map(|rest| reworded(&["how", "much"], rest))
 }
 
 /// "what's the building called (again)?": its name, not a phone call.

@@ -354,9 +354,9 @@ fn has_known_word(engine: &Engine, words: &[String]) -> bool {
 }
 
 /// Whether one word is a word the article has, as a noun after "this" may be ("this *trade*
-/// tension").
+/// tension"; in "was that *before*…" it is no noun).
 fn known_noun(engine: &Engine, word: &str) -> bool {
-    has_known_word(engine, &[word.to_string()])
+    !TIMES.contains(&word) && has_known_word(engine, &[word.to_string()])
 }
 
 /// Whether words after a question are a remark rather than another question: "Thank you
@@ -446,7 +446,12 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
         .char_indices()
         .map(|(i, c)| (from + i, c))
         .take_while(|&(i, c)| c != '!' && !(c == '.' && ends_sentence(piece, i)))
-        .filter(|&(_, c)| matches!(c, ',' | ':'));
+        // (A dash between spaces parts clauses too: "prepping a briefing - who did…".)
+        .filter(|&(i, c)| match c {
+            ',' | ':' | '—' | '–' => true,
+            '-' => piece[..i].ends_with(' ') && piece[i + 1..].starts_with(' '),
+            _ => false,
+        });
     for (i, c) in clauses {
         let words = words_of(&piece[start..i]);
         let wh = words.iter().any(|w| WH_WORDS.contains(&w.as_str()));

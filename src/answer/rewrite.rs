@@ -108,13 +108,15 @@ fn says_nobody(engine: &Engine, opening: &[String]) -> bool {
 }
 
 /// A question asked inside a sentence about asking ("my dad keeps asking me who was on the US
-/// team", "I need to know how Trump described the call") read from its question word: the
+/// team", "I need to know how Trump described the call", "my mom wants to know if China…")
+/// read from its question word: the
 /// words before it say who wants to know, not what. Only when they name no one ("Greer asked
 /// what…" keeps Greer) and the question after them asks of something the article has.
 fn embedded(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
+    // ("…wants to know *if* China…", "…asked *whether*…": a yes/no question.)
     let at = words
         .iter()
-        .position(|w| super::WH_WORDS.contains(&w.as_str()))?;
+        .position(|w| super::WH_WORDS.contains(&w.as_str()) || w == "if" || w == "whether")?;
     let before = &words[..at];
     let asking = &engine.knowledge.lexicon.phrasing.asking;
     if at == 0 || !before.iter().any(|w| listed(asking, w)) {

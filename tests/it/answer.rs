@@ -1207,6 +1207,26 @@ fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
                 "I'm writing a school report and need to know how trump described his talk with xi",
                 &["trump-very-good-talk"],
             ),
+            // ("if" or "whether" opens a yes/no question the same way.)
+            (
+                "my mom wants to know if china has started sending rare earths out again",
+                &["hassett-cbs"],
+            ),
+            // A dash between spaces ends a clause that names nothing.
+            (
+                "prepping a briefing for my manager - who did he lifeng meet in london before the talks?",
+                &["reeves-meeting"],
+            ),
+            // ("that" before "before" is no "that <noun>": it points back.)
+            (
+                "the geneva truce - was that before or after these london talks?",
+                &[
+                    "geneva-truce",
+                    "tariff-us-on-china",
+                    "tariff-china",
+                    "ninety-days",
+                ],
+            ),
             // …unless they name someone, who is then part of the question.
             (
                 "Greer asked what China did about magnets",

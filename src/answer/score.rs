@@ -814,14 +814,15 @@ fn score_tokens<'a>(
             .position(|t| focus == Some(&t.stem))
             .map_or(0, |i| i + 1);
         // (…not what a preposition adds to it: "which month did the war *between the two
-        // nations* start" asks when it started.)
+        // nations* start" asks when it started, "which city was the ceasefire *on levies*
+        // struck in" where it was struck.)
         let said = (after..tokens.len()).find(|&k| {
             content(&&tokens[k])
                 && kind_word(&tokens[k].word).is_none()
                 && k.checked_sub(1).is_none_or(|p| {
                     !matches!(
                         tokens[p].word.as_ref(),
-                        "between" | "among" | "of" | "from" | "in" | "with"
+                        "between" | "among" | "of" | "from" | "in" | "with" | "on" | "over"
                     )
                 })
         });

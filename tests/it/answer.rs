@@ -1171,6 +1171,11 @@ fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
                 "Might I ask in which month the trade war between the two nations is said to have begun?",
                 &["trade-war-start"],
             ),
+            // (…nor what "on" adds to what is asked of: "on levies" is the truce's.)
+            (
+                "in which city was the earlier ceasefire on levies struck",
+                &["geneva-truce"],
+            ),
             // "he", "she", "that" point back to what the sentence or clause before says.
             (
                 "I read Xi agreed something. What did he agree?",

@@ -454,7 +454,10 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
         });
     for (i, c) in clauses {
         let words = words_of(&piece[start..i]);
-        let wh = words.iter().any(|w| WH_WORDS.contains(&w.as_str()));
+        // (A clause opening as a question asks: "is it just one side accusing the other, or
+        // both?".)
+        let wh = words.iter().any(|w| WH_WORDS.contains(&w.as_str()))
+            || words.first().is_some_and(|w| opens_question(w));
         // (A strict word names something when the article has it or it is a place or a
         // person: "an *old* man's curiosity" names nothing, "in *Paris*" does.)
         let names = engine

@@ -95,7 +95,7 @@ fn hearsay(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
 /// says…", "both sides say…").
 fn says_nobody(engine: &Engine, opening: &[String]) -> bool {
     let pronoun = |w: &String| matches!(w.as_str(), "he" | "she" | "they" | "it" | "we" | "you");
-    opening.len() <= 4
+    opening.len() <= 8
         && !opening.iter().any(|w| opens_question(w) || pronoun(w))
         && !engine
             .analyzer

@@ -3662,6 +3662,14 @@ fn sentences_before_the_last_question_are_what_it_follows_up() {
         "my grandson says america and china are fighting again. where are they meeting?",
         "venue",
     );
+    // A clause opening as a question is no preamble: "or both?" is an option of it.
+    assert_answers(
+        &kb,
+        &[(
+            "is it just one side accusing the other of breaking the truce, or both?",
+            &["non-compliance"][..],
+        )],
+    );
     // (Not a last word alone: "synopsys?" is an option, not a question of its own.)
     assert_answers(
         &kb,
@@ -3684,6 +3692,12 @@ fn hearsay_from_anyone_the_article_does_not_name_is_checked() {
         &kb,
         "A friend insists the OECD just raised its world growth forecast. True or not?",
         "oecd-forecast",
+    );
+    // (Who passed it on may take several words: "a guy in my office at work".)
+    assert_first(
+        &kb,
+        "a guy in my office at work said the talks were in paris, true?",
+        "venue",
     );
     // Whoever the article names is asked about as a speaker still.
     assert_first(

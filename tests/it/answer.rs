@@ -363,6 +363,16 @@ fn a_claim_just_quoted_is_what_its_follow_ups_ask_about() {
         ),
         "trump-very-good-talk hassett-cbs"
     );
+    // (It may leave out one of four words or more the claim matched: Hassett speaks of
+    // exports resuming, not of "trade".)
+    assert_eq!(
+        follow_up(
+            &kb,
+            "trump says xi agreed to restart rare earth trade",
+            "is that true?"
+        ),
+        "xi-rare-earths hassett-cbs"
+    );
     // A claim does not settle whether it is true, and a claim on something else does not
     // either ("what did Greer say?" names no matter another speaker speaks to).
     for (first, then) in [

@@ -1598,11 +1598,40 @@ fn someone_else(engine: &Engine, words: &[String], reply: Reply) -> Reply {
             .collect()
     };
     let named = people(&words.join(" "));
-    let names_another = facts
+    let names_another = |facts: &[String]| {
+        facts
+            .iter()
+            .filter_map(|id| engine.knowledge.fact(id))
+            .any(|f| people(&f.answer).iter().any(|p| !named.contains(p)))
+    };
+    // "who else did He Lifeng meet in London?" knows the answer without "else" when that is
+    // part of the story in brief (the Americans): someone another sentence names is the
+    // answer, if one does. ("who else besides…" says whom it leaves out, see
+    // `rewrite::excluding`.)
+    let in_brief = facts
         .iter()
         .filter_map(|id| engine.knowledge.fact(id))
-        .any(|f| people(&f.answer).iter().any(|p| !named.contains(p)));
-    match names_another {
+        .any(|f| f.topics.iter().any(|t| t == "summary"));
+    let quoted: Vec<Source> = facts
+        .iter()
+        .filter_map(|id| engine.knowledge.fact(id))
+        .flat_map(|f| f.sources.iter().cloned())
+        .collect();
+    let besides = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "besides" | "except" | "apart" | "aside" | "than"
+        )
+    });
+    if in_brief && !besides {
+        let other = answer_words(engine, words, &[], &quoted);
+        if let Reply::Facts { facts: others, .. } = &other
+            && names_another(others)
+        {
+            return other;
+        }
+    }
+    match names_another(facts) {
         true => reply,
         false => Reply::NotCovered,
     }

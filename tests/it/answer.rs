@@ -536,6 +536,13 @@ fn what_else_leaves_out_what_was_just_quoted() {
         &[
             ("who else was on the trump xi call", &[][..]),
             ("who else did he lifeng meet", &["reeves-meeting"]),
+            // (…someone besides whom the question gets without "else": He Lifeng met the
+            // Americans in London, and someone else too.)
+            ("who else did he lifeng meet in london", &["reeves-meeting"]),
+            (
+                "did he lifeng see anyone else while in london?",
+                &["reeves-meeting"],
+            ),
         ],
     );
 }

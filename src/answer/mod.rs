@@ -625,17 +625,19 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String], except: &[So
     let mut chosen: Vec<&Scored> = Vec::with_capacity(MAX_FACTS);
     chosen.push(best);
     // A number a yes/no question checks that the best fact does not state: the fact stating it
-    // joins ("did the US drop the tariffs to 30%?": China's rate, and the US's 30%).
+    // joins ("did the US drop the tariffs to 30%?": China's rate, and the US's 30%; "so the US
+    // went to 10% and China to 30%?": both).
     if q.yes_no {
-        let asked = numbers(&words.join(" "));
-        let states = |s: &Scored| {
-            let answer = &engine.knowledge.facts[s.fact as usize].answer;
-            numbers(answer).iter().any(|n| asked.contains(n))
-        };
+        let stated = |s: &Scored| numbers(&engine.knowledge.facts[s.fact as usize].answer);
+        let mut asked = numbers(&words.join(" "));
+        asked.retain(|n| !stated(best).contains(n));
         let stating = scored.iter().find(|s| {
-            s.fact != best.fact && states(s) && eligible(s) && s.score >= best.score * GAP_RATIO
+            s.fact != best.fact
+                && stated(s).iter().any(|n| asked.contains(n))
+                && eligible(s)
+                && s.score >= best.score * GAP_RATIO
         });
-        if let Some(s) = stating.filter(|_| !asked.is_empty() && !states(best)) {
+        if let Some(s) = stating {
             chosen.push(s);
         }
         // …and a number only a figure settles: "was China at 125% before Geneva?" is not

@@ -1095,6 +1095,11 @@ fn a_choice_or_a_checked_number_is_settled_by_the_fact_stating_it() {
                 "did the us drop the tariffs to 30%?",
                 &["tariff-china", "tariff-us-on-china"],
             ),
+            // (Two numbers swapped: each fact stating one.)
+            (
+                "so the US went down to 10% and china to 30%?",
+                &["tariff-us-on-china", "tariff-china"],
+            ),
             ("is the oecd forecast 3%?", &["oecd-forecast"]),
         ],
     );

@@ -558,8 +558,12 @@ fn answer_words(engine: &Engine, words: &[String], must: &[String], except: &[So
             && s.claim_ok
             && (q.multi_part || s.all_strict)
             && (!why || s.own & required == required)
-            // One of names joined by "and" answers for its part only with everything else.
-            && (q.either == 0 || s.own & required & !q.strict == required & !q.strict)
+            // One of names joined by "and" answers for its part only with everything else
+            // but when it was ("the US and China tariffs *after the truce*").
+            && (q.either == 0 || {
+                let rest = required & !q.strict & !q.timing;
+                s.own & rest == rest
+            })
             // (A fact naming one of names joined by "and" counts as naming them all here.)
             && q.covered(s.own | if s.own & q.either != 0 { q.either } else { 0 })
                 >= MIN_OWN_COVERAGE * if q.multi_part { 0.5 } else { 1.0 }

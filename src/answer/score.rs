@@ -416,6 +416,8 @@ pub(super) struct Question {
     /// Bits of names in a clause placing the question in time ("… before *the Americans*"):
     /// a fact saying what came before or after settles them without naming them.
     pub(super) anchors: u64,
+    /// Bits of the words of that clause, its "before" or "after" with them.
+    pub(super) timing: u64,
 }
 
 impl Question {
@@ -738,6 +740,7 @@ fn score_tokens<'a>(
         reciprocal: false,
         accuse: 0,
         anchors: 0,
+        timing: 0,
         unknown_measure: false,
     };
     // "each other", "both sides", "who … whom": the words say whose claims are asked for, all
@@ -1006,15 +1009,19 @@ fn score_tokens<'a>(
         if name {
             q.names |= bit;
         }
-        if name
-            && time_clause.is_some_and(|at| {
+        let in_time_clause = |from: usize| {
+            time_clause.is_some_and(|at| {
                 tokens
                     .iter()
                     .enumerate()
-                    .all(|(k, s)| s.stem != t.stem || k > at)
+                    .all(|(k, s)| s.stem != t.stem || k >= at + from)
             })
-        {
+        };
+        if name && in_time_clause(1) {
             q.anchors |= bit;
+        }
+        if in_time_clause(0) {
+            q.timing |= bit;
         }
         if t.claim {
             claim_bits |= bit;

@@ -1838,11 +1838,18 @@ fn and_between_two_names_does_not_start_a_second_question() {
                 "Could you please remind me where the US and Chinese officials are holding their talks?",
                 &["venue"],
             ),
-            // A part left unanswered: the whole is answered as one, its "and" kept.
+            // Each part answered: "the US and China tariffs" is one.
             (
                 "what are the us and china tariffs after the truce and how long do they have to negotiate",
-                &["ninety-days", "tariff-china", "non-compliance"],
+                &["tariff-china", "tariff-us-on-china", "ninety-days"],
             ),
+            // (One of names joined by "and" answers for its part with all but one of the other
+            // words: "after" is no word of the tariff facts.)
+            (
+                "what are the us and china tariffs after the truce",
+                &["tariff-china", "tariff-us-on-china"],
+            ),
+            ("is only china accused of backsliding?", &["backtracking"]),
         ],
     );
 }

@@ -167,7 +167,17 @@ fn excluding(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
 /// made", "Discuss the concerns raised") read as "what" the rest is: "describe" is not what
 /// someone described, "discuss" not the talks' discussion.
 fn imperative(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
-    let how = &engine.knowledge.lexicon.phrasing.imperatives;
+    let phrasing = &engine.knowledge.lexicon.phrasing;
+    let how = &phrasing.imperatives;
+    // ("could someone describe…", "can you please describe…": a request to the bot.)
+    let asked = |w: &String| {
+        (listed(&phrasing.requests, w) && !listed(how, w))
+            || matches!(
+                w.as_str(),
+                "can" | "will" | "you" | "u" | "someone" | "somebody" | "anyone" | "anybody"
+            )
+    };
+    let words = &words[words.iter().take_while(|w| asked(w)).count()..];
     match words {
         [verb, rest @ ..] if listed(how, verb) && !rest.is_empty() => {
             Some(reworded(&["what"], rest))

@@ -2905,6 +2905,11 @@ fn textbook_requests_ask_what_the_article_says() {
                 "Describe the allegations Beijing made against the United States.",
                 &["beijing-accusations"][..],
             ),
+            // (…after a request to the bot: "could someone describe…".)
+            (
+                "Could someone describe the atmosphere when the two delegations met in London?",
+                &["largest-economies"],
+            ),
             (
                 "what accusations did the US make against China",
                 &["greer-magnets"],

@@ -502,6 +502,12 @@ fn focus_stem<'t, 'a>(tokens: &'t [Token<'a>], index: &Index) -> Option<&'t Stem
         !t.stop && !t.claim && !t.strict && kind_word(&t.word).is_none_or(|_| t.word == "year")
     };
     let at = rest.iter().position(content)?;
+    // (A clause placing a measure in time is no focus: "the tariff is how much *after* the
+    // truce".)
+    let measure = tokens[start].word.starts_with("how");
+    if measure && matches!(rest[at].word.as_ref(), "before" | "after" | "follow") {
+        return None;
+    }
     // An English word no fact uses, right before one a fact does, describes it: the focus of
     // "which historic mansion" is the mansion. (A name is asked about: "which Nvidia chips".)
     let unused = |t: &Token| index.weight(t.term()).is_none();

@@ -3549,6 +3549,11 @@ fn how_much_something_moved_the_wrong_way_is_settled_by_how_much_it_moved() {
         &[
             ("how much did exports fall", &["may-exports"][..]),
             ("how much did imports rise", &["may-imports"]),
+            // (A clause placing the measure in time is not what is measured.)
+            (
+                "us tariff on chinese goods is how much after the truce",
+                &["tariff-us-on-china"],
+            ),
         ],
     );
     assert_follow_up_first(

@@ -3761,6 +3761,14 @@ fn why_something_is_in_the_story_asks_what_the_article_says_of_it() {
     );
     // A cause the article does not give is still declined.
     assert_answers(&kb, &[("why did the us restrict student visas", &[][..])]);
+    // Why rare earths matter: what they are used for, and what China's share of them means.
+    assert_answers(
+        &kb,
+        &[(
+            "how come rare earths matter so much",
+            &["rare-earth-uses", "supply-ripple"][..],
+        )],
+    );
 }
 
 #[test]

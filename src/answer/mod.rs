@@ -427,12 +427,7 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     let mut start = 0;
     // Whole sentences first: a sentence that asks nothing goes, whatever its clauses name
     // ("Hello, I am from Brazil, my English is not so good. What is the 90-day thing?").
-    let sentences = piece.char_indices().filter(|&(i, c)| match c {
-        '!' => true,
-        '.' => ends_sentence(piece, i),
-        _ => false,
-    });
-    for (i, c) in sentences {
+    for (i, c) in sentence_ends(piece, false) {
         let words = words_of(&piece[start..i]);
         if sentence_asks(&words) || kept(i, &words) {
             break;
@@ -442,10 +437,13 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     // Then the clauses of the sentence that asks: one goes when it has no question word and
     // names nothing specific.
     let from = start;
+    let sentence_end = sentence_ends(&piece[from..], false)
+        .next()
+        .map(|(i, _)| from + i);
     let clauses = piece[from..]
         .char_indices()
         .map(|(i, c)| (from + i, c))
-        .take_while(|&(i, c)| c != '!' && !(c == '.' && ends_sentence(piece, i)))
+        .take_while(|&(i, _)| sentence_end.is_none_or(|end| i < end))
         // (A dash between spaces parts clauses too: "prepping a briefing - who did…".)
         .filter(|&(i, c)| match c {
             ',' | ':' | '—' | '–' => true,
@@ -481,16 +479,12 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     let mut rest = &piece[start..];
     // …nor the sentences after it that are remarks ("… where the truce was arranged. I believe
     // it was in Switzerland").
-    let end = rest
-        .char_indices()
-        .filter(|&(i, c)| c == '!' || (c == '.' && ends_sentence(rest, i)))
-        .map(|(i, _)| i)
-        .find(|&i| {
-            is_remark(
-                engine,
-                &engine.analyzer.expand_shorthand(split_words(&rest[i..])),
-            )
-        });
+    let end = sentence_ends(rest, false).map(|(i, _)| i).find(|&i| {
+        is_remark(
+            engine,
+            &engine.analyzer.expand_shorthand(split_words(&rest[i..])),
+        )
+    });
     if let Some(end) = end {
         rest = &rest[..end];
     }
@@ -502,6 +496,20 @@ fn without_preamble<'q>(engine: &Engine, piece: &'q str) -> &'q str {
     // correct?" the question.
     let subject = has_known_word(engine, &engine.analyzer.expand_shorthand(split_words(rest)));
     if subject { rest } else { piece }
+}
+
+/// Where the sentences of a text end, and with what: "!", a full stop that ends a sentence
+/// and, with `questions`, "?".
+fn sentence_ends(
+    text: &str,
+    questions: bool,
+) -> impl DoubleEndedIterator<Item = (usize, char)> + '_ {
+    text.char_indices().filter(move |&(i, c)| match c {
+        '!' => true,
+        '?' => questions,
+        '.' => ends_sentence(text, i),
+        _ => false,
+    })
 }
 
 /// Whether the full stop at `i` ends a sentence: a space follows it, and it ends no
@@ -1438,9 +1446,7 @@ pub(super) fn quoted(engine: &Engine, word: &str) -> bool {
 fn last_question(text: &str) -> Option<(&str, &str)> {
     let text = text.trim_end();
     let body = text.trim_end_matches(['?', '!', '.', ' ']);
-    let end = body
-        .char_indices()
-        .filter(|&(i, c)| matches!(c, '?' | '!') || (c == '.' && ends_sentence(body, i)))
+    let end = sentence_ends(body, true)
         .map(|(i, c)| i + c.len_utf8())
         .next_back()?;
     let (before, last) = text.split_at(end);

@@ -998,7 +998,16 @@ fn score_tokens<'a>(
             && (focus == Some(&t.stem) || measured.contains(&&t.stem));
         // A yes/no question is settled only by a fact stating all it asks: "did the US stop
         // selling *airplane* parts" is not settled by the chip software it did stop.
-        let unsettled = yes_no && !multi_part && weight.is_none() && !t.claim;
+        // (What someone is said to be accused of is settled by what they were accused of: "did
+        // Beijing accuse the US of banning *TikTok*?")
+        let accused_of = claim_intent
+            && accusation.is_some_and(|a| {
+                tokens
+                    .iter()
+                    .enumerate()
+                    .all(|(k, s)| s.stem != t.stem || k > a)
+            });
+        let unsettled = yes_no && !multi_part && weight.is_none() && !t.claim && !accused_of;
         // A name no fact has right before the claim word is its speaker, whom the article never
         // quotes: "what did Nvidia say about the chip restrictions".
         let unknown_speaker = weight.is_none()

@@ -1117,6 +1117,12 @@ fn a_yes_no_question_is_settled_only_by_a_fact_stating_all_it_asks() {
         &kb,
         &[
             ("Did US stop selling airplane parts?", &[][..]),
+            // …but what someone is said to be accused of is settled by what they were accused
+            // of.
+            (
+                "did beijing accuse the us of banning tiktok?",
+                &["beijing-accusations"],
+            ),
             (
                 "did the us stop selling chip design software",
                 &["beijing-accusations"],

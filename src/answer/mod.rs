@@ -1629,14 +1629,9 @@ fn someone_else(engine: &Engine, words: &[String], reply: Reply) -> Reply {
         .filter_map(|id| engine.knowledge.fact(id))
         .flat_map(|f| f.sources.iter().cloned())
         .collect();
-    let besides = words.iter().any(|w| {
-        matches!(
-            w.as_str(),
-            "besides" | "except" | "apart" | "aside" | "than"
-        )
-    });
-    if in_brief && !besides {
-        let other = answer_words(engine, words, &[], &quoted);
+    if in_brief {
+        let asked = rewrite::left_out(engine, words).unwrap_or_else(|| words.to_vec());
+        let other = answer_words(engine, &asked, &[], &quoted);
         if let Reply::Facts { facts: others, .. } = &other
             && names_another(others)
         {

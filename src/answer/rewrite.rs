@@ -139,6 +139,12 @@ fn excluding(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     if words.iter().any(|w| w == "else") {
         return None;
     }
+    left_out(engine, words)
+}
+
+/// A question without what "besides", "except", "apart from" or "other than" leave out, if it
+/// leaves something out.
+pub(super) fn left_out(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     let (at, len) = words.iter().enumerate().find_map(|(i, w)| {
         let next = words.get(i + 1).map(String::as_str);
         match (w.as_str(), next) {

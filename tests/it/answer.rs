@@ -543,6 +543,11 @@ fn what_else_leaves_out_what_was_just_quoted() {
                 "did he lifeng see anyone else while in london?",
                 &["reeves-meeting"],
             ),
+            // (…and besides whom it says it leaves out.)
+            (
+                "who else did he lifeng meet in london besides the americans",
+                &["reeves-meeting"],
+            ),
         ],
     );
 }

@@ -931,9 +931,11 @@ fn answer_follow_up(
     let to_whom = has_any(words, &["who", "whom"])
         && has_any(words, &["to", "tell", "told"])
         && all_in(words, TO_WHOM);
-    // …and "source?", "according to whom?", "says who?": whose claim it is.
-    let source =
-        has_any(words, &["source", "sources", "according", "says"]) && all_in(words, SOURCE);
+    // …and "source?", "according to whom?", "says who?", "where's that from?": whose claim
+    // it is.
+    let source = (has_any(words, &["source", "sources", "according", "says"])
+        && all_in(words, SOURCE))
+        || (has_any(words, &["where"]) && has_any(words, &["from"]) && all_in(words, FROM_WHERE));
     if let Some(claim) = subject
         .said
         .as_ref()
@@ -1513,8 +1515,14 @@ fn fragment(engine: &Engine, words: &[String]) -> Option<Subject> {
 
 /// The words of "to who?", "who did he tell?".
 const TO_WHOM: &[&str] = &[
-    "to", "who", "whom", "did", "was", "he", "she", "they", "say", "said", "tell", "told", "it",
-    "that", "this", "so",
+    "to", "who", "whom", "d", "did", "was", "he", "she", "they", "say", "said", "tell", "told",
+    "it", "that", "this", "so",
+];
+
+/// The words of "where's that from?", "where does this data come from?".
+const FROM_WHERE: &[&str] = &[
+    "where", "s", "is", "does", "did", "do", "that", "this", "it", "the", "come", "comes", "came",
+    "from", "get", "got", "they", "data", "numbers", "figures", "info", "stats",
 ];
 
 /// The words of "source?", "according to whom?", "says who?".

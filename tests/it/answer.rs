@@ -4033,6 +4033,20 @@ fn the_other_side_and_says_who_follow_any_answer() {
         "says who?",
         "may-imports",
     );
+    // (…as "where's that data from?" does.)
+    assert_follow_up_first(
+        &kb,
+        "what were china's trade numbers in may",
+        "where's that data from",
+        "may-exports",
+    );
+    // "who'd he tell that to?" after what Hassett said: to whom, which the claim says.
+    assert_follow_up_first(
+        &kb,
+        "what did hassett say about rare earth exports",
+        "who'd he tell that to",
+        "hassett-cbs",
+    );
     // (…but "who did he say it to?" asks something of a person.)
     assert_follow_up_first(
         &kb,

@@ -1460,19 +1460,43 @@ fn last_question(text: &str) -> Option<(&str, &str)> {
 }
 
 /// Whether a short message checks a detail of the answer before ("january, right?", "fox
-/// right?"): a tag or "not", and nothing but details (a number, a kind of detail the lexicon
-/// knows, a word of the answer).
+/// right?", "so more than half?"): a tag, "not" or a comparison with a number, and nothing but
+/// details (a number, a kind of detail the lexicon knows, a word of the answer).
 fn checks_detail(engine: &Engine, subject: &Subject, words: &[String]) -> bool {
-    let tagged = words
+    // ("so more than half?", "over 60%?": a number compared with the answer's.)
+    let compared = |w: &String| {
+        matches!(
+            w.as_str(),
+            "more" | "less" | "fewer" | "over" | "under" | "above" | "below" | "than"
+        )
+    };
+    let fraction = |w: &String| matches!(w.as_str(), "half" | "third" | "quarter");
+    let compares = words.iter().any(compared)
+        && words
+            .iter()
+            .any(|w| fraction(w) || w.starts_with(|c: char| c.is_ascii_digit()));
+    let words: Vec<String> = words
         .iter()
-        .any(|w| listed(&engine.knowledge.lexicon.phrasing.tags, w) || w == "not");
+        .filter(|w| !compared(w) && !fraction(w))
+        .cloned()
+        .collect();
+    let words = &words[..];
+    let tagged = compares
+        || words
+            .iter()
+            .any(|w| listed(&engine.knowledge.lexicon.phrasing.tags, w) || w == "not");
     if subject.answered.is_empty() || words.len() > 5 || !tagged {
         return false;
     }
     let answer = words_of_answer(engine, subject);
+    // (A comparison only with an answer stating a number.)
+    let number = answer
+        .iter()
+        .any(|w| w.starts_with(|c: char| c.is_ascii_digit()));
     let tokens = engine.analyzer.tokens(&words.join(" "), true);
     let mut details = tokens.iter().filter(|t| !t.stop).peekable();
-    details.peek().is_some() && details.all(|t| is_detail(engine, &answer, &t.word))
+    (compares && number || details.peek().is_some())
+        && details.all(|t| is_detail(engine, &answer, &t.word))
 }
 
 /// Whether `text` has `word` right before a word `next` accepts ("by *halting*", "from *20%*").

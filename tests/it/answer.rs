@@ -442,9 +442,20 @@ fn a_check_of_the_answer_before_gets_it_again() {
         ),
         ("who did hassett talk to", "fox right?", "hassett-cbs"),
         ("where are the talks", "not in paris then?", "venue"),
+        // (…or a number compared with the answer's.)
+        (
+            "what's china's share of rare earth mining",
+            "so more than half?",
+            "china-69-percent",
+        ),
     ] {
         assert_follow_up_first(&kb, first, then, want);
     }
+    // (…not after an answer with no number.)
+    assert_eq!(
+        follow_up(&kb, "who attended the talks", "so more than half?"),
+        ""
+    );
     // "since when?" asks when, which Hassett's word does not say.
     assert_eq!(
         follow_up(&kb, "are rare earth exports moving again?", "since when?"),

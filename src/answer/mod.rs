@@ -1366,6 +1366,30 @@ fn answer_in_except(
             return (reply, next);
         }
     }
+    // "what did Trump make of it?" right after the call: a question naming only what the
+    // question before named, with "it" or "that" for the rest of it, asks of that.
+    if let Some(subject) = context
+        && follow_up::points_back(engine, &words)
+        && let Some(own) = Subject::of(engine, &words)
+    {
+        let before: Vec<&str> = subject.content.iter().map(|c| c.word.as_str()).collect();
+        let named_before = own
+            .content
+            .iter()
+            .filter(|c| c.class == ContentClass::Specific)
+            .all(|c| before.contains(&c.word.as_str()));
+        let rest = subject
+            .content
+            .iter()
+            .filter(|c| !own.content.iter().any(|o| o.word == c.word))
+            .map(|c| c.word.clone());
+        let reading: Vec<String> = words.iter().cloned().chain(rest).collect();
+        let reply = answer_words(engine, &reading, &[], except);
+        if named_before && reply.answered() {
+            let next = subject_of(engine, remember, &reply, &reading);
+            return (reply, next);
+        }
+    }
     let reply = someone_else(engine, &words, answer_question(engine, question));
     let reply = with_another_speaker(engine, &words, &words, reply);
     let reply = match reply {

@@ -451,6 +451,14 @@ fn a_check_of_the_answer_before_gets_it_again() {
     ] {
         assert_follow_up_first(&kb, first, then, want);
     }
+    // "what did Trump make of it?" after the call names only who was named before: "it" is
+    // the call.
+    assert_follow_up_first(
+        &kb,
+        "was there a call between trump and xi",
+        "what did trump make of it",
+        "trump-very-good-talk",
+    );
     // (…not after an answer with no number.)
     assert_eq!(
         follow_up(&kb, "who attended the talks", "so more than half?"),

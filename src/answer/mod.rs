@@ -903,7 +903,7 @@ fn answer_follow_up(
         .filter(|c| score::kind_word(&c.word).is_none() && !choice(&c.word))
         .map(|c| c.word.clone())
         .collect();
-    let most_precise = |readings: Vec<Vec<String>>| {
+    let most_precise_except = |readings: Vec<Vec<String>>, except: &[Source]| {
         let mut best: Option<(Reply, Vec<String>)> = None;
         for words in readings {
             let reply = answer_words(engine, &words, &own, except);
@@ -916,6 +916,7 @@ fn answer_follow_up(
         }
         best
     };
+    let most_precise = |readings: Vec<Vec<String>>| most_precise_except(readings, except);
     // "who said that?" after an answer with what someone claimed: the claim names them.
     // ("who says so?": "so" points back too.)
     let who_said = words
@@ -1083,14 +1084,50 @@ fn answer_follow_up(
         &engine.knowledge.lexicon.women,
         &|w| quoted(engine, w),
     );
-    let readings = readings
+    let readings: Vec<Vec<String>> = readings
         .into_iter()
         .map(|r| match opener {
             Some(o) if r.first() != Some(o) => std::iter::once(o.clone()).chain(r).collect(),
             _ => r,
         })
         .collect();
-    let mut best = most_precise(readings);
+    let mut best = most_precise(readings.clone());
+    // "for how long?" after the tariffs: a detail of the same event, which the answer's own
+    // sentence gives (the 90 days to negotiate, beside the rates), before anything else.
+    let answered_sources: Vec<&Source> = subject
+        .answered
+        .iter()
+        .filter_map(|id| engine.knowledge.fact(id))
+        .flat_map(|f| &f.sources)
+        .collect();
+    let asks_only = !follow_up.asks.is_empty()
+        && !follow_up.says_he()
+        && follow_up
+            .content
+            .iter()
+            .all(|c| c.class != ContentClass::Specific);
+    if asks_only && !answered_sources.is_empty() {
+        let mut elsewhere: Vec<Source> = engine
+            .knowledge
+            .facts
+            .iter()
+            .flat_map(|f| {
+                f.sources
+                    .iter()
+                    .filter(|s| !answered_sources.contains(s))
+                    .cloned()
+            })
+            .collect();
+        elsewhere.extend(except.iter().cloned());
+        let same = most_precise_except(readings, &elsewhere);
+        let new = same.as_ref().is_some_and(|(r, _)| match r {
+            Reply::Facts { facts, .. } => facts.iter().any(|f| !subject.answered.contains(f)),
+            _ => false,
+        });
+        if new {
+            best = same;
+        }
+    }
     // "where was it agreed?" after "how long is the truce period?": when no reading with all
     // the subject is answered, "it" may be one thing of it (where the truce was agreed).
     let it = words

@@ -451,6 +451,14 @@ fn a_check_of_the_answer_before_gets_it_again() {
     ] {
         assert_follow_up_first(&kb, first, then, want);
     }
+    // "for how long?" after the tariffs: a detail of the same event, from the answer's own
+    // sentence.
+    assert_follow_up_first(
+        &kb,
+        "what did china's tariffs drop to",
+        "for how long?",
+        "ninety-days",
+    );
     // "what did Trump make of it?" after the call names only who was named before: "it" is
     // the call.
     assert_follow_up_first(

@@ -1336,6 +1336,30 @@ fn answer_in(
         if bare {
             return (Reply::NothingMore, context.cloned());
         }
+        // "who else did he meet in London?" after "who is He Lifeng": "he" is the one person
+        // the question before named, and the question his.
+        let people: Vec<&str> = subject
+            .content
+            .iter()
+            .map(|c| c.word.as_str())
+            .filter(|w| engine.index.people.iter().any(|p| p == w))
+            .collect();
+        if let [person] = people.as_slice()
+            && words.iter().any(|w| PERSONS.contains(&w.as_str()))
+        {
+            let named: Vec<String> = words
+                .iter()
+                .map(|w| match PERSONS.contains(&w.as_str()) {
+                    true => person.to_string(),
+                    false => w.clone(),
+                })
+                .collect();
+            let reply = someone_else(engine, &named, answer_words(engine, &named, &[], &[]));
+            if reply.answered() {
+                let next = subject_of(engine, remember, &reply, &named);
+                return (reply, next);
+            }
+        }
     }
     answer_in_except(engine, question, context, remember, &[])
 }

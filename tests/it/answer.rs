@@ -451,6 +451,19 @@ fn a_check_of_the_answer_before_gets_it_again() {
     ] {
         assert_follow_up_first(&kb, first, then, want);
     }
+    // "who else did he meet in London?" after who He Lifeng is: "he" is him, and someone else
+    // is someone besides the Americans; "who else is on his team" after Bessent is his team.
+    assert_follow_up_first(
+        &kb,
+        "who is he lifeng",
+        "who else did he meet in london",
+        "reeves-meeting",
+    );
+    assert!(
+        follow_up(&kb, "who's scott bessent", "who else is on his team")
+            .split(' ')
+            .any(|id| id == "delegation")
+    );
     // "for how long?" after the tariffs: a detail of the same event, from the answer's own
     // sentence.
     assert_follow_up_first(

@@ -14,7 +14,7 @@
 
 use crate::command::Command;
 use crate::engine::Engine;
-use crate::knowledge::{Ask, Source};
+use crate::knowledge::{Ask, Fact, Source};
 pub use crate::reply::{MAX_QUESTION_CHARS, Reply};
 use crate::text::{is_english_word, numbers, split_words};
 
@@ -1063,6 +1063,49 @@ fn answer_follow_up(
     if asks_true && subject.said.is_none() && !subject.answered.is_empty() {
         let reply = Reply::facts(subject.answered.clone());
         return (reply, Some(subject.clone()));
+    }
+    // "is that a lot?", "is that bad?" after a figure: what it means, which the answer says
+    // ("a much steeper decline than expected") or a fact of its sentence saying why it matters
+    // (China's 69%: any shift will ripple across global markets).
+    const SIZE: &[&str] = &[
+        "lot",
+        "much",
+        "big",
+        "huge",
+        "large",
+        "significant",
+        "bad",
+        "high",
+    ];
+    let asks_size = has_any(words, SIZE)
+        && all_in(
+            words,
+            &[
+                SIZE,
+                &["is", "s", "that", "this", "it", "a", "so", "really"],
+            ]
+            .concat(),
+        );
+    let figures: Vec<&Fact> = (subject.answered.iter())
+        .filter_map(|id| engine.knowledge.fact(id))
+        .collect();
+    let figure: Vec<String> = figures.iter().flat_map(|f| numbers(&f.answer)).collect();
+    if asks_size && !figure.is_empty() {
+        // (A fact saying why about the same figure: not the 90 days beside the 30% tariff.)
+        let why = (engine.knowledge.facts.iter()).filter(|f| {
+            f.asks.contains(&Ask::Why)
+                && !subject.answered.contains(&f.id)
+                && numbers(&f.answer).iter().any(|n| figure.contains(n))
+                && f.sources
+                    .iter()
+                    .any(|s| figures.iter().any(|g| g.sources.contains(s)))
+        });
+        let mut facts = subject.answered.clone();
+        facts.extend(why.map(|f| f.id.clone()));
+        let judged = figures.iter().any(|f| f.answer.contains(" than "));
+        if judged || facts.len() > subject.answered.len() {
+            return (Reply::facts(facts), Some(subject.clone()));
+        }
     }
     // (…as "the other side?" does after what is no claim: "what are the US tariffs?", "the
     // other side?")

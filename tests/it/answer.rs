@@ -451,6 +451,32 @@ fn a_check_of_the_answer_before_gets_it_again() {
     ] {
         assert_follow_up_first(&kb, first, then, want);
     }
+    // "is that a lot?" after a figure: what the answer or a fact of its sentence says it
+    // means; not after the tariff, of which the article says nothing of the kind.
+    assert_eq!(
+        follow_up(
+            &kb,
+            "how much of the world's rare earths does china mine",
+            "is that a lot?"
+        ),
+        "china-69-percent supply-ripple"
+    );
+    assert_eq!(
+        follow_up(
+            &kb,
+            "how much did china's imports fall in may",
+            "is that a lot?"
+        ),
+        "may-imports"
+    );
+    assert_eq!(
+        follow_up(
+            &kb,
+            "what's the new tariff level on chinese goods",
+            "is that a lot?"
+        ),
+        ""
+    );
     // "who else did he meet in London?" after who He Lifeng is: "he" is him, and someone else
     // is someone besides the Americans; "who else is on his team" after Bessent is his team.
     assert_follow_up_first(

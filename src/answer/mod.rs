@@ -14,7 +14,7 @@
 
 use crate::command::Command;
 use crate::engine::Engine;
-use crate::knowledge::{Ask, Fact, Source};
+use crate::knowledge::{Ask, Fact, FactKind, Source};
 pub use crate::reply::{MAX_QUESTION_CHARS, Reply};
 use crate::text::{is_english_word, numbers, split_words};
 
@@ -1431,6 +1431,11 @@ fn answer_in_except(
     if asks_about_me(&words) {
         return (Reply::NotCovered, None);
     }
+    if let Some(claim) = who_said_the_words(engine, &words) {
+        let reply = Reply::facts(vec![claim]);
+        let next = subject_of(engine, remember, &reply, &words);
+        return (reply, next);
+    }
     let follow_up = as_follow_up(engine, &words).filter(|(_, only_refers)| {
         // Without context, "why are they meeting?" is a question of its own.
         context.is_some() || !only_refers
@@ -1558,6 +1563,34 @@ fn wrong_speaker(engine: &Engine, words: &[String]) -> Option<Reply> {
         {
             Some(Reply::Facts { heading, facts })
         }
+        _ => None,
+    }
+}
+
+/// "who called it a very good talk?", "was it Xi who called it a very good talk?": who said
+/// words a claim quotes, three or more of them in a row after its verb, is that claim's
+/// speaker. (Not "who is the US trade representative?": the speaker's title is no words said.)
+fn who_said_the_words(engine: &Engine, words: &[String]) -> Option<String> {
+    let tokens = engine.analyzer.tokens(&words.join(" "), true);
+    if !words.iter().any(|w| w == "who") || !tokens.iter().any(|t| t.claim) {
+        return None;
+    }
+    let stop = |w: &String| engine.analyzer.tokens(w, false).iter().all(|t| t.stop);
+    let mut claims = engine.knowledge.facts.iter().filter(|f| {
+        let FactKind::Claim { verb, .. } = &f.kind else {
+            return false;
+        };
+        let answer = split_words(&f.answer);
+        let said = match answer.iter().position(|w| w == verb) {
+            Some(at) => &answer[at + 1..],
+            None => &answer[..],
+        };
+        words
+            .windows(3)
+            .any(|w| !w.iter().all(stop) && said.windows(3).any(|s| s == w))
+    });
+    match (claims.next(), claims.next()) {
+        (Some(claim), None) => Some(claim.id.clone()),
         _ => None,
     }
 }

@@ -3802,6 +3802,27 @@ fn sentences_before_the_last_question_are_what_it_follows_up() {
 }
 
 #[test]
+fn who_said_words_a_claim_quotes_is_its_speaker() {
+    let kb = kb();
+    assert_answers(
+        &kb,
+        &[
+            (
+                "who called it a very good talk",
+                &["trump-very-good-talk"][..],
+            ),
+            (
+                "was it xi who called it a very good talk?",
+                &["trump-very-good-talk"],
+            ),
+            ("who said exports have resumed", &["hassett-cbs"]),
+            // (A speaker's title is no words said.)
+            ("who is the us trade representative", &["greer"]),
+        ],
+    );
+}
+
+#[test]
 fn hearsay_from_anyone_the_article_does_not_name_is_checked() {
     let kb = kb();
     assert_first(

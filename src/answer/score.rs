@@ -893,8 +893,8 @@ fn score_tokens<'a>(
     let mut claim_bits = 0u64;
     // Names before the first claim word say who is speaking ("what did Greer claim"), unless
     // it is said of them: "how was the Trump-Xi call described" names no speaker.
-    // (The passive: a participle after a form of "be" and no "did" or "has": "what's the US
-    // accused of" names the accused.)
+    // (The passive: a participle after a form of "be" or "get" and no "did" or "has": "what's
+    // the US accused of", "only China got accused" name the accused.)
     let passive = words
         .iter()
         .position(|w| PARTICIPLES.contains(&w.as_str()))
@@ -902,7 +902,17 @@ fn score_tokens<'a>(
             words[..p].iter().any(|w| {
                 matches!(
                     w.as_str(),
-                    "is" | "are" | "was" | "were" | "s" | "been" | "be"
+                    "is" | "are"
+                        | "was"
+                        | "were"
+                        | "s"
+                        | "been"
+                        | "be"
+                        | "being"
+                        | "get"
+                        | "gets"
+                        | "got"
+                        | "getting"
                 )
             }) && !words[..p]
                 .iter()

@@ -1932,6 +1932,11 @@ fn and_between_two_names_does_not_start_a_second_question() {
                 &["tariff-china", "tariff-us-on-china"],
             ),
             ("is only china accused of backsliding?", &["backtracking"]),
+            // ("got accused" is the passive too: China is the accused, no speaker.)
+            (
+                "only china got accused of backtracking, right?",
+                &["backtracking"],
+            ),
         ],
     );
 }

@@ -419,8 +419,8 @@ fn why_mentioned(_: &Engine, words: &[String]) -> Option<Vec<String>> {
     (!what.is_empty() && what.len() <= 5).then(|| reworded(&["tell", "me", "about"], &what))
 }
 
-/// "what was his point again?", "what's her take?", "Hassett's take?": what someone said, "what
-/// did he say".
+/// "what was his point again?", "what's her take?", "Hassett's take?", "what's China's side of
+/// the story?": what someone said, "what did he say".
 fn their_point(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
     let at = words.iter().position(|w| {
         matches!(
@@ -434,6 +434,7 @@ fn their_point(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
                 | "opinion"
                 | "stance"
                 | "position"
+                | "side"
         )
     })?;
     // (A person's position is their job; a side's, what it says: "Beijing's position".)
@@ -466,7 +467,7 @@ fn their_point(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         &words[at + 1..],
         &[
             "again", "exactly", "then", "there", "here", "on", "that", "this", "it", "in",
-            "return", "turn",
+            "return", "turn", "of", "the", "story", "things",
         ],
     );
     (asks && rest_says_nothing).then(|| reworded(&["what", "did", &whose, "say"], &[] as &[&str]))

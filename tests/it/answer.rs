@@ -4000,6 +4000,13 @@ fn someones_point_is_what_they_said() {
     );
     // Without anyone before, "his" is nobody.
     assert_answers(&kb, &[("what was his point again", &[][..])]);
+    // A side's side of the story is what it says.
+    assert_follow_up_first(
+        &kb,
+        "what did greer accuse china of",
+        "what's china's side of it",
+        "beijing-accusations",
+    );
 }
 
 #[test]

@@ -123,7 +123,13 @@ fn embedded(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         return None;
     }
     let tokens = |words: &[String]| engine.analyzer.tokens(&words.join(" "), true);
-    let names = tokens(before).iter().any(|t| t.strict);
+    // ("my teacher asked *us* who…": "us" after a word of asking is whom it was asked.)
+    let asked_us = |i: usize| words[i] == "us" && i > 0 && listed(asking, &words[i - 1]);
+    let before: Vec<String> = (0..at)
+        .filter(|&i| !asked_us(i))
+        .map(|i| words[i].clone())
+        .collect();
+    let names = tokens(&before).iter().any(|t| t.strict);
     let asked = &words[at..];
     let asks = tokens(asked)
         .iter()

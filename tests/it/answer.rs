@@ -1316,6 +1316,15 @@ fn a_preamble_goes_as_a_whole_sentence_unless_the_question_points_back_to_it() {
                 "I'm writing a school report and need to know how trump described his talk with xi",
                 &["trump-very-good-talk"],
             ),
+            // ("us" after a word of asking is whom it was asked; wanting is asking.)
+            (
+                "my teacher asked us who the chinese vice premier at the london talks was, help",
+                &["delegation"],
+            ),
+            (
+                "my boss wants a one-liner on what the OECD did with its forecast",
+                &["oecd-forecast"],
+            ),
             // ("if" or "whether" opens a yes/no question the same way.)
             (
                 "my mom wants to know if china has started sending rare earths out again",

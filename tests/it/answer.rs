@@ -3156,6 +3156,12 @@ fn particles_after_verbs_are_not_directions() {
     let kb = kb();
     // "going down" is happening.
     assert_first(&kb, "what city is all this going down in", "venue");
+    // "brought its tariffs down" is reducing them.
+    assert_first(
+        &kb,
+        "what did china bring its tariffs down to in the truce",
+        "tariff-china",
+    );
     // What a deal "says" is its terms, not anyone's claim.
     assert_first(
         &kb,

@@ -606,12 +606,16 @@ fn which_target<'t, 'a>(tokens: &'t [Token<'a>]) -> Option<&'t Token<'a>> {
     let (first, next) = (&rest[at], rest.get(at + 1));
     // Of a name before a noun ("which Huawei components did…"), the noun: a word that ends
     // the question or comes before its verb ("which OECD *revised*…" is no noun).
+    // ("which Huawei components *exactly* did…": a word of no subject before the verb too.)
+    let aux = |v: &Token| AUXILIARIES.contains(&v.word.as_ref());
     let noun = next.filter(|n| {
         !n.stop
             && !n.strict
             && rest
-                .get(at + 2)
-                .is_none_or(|v| AUXILIARIES.contains(&v.word.as_ref()))
+                .iter()
+                .skip(at + 2)
+                .find(|v| !v.stop || aux(v))
+                .is_none_or(aux)
     });
     Some(match first.strict {
         true => noun.unwrap_or(first),

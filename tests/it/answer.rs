@@ -1089,6 +1089,10 @@ fn a_which_question_is_answered_only_by_a_fact_that_says_which() {
             ("which rare earth elements does china mine", &[]),
             // …or says no more of them than the question does.
             ("which huawei components did the us discourage", &[]),
+            (
+                "which huawei components exactly did the us discourage people from using",
+                &[],
+            ),
             ("which chip design software was halted", &[]),
             // A name, a modifier or what a preposition names says which.
             (

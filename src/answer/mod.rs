@@ -1500,6 +1500,7 @@ fn answer_in_except(
         }
     }
     let reply = someone_else(engine, &words, answer_question(engine, question));
+    let reply = someone_new(engine, &words, reply);
     let reply = with_another_speaker(engine, &words, &words, reply);
     let reply = match reply {
         Reply::NotCovered => wrong_speaker(engine, &words).unwrap_or(Reply::NotCovered),
@@ -1778,6 +1779,40 @@ fn asks_about_me(words: &[String]) -> bool {
             _ => false,
         },
         _ => false,
+    }
+}
+
+/// "who interviewed Hassett on CBS?" asks who did something to someone it names: an answer
+/// naming no other person does not answer it. ("who is Hassett?", "who did Hassett talk to?"
+/// ask of him.)
+fn someone_new(engine: &Engine, words: &[String], reply: Reply) -> Reply {
+    let be = |w: &String| matches!(w.as_str(), "is" | "are" | "was" | "were" | "s" | "be");
+    let asks = matches!(words, [who, verb, ..] if who == "who"
+        && !opens_question(verb)
+        && verb != "else")
+        && !words.iter().any(be);
+    let Reply::Facts { facts, .. } = &reply else {
+        return reply;
+    };
+    let people = |text: &str| -> Vec<String> {
+        (engine.analyzer.tokens(text, true).into_iter())
+            .map(|t| t.word.to_string())
+            .filter(|w| engine.index.people.contains(w))
+            .collect()
+    };
+    // (Named as typed: "who minds the public purse?" names Bessent by his office only.)
+    let named: Vec<String> = words
+        .iter()
+        .filter(|w| engine.index.people.contains(w))
+        .cloned()
+        .collect();
+    let names_another = facts
+        .iter()
+        .filter_map(|id| engine.knowledge.fact(id))
+        .any(|f| people(&f.answer).iter().any(|p| !named.contains(p)));
+    match asks && !named.is_empty() && !names_another {
+        true => Reply::NotCovered,
+        false => reply,
     }
 }
 

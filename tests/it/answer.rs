@@ -602,6 +602,9 @@ fn what_else_leaves_out_what_was_just_quoted() {
         &[
             ("who else was on the trump xi call", &[][..]),
             ("who else did he lifeng meet", &["reeves-meeting"]),
+            // "who interviewed Hassett?" asks for someone besides Hassett: who is not him.
+            ("who interviewed hassett on cbs", &[]),
+            ("who told cbs that exports fall short", &["hassett-cbs"]),
             // (…someone besides whom the question gets without "else": He Lifeng met the
             // Americans in London, and someone else too.)
             ("who else did he lifeng meet in london", &["reeves-meeting"]),

@@ -1819,11 +1819,13 @@ fn someone_new(engine: &Engine, words: &[String], reply: Reply) -> Reply {
 /// "who else was on the Trump–Xi call?" asks for someone besides those it names: an answer
 /// naming nobody else does not answer it.
 fn someone_else(engine: &Engine, words: &[String], reply: Reply) -> Reply {
+    // (…as "any other meetings" does: "did He Lifeng have any other meetings?")
     let asks = words.windows(2).any(|w| {
-        matches!(
+        (matches!(
             w[0].as_str(),
             "who" | "whom" | "anyone" | "anybody" | "someone" | "somebody"
-        ) && w[1] == "else"
+        ) && w[1] == "else")
+            || (w[0] == "any" && w[1] == "other")
     });
     let Reply::Facts { facts, .. } = &reply else {
         return reply;

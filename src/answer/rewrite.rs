@@ -182,9 +182,10 @@ pub(super) fn left_out(engine: &Engine, words: &[String]) -> Option<Vec<String>>
             .iter()
             .all(|t| t.stop || t.strict)
     };
+    // (…up to a question opening after it: "besides the Americans, *did* He Lifeng…")
     let end = words[at + len..]
         .iter()
-        .position(|w| !left_out(w))
+        .position(|w| !left_out(w) || opens_question(w))
         .map_or(words.len(), |k| at + len + k);
     let kept: Vec<String> = words[..at].iter().chain(&words[end..]).cloned().collect();
     (end > at + len && !kept.is_empty()).then_some(kept)

@@ -3149,6 +3149,11 @@ fn what_a_question_leaves_out_is_not_what_it_asks_about() {
                 "who did he lifeng meet apart from greer",
                 &["reeves-meeting"],
             ),
+            // (What it leaves out ends where a question opens.)
+            (
+                "besides the americans, who did he lifeng meet?",
+                &["reeves-meeting"],
+            ),
             // ("who else … besides He Lifeng": nobody else is named.)
             (
                 "who else was in the chinese delegation besides he lifeng",

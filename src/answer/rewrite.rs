@@ -467,7 +467,7 @@ fn their_point(engine: &Engine, words: &[String]) -> Option<Vec<String>> {
         "her" if !position => ("she".into(), &words[..at - 1]),
         "their" if !position => ("they".into(), &words[..at - 1]),
         "s" if at >= 2 && !(position && engine.index.people.contains(&words[at - 2])) => {
-            if !super::quoted(engine, &words[at - 2]) {
+            if !super::speakers::quoted(engine, &words[at - 2]) {
                 return None;
             }
             (words[at - 2].clone(), &words[..at - 2])

@@ -103,26 +103,32 @@ pub(super) fn someone_new(engine: &Engine, words: &[String], reply: Reply) -> Re
     let Reply::Facts { facts, .. } = &reply else {
         return reply;
     };
-    let people = |text: &str| -> Vec<String> {
-        (engine.analyzer.tokens(text, true).into_iter())
-            .map(|t| t.word.to_string())
-            .filter(|w| engine.index.people.contains(w))
-            .collect()
-    };
     // (Named as typed: "who minds the public purse?" names Bessent by his office only.)
     let named: Vec<String> = words
         .iter()
         .filter(|w| engine.index.people.contains(w))
         .cloned()
         .collect();
-    let names_another = facts
-        .iter()
-        .filter_map(|id| engine.knowledge.fact(id))
-        .any(|f| people(&f.answer).iter().any(|p| !named.contains(p)));
-    match asks && !named.is_empty() && !names_another {
+    match asks && !named.is_empty() && !names_another(engine, facts, &named) {
         true => Reply::NotCovered,
         false => reply,
     }
+}
+
+/// The people a text names, as the analyser reads them ("the Treasury Secretary" is Bessent).
+fn people(engine: &Engine, text: &str) -> Vec<String> {
+    (engine.analyzer.tokens(text, true).into_iter())
+        .map(|t| t.word.to_string())
+        .filter(|w| engine.index.people.contains(w))
+        .collect()
+}
+
+/// Whether the facts' answers name someone not in `named`.
+fn names_another(engine: &Engine, facts: &[String], named: &[String]) -> bool {
+    facts
+        .iter()
+        .filter_map(|id| engine.knowledge.fact(id))
+        .any(|f| people(engine, &f.answer).iter().any(|p| !named.contains(p)))
 }
 
 /// "who else was on the Trump–Xi call?" asks for someone besides those it names: an answer
@@ -142,19 +148,7 @@ pub(super) fn someone_else(engine: &Engine, words: &[String], reply: Reply) -> R
     if !asks {
         return reply;
     }
-    let people = |text: &str| -> Vec<String> {
-        (engine.analyzer.tokens(text, true).into_iter())
-            .map(|t| t.word.to_string())
-            .filter(|w| engine.index.people.contains(w))
-            .collect()
-    };
-    let named = people(&words.join(" "));
-    let names_another = |facts: &[String]| {
-        facts
-            .iter()
-            .filter_map(|id| engine.knowledge.fact(id))
-            .any(|f| people(&f.answer).iter().any(|p| !named.contains(p)))
-    };
+    let named = people(engine, &words.join(" "));
     // "who else did He Lifeng meet in London?" knows the answer without "else" when that is
     // part of the story in brief (the Americans): someone another sentence names is the
     // answer, if one does. ("who else besides…" says whom it leaves out, see
@@ -172,12 +166,12 @@ pub(super) fn someone_else(engine: &Engine, words: &[String], reply: Reply) -> R
         let asked = rewrite::left_out(engine, words).unwrap_or_else(|| words.to_vec());
         let other = answer_words(engine, &asked, &[], &quoted);
         if let Reply::Facts { facts: others, .. } = &other
-            && names_another(others)
+            && names_another(engine, others, &named)
         {
             return other;
         }
     }
-    match names_another(facts) {
+    match names_another(engine, facts, &named) {
         true => reply,
         false => Reply::NotCovered,
     }

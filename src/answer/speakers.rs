@@ -58,8 +58,11 @@ pub(super) fn wrong_speaker(engine: &Engine, words: &[String]) -> Option<Reply> 
 /// words a claim quotes, three or more of them in a row after its verb, is that claim's
 /// speaker. (Not "who is the US trade representative?": the speaker's title is no words said.)
 pub(super) fn who_said_the_words(engine: &Engine, words: &[String]) -> Option<String> {
+    if !words.iter().any(|w| w == "who") {
+        return None;
+    }
     let tokens = engine.analyzer.tokens(&words.join(" "), true);
-    if !words.iter().any(|w| w == "who") || !tokens.iter().any(|t| t.claim) {
+    if !tokens.iter().any(|t| t.claim) {
         return None;
     }
     let stop = |w: &String| engine.analyzer.tokens(w, false).iter().all(|t| t.stop);

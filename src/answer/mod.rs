@@ -1500,8 +1500,11 @@ fn answer_in_except(
             .filter(|c| !own.content.iter().any(|o| o.word == c.word))
             .map(|c| c.word.clone());
         let reading: Vec<String> = words.iter().cloned().chain(rest).collect();
-        let reply = answer_words(engine, &reading, &[], except);
-        if named_before && reply.answered() {
+        let reply = match named_before {
+            true => answer_words(engine, &reading, &[], except),
+            false => Reply::NotCovered,
+        };
+        if reply.answered() {
             let next = subject_of(engine, remember, &reply, &reading);
             return (reply, next);
         }

@@ -1094,18 +1094,18 @@ fn answer_follow_up(
             .concat(),
         );
     let figures: Vec<&Fact> = (subject.answered.iter())
+        .filter(|_| asks_size)
         .filter_map(|id| engine.knowledge.fact(id))
         .collect();
     let figure: Vec<String> = figures.iter().flat_map(|f| numbers(&f.answer)).collect();
-    if asks_size && !figure.is_empty() {
+    if !figure.is_empty() {
+        let sentences = sources_of(engine, &subject.answered);
         // (A fact saying why about the same figure: not the 90 days beside the 30% tariff.)
         let why = (engine.knowledge.facts.iter()).filter(|f| {
             f.asks.contains(&Ask::Why)
                 && !subject.answered.contains(&f.id)
                 && numbers(&f.answer).iter().any(|n| figure.contains(n))
-                && f.sources
-                    .iter()
-                    .any(|s| figures.iter().any(|g| g.sources.contains(s)))
+                && f.sources.iter().any(|s| sentences.contains(s))
         });
         let mut facts = subject.answered.clone();
         facts.extend(why.map(|f| f.id.clone()));
@@ -1144,12 +1144,7 @@ fn answer_follow_up(
     let mut best = most_precise(readings.clone());
     // "for how long?" after the tariffs: a detail of the same event, which the answer's own
     // sentence gives (the 90 days to negotiate, beside the rates), before anything else.
-    let answered_sources: Vec<&Source> = subject
-        .answered
-        .iter()
-        .filter_map(|id| engine.knowledge.fact(id))
-        .flat_map(|f| &f.sources)
-        .collect();
+    let answered_sources = sources_of(engine, &subject.answered);
     let asks_only = !follow_up.asks.is_empty()
         && !follow_up.says_he()
         && follow_up
@@ -1350,6 +1345,14 @@ fn answer_follow_up(
     (reply, next)
 }
 
+/// The sentences the facts with these ids quote.
+fn sources_of(engine: &Engine, ids: &[String]) -> Vec<Source> {
+    ids.iter()
+        .filter_map(|id| engine.knowledge.fact(id))
+        .flat_map(|f| f.sources.iter().cloned())
+        .collect()
+}
+
 /// Whether no reading of a follow-up was answered.
 fn unanswered(best: &Option<(Reply, Vec<String>)>) -> bool {
     best.as_ref().is_none_or(|(r, _)| !r.answered())
@@ -1370,12 +1373,7 @@ fn answer_in(
         None => Vec::new(),
     };
     if let Some(subject) = context.filter(|_| words.iter().any(|w| w == "else")) {
-        let quoted: Vec<Source> = subject
-            .answered
-            .iter()
-            .filter_map(|id| engine.knowledge.fact(id))
-            .flat_map(|f| f.sources.iter().cloned())
-            .collect();
+        let quoted = sources_of(engine, &subject.answered);
         let (reply, next) = answer_in_except(engine, question, context, remember, &quoted);
         let bare = (engine.analyzer.tokens(&words.join(" "), true))
             .iter()

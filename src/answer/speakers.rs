@@ -3,9 +3,11 @@
 //! someone", which an answer naming no one new does not answer.
 
 use super::score::{self, Scored, score_all};
-use super::{MAX_FACTS, Reply, answer_words, checks_truth, opens_question, other_side, rewrite};
+use super::{
+    MAX_FACTS, Reply, answer_words, checks_truth, opens_question, other_side, rewrite, sources_of,
+};
 use crate::engine::Engine;
-use crate::knowledge::{FactKind, Source};
+use crate::knowledge::FactKind;
 use crate::text::split_words;
 
 /// "Bessent said China kept the magnet curbs, yes?": a check of what someone said, naming as
@@ -160,14 +162,9 @@ pub(super) fn someone_else(engine: &Engine, words: &[String], reply: Reply) -> R
         .iter()
         .filter_map(|id| engine.knowledge.fact(id))
         .any(|f| f.topics.iter().any(|t| t == "summary"));
-    let quoted: Vec<Source> = facts
-        .iter()
-        .filter_map(|id| engine.knowledge.fact(id))
-        .flat_map(|f| f.sources.iter().cloned())
-        .collect();
     if in_brief {
         let asked = rewrite::left_out(engine, words).unwrap_or_else(|| words.to_vec());
-        let other = answer_words(engine, &asked, &[], &quoted);
+        let other = answer_words(engine, &asked, &[], &sources_of(engine, facts));
         if let Reply::Facts { facts: others, .. } = &other
             && names_another(engine, others, &named)
         {

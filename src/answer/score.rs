@@ -1014,13 +1014,14 @@ fn score_tokens<'a>(
         // selling *airplane* parts" is not settled by the chip software it did stop.
         // (What someone is said to be accused of is settled by what they were accused of: "did
         // Beijing accuse the US of banning *TikTok*?")
-        let accused_of = claim_intent
-            && accusation.is_some_and(|a| {
-                tokens
-                    .iter()
-                    .enumerate()
-                    .all(|(k, s)| s.stem != t.stem || k > a)
-            });
+        // (Whether the word stands only from `at` on.)
+        let only_from = |at: usize| {
+            tokens
+                .iter()
+                .enumerate()
+                .all(|(k, s)| s.stem != t.stem || k >= at)
+        };
+        let accused_of = claim_intent && accusation.is_some_and(|a| only_from(a + 1));
         let unsettled = yes_no && !multi_part && weight.is_none() && !t.claim && !accused_of;
         // A name no fact has right before the claim word is its speaker, whom the article never
         // quotes: "what did Nvidia say about the chip restrictions".
@@ -1038,18 +1039,10 @@ fn score_tokens<'a>(
         if name {
             q.names |= bit;
         }
-        let in_time_clause = |from: usize| {
-            time_clause.is_some_and(|at| {
-                tokens
-                    .iter()
-                    .enumerate()
-                    .all(|(k, s)| s.stem != t.stem || k >= at + from)
-            })
-        };
-        if name && in_time_clause(1) {
+        if name && time_clause.is_some_and(|at| only_from(at + 1)) {
             q.anchors |= bit;
         }
-        if in_time_clause(0) {
+        if time_clause.is_some_and(only_from) {
             q.timing |= bit;
         }
         if t.claim {

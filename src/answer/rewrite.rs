@@ -175,7 +175,7 @@ pub(super) fn left_out(engine: &Engine, words: &[String]) -> Option<Vec<String>>
         }
     })?;
     // What is left out: the names and function words right after it.
-    let left_out = |w: &String| {
+    let excluded = |w: &String| {
         engine
             .analyzer
             .tokens(w, true)
@@ -185,7 +185,7 @@ pub(super) fn left_out(engine: &Engine, words: &[String]) -> Option<Vec<String>>
     // (…up to a question opening after it: "besides the Americans, *did* He Lifeng…")
     let end = words[at + len..]
         .iter()
-        .position(|w| !left_out(w) || opens_question(w))
+        .position(|w| !excluded(w) || opens_question(w))
         .map_or(words.len(), |k| at + len + k);
     let kept: Vec<String> = words[..at].iter().chain(&words[end..]).cloned().collect();
     (end > at + len && !kept.is_empty()).then_some(kept)
